@@ -1,0 +1,58 @@
+# lab — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: run test install lint format migrate demo clean bench messages
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then echo "lab needs Python 3.11 or newer (python3.11, python3.12 …) on the PATH." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+
+## make run: set everything up (virtualenv, dependencies, migrations, demo data) and serve on :8000
+run: $(RUNTIME_STAMP)
+	$(BIN)/lab migrate
+	$(BIN)/lab demo --if-empty
+	$(BIN)/lab serve
+
+## make test: the whole suite (PostgreSQL, Redis and browser tests run when available; CI requires them)
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check lab tests bench
+	$(BIN)/ruff format --check lab tests bench
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format lab tests bench
+	$(BIN)/ruff check --fix lab tests bench
+
+migrate: $(RUNTIME_STAMP)
+	$(BIN)/lab migrate
+
+demo: $(RUNTIME_STAMP)
+	$(BIN)/lab demo
+
+## make messages: extract translatable text and update the en and nl catalogues
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --omit-header --sort-output lab templates
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -l en --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -l nl --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

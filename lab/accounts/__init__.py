@@ -1,0 +1,1 @@
+"""Sites, staff users and roles, visitors and their passes."""

@@ -1,0 +1,89 @@
+"""QR passes: an opaque random token (only its hash is stored) plus a short code to type."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from lab.accounts.tables import Pass, Visitor
+from lab.core import audit, clock
+from lab.core.audit import Actor
+from lab.core.security import new_token, token_hash
+
+# No 0/O, 1/I/L: a short code is read aloud and typed by people in a hurry.
+SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_CODE_LENGTH = 8
+PASS_PATH = "/p/"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+
+
+def normalise_short_code(text: str) -> str:
+    return re.sub(r"[\s\-.]", "", text).upper()
+
+
+def looks_like_short_code(code: str) -> bool:
+    return len(code) == SHORT_CODE_LENGTH and all(c in SHORT_CODE_ALPHABET for c in code)
+
+
+def display_short_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def pass_url(base_url: str, token: str) -> str:
+    """What the QR carries: a phone camera opens it, a kiosk scanner reads the token out of it."""
+    return f"{base_url}{PASS_PATH}{token}"
+
+
+def token_from_scan(text: str) -> str | None:
+    """The token in a scanned pass URL (or a bare token typed by a scanner)."""
+    text = text.strip()
+    path = urlsplit(text).path if "://" in text else text
+    candidate = path.rsplit(PASS_PATH, 1)[-1] if PASS_PATH in path else path
+    return candidate if _TOKEN.match(candidate) else None
+
+
+async def issue_in_transaction(actor: Actor, visitor_id: int, site_id: int) -> tuple[Pass, str]:
+    """Revoke the visitor's current pass and issue a new one. Call inside a write transaction."""
+    now = clock.now()
+    revoked = await Pass.update({Pass.revoked_at: now}).where(
+        (Pass.visitor == visitor_id) & Pass.revoked_at.is_null()
+    ).returning(Pass.id)
+    for row in revoked:
+        await audit.record(actor, "pass.revoked", f"pass:{row['id']}", site_id=site_id)
+    code = new_short_code()
+    while await Pass.exists().where(Pass.short_code == code):
+        code = new_short_code()
+    token = new_token()
+    issued = Pass(
+        visitor=visitor_id,
+        token_hash=token_hash(token),
+        short_code=code,
+        issued_at=now,
+        issued_by=actor.actor_id,
+    )
+    await issued.save()
+    await audit.record(
+        actor, "pass.issued", f"pass:{issued.id}", site_id=site_id, visitor_id=visitor_id
+    )
+    return issued, token
+
+
+async def active_pass(visitor_id: int) -> Pass | None:
+    return await Pass.objects().get((Pass.visitor == visitor_id) & Pass.revoked_at.is_null())
+
+
+async def resolve_token(token: str) -> Visitor | None:
+    """The visitor holding this pass, or None for an unknown or revoked pass."""
+    if not _TOKEN.match(token):
+        return None
+    row = await Pass.select(Pass.visitor).where(
+        (Pass.token_hash == token_hash(token)) & Pass.revoked_at.is_null()
+    ).first()
+    if row is None:
+        return None
+    return await Visitor.objects().get(Visitor.id == row["visitor"])

@@ -1,0 +1,146 @@
+"""JSON API for visitors and passes, described in the OpenAPI schema at /api/schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from litestar import Request, Router, get, post, put
+from litestar.params import Parameter
+
+from lab.accounts import passes, visitors
+from lab.accounts.forms import NewVisitorInput, SearchInput, VisitorInput
+from lab.accounts.roles import STAFF_ROLES
+from lab.accounts.tables import Visitor
+from lab.core.errors import NotFound
+from lab.core.guards import require_role
+from lab.core.i18n import _
+
+Id = Parameter(gt=0, le=2**31 - 1)
+
+
+class VisitorSummary(msgspec.Struct):
+    id: int
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    site_name: str
+    external_ref: str | None = None
+
+
+class VisitorOut(VisitorInput):
+    id: int = 0
+    site_id: int = 0
+    created_at: dt.datetime | None = None
+    short_code: str | None = None
+
+
+class PassOut(msgspec.Struct):
+    short_code: str
+    issued_at: dt.datetime
+
+
+class IssuedPassOut(PassOut):
+    """Returned once, when a pass is issued: the token is not kept by the server."""
+
+    token: str
+    url: str
+
+
+class ResolveInput(msgspec.Struct):
+    token: str
+
+
+class ResolvedPass(msgspec.Struct):
+    visitor_id: int
+    first_name: str
+
+
+def _summary(row: dict) -> VisitorSummary:
+    return msgspec.convert(row, VisitorSummary, from_attributes=False)
+
+
+async def _out(visitor: Visitor) -> VisitorOut:
+    active = await passes.active_pass(visitor.id)
+    values = {field: getattr(visitor, field) for field in VisitorInput.__struct_fields__}
+    return VisitorOut(
+        **values,
+        id=visitor.id,
+        site_id=visitor.created_site,
+        created_at=visitor.created_at,
+        short_code=passes.display_short_code(active.short_code) if active else None,
+    )
+
+
+@get("/visitors", summary="Recently updated visitors of your sites")
+async def api_visitors(request: Request) -> list[VisitorSummary]:
+    return [_summary(row) for row in await visitors.recent_visitors(request.user, limit=50)]
+
+
+@post("/visitors/search", summary="Search by name, pass short code or file number", status_code=200)
+async def api_search(request: Request, data: SearchInput) -> list[VisitorSummary]:
+    return [_summary(row) for row in await visitors.search_visitors(request.user, data.q)]
+
+
+@post("/visitors", summary="Create a visitor and their first pass", status_code=201)
+async def api_create(request: Request, data: NewVisitorInput) -> VisitorOut:
+    visitor, _token = await visitors.create_visitor(request.user, data)
+    return await _out(visitor)
+
+
+@get("/visitors/{visitor_id:int}")
+async def api_visitor(request: Request, visitor_id: int = Id) -> VisitorOut:
+    return await _out(await visitors.get_visitor_for(request.user, visitor_id))
+
+
+@put("/visitors/{visitor_id:int}")
+async def api_update(request: Request, data: VisitorInput, visitor_id: int = Id) -> VisitorOut:
+    return await _out(await visitors.update_visitor(request.user, visitor_id, data))
+
+
+@get("/visitors/{visitor_id:int}/pass", summary="The visitor's active pass")
+async def api_pass(request: Request, visitor_id: int = Id) -> PassOut:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    active = await passes.active_pass(visitor.id)
+    if active is None:
+        raise NotFound(_("Cette personne n'a pas de carte active."), code="no_active_pass")
+    return PassOut(short_code=passes.display_short_code(active.short_code), issued_at=active.issued_at)
+
+
+@post("/visitors/{visitor_id:int}/pass", summary="Issue a new pass (revokes the current one)")
+async def api_reissue(request: Request, visitor_id: int = Id) -> IssuedPassOut:
+    issued, token = await visitors.reissue_pass(request.user, visitor_id)
+    return IssuedPassOut(
+        short_code=passes.display_short_code(issued.short_code),
+        issued_at=issued.issued_at,
+        token=token,
+        url=passes.pass_url(request.app.state.settings.base_url, token),
+    )
+
+
+@post("/passes/resolve", summary="Who holds this pass (token or scanned URL)", status_code=200)
+async def api_resolve(request: Request, data: ResolveInput) -> ResolvedPass:
+    token = passes.token_from_scan(data.token)
+    visitor = await passes.resolve_token(token) if token else None
+    if visitor is None:
+        raise NotFound(_("Cette carte n'est pas valable."), code="unknown_pass")
+    # Same site rule as everywhere: a pass from another site resolves to a refusal.
+    visitor = await visitors.get_visitor_for(request.user, visitor.id)
+    return ResolvedPass(visitor_id=visitor.id, first_name=visitor.first_name)
+
+
+api_router = Router(
+    path="/api",
+    guards=[require_role(*STAFF_ROLES)],
+    tags=["visitors"],
+    route_handlers=[
+        api_visitors,
+        api_search,
+        api_create,
+        api_visitor,
+        api_update,
+        api_pass,
+        api_reissue,
+        api_resolve,
+    ],
+)

@@ -1,0 +1,280 @@
+"""Staff pages for visitors and their passes, and the staff home page."""
+
+from __future__ import annotations
+
+import time
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import Parameter
+
+from lab.accounts import cards, labels, passes, visitors
+from lab.accounts.forms import NewVisitorInput, SearchInput, VisitorInput
+from lab.accounts.roles import STAFF_ROLES
+from lab.accounts.staff import sites_for_select
+from lab.core.errors import Conflict, LabError
+from lab.core.forms import parse_form
+from lab.core.guards import require_role
+from lab.core.i18n import _, translations
+from lab.core.qr import qr_svg
+from lab.core.sessions import SessionManager
+from lab.core.web import redirect, render
+
+# How long a just-issued pass can still be shown and printed. The token is never stored in the
+# database; it lives this long in the staff member's server-side session, then only a reissue
+# can produce a printable card again.
+FRESH_PASS_SECONDS = 30 * 60
+
+VisitorId = Parameter(gt=0, le=2**31 - 1)
+
+
+def _choices() -> dict:
+    return {
+        "status_labels": labels.STATUS,
+        "gender_labels": labels.GENDER,
+        "education_labels": labels.EDUCATION,
+        "priority_labels": labels.PRIORITY_AREA,
+    }
+
+
+async def _remember_fresh_pass(request: Request, visitor_id: int, pass_id: int, token: str) -> None:
+    handle = request.scope["auth"]
+    fresh = {
+        key: value
+        for key, value in handle.data.get("fresh_passes", {}).items()
+        if value["until"] > time.time()
+    }
+    fresh[str(visitor_id)] = {"pass_id": pass_id, "token": token, "until": time.time() + FRESH_PASS_SECONDS}
+    handle.data["fresh_passes"] = fresh
+    sessions: SessionManager = request.app.state.sessions
+    await sessions.save(handle)
+
+
+def _fresh_token(request: Request, visitor_id: int, pass_id: int) -> str | None:
+    entry = request.scope["auth"].data.get("fresh_passes", {}).get(str(visitor_id))
+    if entry and entry["pass_id"] == pass_id and entry["until"] > time.time():
+        return entry["token"]
+    return None
+
+
+@get("/", name="home")
+async def home(request: Request) -> Response:
+    actor = request.user
+    recent = await visitors.recent_visitors(actor, limit=8)
+    return render(request, "home.html", {"recent": recent})
+
+
+@get("/visitors", name="visitors")
+async def visitor_list(request: Request) -> Response:
+    results = await visitors.recent_visitors(request.user)
+    return render(request, "visitors/list.html", {"results": results, "q": "", "searched": False})
+
+
+@post("/visitors/search")
+async def visitor_search(request: Request) -> Response:
+    """POST, not GET: a name typed in a search box must not end up in URLs and access logs."""
+    raw = await request.form()
+    try:
+        data = parse_form(SearchInput, raw)
+    except LabError as error:
+        return render(
+            request,
+            "visitors/list.html",
+            {"results": [], "q": raw.get("q", ""), "errors": error.field_errors, "searched": True},
+            block="results",
+            status_code=422,
+        )
+    results = await visitors.search_visitors(request.user, data.q)
+    return render(
+        request,
+        "visitors/list.html",
+        {"results": results, "q": data.q or "", "searched": bool(data.q)},
+        block="results",
+    )
+
+
+@get("/visitors/new", name="visitor_new")
+async def visitor_new(request: Request) -> Response:
+    sites = await sites_for_select(request.user)
+    return render(
+        request,
+        "visitors/form.html",
+        {"values": {"preferred_language": "fr"}, "sites": sites, "visitor": None, **_choices()},
+    )
+
+
+@post("/visitors")
+async def visitor_create(request: Request) -> Response:
+    raw = await request.form()
+    try:
+        data = parse_form(NewVisitorInput, raw)
+        visitor, token = await visitors.create_visitor(request.user, data)
+    except LabError as error:
+        context = {
+            "values": dict(raw),
+            "errors": error.field_errors,
+            "message": error.message,
+            "duplicates": getattr(error, "matches", None),
+            "sites": await sites_for_select(request.user),
+            "visitor": None,
+            **_choices(),
+        }
+        status = 409 if isinstance(error, Conflict) else error.status_code
+        return render(request, "visitors/form.html", context, block="form", status_code=status)
+    issued = await passes.active_pass(visitor.id)
+    await _remember_fresh_pass(request, visitor.id, issued.id, token)
+    return redirect(request, f"/visitors/{visitor.id}/pass")
+
+
+@get("/visitors/{visitor_id:int}", name="visitor")
+async def visitor_show(request: Request, visitor_id: int = VisitorId) -> Response:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    site = await visitors.site_of(visitor)
+    active = await passes.active_pass(visitor.id)
+    return render(
+        request,
+        "visitors/show.html",
+        {
+            "visitor": visitor,
+            "site": site,
+            "active_pass": active,
+            "short_code": passes.display_short_code(active.short_code) if active else None,
+            "can_erase": request.user.can_reach_site(visitor.created_site, *visitors.ERASERS),
+            **_choices(),
+        },
+    )
+
+
+@get("/visitors/{visitor_id:int}/edit")
+async def visitor_edit(request: Request, visitor_id: int = VisitorId) -> Response:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    values = {field: getattr(visitor, field) for field in VisitorInput.__struct_fields__}
+    return render(request, "visitors/form.html", {"values": values, "visitor": visitor, **_choices()})
+
+
+@post("/visitors/{visitor_id:int}")
+async def visitor_update(request: Request, visitor_id: int = VisitorId) -> Response:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    raw = await request.form()
+    try:
+        data = parse_form(VisitorInput, raw)
+        await visitors.update_visitor(request.user, visitor_id, data)
+    except LabError as error:
+        context = {
+            "values": dict(raw),
+            "errors": error.field_errors,
+            "message": error.message,
+            "visitor": visitor,
+            **_choices(),
+        }
+        return render(request, "visitors/form.html", context, block="form", status_code=error.status_code)
+    return redirect(request, f"/visitors/{visitor_id}")
+
+
+@post("/visitors/{visitor_id:int}/erase")
+async def visitor_erase(request: Request, visitor_id: int = VisitorId) -> Response:
+    await visitors.erase_visitor(request.user, visitor_id)
+    return redirect(request, "/visitors?erased=1")
+
+
+@get("/visitors/{visitor_id:int}/pass", name="visitor_pass")
+async def pass_page(request: Request, visitor_id: int = VisitorId) -> Response:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    active = await passes.active_pass(visitor.id)
+    token = _fresh_token(request, visitor.id, active.id) if active else None
+    settings = request.app.state.settings
+    svg = None
+    if token:
+        svg = qr_svg(
+            passes.pass_url(settings.base_url, token),
+            _("Code QR de la carte de %(name)s", name=visitor.first_name),
+        )
+    response = render(
+        request,
+        "passes/show.html",
+        {
+            "visitor": visitor,
+            "active_pass": active,
+            "short_code": passes.display_short_code(active.short_code) if active else None,
+            "qr_svg": svg,
+        },
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@post("/visitors/{visitor_id:int}/pass")
+async def pass_reissue(request: Request, visitor_id: int = VisitorId) -> Response:
+    issued, token = await visitors.reissue_pass(request.user, visitor_id)
+    await _remember_fresh_pass(request, visitor_id, issued.id, token)
+    return redirect(request, f"/visitors/{visitor_id}/pass")
+
+
+async def _card(request: Request, visitor_id: int) -> cards.Image.Image:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    active = await passes.active_pass(visitor.id)
+    token = _fresh_token(request, visitor.id, active.id) if active else None
+    if token is None:
+        raise Conflict(
+            _(
+                "Pour imprimer la carte, créez une nouvelle carte : "
+                "l'ancienne ne fonctionnera plus."
+            ),
+            code="pass_not_printable",
+        )
+    settings = request.app.state.settings
+    # The card speaks the visitor's language, not the staff member's.
+    footer = translations(visitor.preferred_language).gettext(
+        "Montrez cette carte à l'accueil ou sur une tablette du lab."
+    )
+    return cards.card_image(
+        settings.lab_name,
+        visitor.first_name,
+        passes.pass_url(settings.base_url, token),
+        passes.display_short_code(active.short_code),
+        footer,
+    )
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@get("/visitors/{visitor_id:int}/pass/card.png")
+async def pass_card_png(request: Request, visitor_id: int = VisitorId) -> Response:
+    card = await _card(request, visitor_id)
+    return _download(cards.card_png(card), "image/png", "carte-lab.png")
+
+
+@get("/visitors/{visitor_id:int}/pass/card.pdf")
+async def pass_card_pdf(request: Request, visitor_id: int = VisitorId) -> Response:
+    card = await _card(request, visitor_id)
+    return _download(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")
+
+
+home_router = Router(path="/", route_handlers=[home], guards=[require_role(*STAFF_ROLES)])
+
+visitors_router = Router(
+    path="/",
+    guards=[require_role(*STAFF_ROLES)],
+    route_handlers=[
+        visitor_list,
+        visitor_search,
+        visitor_new,
+        visitor_create,
+        visitor_show,
+        visitor_edit,
+        visitor_update,
+        visitor_erase,
+        pass_page,
+        pass_reissue,
+        pass_card_png,
+        pass_card_pdf,
+    ],
+)

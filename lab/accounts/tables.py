@@ -1,0 +1,77 @@
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Site(Table, tablename="site"):
+    name = Varchar(length=120)
+    slug = Varchar(length=60, unique=True)
+    timezone = Varchar(length=64)
+    address = Text(default="")
+    # {"mon": [["09:00", "12:30"], ["13:30", "17:00"]], ...} in the site's own time zone.
+    opening_hours = JSON(default="{}")
+    network = Varchar(length=120, default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class StaffUser(Table, tablename="staff_user"):
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=120)
+    password_hash = Varchar(length=255)
+    active = Boolean(default=True)
+    language = Varchar(length=2, default="fr")
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class Role(Table, tablename="staff_role"):
+    """A grant: ``site`` NULL means every site (admins, network managers)."""
+
+    user = ForeignKey(StaffUser, on_delete=OnDelete.cascade, null=False)
+    site = ForeignKey(Site, on_delete=OnDelete.cascade, null=True, default=None)
+    # Unique (user, site, role) is a unique index in the raw-SQL migration: SQLite cannot
+    # ALTER TABLE … ADD CONSTRAINT, which is what Piccolo's composite Unique generates.
+    role = Varchar(length=20)
+
+
+class Visitor(Table, tablename="visitor"):
+    """A young person using the lab. Only what the service and the funders' reports need."""
+
+    first_name = Varchar(length=60)
+    last_name = Varchar(length=60)
+    birth_date = Date()
+    gender = Varchar(length=12, null=True, default=None)
+    postcode = Varchar(length=10)
+    priority_area = Varchar(length=12, null=True, default=None)
+    status = Varchar(length=20)
+    education_level = Varchar(length=20, null=True, default=None)
+    preferred_language = Varchar(length=2, default="fr")
+    phone = Varchar(length=20, null=True, default=None)
+    email = Varchar(length=254, null=True, default=None)
+    external_ref = Varchar(length=40, null=True, default=None, index=True)
+    # Lower-case, accent-free "first last" for searching; derived, rewritten on every save.
+    search_name = Varchar(length=130, index=True)
+    created_site = ForeignKey(Site, on_delete=OnDelete.restrict, null=False)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Pass(Table, tablename="visitor_pass"):
+    """The QR pass. The token itself is never stored, only its SHA-256."""
+
+    visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    short_code = Varchar(length=8, unique=True)
+    issued_at = Timestamptz()
+    issued_by = Integer(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

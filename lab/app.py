@@ -1,0 +1,154 @@
+"""create_app(settings) -> Litestar: routers, middleware, error handling, lifespan."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from piccolo.engine.base import Engine
+
+from lab import __version__
+from lab.accounts.auth import StaffSessionMiddleware
+from lab.accounts.routes import (
+    admin_router,
+    api_router,
+    auth_router,
+    home_router,
+    public_router,
+    visitors_router,
+)
+from lab.accounts.staff import LoginThrottle
+from lab.core import db
+from lab.core.sessions import SessionManager
+from lab.core.web import EXCEPTION_HANDLERS, build_jinja
+from lab.settings import PROJECT_ROOT, Settings
+
+CSRF_HEADER = "x-csrftoken"
+
+# No script, style, font or frame from anywhere but this server: labs work offline, and a
+# shared tablet must not leak what is typed on it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+class SecurityHeadersMiddleware(ASGIMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = {
+                    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"no-referrer",
+                    b"x-frame-options": b"DENY",
+                    b"permissions-policy": b"camera=(self), microphone=(), geolocation=()",
+                }
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                if not scope["path"].startswith("/static/") and b"cache-control" not in names:
+                    # Pages carry personal data: never keep them in a shared tablet's cache.
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+
+def _store(settings: Settings) -> Store:
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace="lab")
+    return MemoryStore()
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = engine or db.engine_for(settings)
+    db.bind_tables(engine)
+    store = _store(settings)
+
+    async def startup() -> None:
+        await db.start(engine)
+
+    async def shutdown() -> None:
+        await db.stop(engine)
+        if isinstance(store, RedisStore):
+            await store._redis.aclose()
+
+    return Litestar(
+        route_handlers=[
+            public_router,
+            auth_router,
+            home_router,
+            visitors_router,
+            admin_router,
+            api_router,
+            create_static_files_router(
+                path="/static",
+                directories=[PROJECT_ROOT / "static"],
+                name="static",
+                cache_control=None,
+                include_in_schema=False,
+            ),
+        ],
+        middleware=[SecurityHeadersMiddleware(), StaffSessionMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="lab_csrf",
+            header_name=CSRF_HEADER,
+            cookie_secure=settings.cookie_secure,
+            cookie_samesite="strict",
+            exclude=["/static", "/health"],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        plugins=[HTMXPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="lab API",
+            version=__version__,
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
+            description="Visitors and passes of a Mission locale 2.0 lab. Staff session and "
+            "CSRF header (x-csrftoken) required.",
+        ),
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="never",  # handle_unexpected logs them without request data
+        ),
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "store": store,
+                "sessions": SessionManager(store, settings),
+                "login_throttle": LoginThrottle(store, settings),
+                "jinja": build_jinja(),
+            }
+        ),
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )
+
+
+def app_factory() -> Litestar:
+    """For ``uvicorn --factory lab.app:app_factory``."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app()
+
+
+__all__ = ["Request", "Response", "create_app"]

@@ -1,0 +1,159 @@
+"""The `lab` command: migrate, demo, create-user, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from lab.settings import Settings, SettingsError
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` with the lab's tables bound to the configured database."""
+    from lab.core import db
+
+    engine = db.engine_for(settings)
+    db.bind_tables(engine)
+
+    async def main() -> T:
+        await db.start(engine)
+        try:
+            return await work()
+        finally:
+            await db.stop(engine)
+
+    return asyncio.run(main())
+
+
+@click.group()
+def main() -> None:
+    """lab: bookings, workshops, QR attendance, kiosk and reports for a Mission locale lab."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations (SQLite or PostgreSQL, from LAB_DATABASE_URL)."""
+    settings = _settings()
+    os.environ["PICCOLO_CONF"] = "lab.piccolo_conf"
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards(app_name="lab"))
+    if not result.success:
+        raise click.ClickException(f"migrations failed: {result.message}")
+    where = "PostgreSQL" if not settings.uses_sqlite else str(settings.sqlite_path)
+    click.echo(f"Database up to date ({where}).")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+def demo(if_empty: bool) -> None:
+    """Load demo sites, staff and visitors."""
+    from lab import demo as demo_data
+
+    settings = _settings()
+
+    async def work() -> dict[str, int] | None:
+        if await demo_data.has_data():
+            if if_empty:
+                return None
+            raise click.ClickException("the database already has data; demo data goes in an empty one")
+        return await demo_data.load()
+
+    counts = _run(settings, work)
+    if counts is None:
+        click.echo("Database already has data: demo data not loaded.")
+        return
+    click.echo(
+        f"Demo data loaded: {counts['sites']} sites, {counts['staff']} staff accounts, "
+        f"{counts['visitors']} visitors with passes."
+    )
+    click.echo(f"Log in at {settings.base_url}/login with one of these (password: {demo_data.DEMO_PASSWORD}):")
+    for email, _name, role, slug, _lang in demo_data.STAFF:
+        click.echo(f"  {email:<36} {role:<16} {slug or 'all sites'}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["facilitator", "manager", "network_manager", "admin"]),
+    required=True,
+)
+@click.option("--site", "site_slug", default=None, help="Site slug; leave out for every site.")
+@click.option("--language", type=click.Choice(["fr", "en", "nl"]), default="fr")
+def create_user(email: str, name: str, role: str, site_slug: str | None, language: str) -> None:
+    """Create a staff account (the password is asked for, or read from LAB_NEW_PASSWORD)."""
+    import msgspec
+
+    from lab.accounts import staff
+    from lab.accounts.forms import NewStaffInput
+    from lab.accounts.tables import Site
+    from lab.core.errors import LabError
+    from lab.system import operator
+
+    password = os.environ.get("LAB_NEW_PASSWORD") or getpass.getpass("Password (12+ characters): ")
+    settings = _settings()
+
+    async def work() -> int:
+        site_id = None
+        if site_slug:
+            site = await Site.objects().get(Site.slug == site_slug)
+            if site is None:
+                raise click.ClickException(f"no site with slug {site_slug!r}")
+            site_id = site.id
+        data = msgspec.convert(
+            {"email": email, "name": name, "password": password, "role": role,
+             "language": language, "site_id": site_id},
+            NewStaffInput,
+        )
+        user = await staff.create_staff(await operator(), data)
+        return user.id
+
+    try:
+        user_id = _run(settings, work)
+    except msgspec.ValidationError as error:
+        raise click.ClickException(f"invalid value: {error}") from None
+    except LabError as error:
+        details = "; ".join(f"{k}: {v}" for k, v in error.field_errors.items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    click.echo(f"Staff account {user_id} created for {email}.")
+
+
+@main.command()
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(reload: bool) -> None:
+    """Serve lab on LAB_HOST:LAB_PORT (default http://127.0.0.1:8000)."""
+    import uvicorn
+
+    settings = _settings()
+    click.echo(f"lab is running on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
+    uvicorn.run(
+        "lab.app:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        reload=reload,
+        # Paths can carry pass tokens (/p/…): no access log of raw URLs.
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

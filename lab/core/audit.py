@@ -1,0 +1,50 @@
+"""Record state changes and refusals in the append-only audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+from lab.core import clock
+from lab.core.tables import AuditLog
+
+
+class Actor(Protocol):
+    actor_kind: str
+    actor_id: int | None
+
+
+class System:
+    actor_kind = "system"
+    actor_id = None
+
+
+class Anonymous:
+    actor_kind = "anonymous"
+    actor_id = None
+
+
+SYSTEM = System()
+ANONYMOUS = Anonymous()
+
+
+async def record(
+    actor: Actor,
+    action: str,
+    subject: str = "",
+    *,
+    site_id: int | None = None,
+    **data: object,
+) -> None:
+    """Append one entry. Call it inside the transaction of the change it records."""
+    await AuditLog.insert(
+        AuditLog(
+            at=clock.now(),
+            actor_kind=actor.actor_kind,
+            actor_id=actor.actor_id,
+            action=action,
+            subject=subject,
+            site_id=site_id,
+            data=json.dumps(data, default=str, sort_keys=True),
+        )
+    )

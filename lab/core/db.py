@@ -1,0 +1,90 @@
+"""Database engines and the one way to write safely on both SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from lab.settings import Settings
+
+# SQLite allows one writer at a time. Waiting a little is better than failing a booking.
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def engine_for(settings: Settings) -> Engine:
+    if settings.uses_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _enable_wal(str(path))
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    parts = urlsplit(settings.database_url)
+    dsn = settings.database_url
+    if parts.scheme == "postgres":
+        dsn = "postgresql" + dsn[len("postgres") :]
+    return PostgresEngine(config={"dsn": dsn})
+
+
+def _enable_wal(path: str) -> None:
+    # WAL lets readers go on while one request writes; the mode is stored in the file itself.
+    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
+def bind_tables(engine: Engine) -> None:
+    """Point every lab table at ``engine`` (the app and each test choose theirs explicitly)."""
+    from lab.piccolo_app import APP_CONFIG
+
+    for table in APP_CONFIG.table_classes:
+        table._meta.db = engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return isinstance(engine, SQLiteEngine)
+
+
+_sqlite_write_locks: dict[int, asyncio.Lock] = {}
+
+
+def _write_lock(engine: Engine) -> asyncio.Lock:
+    lock = _sqlite_write_locks.get(id(engine))
+    if lock is None:
+        lock = _sqlite_write_locks[id(engine)] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+    """A transaction for a check-then-write rule.
+
+    On SQLite, an IMMEDIATE transaction takes the write lock up front, and an in-process lock
+    queues this process's writers so they do not spin on "database is locked". On PostgreSQL,
+    services take row locks (SELECT … FOR UPDATE) inside it.
+    """
+    if is_sqlite(engine):
+        async with _write_lock(engine), engine.transaction(
+            transaction_type=TransactionType.immediate
+        ):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

@@ -1,0 +1,103 @@
+"""Parse submitted forms into msgspec Structs, collecting an error for every bad field.
+
+msgspec stops at the first error; a person filling a form wants to see all of them at once,
+in their language. So each field is converted on its own, and msgspec's error is turned into
+a plain sentence. The same Structs type the JSON API's bodies, so a rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+from lab.core.errors import Invalid
+from lab.core.i18n import _
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+# Letters of any alphabet, with the spaces, hyphens, apostrophes and dots names carry.
+NAME_PATTERN = r"^[^\W\d_](?:[^\W\d_]|[ '’.\-])*$"
+# Free text: anything but angle brackets, which have no business in a name or an address.
+TEXT_PATTERN = r"^[^<>]*$"
+EMAIL_PATTERN = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 .\-]{5,18}$"
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=NAME_PATTERN)]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=TEXT_PATTERN)]
+LongText = Annotated[str, msgspec.Meta(max_length=1000, pattern=TEXT_PATTERN)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
+Phone = Annotated[str, msgspec.Meta(max_length=20, pattern=PHONE_PATTERN)]
+
+_TRUE = {"on", "true", "1", "yes", "oui", "ja"}
+
+
+def parse_form(form_type: type[T], raw: Mapping[str, Any]) -> T:
+    """Build ``form_type`` from submitted strings, or raise Invalid with every field's error."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field in msgspec.structs.fields(form_type):
+        name = field.encode_name
+        value = _first(raw.get(name))
+        if _is_bool(field.type):
+            values[name] = isinstance(value, str) and value.strip().lower() in _TRUE
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                value = None
+        if value is None:
+            if field.required:
+                errors[name] = _("Ce champ est obligatoire.")
+            continue
+        try:
+            values[name] = msgspec.convert(value, field.type, strict=False)
+        except msgspec.ValidationError as error:
+            errors[name] = explain(str(error), field.type)
+    if errors:
+        raise Invalid(_("Certains champs sont à corriger."), field_errors=errors)
+    return form_type(**values)
+
+
+def explain(message: str, field_type: Any) -> str:
+    """Turn a msgspec validation message into a sentence for a person."""
+    custom = _custom_message(field_type)
+    if "length <=" in message:
+        limit = re.search(r"length <= (\d+)", message)
+        return _("%(n)s caractères au maximum.", n=limit.group(1) if limit else "?")
+    if "length >=" in message:
+        return _("Ce champ est obligatoire.")
+    if "matching regex" in message:
+        return custom or _("Ce texte contient des caractères non acceptés.")
+    if "date" in message.lower():
+        return _("Date non valide : utilisez le format jj/mm/aaaa.")
+    if "Invalid enum value" in message:
+        return _("Choisissez une des options proposées.")
+    if "Expected `int`" in message:
+        return _("Un nombre entier est attendu.")
+    if ">=" in message or "<=" in message:
+        return _("Cette valeur est hors des limites acceptées.")
+    return custom or _("Cette valeur n'est pas acceptée.")
+
+
+def _custom_message(field_type: Any) -> str | None:
+    for arg in typing.get_args(field_type):
+        inner = _custom_message(arg) if typing.get_args(arg) else None
+        if inner:
+            return inner
+        if isinstance(arg, msgspec.Meta) and arg.extra and "message" in arg.extra:
+            return _(arg.extra["message"])
+    return None
+
+
+def _is_bool(field_type: Any) -> bool:
+    return field_type is bool
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return value[0] if value else None
+    return value

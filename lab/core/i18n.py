@@ -1,0 +1,103 @@
+"""Translations and locale-aware formatting.
+
+French is the source language: message ids are French sentences. English and Dutch catalogues
+live in ``locales/<lang>/LC_MESSAGES/messages.po`` and are read straight from the .po files, so
+there is no compile step to forget. The current language is a context variable set per request.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from lab.settings import LANGUAGES, PROJECT_ROOT
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+# Each language named in itself: a flag is not a language.
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "nl": "Nederlands"}
+
+_current: ContextVar[str] = ContextVar("lab_language", default="fr")
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> None:
+    _current.set(language if language in LANGUAGES else "fr")
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "fr" or not path.exists():
+        return _gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = BytesIO()
+    # Fuzzy entries are not trusted translations: leave them out, French shows instead.
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def gettext(message: str, **params: object) -> str:
+    text = translations(_current.get()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(_current.get()).ngettext(singular, plural, n)
+    params.setdefault("num", n)
+    return text % params
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Mark a message for extraction; translate it later, where it is shown."""
+    return message
+
+
+def negotiate(accept_language: str | None, default: str) -> str:
+    """Pick fr/en/nl from an Accept-Language header."""
+    if not accept_language:
+        return default
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        primary = tag.split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+    return default
+
+
+def _locale() -> Locale:
+    language = _current.get()
+    # Dutch in Brussels; French as written in France.
+    return Locale.parse({"fr": "fr_FR", "en": "en_GB", "nl": "nl_BE"}[language])
+
+
+def format_date(value: date | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_date(value, format=form, locale=_locale())
+
+
+def format_datetime(value: datetime | None, timezone: str, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value, format=form, tzinfo=timezone, locale=_locale())
+
+
+def format_number(value: float | int) -> str:
+    return babel_numbers.format_decimal(value, locale=_locale())

@@ -1,0 +1,215 @@
+"""Rendering pages and fragments, redirects, and turning errors into responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.middleware.csrf import ScopeState
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from lab.core import i18n
+from lab.core.errors import Invalid, LabError
+from lab.core.i18n import _
+from lab.settings import LANGUAGES, PROJECT_ROOT
+
+log = logging.getLogger("lab")
+
+LANGUAGE_COOKIE = "lab_lang"
+
+
+def build_jinja() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.translations(i18n.current_language()).gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.current_language()).ngettext(
+            singular, plural, n
+        ),
+        newstyle=True,
+    )
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["number"] = i18n.format_number
+    env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    return env
+
+
+def language_for(request: Request) -> str:
+    user = request.scope.get("user")
+    if user is not None:
+        return user.language
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    settings = request.app.state.settings
+    return i18n.negotiate(request.headers.get("accept-language"), settings.default_language)
+
+
+def wants_fragment(request: Request) -> bool:
+    """An htmx request that swaps part of the page (boosted requests want the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def render(
+    request: Request,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render a page; for an htmx request, only ``block`` of that same template."""
+    env: Environment = request.app.state.jinja
+    template = env.get_template(template_name)
+    values = {**base_context(request), **(context or {})}
+    if block and wants_fragment(request):
+        html = "".join(template.blocks[block](template.new_context(values)))
+    else:
+        html = template.render(values)
+    return Response(html, status_code=status_code, media_type=MediaType.HTML)
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    return {
+        "request": request,
+        "user": request.scope.get("user"),
+        "lang": i18n.current_language(),
+        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+        "lab_name": settings.lab_name,
+        "current_path": request.url.path,
+    }
+
+
+def redirect(request: Request, path: str) -> Response:
+    """Send the browser to ``path``: a 303 for forms, HX-Redirect for htmx requests."""
+    if wants_fragment(request):
+        return Response("", status_code=204, headers={"HX-Redirect": path})
+    return Response(
+        "", status_code=HTTP_303_SEE_OTHER, headers={"Location": path}, media_type=MediaType.TEXT
+    )
+
+
+def safe_next(path: str | None, default: str = "/") -> str:
+    """Only follow a local path after login: never another site (open redirect)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return default
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc:
+        return default
+    return path
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def error_response(
+    request: Request, status_code: int, message: str, *, code: str, fields: dict | None = None
+) -> Response:
+    """The one place a refusal or failure becomes a response: JSON, fragment or page."""
+    i18n.set_language(language_for(request))
+    if _is_api(request):
+        body: dict[str, Any] = {"code": code, "message": message}
+        if fields:
+            body["field_errors"] = fields
+        return Response(body, status_code=status_code, media_type=MediaType.JSON)
+    response = render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "message": message, "code": code},
+        block="alert",
+        status_code=status_code,
+    )
+    if wants_fragment(request):
+        # Show the message in the page's alert area rather than inside whatever was targeted.
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def handle_lab_error(request: Request, error: LabError) -> Response:
+    return error_response(
+        request, error.status_code, error.message, code=error.code, fields=error.field_errors
+    )
+
+
+def handle_http_error(request: Request, error: HTTPException) -> Response:
+    i18n.set_language(language_for(request))
+    status = error.status_code
+    if isinstance(error, NotAuthorizedException) and not _is_api(request):
+        target = "/login?next=" + request.url.path
+        if wants_fragment(request):
+            return Response("", status_code=204, headers={"HX-Redirect": target})
+        return Response("", status_code=HTTP_303_SEE_OTHER, headers={"Location": target})
+    if isinstance(error, ValidationException):
+        fields = {}
+        for item in error.extra or []:
+            if isinstance(item, dict) and item.get("key"):
+                fields[item["key"]] = _("Cette valeur n'est pas acceptée.")
+        return error_response(
+            request,
+            422,
+            _("Certains champs sont à corriger."),
+            code=Invalid.default_code,
+            fields=fields,
+        )
+    messages = {
+        401: (_("Connectez-vous pour continuer."), "not_authenticated"),
+        403: (_("Vous n'avez pas accès à cette page."), "forbidden"),
+        404: (_("Cette page n'existe pas ou plus."), "not_found"),
+        405: (_("Cette action n'est pas possible ici."), "method_not_allowed"),
+        413: (_("Le fichier envoyé est trop gros."), "too_large"),
+        429: (_("Trop de demandes. Réessayez dans un moment."), "too_many_requests"),
+    }
+    if isinstance(error, PermissionDeniedException) and "CSRF" in str(error.detail):
+        message, code = (
+            _("Le formulaire a expiré. Rechargez la page et recommencez."),
+            "csrf_failed",
+        )
+    else:
+        message, code = messages.get(status, (_("La demande n'a pas pu être traitée."), "error"))
+    if status >= 500:
+        log.error("HTTP %s on %s %s", status, request.method, request.scope.get("path_template"))
+        message, code = _("Une erreur est survenue de notre côté. Réessayez."), "server_error"
+    return error_response(request, status, message, code=code)
+
+
+def handle_unexpected(request: Request, error: Exception) -> Response:
+    # Log the type and the route template, never the URL or the body: they may carry personal data.
+    log.exception(
+        "Unhandled %s on %s %s",
+        type(error).__name__,
+        request.method,
+        request.scope.get("path_template", "?"),
+    )
+    i18n.set_language(language_for(request))
+    return error_response(
+        request,
+        500,
+        _("Une erreur est survenue de notre côté. Réessayez dans un moment."),
+        code="server_error",
+    )
+
+
+EXCEPTION_HANDLERS = {
+    LabError: handle_lab_error,
+    HTTPException: handle_http_error,
+    Exception: handle_unexpected,
+}
