@@ -75,17 +75,23 @@ def _store(settings: Settings) -> Store:
     return MemoryStore()
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, pool: bool = True
+) -> Litestar:
+    """The lab application. ``pool=False`` makes PostgreSQL open a connection per query, for
+    callers (tests) that also query the engine from another event loop than the app's."""
     settings = settings or Settings.from_env()
     engine = engine or db.engine_for(settings)
     db.bind_tables(engine)
     store = _store(settings)
 
     async def startup() -> None:
-        await db.start(engine)
+        if pool:
+            await db.start(engine)
 
     async def shutdown() -> None:
-        await db.stop(engine)
+        if pool:
+            await db.stop(engine)
         if isinstance(store, RedisStore):
             await store._redis.aclose()
 

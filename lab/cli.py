@@ -71,7 +71,9 @@ def demo(if_empty: bool) -> None:
         if await demo_data.has_data():
             if if_empty:
                 return None
-            raise click.ClickException("the database already has data; demo data goes in an empty one")
+            raise click.ClickException(
+                "the database already has data; demo data goes in an empty one"
+            )
         return await demo_data.load()
 
     counts = _run(settings, work)
@@ -82,7 +84,9 @@ def demo(if_empty: bool) -> None:
         f"Demo data loaded: {counts['sites']} sites, {counts['staff']} staff accounts, "
         f"{counts['visitors']} visitors with passes."
     )
-    click.echo(f"Log in at {settings.base_url}/login with one of these (password: {demo_data.DEMO_PASSWORD}):")
+    click.echo(
+        f"Log in at {settings.base_url}/login with one of these (password: {demo_data.DEMO_PASSWORD}):"
+    )
     for email, _name, role, slug, _lang in demo_data.STAFF:
         click.echo(f"  {email:<36} {role:<16} {slug or 'all sites'}")
 
@@ -118,8 +122,14 @@ def create_user(email: str, name: str, role: str, site_slug: str | None, languag
                 raise click.ClickException(f"no site with slug {site_slug!r}")
             site_id = site.id
         data = msgspec.convert(
-            {"email": email, "name": name, "password": password, "role": role,
-             "language": language, "site_id": site_id},
+            {
+                "email": email,
+                "name": name,
+                "password": password,
+                "role": role,
+                "language": language,
+                "site_id": site_id,
+            },
             NewStaffInput,
         )
         user = await staff.create_staff(await operator(), data)

@@ -44,7 +44,9 @@ def card_image(
 ) -> Image.Image:
     card = Image.new("RGB", CARD_SIZE, "white")
     draw = ImageDraw.Draw(card)
-    draw.rounded_rectangle((2, 2, CARD_SIZE[0] - 3, CARD_SIZE[1] - 3), 36, outline="#1d3557", width=4)
+    draw.rounded_rectangle(
+        (2, 2, CARD_SIZE[0] - 3, CARD_SIZE[1] - 3), 36, outline="#1d3557", width=4
+    )
     qr = qr_image(url, box_size=12)
     side = 520
     qr = qr.resize((side, side), Image.NEAREST)

@@ -50,9 +50,11 @@ def token_from_scan(text: str) -> str | None:
 async def issue_in_transaction(actor: Actor, visitor_id: int, site_id: int) -> tuple[Pass, str]:
     """Revoke the visitor's current pass and issue a new one. Call inside a write transaction."""
     now = clock.now()
-    revoked = await Pass.update({Pass.revoked_at: now}).where(
-        (Pass.visitor == visitor_id) & Pass.revoked_at.is_null()
-    ).returning(Pass.id)
+    revoked = (
+        await Pass.update({Pass.revoked_at: now})
+        .where((Pass.visitor == visitor_id) & Pass.revoked_at.is_null())
+        .returning(Pass.id)
+    )
     for row in revoked:
         await audit.record(actor, "pass.revoked", f"pass:{row['id']}", site_id=site_id)
     code = new_short_code()
@@ -81,9 +83,11 @@ async def resolve_token(token: str) -> Visitor | None:
     """The visitor holding this pass, or None for an unknown or revoked pass."""
     if not _TOKEN.match(token):
         return None
-    row = await Pass.select(Pass.visitor).where(
-        (Pass.token_hash == token_hash(token)) & Pass.revoked_at.is_null()
-    ).first()
+    row = (
+        await Pass.select(Pass.visitor)
+        .where((Pass.token_hash == token_hash(token)) & Pass.revoked_at.is_null())
+        .first()
+    )
     if row is None:
         return None
     return await Visitor.objects().get(Visitor.id == row["visitor"])

@@ -6,7 +6,7 @@ import json
 import re
 
 from lab.accounts.forms import SiteInput
-from lab.accounts.roles import ADMIN, StaffPrincipal
+from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site
 from lab.core import audit, clock
 from lab.core.db import write_transaction
@@ -154,4 +154,3 @@ async def update_site(actor: StaffPrincipal, site_id: int, data: SiteInput) -> S
         await site.save()
         await audit.record(actor, "site.updated", f"site:{site.id}", site_id=site.id)
     return site
-

@@ -221,7 +221,9 @@ async def add_grant(actor: StaffPrincipal, user_id: int, data: GrantInput) -> No
     async with write_transaction(Role._meta.db):
         user = await get_staff_for(actor, user_id)
         site_clause = Role.site.is_null() if data.site_id is None else Role.site == data.site_id
-        if await Role.exists().where((Role.user == user.id) & (Role.role == data.role) & site_clause):
+        if await Role.exists().where(
+            (Role.user == user.id) & (Role.role == data.role) & site_clause
+        ):
             raise Conflict(_("Ce compte a déjà ce rôle sur ce site."), code="grant_exists")
         await Role.insert(Role(user=user.id, site=data.site_id, role=data.role))
         await audit.record(
@@ -238,7 +240,9 @@ async def remove_grant(actor: StaffPrincipal, user_id: int, grant_id: int) -> No
             raise NotFound(_("Ce rôle n'existe pas."))
         if grant.role == ADMIN and await Role.count().where(Role.role == ADMIN) <= 1:
             raise Conflict(
-                _("C'est le dernier compte administrateur : donnez ce rôle à quelqu'un d'autre avant."),
+                _(
+                    "C'est le dernier compte administrateur : donnez ce rôle à quelqu'un d'autre avant."
+                ),
                 code="last_admin",
             )
         await grant.remove()
@@ -264,4 +268,3 @@ async def sites_for_select(actor: StaffPrincipal) -> list[dict]:
     if not actor.is_admin:
         query = query.where(Site.id.is_in(list(actor.site_ids()) or [-1]))
     return await query
-

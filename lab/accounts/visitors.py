@@ -51,7 +51,11 @@ def search_key(*parts: str) -> str:
 
 
 def _check_birth_date(birth_date: dt.date, today: dt.date) -> None:
-    age = today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    age = (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
     if birth_date > today or not MIN_AGE <= age <= MAX_AGE:
         raise Invalid(
             _("Vérifiez la date de naissance."),

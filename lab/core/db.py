@@ -71,8 +71,9 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     services take row locks (SELECT … FOR UPDATE) inside it.
     """
     if is_sqlite(engine):
-        async with _write_lock(engine), engine.transaction(
-            transaction_type=TransactionType.immediate
+        async with (
+            _write_lock(engine),
+            engine.transaction(transaction_type=TransactionType.immediate),
         ):
             yield
     else:
@@ -80,11 +81,15 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
             yield
 
 
-async def start(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+async def start(engine: Engine) -> bool:
+    """Open PostgreSQL's connection pool unless one is open; True if this call opened it."""
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=1, max_size=10)
+        return True
+    return False
 
 
 async def stop(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+        engine.pool = None

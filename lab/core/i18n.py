@@ -64,7 +64,7 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
+def N_(message: str) -> str:
     """Mark a message for extraction; translate it later, where it is shown."""
     return message
 

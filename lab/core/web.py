@@ -87,11 +87,13 @@ def render(
 
 def base_context(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
+    token = ScopeState.from_scope(request.scope).csrf_token
     return {
         "request": request,
         "user": request.scope.get("user"),
         "lang": i18n.current_language(),
-        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+        # Empty when the CSRF check itself failed; the error page then asks for a reload.
+        "csrf_token": token if isinstance(token, str) else "",
         "lab_name": settings.lab_name,
         "current_path": request.url.path,
     }

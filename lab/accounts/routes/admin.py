@@ -122,7 +122,8 @@ async def _render_user(
         request,
         account=user,
         grants=await staff.grants_of(user.id),
-        values=extra.pop("values", None) or {"name": user.name, "language": user.language, "active": user.active},
+        values=extra.pop("values", None)
+        or {"name": user.name, "language": user.language, "active": user.active},
         **extra,
     )
     return render(request, "admin/user_edit.html", context, status_code=status_code)
@@ -193,7 +194,9 @@ async def password_reset(request: Request, user_id: int = Id) -> Response:
 async def audit_log(request: Request) -> Response:
     entries = await recent_entries(limit=200)
     for entry in entries:
-        entry["data"] = json.loads(entry["data"]) if isinstance(entry["data"], str) else entry["data"]
+        entry["data"] = (
+            json.loads(entry["data"]) if isinstance(entry["data"], str) else entry["data"]
+        )
     return render(request, "admin/audit.html", {"entries": entries})
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import msgspec
 from litestar import Request, Router, get, post, put
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from lab.accounts import passes, visitors
 from lab.accounts.forms import NewVisitorInput, SearchInput, VisitorInput
@@ -78,12 +78,12 @@ async def api_visitors(request: Request) -> list[VisitorSummary]:
 
 
 @post("/visitors/search", summary="Search by name, pass short code or file number", status_code=200)
-async def api_search(request: Request, data: SearchInput) -> list[VisitorSummary]:
+async def api_search(request: Request, data: JSONBody[SearchInput]) -> list[VisitorSummary]:
     return [_summary(row) for row in await visitors.search_visitors(request.user, data.q)]
 
 
 @post("/visitors", summary="Create a visitor and their first pass", status_code=201)
-async def api_create(request: Request, data: NewVisitorInput) -> VisitorOut:
+async def api_create(request: Request, data: JSONBody[NewVisitorInput]) -> VisitorOut:
     visitor, _token = await visitors.create_visitor(request.user, data)
     return await _out(visitor)
 
@@ -94,7 +94,9 @@ async def api_visitor(request: Request, visitor_id: int = Id) -> VisitorOut:
 
 
 @put("/visitors/{visitor_id:int}")
-async def api_update(request: Request, data: VisitorInput, visitor_id: int = Id) -> VisitorOut:
+async def api_update(
+    request: Request, data: JSONBody[VisitorInput], visitor_id: int = Id
+) -> VisitorOut:
     return await _out(await visitors.update_visitor(request.user, visitor_id, data))
 
 
@@ -104,7 +106,9 @@ async def api_pass(request: Request, visitor_id: int = Id) -> PassOut:
     active = await passes.active_pass(visitor.id)
     if active is None:
         raise NotFound(_("Cette personne n'a pas de carte active."), code="no_active_pass")
-    return PassOut(short_code=passes.display_short_code(active.short_code), issued_at=active.issued_at)
+    return PassOut(
+        short_code=passes.display_short_code(active.short_code), issued_at=active.issued_at
+    )
 
 
 @post("/visitors/{visitor_id:int}/pass", summary="Issue a new pass (revokes the current one)")
@@ -119,7 +123,7 @@ async def api_reissue(request: Request, visitor_id: int = Id) -> IssuedPassOut:
 
 
 @post("/passes/resolve", summary="Who holds this pass (token or scanned URL)", status_code=200)
-async def api_resolve(request: Request, data: ResolveInput) -> ResolvedPass:
+async def api_resolve(request: Request, data: JSONBody[ResolveInput]) -> ResolvedPass:
     token = passes.token_from_scan(data.token)
     visitor = await passes.resolve_token(token) if token else None
     if visitor is None:

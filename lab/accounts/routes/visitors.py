@@ -43,7 +43,11 @@ async def _remember_fresh_pass(request: Request, visitor_id: int, pass_id: int, 
         for key, value in handle.data.get("fresh_passes", {}).items()
         if value["until"] > time.time()
     }
-    fresh[str(visitor_id)] = {"pass_id": pass_id, "token": token, "until": time.time() + FRESH_PASS_SECONDS}
+    fresh[str(visitor_id)] = {
+        "pass_id": pass_id,
+        "token": token,
+        "until": time.time() + FRESH_PASS_SECONDS,
+    }
     handle.data["fresh_passes"] = fresh
     sessions: SessionManager = request.app.state.sessions
     await sessions.save(handle)
@@ -148,7 +152,9 @@ async def visitor_show(request: Request, visitor_id: int = VisitorId) -> Respons
 async def visitor_edit(request: Request, visitor_id: int = VisitorId) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     values = {field: getattr(visitor, field) for field in VisitorInput.__struct_fields__}
-    return render(request, "visitors/form.html", {"values": values, "visitor": visitor, **_choices()})
+    return render(
+        request, "visitors/form.html", {"values": values, "visitor": visitor, **_choices()}
+    )
 
 
 @post("/visitors/{visitor_id:int}")
@@ -166,7 +172,9 @@ async def visitor_update(request: Request, visitor_id: int = VisitorId) -> Respo
             "visitor": visitor,
             **_choices(),
         }
-        return render(request, "visitors/form.html", context, block="form", status_code=error.status_code)
+        return render(
+            request, "visitors/form.html", context, block="form", status_code=error.status_code
+        )
     return redirect(request, f"/visitors/{visitor_id}")
 
 

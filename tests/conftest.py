@@ -1,0 +1,181 @@
+"""Test set-up: every database test runs on SQLite and on PostgreSQL.
+
+- SQLite: the migrations run once into a template file; each test gets a fresh copy.
+- PostgreSQL: LAB_TEST_DATABASE_URL names a database that the suite owns (it is wiped):
+  the migrations run once, then each test starts from emptied tables.
+- With CI=true, a skipped test fails the run: CI must exercise PostgreSQL, Redis and Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from piccolo.engine.base import Engine
+
+from lab.app import create_app
+from lab.core import clock, db, i18n
+from lab.settings import PROJECT_ROOT, Settings
+
+POSTGRES_URL = os.environ.get("LAB_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("LAB_TEST_REDIS_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SECRET = "test-secret-key-that-is-long-enough-for-lab"
+BASE_URL = "http://testserver.local"
+
+_ran: Counter[str] = Counter()
+_skipped: list[str] = []
+
+
+def _migrate(database_url: str, data_dir: Path) -> None:
+    env = {**os.environ, "LAB_DATABASE_URL": database_url, "LAB_DATA_DIR": str(data_dir)}
+    env["LAB_SECRET_KEY"] = SECRET
+    result = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "migrate"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"migrations failed on {database_url}:\n{result.stdout}\n{result.stderr}"
+        )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    path = directory / "template.sqlite3"
+    _migrate(f"sqlite:///{path}", directory)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if not POSTGRES_URL:
+        pytest.skip("LAB_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    import asyncpg
+
+    async def reset() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await connection.close()
+
+    import asyncio
+
+    asyncio.run(reset())
+    _migrate(POSTGRES_URL, tmp_path_factory.mktemp("pg"))
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "lab.sqlite3"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres_ready")
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
+    environ = {
+        "LAB_DATABASE_URL": database_url,
+        "LAB_DATA_DIR": str(tmp_path),
+        "LAB_SECRET_KEY": SECRET,
+        "LAB_BASE_URL": BASE_URL,
+    }
+    return Settings.from_env(environ, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> Engine:
+    engine = db.engine_for(settings)
+    db.bind_tables(engine)
+    if not db.is_sqlite(engine):
+        await _empty_postgres(engine)
+    return engine
+
+
+async def _empty_postgres(engine: Engine) -> None:
+    from lab.piccolo_app import APP_CONFIG
+
+    names = ", ".join(table._meta.tablename for table in APP_CONFIG.table_classes)
+    await engine._run_in_new_connection(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Litestar:
+    # The test client runs the app in its own event loop while fixtures query from the tests'
+    # loop: no shared connection pool, one connection per query.
+    return create_app(settings, engine=engine, pool=False)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app, base_url=BASE_URL) as test_client:
+        # Redirects are part of what routes answer: tests look at them, not past them.
+        test_client.follow_redirects = False
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _reset_context() -> None:
+    """Each test starts in French with the real clock."""
+    i18n.set_language("fr")
+    clock.set_clock(None)
+
+
+@pytest.fixture
+async def cast(engine: Engine):
+    """The named cast of people (see personas.py), on two sites."""
+    from tests.personas import create_cast
+
+    return await create_cast()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(
+            f"{report.nodeid}: {report.longrepr[2] if isinstance(report.longrepr, tuple) else ''}"
+        )
+    elif report.when == "call" and report.passed:
+        if "[sqlite" in report.nodeid:
+            _ran["sqlite"] += 1
+        if "[postgres" in report.nodeid:
+            _ran["postgres"] += 1
+        if "/browser/" in report.nodeid:
+            _ran["chromium"] += 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int) -> None:
+    terminalreporter.write_line(
+        f"lab: database tests passed on SQLite: {_ran['sqlite']}, on PostgreSQL: "
+        f"{_ran['postgres']}; browser tests passed in Chromium: {_ran['chromium']}; "
+        f"skipped: {len(_skipped)}"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if IN_CI and _skipped:
+        print("\nCI=true and tests were skipped; CI must run them all:", file=sys.stderr)
+        for line in _skipped:
+            print(f"  {line}", file=sys.stderr)
+        session.exitstatus = 1

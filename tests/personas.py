@@ -1,0 +1,102 @@
+"""The cast the tests talk about, on two sites.
+
+- Camille: admin, every site.           - Nadia: network manager, every site.
+- Julien: manager at Saint-Denis.       - Awa: facilitator at Saint-Denis.
+- Pieter: manager in Brussels.          - Sofia: facilitator in Brussels.
+Everyone's password is PASSWORD.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import cache
+
+from lab.accounts.roles import Grant, StaffPrincipal
+from lab.accounts.sites import active_site_ids
+from lab.accounts.tables import Role, Site, StaffUser, Visitor
+from lab.accounts.visitors import search_key
+from lab.core import clock
+from lab.core.security import hash_password
+
+PASSWORD = "correct horse battery"
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@dataclasses.dataclass
+class Cast:
+    saint_denis: Site
+    brussels: Site
+    users: dict[str, StaffUser]
+
+    def email(self, who: str) -> str:
+        return self.users[who].email
+
+    async def principal(self, who: str) -> StaffPrincipal:
+        user = self.users[who]
+        rows = await Role.select(Role.role, Role.site).where(Role.user == user.id)
+        return StaffPrincipal(
+            user_id=user.id,
+            name=user.name,
+            email=user.email,
+            language=user.language,
+            grants=tuple(Grant(row["role"], row["site"]) for row in rows),
+            all_site_ids=await active_site_ids(),
+        )
+
+
+async def _site(name: str, slug: str, timezone: str) -> Site:
+    site = Site(name=name, slug=slug, timezone=timezone, created_at=clock.now())
+    await site.save()
+    return site
+
+
+async def create_cast() -> Cast:
+    saint_denis = await _site("Lab Saint-Denis", "saint-denis", "Europe/Paris")
+    brussels = await _site("Lab Anderlecht", "anderlecht", "Europe/Brussels")
+    people = {
+        "camille": ("Camille", "admin", None),
+        "nadia": ("Nadia", "network_manager", None),
+        "julien": ("Julien", "manager", saint_denis.id),
+        "awa": ("Awa", "facilitator", saint_denis.id),
+        "pieter": ("Pieter", "manager", brussels.id),
+        "sofia": ("Sofia", "facilitator", brussels.id),
+    }
+    users: dict[str, StaffUser] = {}
+    for key, (name, role, site_id) in people.items():
+        user = StaffUser(
+            email=f"{key}@lab.test",
+            name=name,
+            password_hash=_password_hash(),
+            language="fr",
+            created_at=clock.now(),
+        )
+        await user.save()
+        await Role.insert(Role(user=user.id, site=site_id, role=role))
+        users[key] = user
+    return Cast(saint_denis=saint_denis, brussels=brussels, users=users)
+
+
+async def make_visitor(
+    site: Site, first_name: str = "Yanis", last_name: str = "Martin", **extra
+) -> Visitor:
+    """A visitor inserted directly, for tests that are not about creating visitors."""
+    now = clock.now()
+    visitor = Visitor(
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=extra.pop("birth_date", dt.date(2006, 5, 17)),
+        postcode=extra.pop("postcode", "93200"),
+        status=extra.pop("status", "job_seeker"),
+        search_name=search_key(first_name, last_name),
+        created_site=site.id,
+        created_at=now,
+        updated_at=now,
+        **extra,
+    )
+    await visitor.save()
+    return visitor
