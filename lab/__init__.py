@@ -1,3 +1,3 @@
-"""lab: the software of a Mission locale 2.0 (digital-inclusion lab of a youth employment centre)."""
+"""lab: the software of a Mission locale 2.0, the digital lab of a youth employment centre."""
 
 __version__ = "0.1.0"

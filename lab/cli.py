@@ -85,7 +85,8 @@ def demo(if_empty: bool) -> None:
         f"{counts['visitors']} visitors with passes."
     )
     click.echo(
-        f"Log in at {settings.base_url}/login with one of these (password: {demo_data.DEMO_PASSWORD}):"
+        f"Log in at {settings.base_url}/login with one of these "
+        f"(password: {demo_data.DEMO_PASSWORD}):"
     )
     for email, _name, role, slug, _lang in demo_data.STAFF:
         click.echo(f"  {email:<36} {role:<16} {slug or 'all sites'}")

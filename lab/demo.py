@@ -14,7 +14,7 @@ from lab.accounts.tables import Site, StaffUser
 from lab.core import clock
 from lab.system import operator
 
-DEMO_PASSWORD = "demo-lab-2026"
+DEMO_PASSWORD = "demo-lab-2026"  # noqa: S105 - documented in the README, demo only
 
 SITES = [
     SiteInput(

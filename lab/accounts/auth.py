@@ -13,7 +13,7 @@ from lab.core.web import language_for
 
 
 class StaffSessionMiddleware(ASGIMiddleware):
-    """Puts the StaffPrincipal (or None) in ``scope["user"]`` and the session in ``scope["auth"]``."""
+    """Put the StaffPrincipal (or None) in ``scope["user"]``, the session in ``scope["auth"]``."""
 
     exclude_path_pattern = ("^/static/",)
 

@@ -14,7 +14,7 @@ from lab.core.security import new_token, token_hash
 # No 0/O, 1/I/L: a short code is read aloud and typed by people in a hurry.
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SHORT_CODE_LENGTH = 8
-PASS_PATH = "/p/"
+PASS_PATH = "/p/"  # noqa: S105 - a URL path, not a password
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 

@@ -196,7 +196,10 @@ async def create_staff(actor: StaffPrincipal, data: NewStaffInput) -> StaffUser:
 
 
 async def update_staff(actor: StaffPrincipal, user_id: int, data: StaffUpdateInput) -> StaffUser:
-    """Admins only. An admin cannot deactivate their own account (nobody would be left to undo it)."""
+    """Admins only. Nobody deactivates their own account (who would undo it?).
+
+    Errors: forbidden, not_found, self_deactivation.
+    """
     async with write_transaction(StaffUser._meta.db):
         user = await get_staff_for(actor, user_id)
         if user.id == actor.user_id and not data.active:
@@ -241,7 +244,8 @@ async def remove_grant(actor: StaffPrincipal, user_id: int, grant_id: int) -> No
         if grant.role == ADMIN and await Role.count().where(Role.role == ADMIN) <= 1:
             raise Conflict(
                 _(
-                    "C'est le dernier compte administrateur : donnez ce rôle à quelqu'un d'autre avant."
+                    "C'est le dernier compte administrateur : "
+                    "donnez ce rôle à quelqu'un d'autre avant."
                 ),
                 code="last_admin",
             )
@@ -263,8 +267,9 @@ async def set_language(user_id: int, language: str) -> None:
     await StaffUser.update({StaffUser.language: language}).where(StaffUser.id == user_id)
 
 
-async def sites_for_select(actor: StaffPrincipal) -> list[dict]:
+async def site_options(actor: StaffPrincipal) -> dict[int, str]:
+    """{id: name} of the open sites the actor works on, for a select."""
     query = Site.select(Site.id, Site.name).where(Site.active.eq(True)).order_by(Site.name)
     if not actor.is_admin:
         query = query.where(Site.id.is_in(list(actor.site_ids()) or [-1]))
-    return await query
+    return {row["id"]: row["name"] for row in await query}

@@ -46,6 +46,9 @@ def build_jinja() -> Environment:
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    # Form macros as a global, so a block rendered alone for htmx has them too (a template's
+    # top-level imports do not run when only one of its blocks is rendered).
+    env.globals["f"] = env.get_template("_macros/forms.html").module
     return env
 
 
@@ -135,7 +138,7 @@ def error_response(
     response = render(
         request,
         "errors/error.html",
-        {"status_code": status_code, "message": message, "code": code},
+        {"status_code": status_code, "message": message, "code": code, "field_errors": fields},
         block="alert",
         status_code=status_code,
     )

@@ -81,7 +81,7 @@ async def site_update(request: Request, site_id: int = Id) -> Response:
 async def _user_context(request: Request, **extra: object) -> dict:
     return {
         "role_labels": ROLE_LABELS,
-        "sites": await staff.sites_for_select(request.user),
+        "site_options": await staff.site_options(request.user),
         **extra,
     }
 

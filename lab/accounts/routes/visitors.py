@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from lab.accounts import cards, labels, passes, visitors
 from lab.accounts.forms import NewVisitorInput, SearchInput, VisitorInput
 from lab.accounts.roles import STAFF_ROLES
-from lab.accounts.staff import sites_for_select
+from lab.accounts.staff import site_options as staff_site_options
 from lab.core.errors import Conflict, LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
@@ -98,11 +98,16 @@ async def visitor_search(request: Request) -> Response:
 
 @get("/visitors/new", name="visitor_new")
 async def visitor_new(request: Request) -> Response:
-    sites = await sites_for_select(request.user)
+    options = await staff_site_options(request.user)
     return render(
         request,
         "visitors/form.html",
-        {"values": {"preferred_language": "fr"}, "sites": sites, "visitor": None, **_choices()},
+        {
+            "values": {"preferred_language": "fr"},
+            "site_options": options,
+            "creating": True,
+            **_choices(),
+        },
     )
 
 
@@ -118,8 +123,8 @@ async def visitor_create(request: Request) -> Response:
             "errors": error.field_errors,
             "message": error.message,
             "duplicates": getattr(error, "matches", None),
-            "sites": await sites_for_select(request.user),
-            "visitor": None,
+            "site_options": await staff_site_options(request.user),
+            "creating": True,
             **_choices(),
         }
         status = 409 if isinstance(error, Conflict) else error.status_code

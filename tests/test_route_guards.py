@@ -1,0 +1,96 @@
+"""Every route is either on the explicit public list or guarded by a role."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from lab.app import create_app
+from lab.settings import Settings
+from tests.conftest import SECRET
+from tests.helpers import login
+
+# (method, path) pairs anyone may call. Keep this list short and explained.
+PUBLIC = {
+    ("GET", "/login"),  # the login form
+    ("POST", "/login"),
+    ("POST", "/logout"),  # ends whatever session the cookie names; harmless without one
+    ("POST", "/language"),  # switching language before login
+    ("GET", "/p/{token:str}"),  # a scanned pass: says valid or not, nothing personal
+    ("GET", "/health"),
+    ("GET", "/api/schema"),  # the API's description (OpenAPI), no data
+    ("GET", "/api/schema/{path:str}"),
+    ("GET", "/api/schema/openapi.json"),
+}
+PUBLIC_PREFIXES = ("/static",)
+
+
+def _app(tmp_path) -> Litestar:
+    settings = Settings.from_env(
+        {"LAB_DATA_DIR": str(tmp_path), "LAB_SECRET_KEY": SECRET},
+    )
+    return create_app(settings)
+
+
+def _routes(app: Litestar):
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in handler.http_methods:
+                # Litestar answers OPTIONS itself with the allowed methods: no data, no action.
+                if method != "OPTIONS":
+                    yield method, route.path, handler
+
+
+def test_every_route_is_public_on_purpose_or_guarded_by_a_role(tmp_path):
+    unguarded = []
+    for method, path, handler in _routes(_app(tmp_path)):
+        if path.startswith(PUBLIC_PREFIXES) or (method, path) in PUBLIC:
+            continue
+        roles = [getattr(guard, "lab_roles", None) for guard in handler.resolve_guards()]
+        if not any(roles):
+            unguarded.append(f"{method} {path}")
+    assert not unguarded, f"routes with no role guard and not on the public list: {unguarded}"
+
+
+def test_the_public_list_names_only_routes_that_exist(tmp_path):
+    existing = {(method, path) for method, path, _ in _routes(_app(tmp_path))}
+    assert PUBLIC - existing == set()
+
+
+def _sample_path(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+async def test_anonymous_visitors_are_sent_to_login_from_every_staff_page(app, client):
+    for method, path, _handler in _routes(app):
+        if method != "GET" or path.startswith(PUBLIC_PREFIXES) or (method, path) in PUBLIC:
+            continue
+        response = await client.get(_sample_path(path))
+        if path.startswith("/api"):
+            assert response.status_code == 401, path
+        else:
+            assert response.status_code == 303, path
+            assert response.headers["location"].startswith("/login"), path
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/sites", "/admin/users", "/admin/audit", "/admin/sites/new", "/admin/users/new"]
+)
+async def test_a_facilitator_gets_403_on_admin_pages(client, cast, path):
+    await login(client, cast.email("awa"))
+    response = await client.get(path)
+    assert response.status_code == 403
+    assert "Vous n&#39;avez pas accès à cette page." in response.text
+
+
+async def test_a_manager_cannot_post_to_admin_routes_either(client, cast):
+    await login(client, cast.email("julien"))
+    response = await client.post(
+        "/admin/sites", data={"name": "X", "slug": "x", "timezone": "Europe/Paris"}
+    )
+    assert response.status_code == 403
