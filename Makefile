@@ -53,9 +53,10 @@ demo: $(RUNTIME_STAMP)
 
 ## make messages: extract translatable text and update the en and nl catalogues
 messages: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --omit-header --sort-output lab templates
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -l en --no-fuzzy-matching --omit-header
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -l nl --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --omit-header \
+		--sort-output --ignore-dirs='.* __pycache__' .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -l en --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -l nl --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -89,7 +89,8 @@ def _custom_message(field_type: Any) -> str | None:
         if inner:
             return inner
         if isinstance(arg, msgspec.Meta) and arg.extra and "message" in arg.extra:
-            return _(arg.extra["message"])
+            message = arg.extra["message"]  # marked with N_ where it is written
+            return _(message)
     return None
 
 

@@ -1,0 +1,170 @@
+"""Browser tests: a real `lab serve` on demo data, driven by Chromium through Playwright.
+
+The server runs in its own process (one for this folder), on a free port and a temporary
+data directory: the tests see exactly what a staff member's browser sees.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lab.settings import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_PASSWORD = "demo-lab-2026"
+ADMIN = "admin@lab.example"
+FACILITATOR = "animation.stdenis@lab.example"
+START_TIMEOUT = 20.0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_cli(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lab.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"lab {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"lab serve exited with code {process.returncode}:\n{log.read_text()}"
+            )
+        try:
+            with urllib.request.urlopen(f"{base_url}/health", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"lab serve did not answer /health within {START_TIMEOUT} s:\n{log.read_text()}"
+    )
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running lab with the demo data loaded."""
+    data_dir = tmp_path_factory.mktemp("browser-lab")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LAB_") and key != "PICCOLO_CONF"
+    }
+    env.update(
+        {
+            "LAB_DATA_DIR": str(data_dir),
+            "LAB_PORT": str(port),
+            "LAB_HOST": "127.0.0.1",
+            "LAB_BASE_URL": base_url,
+        }
+    )
+    _run_cli(env, "migrate")
+    _run_cli(env, "demo")
+    log = data_dir / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lab.cli", "serve"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(base_url, process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+# Package scope, not session: while Playwright's sync API is alive, its event loop counts as the
+# running loop of this thread, and the asyncio tests collected after this folder could not start
+# theirs. Playwright must be gone once the last browser test is done.
+@pytest.fixture(scope="package")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed: browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def context(browser, live_server: str):
+    """A fresh browser profile (no cookies) for each test."""
+    ctx = browser.new_context(base_url=live_server, locale="fr-FR")
+    ctx.set_default_timeout(10_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form and wait for the staff home page."""
+    page.goto("/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(lambda url: not url.endswith("/login"))
+    page.wait_for_selector("form[action='/logout']")
