@@ -24,7 +24,9 @@ async def test_logins_and_failed_logins_are_audited_without_the_email(client, ca
     from tests.helpers import csrf_token, login
 
     token = await csrf_token(client)
-    await client.post("/login", data={"email": "awa@lab.test", "password": "x", "_csrf_token": token})
+    await client.post(
+        "/login", data={"email": "awa@lab.test", "password": "x", "_csrf_token": token}
+    )
     await login(client, cast.email("awa"))
     actions = [row["action"] for row in await AuditLog.select(AuditLog.action)]
     assert "login.failed" in actions and "login.succeeded" in actions

@@ -43,7 +43,9 @@ async def test_a_session_opened_on_one_worker_is_valid_on_the_other(two_workers,
     ):
         on_first.follow_redirects = on_second.follow_redirects = False
         await login(on_first, cast.email("awa"))
-        on_second.cookies.set("lab_session", on_first.cookies["lab_session"], domain="testserver.local")
+        on_second.cookies.set(
+            "lab_session", on_first.cookies["lab_session"], domain="testserver.local"
+        )
         page = await on_second.get("/")
         assert page.status_code == 200
         assert "Bonjour Awa" in page.text

@@ -47,7 +47,9 @@ def test_an_https_base_url_makes_cookies_secure(tmp_path):
         ("LAB_SESSION_IDLE_MINUTES", "0", "LAB_SESSION_IDLE_MINUTES must be between"),
     ],
 )
-def test_a_wrong_value_is_refused_with_a_message_naming_the_variable(tmp_path, name, value, message):
+def test_a_wrong_value_is_refused_with_a_message_naming_the_variable(
+    tmp_path, name, value, message
+):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"LAB_DATA_DIR": str(tmp_path), name: value})
 
