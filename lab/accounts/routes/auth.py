@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
+from litestar.params import FromQuery
 
 from lab.accounts import staff
 from lab.accounts.forms import LanguageInput, LoginInput
@@ -14,7 +15,7 @@ from lab.core.web import LANGUAGE_COOKIE, redirect, render, safe_next
 
 
 @get("/login", name="login")
-async def login_page(request: Request, next: str | None = None) -> Response:
+async def login_page(request: Request, next: FromQuery[str | None] = None) -> Response:
     if request.scope.get("user"):
         return redirect(request, safe_next(next))
     return render(request, "accounts/login.html", {"next": safe_next(next), "values": {}})

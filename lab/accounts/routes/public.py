@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from litestar import MediaType, Request, Response, Router, get
+from litestar.params import FromPath
 
 from lab.accounts import passes
 from lab.core.web import render
 
 
 @get("/p/{token:str}", name="pass_landing")
-async def pass_landing(request: Request, token: str) -> Response:
+async def pass_landing(request: Request, token: FromPath[str]) -> Response:
     """Where a phone camera lands after scanning a pass. Shows nothing personal: a photo of a
     pass must not reveal who holds it."""
     visitor = await passes.resolve_token(token)

@@ -1,0 +1,40 @@
+"""Errors become pages in the user's language, never a stack trace."""
+
+from __future__ import annotations
+
+from litestar import get
+
+from lab.accounts.roles import STAFF_ROLES
+from lab.core.guards import require_role
+from tests.helpers import login
+
+
+async def test_an_unknown_page_is_a_404_in_the_chosen_language(client):
+    french = await client.get("/no-such-page")
+    assert french.status_code == 404
+    assert "Cette page n&#39;existe pas ou plus." in french.text
+    english = await client.get("/no-such-page", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in english.text
+    assert "This page does not exist" in english.text or "no longer" in english.text
+
+
+async def test_a_crash_is_a_500_page_without_a_traceback(app, client, cast):
+    @get("/boom", guards=[require_role(*STAFF_ROLES)])
+    async def boom() -> None:
+        raise RuntimeError("secret detail from the database: Yanis Martin")
+
+    app.register(boom)
+    await login(client, cast.email("awa"))
+    response = await client.get("/boom")
+    assert response.status_code == 500
+    assert "Une erreur est survenue de notre côté" in response.text
+    assert "Traceback" not in response.text and "Yanis" not in response.text
+    api = await client.get("/boom", headers={"HX-Request": "true"})
+    assert api.headers["HX-Retarget"] == "#alerts"
+
+
+async def test_an_api_error_is_json(client, cast):
+    await login(client, cast.email("awa"))
+    response = await client.get("/api/visitors/424242")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
