@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+from httpx import Response
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from lab.core.security import token_hash
 from tests.personas import PASSWORD
 
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -21,12 +25,28 @@ async def csrf_token(client: AsyncTestClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:
+async def post_login(
+    client: AsyncTestClient, email: str, password: str = PASSWORD, **fields: str
+) -> Response:
+    """Submit the login form as a browser would, whatever the outcome."""
     token = await csrf_token(client)
-    response = await client.post(
-        "/login", data={"email": email, "password": password, "_csrf_token": token}
-    )
+    data = {"email": email, "password": password, "_csrf_token": token, **fields}
+    return await client.post("/login", data=data)
+
+
+async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:
+    response = await post_login(client, email, password)
     assert response.status_code == 303, response.text
     assert "lab_session" in client.cookies, "login did not set a session"
     # htmx sends the token in a header on every later request; do the same.
-    client.headers["x-csrftoken"] = token
+    client.headers["x-csrftoken"] = client.cookies["lab_csrf"]
+
+
+async def age_session(app: Litestar, client: AsyncTestClient, **seconds_ago: float) -> None:
+    """Move the client's session back in time (``created`` or ``seen``), as if time had passed."""
+    key = f"session:{token_hash(client.cookies['lab_session'])}"
+    store = app.state.sessions.store
+    data = json.loads(await store.get(key))
+    for field, ago in seconds_ago.items():
+        data[field] -= ago
+    await store.set(key, json.dumps(data), expires_in=3600)

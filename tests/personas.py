@@ -12,8 +12,8 @@ import dataclasses
 import datetime as dt
 from functools import cache
 
-from lab.accounts.roles import Grant, StaffPrincipal
-from lab.accounts.sites import active_site_ids
+from lab.accounts.roles import StaffPrincipal
+from lab.accounts.staff import load_principal
 from lab.accounts.tables import Role, Site, StaffUser, Visitor
 from lab.accounts.visitors import search_key
 from lab.core import clock
@@ -37,16 +37,8 @@ class Cast:
         return self.users[who].email
 
     async def principal(self, who: str) -> StaffPrincipal:
-        user = self.users[who]
-        rows = await Role.select(Role.role, Role.site).where(Role.user == user.id)
-        return StaffPrincipal(
-            user_id=user.id,
-            name=user.name,
-            email=user.email,
-            language=user.language,
-            grants=tuple(Grant(row["role"], row["site"]) for row in rows),
-            all_site_ids=await active_site_ids(),
-        )
+        """The principal a request by ``who`` would act as."""
+        return await load_principal(self.users[who].id)
 
 
 async def _site(name: str, slug: str, timezone: str) -> Site:

@@ -142,23 +142,21 @@ def test_create_user_on_the_command_line(tmp_path, database_url, engine):
         "LAB_SECRET_KEY": SECRET,
         "LAB_NEW_PASSWORD": "a long enough password",
     }
-    command = [sys.executable, "-m", "lab.cli", "create-user", "--email", "ops@lab.test"]
-    result = subprocess.run(
-        [*command, "--name", "Ops", "--role", "admin"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Staff account" in result.stdout
-    again = subprocess.run(
-        [*command, "--name", "Ops", "--role", "manager", "--site", "nowhere"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert again.returncode != 0 and "no site with slug 'nowhere'" in again.stderr
+
+    def create_user(*options: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "lab.cli", "create-user", "--email", "ops@lab.test"]
+        return subprocess.run(
+            [*command, "--name", "Ops", *options],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    created = create_user("--role", "admin")
+    assert created.returncode == 0, created.stderr
+    assert "Staff account" in created.stdout
+    refused = create_user("--role", "manager", "--site", "nowhere")
+    assert refused.returncode != 0
+    assert "no site with slug 'nowhere'" in refused.stderr
