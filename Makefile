@@ -58,5 +58,9 @@ messages: $(TEST_STAMP)
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -l en --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -l nl --no-fuzzy-matching --ignore-obsolete
 
+## make bench: print the benchmarks' figures (set LAB_BENCH_DATABASE_URL for PostgreSQL too)
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/visitor_search.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
@@ -156,5 +156,3 @@ def app_factory() -> Litestar:
     logging.basicConfig(level=logging.INFO)
     return create_app()
 
-
-__all__ = ["Request", "Response", "create_app"]
