@@ -155,4 +155,3 @@ def app_factory() -> Litestar:
     """For ``uvicorn --factory lab.app:app_factory``."""
     logging.basicConfig(level=logging.INFO)
     return create_app()
-

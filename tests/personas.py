@@ -9,6 +9,7 @@ Everyone's password is PASSWORD.
 from __future__ import annotations
 
 import dataclasses
+import json
 import datetime as dt
 from functools import cache
 
@@ -41,8 +42,16 @@ class Cast:
         return await load_principal(self.users[who].id)
 
 
+# Open 08:00-20:00 every day but Sunday: wide enough for tests to book at will.
+OPENING_HOURS = json.dumps(
+    {day: [["08:00", "20:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")}
+)
+
+
 async def _site(name: str, slug: str, timezone: str) -> Site:
-    site = Site(name=name, slug=slug, timezone=timezone, created_at=clock.now())
+    site = Site(
+        name=name, slug=slug, timezone=timezone, opening_hours=OPENING_HOURS, created_at=clock.now()
+    )
     await site.save()
     return site
 

@@ -93,3 +93,12 @@ async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
         engine.pool = None
+
+
+async def lock_row(table: type, row_id: int) -> None:
+    """Lock one row until the transaction ends (PostgreSQL). On SQLite the IMMEDIATE
+    transaction already holds the database's single write lock."""
+    engine = table._meta.db
+    if not is_sqlite(engine):
+        name = table._meta.tablename
+        await table.raw(f"SELECT id FROM {name} WHERE id = {{}} FOR UPDATE", int(row_id))  # noqa: S608

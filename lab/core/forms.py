@@ -41,6 +41,15 @@ def parse_form(form_type: type[T], raw: Mapping[str, Any]) -> T:
     errors: dict[str, str] = {}
     for field in msgspec.structs.fields(form_type):
         name = field.encode_name
+        if _is_list(field.type):
+            # Several checkboxes with one name: every value, empty ones dropped.
+            many = raw.getall(name, []) if hasattr(raw, "getall") else raw.get(name) or []
+            many = [item for item in (many if isinstance(many, list) else [many]) if item != ""]
+            try:
+                values[name] = msgspec.convert(many, field.type, strict=False)
+            except msgspec.ValidationError as error:
+                errors[name] = explain(str(error), field.type)
+            continue
         value = _first(raw.get(name))
         if _is_bool(field.type):
             values[name] = isinstance(value, str) and value.strip().lower() in _TRUE
@@ -96,6 +105,10 @@ def _custom_message(field_type: Any) -> str | None:
 
 def _is_bool(field_type: Any) -> bool:
     return field_type is bool
+
+
+def _is_list(field_type: Any) -> bool:
+    return typing.get_origin(field_type) in (list, frozenset, set)
 
 
 def _first(value: Any) -> Any:

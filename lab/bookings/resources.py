@@ -1,0 +1,202 @@
+"""Resources and their rules, site closure days, and visitors' inductions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
+from lab.accounts.sites import get_site_for
+from lab.accounts.tables import Site
+from lab.bookings.forms import ClosureInput, ResourceInput
+from lab.bookings.queries import held_bookings
+from lab.bookings.rules import Policy, peak_units
+from lab.bookings.tables import Closure, Induction, Resource
+from lab.core import audit, clock
+from lab.core.db import write_transaction
+from lab.core.errors import Conflict, Forbidden, NotFound
+from lab.core.i18n import N_, _
+
+# Who may change a site's equipment and its rules.
+EQUIPMENT_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
+
+KINDS = {
+    "tablet_pool": N_("Tablettes (lot)"),
+    "studio": N_("Studio d'enregistrement"),
+    "room": N_("Salle"),
+    "screen": N_("Grand écran"),
+    "computer": N_("Ordinateur"),
+    "other": N_("Autre"),
+}
+
+
+async def list_resources(
+    actor: StaffPrincipal, site_id: int | None = None, *, include_inactive: bool = False
+) -> list[Resource]:
+    sites = list(actor.site_ids()) or [-1]
+    query = Resource.objects().where(Resource.site.is_in(sites))
+    if site_id is not None:
+        query = query.where(Resource.site == site_id)
+    if not include_inactive:
+        query = query.where(Resource.active.eq(True))
+    return await query.order_by(Resource.site).order_by(Resource.name)
+
+
+async def get_resource_for(actor: StaffPrincipal, resource_id: int) -> Resource:
+    """Errors: not_found, forbidden (another site's resource)."""
+    resource = await Resource.objects().get(Resource.id == resource_id)
+    if resource is None:
+        raise NotFound(_("Cette ressource n'existe pas."))
+    if not actor.can_reach_site(resource.site):
+        raise Forbidden(_("Cette ressource appartient à un autre site."), code="other_site")
+    return resource
+
+
+def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
+    if not actor.can_reach_site(site_id, *EQUIPMENT_MANAGERS):
+        raise Forbidden(_("Seul un ou une responsable du site peut modifier le matériel."))
+
+
+def _apply(resource: Resource, data: ResourceInput) -> None:
+    for field in ResourceInput.__struct_fields__:
+        if field != "site_id":
+            setattr(resource, field, getattr(data, field))
+
+
+async def create_resource(actor: StaffPrincipal, data: ResourceInput) -> Resource:
+    """Errors: forbidden (not a manager of that site), invalid (rules that contradict)."""
+    _require_manager(actor, data.site_id)
+    await get_site_for(actor, data.site_id)
+    data.check()
+    async with write_transaction(Resource._meta.db):
+        resource = Resource(site=data.site_id, created_at=clock.now())
+        _apply(resource, data)
+        await resource.save()
+        await audit.record(
+            actor, "resource.created", f"resource:{resource.id}", site_id=data.site_id
+        )
+    return resource
+
+
+async def update_resource(actor: StaffPrincipal, resource_id: int, data: ResourceInput) -> Resource:
+    """The site cannot change (its bookings live in that site's time zone)."""
+    data.check()
+    async with write_transaction(Resource._meta.db):
+        resource = await get_resource_for(actor, resource_id)
+        _require_manager(actor, resource.site)
+        if data.units < resource.units and await _units_in_use_above(resource, data.units):
+            raise Conflict(
+                _("Des réservations à venir utilisent plus d'unités : annulez-les d'abord."),
+                code="units_in_use",
+                field_errors={"units": _("Des réservations à venir utilisent plus d'unités.")},
+            )
+        _apply(resource, data)
+        await resource.save()
+        await audit.record(
+            actor, "resource.updated", f"resource:{resource.id}", site_id=resource.site
+        )
+    return resource
+
+
+async def _units_in_use_above(resource: Resource, units: int) -> bool:
+    now = clock.now()
+    far = now + dt.timedelta(days=3650)
+    return peak_units(await held_bookings(resource.id, now, far), now, far) > units
+
+
+async def policy_for(resource: Resource, around: dt.datetime | None = None) -> Policy:
+    site = await Site.objects().get(Site.id == resource.site)
+    hours = json.loads(site.opening_hours) if isinstance(site.opening_hours, str) else {}
+    closures = Closure.select(Closure.day).where(Closure.site == site.id)
+    if around is not None:
+        closures = closures.where(
+            (Closure.day >= (around - dt.timedelta(days=8)).date())
+            & (Closure.day <= (around + dt.timedelta(days=8)).date())
+        )
+    return Policy(
+        units=resource.units,
+        timezone=site.timezone,
+        opening_hours=hours,
+        closed_days=frozenset(row["day"] for row in await closures),
+        slot_minutes=resource.slot_minutes,
+        min_minutes=resource.min_minutes,
+        max_minutes=resource.max_minutes,
+        lead_minutes=resource.lead_minutes,
+        horizon_days=resource.horizon_days,
+        buffer_minutes=resource.buffer_minutes,
+        max_bookings_per_day=resource.max_bookings_per_day,
+        max_bookings_per_week=resource.max_bookings_per_week,
+        max_minutes_per_day=resource.max_minutes_per_day,
+        max_minutes_per_week=resource.max_minutes_per_week,
+        required_induction=resource.required_induction,
+    )
+
+
+async def site_timezone(site_id: int) -> str:
+    row = await Site.select(Site.timezone).where(Site.id == site_id).first()
+    if row is None:
+        raise NotFound(_("Ce site n'existe pas."))
+    return row["timezone"]
+
+
+async def list_closures(actor: StaffPrincipal, site_id: int) -> list[dict]:
+    await get_site_for(actor, site_id)
+    today = clock.now().date()
+    return (
+        await Closure.select()
+        .where((Closure.site == site_id) & (Closure.day >= today - dt.timedelta(days=1)))
+        .order_by(Closure.day)
+    )
+
+
+async def add_closure(actor: StaffPrincipal, data: ClosureInput) -> None:
+    """Errors: forbidden, closure_exists."""
+    _require_manager(actor, data.site_id)
+    async with write_transaction(Closure._meta.db):
+        if await Closure.exists().where((Closure.site == data.site_id) & (Closure.day == data.day)):
+            raise Conflict(_("Ce jour est déjà marqué fermé."), code="closure_exists")
+        await Closure.insert(Closure(site=data.site_id, day=data.day, label=data.label or ""))
+        await audit.record(
+            actor, "closure.added", f"site:{data.site_id}", site_id=data.site_id, day=data.day
+        )
+
+
+async def remove_closure(actor: StaffPrincipal, closure_id: int) -> None:
+    async with write_transaction(Closure._meta.db):
+        closure = await Closure.objects().get(Closure.id == closure_id)
+        if closure is None:
+            raise NotFound(_("Ce jour de fermeture n'existe pas."))
+        _require_manager(actor, closure.site)
+        await closure.remove()
+        await audit.record(
+            actor, "closure.removed", f"site:{closure.site}", site_id=closure.site, day=closure.day
+        )
+
+
+async def inductions_of(visitor_id: int) -> frozenset[str]:
+    rows = await Induction.select(Induction.name).where(Induction.visitor == visitor_id)
+    return frozenset(row["name"] for row in rows)
+
+
+async def grant_induction(actor: StaffPrincipal, visitor_id: int, name: str) -> None:
+    """Record that a visitor did an induction (e.g. "studio"); staff only, idempotent."""
+    from lab.accounts.visitors import get_visitor_for
+
+    async with write_transaction(Induction._meta.db):
+        visitor = await get_visitor_for(actor, visitor_id)
+        if await Induction.exists().where(
+            (Induction.visitor == visitor.id) & (Induction.name == name)
+        ):
+            return
+        await Induction.insert(
+            Induction(
+                visitor=visitor.id, name=name, granted_by=actor.actor_id, granted_at=clock.now()
+            )
+        )
+        await audit.record(
+            actor,
+            "induction.granted",
+            f"visitor:{visitor.id}",
+            site_id=visitor.created_site,
+            induction=name,
+        )

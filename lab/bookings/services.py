@@ -1,0 +1,475 @@
+"""The booking lifecycle: book, book a series, move, cancel, approve, check in.
+
+Every write follows one pattern: lock, check, write, log. The resource row is locked (on
+SQLite the IMMEDIATE transaction holds the database's write lock), the rule engine checks the
+request against what already holds units, and only then the booking is written. A refusal is
+logged too, after the transaction rolled back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+import uuid
+
+from lab.accounts import passes
+from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
+from lab.accounts.tables import Pass, Visitor
+from lab.accounts.visitors import get_visitor_for
+from lab.bookings import releases
+from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
+from lab.bookings.queries import held_bookings, visitor_bookings
+from lab.bookings.resources import get_resource_for, inductions_of, policy_for, site_timezone
+from lab.bookings.rules import Refusal, Request, refusals
+from lab.bookings.tables import Booking, Resource
+from lab.core import audit, clock
+from lab.core.audit import Actor
+from lab.core.db import lock_row, write_transaction
+from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
+from lab.core.i18n import _
+
+APPROVERS = (MANAGER, NETWORK_MANAGER, ADMIN)
+MAX_SERIES = 60
+
+
+class BookingRefused(Conflict):
+    """One or more rules said no; ``refusals`` lists them all, ``code`` is the first one's."""
+
+    default_code = "booking_refused"
+
+    def __init__(self, found: list[Refusal]) -> None:
+        super().__init__(" ".join(item.message for item in found), code=found[0].code)
+        self.refusals = found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Wanted:
+    """A booking request in instants (UTC, to the minute)."""
+
+    resource_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    units: int = 1
+    visitor_id: int | None = None
+    note: str = ""
+    source: str = "staff"
+    series_id: str | None = None
+
+
+async def wanted_from_form(data: BookingInput | MoveInput) -> Wanted:
+    """Local day and times on the resource's site -> instants. Errors: not_found."""
+    resource = await Resource.objects().get(Resource.id == data.resource_id)
+    if resource is None:
+        raise Invalid(
+            _("Cette ressource n'existe pas."),
+            field_errors={"resource_id": _("Choisissez une ressource.")},
+        )
+    timezone = await site_timezone(resource.site)
+    return Wanted(
+        resource_id=data.resource_id,
+        starts_at=clock.utc_minute(clock.local_instant(data.day, data.start, timezone)),
+        ends_at=clock.utc_minute(clock.local_instant(data.day, data.end, timezone)),
+        units=data.units,
+        visitor_id=getattr(data, "visitor_id", None),
+        note=data.note,
+    )
+
+
+def wanted_from_api(data: BookingApiInput) -> Wanted:
+    if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
+        raise Invalid(
+            _("Donnez les heures avec leur fuseau (par exemple 2026-12-01T10:00:00+01:00)."),
+            code="naive_datetime",
+        )
+    return Wanted(
+        resource_id=data.resource_id,
+        starts_at=clock.utc_minute(data.starts_at),
+        ends_at=clock.utc_minute(data.ends_at),
+        units=data.units,
+        visitor_id=data.visitor_id,
+        note=data.note,
+        source="api",
+    )
+
+
+async def _check(
+    resource: Resource, wanted: Wanted, *, self_service: bool, excluding: int | None = None
+) -> None:
+    """Run the rule engine against the database as it is now. Raises BookingRefused."""
+    policy = await policy_for(resource, wanted.starts_at)
+    blocked_until = policy.blocked_until(wanted.ends_at)
+    held = await held_bookings(resource.id, wanted.starts_at, blocked_until, excluding=excluding)
+    mine, inductions = [], frozenset()
+    if wanted.visitor_id is not None:
+        week_start = wanted.starts_at - dt.timedelta(days=7)
+        week_end = wanted.starts_at + dt.timedelta(days=7)
+        mine = await visitor_bookings(
+            wanted.visitor_id, resource.id, week_start, week_end, excluding=excluding
+        )
+        inductions = await inductions_of(wanted.visitor_id)
+    found = refusals(
+        policy,
+        Request(
+            wanted.starts_at,
+            wanted.ends_at,
+            wanted.units,
+            for_visitor=wanted.visitor_id is not None,
+            self_service=self_service,
+        ),
+        held,
+        mine,
+        inductions,
+        now=clock.now(),
+    )
+    if found:
+        raise BookingRefused(found)
+
+
+async def _resource_for_booking(actor: Actor, resource_id: int) -> Resource:
+    if isinstance(actor, StaffPrincipal):
+        resource = await get_resource_for(actor, resource_id)
+    else:
+        resource = await Resource.objects().get(Resource.id == resource_id)
+        if resource is None:
+            raise NotFound(_("Cette ressource n'existe pas."))
+    if not resource.active:
+        raise Conflict(_("Cette ressource n'est pas disponible en ce moment."), code="inactive")
+    return resource
+
+
+async def _check_visitor(actor: Actor, visitor_id: int | None, site_id: int) -> None:
+    if visitor_id is None:
+        return
+    if isinstance(actor, StaffPrincipal):
+        visitor = await get_visitor_for(actor, visitor_id)
+    else:
+        visitor = await Visitor.objects().get(Visitor.id == visitor_id)
+        if visitor is None:
+            raise NotFound(_("Cette personne n'existe pas."))
+    if visitor.created_site != site_id:
+        raise Forbidden(
+            _("Cette personne est suivie par un autre site que cette ressource."),
+            code="other_site",
+        )
+
+
+async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> Booking:
+    """Book ``wanted`` if every rule allows it.
+
+    Errors: not_found, forbidden (other site), inactive, and the rule codes of BookingRefused
+    (capacity, quota_*, too_soon, too_far, outside_opening_hours, closed_day, not_on_slot,
+    too_short, too_long, induction_required, in_the_past, invalid_interval, invalid_units).
+    A resource that needs approval gets a pending booking when a visitor books it themselves.
+    """
+    resource = await _resource_for_booking(actor, wanted.resource_id)
+    await _check_visitor(actor, wanted.visitor_id, resource.site)
+    try:
+        async with write_transaction(Booking._meta.db):
+            await lock_row(Resource, resource.id)
+            await releases.release_due_for(resource.id)
+            await _check(resource, wanted, self_service=self_service)
+            booking = await _insert(actor, resource, wanted, self_service=self_service)
+    except BookingRefused as refused:
+        await audit.record(
+            actor,
+            "booking.refused",
+            f"resource:{resource.id}",
+            site_id=resource.site,
+            reasons=[item.code for item in refused.refusals],
+        )
+        raise
+    return booking
+
+
+async def _insert(
+    actor: Actor, resource: Resource, wanted: Wanted, *, self_service: bool
+) -> Booking:
+    now = clock.now()
+    pending = resource.needs_approval and self_service
+    booking = Booking(
+        resource=resource.id,
+        visitor=wanted.visitor_id,
+        staff_user=actor.actor_id
+        if wanted.visitor_id is None and actor.actor_kind == "staff"
+        else None,
+        starts_at=wanted.starts_at,
+        ends_at=wanted.ends_at,
+        blocked_until=clock.utc_minute(
+            wanted.ends_at + dt.timedelta(minutes=resource.buffer_minutes)
+        ),
+        units=wanted.units,
+        exclusive=wanted.units == resource.units,
+        status="pending" if pending else "confirmed",
+        source=wanted.source if not self_service else "kiosk",
+        series_id=wanted.series_id,
+        note=wanted.note,
+        uid=f"{uuid.uuid4()}@lab",
+        sequence=0,
+        created_by=actor.actor_id,
+        created_at=now,
+        updated_at=now,
+    )
+    await booking.save()
+    await audit.record(
+        actor,
+        "booking.created",
+        f"booking:{booking.id}",
+        site_id=resource.site,
+        resource_id=resource.id,
+        status=booking.status,
+    )
+    return booking
+
+
+@dataclasses.dataclass
+class SeriesResult:
+    series_id: str
+    created: list[Booking]
+    skipped: list[tuple[dt.date, str]]  # (day, why), every conflict listed, none dropped
+
+
+async def book_series(actor: StaffPrincipal, data: SeriesInput) -> SeriesResult:
+    """Weekly bookings on the chosen weekdays until ``until``; each date is checked on its own.
+
+    Errors: invalid (no weekday, no end date, too many dates).
+    """
+    if not data.weekdays or data.until is None or data.until < data.day:
+        raise Invalid(
+            _("Choisissez au moins un jour de la semaine et une date de fin."),
+            field_errors={"weekdays": _("Au moins un jour."), "until": _("Une date de fin.")},
+        )
+    days = [
+        data.day + dt.timedelta(days=offset)
+        for offset in range((data.until - data.day).days + 1)
+        if (data.day + dt.timedelta(days=offset)).weekday() in data.weekdays
+    ]
+    if len(days) > MAX_SERIES:
+        raise Invalid(
+            _("%(n)s dates au maximum par série.", n=MAX_SERIES),
+            field_errors={"until": _("%(n)s dates au maximum par série.", n=MAX_SERIES)},
+        )
+    series_id = secrets.token_hex(8)
+    result = SeriesResult(series_id, [], [])
+    for day in days:
+        one = BookingInput(
+            resource_id=data.resource_id,
+            day=day,
+            start=data.start,
+            end=data.end,
+            visitor_id=data.visitor_id,
+            units=data.units,
+            note=data.note,
+        )
+        wanted = dataclasses.replace(
+            await wanted_from_form(one), source="series", series_id=series_id
+        )
+        try:
+            result.created.append(await book(actor, wanted))
+        except BookingRefused as refused:
+            result.skipped.append((day, refused.message))
+    return result
+
+
+async def get_booking_for(actor: StaffPrincipal, booking_id: int) -> Booking:
+    """Errors: not_found, forbidden (another site's booking)."""
+    booking = await Booking.objects().get(Booking.id == booking_id)
+    if booking is None:
+        raise NotFound(_("Cette réservation n'existe pas."))
+    await get_resource_for(actor, booking.resource)
+    return booking
+
+
+async def _change(actor: Actor, booking: Booking, action: str, **data: object) -> None:
+    booking.sequence += 1
+    booking.updated_at = clock.now()
+    await booking.save()
+    site_row = await Resource.select(Resource.site).where(Resource.id == booking.resource).first()
+    await audit.record(
+        actor,
+        action,
+        f"booking:{booking.id}",
+        site_id=site_row["site"],
+        status=booking.status,
+        **data,
+    )
+
+
+async def cancel(actor: StaffPrincipal, booking_id: int) -> Booking:
+    """Errors: not_found, forbidden, not_cancellable (already over or cancelled)."""
+    async with write_transaction(Booking._meta.db):
+        booking = await get_booking_for(actor, booking_id)
+        await lock_row(Resource, booking.resource)
+        if booking.status not in ("pending", "confirmed"):
+            raise Conflict(
+                _("Cette réservation ne peut plus être annulée."), code="not_cancellable"
+            )
+        booking.status = "cancelled"
+        await _change(actor, booking, "booking.cancelled")
+    return booking
+
+
+async def move(actor: StaffPrincipal, booking_id: int, data: MoveInput) -> Booking:
+    """Move a booking (other time, other resource of the same site); the rules apply again,
+    without the booking itself. Errors: as ``book``, plus not_movable."""
+    wanted = await wanted_from_form(data)
+    try:
+        async with write_transaction(Booking._meta.db):
+            booking = await get_booking_for(actor, booking_id)
+            if booking.status not in ("pending", "confirmed"):
+                raise Conflict(
+                    _("Cette réservation ne peut plus être déplacée."), code="not_movable"
+                )
+            old_resource = await get_resource_for(actor, booking.resource)
+            resource = await _resource_for_booking(actor, wanted.resource_id)
+            if resource.site != old_resource.site:
+                raise Invalid(
+                    _("On ne peut déplacer une réservation que vers une ressource du même site."),
+                    field_errors={"resource_id": _("Une ressource du même site.")},
+                )
+            for resource_id in sorted({resource.id, old_resource.id}):
+                await lock_row(Resource, resource_id)
+            wanted = dataclasses.replace(wanted, visitor_id=booking.visitor)
+            await _check(resource, wanted, self_service=False, excluding=booking.id)
+            booking.resource = resource.id
+            booking.starts_at = wanted.starts_at
+            booking.ends_at = wanted.ends_at
+            booking.blocked_until = clock.utc_minute(
+                wanted.ends_at + dt.timedelta(minutes=resource.buffer_minutes)
+            )
+            booking.units = wanted.units
+            booking.exclusive = wanted.units == resource.units
+            booking.note = wanted.note
+            await _change(actor, booking, "booking.moved")
+    except BookingRefused as refused:
+        await audit.record(
+            actor,
+            "booking.refused",
+            f"booking:{booking_id}",
+            reasons=[item.code for item in refused.refusals],
+        )
+        raise
+    return booking
+
+
+async def decide(actor: StaffPrincipal, booking_id: int, *, approve: bool) -> Booking:
+    """Approve or refuse a pending booking. Errors: forbidden (not a manager), not_pending."""
+    async with write_transaction(Booking._meta.db):
+        booking = await get_booking_for(actor, booking_id)
+        resource = await get_resource_for(actor, booking.resource)
+        if not actor.can_reach_site(resource.site, *APPROVERS):
+            raise Forbidden(_("Seul un ou une responsable peut valider les demandes."))
+        if booking.status != "pending":
+            raise Conflict(_("Cette demande a déjà été traitée."), code="not_pending")
+        booking.status = "confirmed" if approve else "cancelled"
+        await _change(actor, booking, "booking.approved" if approve else "booking.declined")
+    return booking
+
+
+def checkin_window(booking: Booking, resource: Resource) -> tuple[dt.datetime, dt.datetime]:
+    opens = booking.starts_at - dt.timedelta(minutes=resource.checkin_before_minutes)
+    if resource.release_after_minutes is None:
+        return opens, booking.ends_at
+    return opens, min(
+        booking.ends_at, booking.starts_at + dt.timedelta(minutes=resource.release_after_minutes)
+    )
+
+
+async def check_in(actor: StaffPrincipal, booking_id: int) -> Booking:
+    """Mark the visitor arrived. Errors: not_confirmed, outside_window."""
+    async with write_transaction(Booking._meta.db):
+        booking = await get_booking_for(actor, booking_id)
+        resource = await get_resource_for(actor, booking.resource)
+        await _check_in(actor, booking, resource)
+    return booking
+
+
+async def _check_in(actor: Actor, booking: Booking, resource: Resource) -> None:
+    if booking.status == "checked_in":
+        return  # a second scan changes nothing
+    if booking.status != "confirmed":
+        raise Conflict(_("Cette réservation n'est pas confirmée."), code="not_confirmed")
+    opens, closes = checkin_window(booking, resource)
+    now = clock.now()
+    if not opens <= now < closes:
+        raise Conflict(
+            _(
+                "On peut pointer de %(before)s minutes avant le début jusqu'à la libération.",
+                before=resource.checkin_before_minutes,
+            ),
+            code="outside_window",
+        )
+    booking.status = "checked_in"
+    booking.checked_in_at = now
+    await _change(actor, booking, "booking.checked_in")
+
+
+async def check_in_by_pass(actor: StaffPrincipal, site_id: int, code: str) -> Booking:
+    """Scan a pass (URL, token or short code) at a site: check in the visitor's booking whose
+    window is open now. Errors: unknown_pass, forbidden, no_booking_now."""
+    visitor = await _visitor_from_code(code)
+    if visitor is None:
+        await audit.record(
+            actor,
+            "booking.checkin_refused",
+            f"site:{site_id}",
+            site_id=site_id,
+            reason="unknown_pass",
+        )
+        raise NotFound(_("Cette carte n'est pas valable."), code="unknown_pass")
+    visitor = await get_visitor_for(actor, visitor.id)
+    now = clock.now()
+    async with write_transaction(Booking._meta.db):
+        candidates = (
+            await Booking.objects()
+            .where(
+                (Booking.visitor == visitor.id)
+                & Booking.status.is_in(["confirmed", "checked_in"])
+                & (Booking.starts_at <= now + dt.timedelta(hours=4))
+                & (Booking.ends_at > now)
+            )
+            .order_by(Booking.starts_at)
+        )
+        for booking in candidates:
+            resource = await Resource.objects().get(Resource.id == booking.resource)
+            if resource.site != site_id:
+                continue
+            opens, closes = checkin_window(booking, resource)
+            if opens <= now < closes or booking.status == "checked_in":
+                await _check_in(actor, booking, resource)
+                return booking
+    await audit.record(
+        actor,
+        "booking.checkin_refused",
+        f"visitor:{visitor.id}",
+        site_id=site_id,
+        reason="no_booking_now",
+    )
+    raise Conflict(
+        _("%(name)s n'a pas de réservation à pointer maintenant.", name=visitor.first_name),
+        code="no_booking_now",
+    )
+
+
+async def _visitor_from_code(code: str) -> Visitor | None:
+    token = passes.token_from_scan(code)
+    if token:
+        visitor = await passes.resolve_token(token)
+        if visitor is not None:
+            return visitor
+    short = passes.normalise_short_code(code)
+    if passes.looks_like_short_code(short):
+        row = (
+            await Pass.select(Pass.visitor)
+            .where((Pass.short_code == short) & Pass.revoked_at.is_null())
+            .first()
+        )
+        if row:
+            return await Visitor.objects().get(Visitor.id == row["visitor"])
+    return None
+
+
+async def no_show_count(visitor_id: int) -> int:
+    return await Booking.count().where(
+        (Booking.visitor == visitor_id) & Booking.status.is_in(["released", "no_show"])
+    )
