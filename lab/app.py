@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from litestar import Litestar
@@ -30,6 +31,8 @@ from lab.accounts.routes import (
     visitors_router,
 )
 from lab.accounts.staff import LoginThrottle
+from lab.bookings.releases import release_loop
+from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
@@ -76,20 +79,37 @@ def _store(settings: Settings) -> Store:
 
 
 def create_app(
-    settings: Settings | None = None, *, engine: Engine | None = None, pool: bool = True
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    pool: bool = True,
+    release_rounds: bool = True,
 ) -> Litestar:
-    """The lab application. ``pool=False`` makes PostgreSQL open a connection per query, for
-    callers (tests) that also query the engine from another event loop than the app's."""
+    """The lab application.
+
+    ``pool=False`` makes PostgreSQL open a connection per query, for callers (tests) that also
+    query the engine from another event loop than the app's. ``release_rounds=False`` leaves
+    the releasing of unclaimed bookings to reads and to the caller (tests with a fixed clock).
+    """
     settings = settings or Settings.from_env()
     engine = engine or db.engine_for(settings)
     db.bind_tables(engine)
     store = _store(settings)
 
+    stop_background = asyncio.Event()
+    background: list[asyncio.Task] = []
+
     async def startup() -> None:
         if pool:
             await db.start(engine)
+        if release_rounds:
+            # Unclaimed bookings are released in-process: no cron to install or forget.
+            background.append(asyncio.create_task(release_loop(stop_background)))
 
     async def shutdown() -> None:
+        stop_background.set()
+        for task in background:
+            await task
         if pool:
             await db.stop(engine)
         if isinstance(store, RedisStore):
@@ -103,6 +123,7 @@ def create_app(
             visitors_router,
             admin_router,
             api_router,
+            *BOOKING_ROUTERS,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

@@ -9,8 +9,8 @@ Everyone's password is PASSWORD.
 from __future__ import annotations
 
 import dataclasses
-import json
 import datetime as dt
+import json
 from functools import cache
 
 from lab.accounts.roles import StaffPrincipal

@@ -22,7 +22,7 @@ async def test_an_overlapping_booking_inserted_with_raw_sql_is_refused(cast, eng
     studio = await make_resource(cast.saint_denis)
     run = engine._run_in_new_connection
     await run(insert(studio, "2026-12-01 09:00:00+00:00", "2026-12-01 10:00:00+00:00", "a"))
-    with pytest.raises(Exception, match="(?i)booking_overlap|conflicting key|exclusion"):
+    with pytest.raises(Exception, match=r"(?i)booking_overlap|conflicting key|exclusion"):
         await run(insert(studio, "2026-12-01 09:30:00+00:00", "2026-12-01 10:30:00+00:00", "b"))
     # Back to back is fine, and so is an overlap with a cancelled booking.
     await run(insert(studio, "2026-12-01 10:00:00+00:00", "2026-12-01 11:00:00+00:00", "c"))
@@ -36,13 +36,13 @@ async def test_moving_a_booking_onto_another_with_raw_sql_is_refused(cast, engin
     run = engine._run_in_new_connection
     await run(insert(studio, "2026-12-01 09:00:00+00:00", "2026-12-01 10:00:00+00:00", "a"))
     await run(insert(studio, "2026-12-01 11:00:00+00:00", "2026-12-01 12:00:00+00:00", "b"))
-    with pytest.raises(Exception, match="(?i)booking_overlap|conflicting key|exclusion"):
+    with pytest.raises(Exception, match=r"(?i)booking_overlap|conflicting key|exclusion"):
         await run("UPDATE booking SET starts_at = '2026-12-01 09:30:00+00:00' WHERE uid = 'b'")
 
 
 async def test_a_booking_that_ends_before_it_starts_is_refused(cast, engine):
     studio = await make_resource(cast.saint_denis)
-    with pytest.raises(Exception, match="(?i)booking_invalid|booking_sane|check"):
+    with pytest.raises(Exception, match=r"(?i)booking_invalid|booking_sane|check"):
         await engine._run_in_new_connection(
             insert(studio, "2026-12-01 10:00:00+00:00", "2026-12-01 09:00:00+00:00", "x")
         )

@@ -115,7 +115,6 @@ def test_capacity_and_quotas_hold_for_any_sequence_of_book_cancel_move(policy, s
 )
 def test_free_units_is_never_more_than_a_slot_by_slot_count(held, start, length):
     """The sweep line agrees with counting each half-hour on its own."""
-    policy = Policy(units=10, timezone=ZONE, opening_hours=HOURS)
     bookings = [Held(instant(0, s), instant(0, s + n), instant(0, s + n), u) for s, n, u in held]
     peak = peak_units(bookings, instant(0, start), instant(0, start + length))
     by_slot = max(

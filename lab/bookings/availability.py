@@ -1,0 +1,50 @@
+"""What is free when: the slots of a day, and the bookings a grid shows."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from lab.accounts.roles import StaffPrincipal
+from lab.bookings import releases
+from lab.bookings.queries import held_bookings
+from lab.bookings.resources import get_resource_for, policy_for
+from lab.bookings.rules import WEEKDAYS, free_units
+from lab.bookings.tables import Resource
+from lab.core import clock
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Slot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    free_units: int
+
+
+async def day_slots(resource: Resource, day: dt.date) -> list[Slot]:
+    """Every slot of ``day`` (site time) within opening hours, with its free units.
+
+    Applies due releases first, so a slot released a minute ago already shows as free.
+    """
+    await releases.release_due(resource.id)
+    around = clock.local_instant(day, dt.time(12), "UTC")
+    policy = await policy_for(resource, around)
+    if day in policy.closed_days:
+        return []
+    slots: list[tuple[dt.datetime, dt.datetime]] = []
+    for opens, closes in policy.opening_hours.get(WEEKDAYS[day.weekday()], []):
+        start = clock.local_instant(day, dt.time.fromisoformat(opens), policy.timezone)
+        end = clock.local_instant(day, dt.time.fromisoformat(closes), policy.timezone)
+        step = dt.timedelta(minutes=policy.slot_minutes)
+        while start + step <= end:
+            slots.append((clock.utc_minute(start), clock.utc_minute(start + step)))
+            start += step
+    if not slots:
+        return []
+    held = await held_bookings(resource.id, slots[0][0], slots[-1][1])
+    return [Slot(start, end, free_units(policy, held, start, end)) for start, end in slots]
+
+
+async def availability_for(actor: StaffPrincipal, resource_id: int, day: dt.date) -> list[Slot]:
+    resource = await get_resource_for(actor, resource_id)
+    return await day_slots(resource, day)

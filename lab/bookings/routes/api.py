@@ -1,0 +1,141 @@
+"""JSON API: resources, availability and bookings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.params import FromQuery, JSONBody, Parameter
+
+from lab.accounts.roles import STAFF_ROLES
+from lab.bookings import services
+from lab.bookings.availability import availability_for
+from lab.bookings.forms import BookingApiInput
+from lab.bookings.resources import get_resource_for, list_resources
+from lab.bookings.tables import Booking
+from lab.core.guards import require_role
+
+Id = Parameter(gt=0, le=2**31 - 1)
+
+
+class ResourceOut(msgspec.Struct):
+    id: int
+    site_id: int
+    kind: str
+    name: str
+    units: int
+    slot_minutes: int
+    needs_approval: bool
+    kiosk_self_service: bool
+
+
+class SlotOut(msgspec.Struct):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    free_units: int
+
+
+class BookingOut(msgspec.Struct):
+    id: int
+    resource_id: int
+    visitor_id: int | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    units: int
+    status: str
+    source: str
+    uid: str
+    sequence: int
+
+
+def _resource(resource) -> ResourceOut:
+    return ResourceOut(
+        id=resource.id,
+        site_id=resource.site,
+        kind=resource.kind,
+        name=resource.name,
+        units=resource.units,
+        slot_minutes=resource.slot_minutes,
+        needs_approval=resource.needs_approval,
+        kiosk_self_service=resource.kiosk_self_service,
+    )
+
+
+def booking_out(booking: Booking) -> BookingOut:
+    return BookingOut(
+        id=booking.id,
+        resource_id=booking.resource,
+        visitor_id=booking.visitor,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        units=booking.units,
+        status=booking.status,
+        source=booking.source,
+        uid=booking.uid,
+        sequence=booking.sequence,
+    )
+
+
+@get("/resources", summary="Resources of your sites")
+async def api_resources(
+    request: Request, site_id: FromQuery[int | None] = None
+) -> list[ResourceOut]:
+    return [_resource(r) for r in await list_resources(request.user, site_id)]
+
+
+@get("/resources/{resource_id:int}/availability", summary="Free units per slot of a day")
+async def api_availability(
+    request: Request, day: FromQuery[dt.date], resource_id: int = Id
+) -> list[SlotOut]:
+    slots = await availability_for(request.user, resource_id, day)
+    return [SlotOut(s.starts_at, s.ends_at, s.free_units) for s in slots]
+
+
+@get("/resources/{resource_id:int}/bookings", summary="Bookings of a resource over a day")
+async def api_resource_bookings(
+    request: Request, day: FromQuery[dt.date], resource_id: int = Id
+) -> list[BookingOut]:
+    resource = await get_resource_for(request.user, resource_id)
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=14)
+    end = start + dt.timedelta(hours=48)
+    rows = (
+        await Booking.objects()
+        .where(
+            (Booking.resource == resource.id)
+            & (Booking.starts_at < end)
+            & (Booking.ends_at > start)
+        )
+        .order_by(Booking.starts_at)
+    )
+    return [booking_out(b) for b in rows]
+
+
+@post("/bookings", summary="Book (409 with the rule that refused)", status_code=201)
+async def api_book(request: Request, data: JSONBody[BookingApiInput]) -> BookingOut:
+    return booking_out(await services.book(request.user, services.wanted_from_api(data)))
+
+
+@get("/bookings/{booking_id:int}")
+async def api_booking(request: Request, booking_id: int = Id) -> BookingOut:
+    return booking_out(await services.get_booking_for(request.user, booking_id))
+
+
+@post("/bookings/{booking_id:int}/cancel", status_code=200)
+async def api_cancel(request: Request, booking_id: int = Id) -> BookingOut:
+    return booking_out(await services.cancel(request.user, booking_id))
+
+
+api_router = Router(
+    path="/api",
+    guards=[require_role(*STAFF_ROLES)],
+    tags=["bookings"],
+    route_handlers=[
+        api_resources,
+        api_availability,
+        api_resource_bookings,
+        api_book,
+        api_booking,
+        api_cancel,
+    ],
+)
