@@ -22,37 +22,42 @@ LOOP_SECONDS = 60
 
 
 async def release_due(resource_id: int | None = None) -> int:
-    """Apply what is due now (for one resource, or all). Returns how many bookings changed."""
+    """Apply what is due now (for one resource, or all). Returns how many bookings changed.
+
+    - confirmed, never checked in, release delay after the start over: released (no-show);
+    - checked in and over: completed;
+    - still pending when its time comes (never approved): lapses, cancelled.
+    One query finds the candidates; each change is conditional on the status it saw.
+    """
     now = clock.now()
-    changed = 0
-    # Unclaimed: confirmed, never checked in, and the release delay after the start is over.
     query = Booking.select(
         Booking.id,
+        Booking.status,
         Booking.starts_at,
+        Booking.ends_at,
         Booking.resource.release_after_minutes.as_alias("delay"),
         Booking.resource.site.as_alias("site"),
     ).where(
-        (Booking.status == "confirmed")
-        & (Booking.starts_at <= now)
-        & Booking.resource.release_after_minutes.is_not_null()
+        Booking.status.is_in(["confirmed", "checked_in", "pending"]) & (Booking.starts_at <= now)
     )
     if resource_id is not None:
         query = query.where(Booking.resource == resource_id)
+    changed = 0
     for row in await query:
-        if row["starts_at"] + dt.timedelta(minutes=row["delay"]) <= now:
-            changed += await _move(row["id"], "confirmed", "released", row["site"])
-    # Finished: checked in and over.
-    for status, new_status in (("checked_in", "completed"), ("pending", "cancelled")):
-        # A request still pending when its time comes was never approved: it lapses.
-        limit = Booking.ends_at if status == "checked_in" else Booking.starts_at
-        query = Booking.select(Booking.id, Booking.resource.site.as_alias("site")).where(
-            (Booking.status == status) & (limit <= now)
-        )
-        if resource_id is not None:
-            query = query.where(Booking.resource == resource_id)
-        for row in await query:
-            changed += await _move(row["id"], status, new_status, row["site"])
+        new = _due_status(row, now)
+        if new:
+            changed += await _move(row["id"], row["status"], new, row["site"])
     return changed
+
+
+def _due_status(row: dict, now: dt.datetime) -> str | None:
+    if row["status"] == "pending":
+        return "cancelled"
+    if row["status"] == "checked_in":
+        return "completed" if row["ends_at"] <= now else None
+    if row["delay"] is not None and row["starts_at"] + dt.timedelta(minutes=row["delay"]) <= now:
+        return "released"
+    return None
 
 
 async def release_due_for(resource_id: int) -> int:

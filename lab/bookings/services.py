@@ -21,7 +21,7 @@ from lab.bookings import releases
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
 from lab.bookings.queries import held_bookings, visitor_bookings
 from lab.bookings.resources import get_resource_for, inductions_of, policy_for, site_timezone
-from lab.bookings.rules import Refusal, Request, refusals
+from lab.bookings.rules import Policy, Refusal, Request, refusals
 from lab.bookings.tables import Booking, Resource
 from lab.core import audit, clock
 from lab.core.audit import Actor
@@ -94,10 +94,19 @@ def wanted_from_api(data: BookingApiInput) -> Wanted:
 
 
 async def _check(
-    resource: Resource, wanted: Wanted, *, self_service: bool, excluding: int | None = None
+    resource: Resource,
+    wanted: Wanted,
+    *,
+    self_service: bool,
+    excluding: int | None = None,
+    policy: Policy | None = None,
 ) -> None:
-    """Run the rule engine against the database as it is now. Raises BookingRefused."""
-    policy = await policy_for(resource, wanted.starts_at)
+    """Run the rule engine against the database as it is now. Raises BookingRefused.
+
+    ``policy`` may be loaded before the lock: rules and opening hours are not what the
+    lock protects, the bookings are.
+    """
+    policy = policy or await policy_for(resource, wanted.starts_at)
     blocked_until = policy.blocked_until(wanted.ends_at)
     held = await held_bookings(resource.id, wanted.starts_at, blocked_until, excluding=excluding)
     mine, inductions = [], frozenset()
@@ -164,11 +173,12 @@ async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> B
     """
     resource = await _resource_for_booking(actor, wanted.resource_id)
     await _check_visitor(actor, wanted.visitor_id, resource.site)
+    policy = await policy_for(resource, wanted.starts_at)
     try:
         async with write_transaction(Booking._meta.db):
             await lock_row(Resource, resource.id)
             await releases.release_due_for(resource.id)
-            await _check(resource, wanted, self_service=self_service)
+            await _check(resource, wanted, self_service=self_service, policy=policy)
             booking = await _insert(actor, resource, wanted, self_service=self_service)
     except BookingRefused as refused:
         await audit.record(
