@@ -82,7 +82,8 @@ def demo(if_empty: bool) -> None:
         return
     click.echo(
         f"Demo data loaded: {counts['sites']} sites, {counts['staff']} staff accounts, "
-        f"{counts['visitors']} visitors with passes."
+        f"{counts['visitors']} visitors with passes, {counts['resources']} resources and "
+        f"{counts['bookings']} bookings this week."
     )
     click.echo(
         f"Log in at {settings.base_url}/login with one of these "
