@@ -264,3 +264,15 @@ async def test_check_in_by_scanning_a_pass_within_the_window(cast):
     freeze(at(11, 1))
     await releases.release_due()
     assert (await Booking.objects().get(Booking.id == booking.id)).status == "completed"
+
+
+async def test_reading_availability_applies_due_releases(cast):
+    from lab.bookings.availability import day_slots
+
+    awa = await cast.principal("awa")
+    studio = await make_resource(cast.saint_denis, release_after_minutes=15)
+    booking = await services.book(awa, wanted(studio, at(10), at(11)))
+    freeze(at(10, 16))
+    slots = {slot.starts_at: slot.free_units for slot in await day_slots(studio, TUESDAY)}
+    assert slots[at(10, 30)] == 1
+    assert (await Booking.objects().get(Booking.id == booking.id)).status == "released"
