@@ -6,7 +6,9 @@ from piccolo.conf.apps import AppConfig
 
 from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
-from lab.core.tables import AuditLog
+from lab.attendance.tables import Attendance, ScanEvent, Signature
+from lab.core.tables import AuditLog, Outbox
+from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 APP_CONFIG = AppConfig(
     app_name="lab",
@@ -25,6 +27,15 @@ APP_CONFIG = AppConfig(
         Asset,
         Loan,
         CalendarFeed,
+        Outbox,
+        Partner,
+        Module,
+        ModuleFacilitator,
+        Session,
+        Enrolment,
+        Attendance,
+        Signature,
+        ScanEvent,
     ],
     migration_dependencies=[],
     commands=[],

@@ -1,6 +1,6 @@
 """Tables with no domain: the audit log."""
 
-from piccolo.columns import JSON, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -17,3 +17,24 @@ class AuditLog(Table, tablename="audit_log"):
     subject = Varchar(length=80, default="")
     site_id = Integer(null=True, default=None, index=True)
     data = JSON(default="{}")
+
+
+class Outbox(Table, tablename="outbox"):
+    """Messages to visitors, written in the transaction of the change they announce and sent
+    later by a background sender (SMTP, or files in a folder when no SMTP is configured), so
+    sending never blocks or breaks a request. ``dedupe_key`` makes a message go out once."""
+
+    kind = Varchar(length=40)
+    visitor_id = Integer(null=True, default=None, index=True)
+    recipient = Varchar(length=254)
+    language = Varchar(length=2, default="fr")
+    subject = Varchar(length=200)
+    body = Text()
+    ics = Text(default="")
+    dedupe_key = Varchar(length=120, null=True, default=None, unique=True)
+    status = Varchar(length=10, default="pending", index=True)  # pending | sent | written | failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    last_error = Varchar(length=300, default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,1 @@
+"""Attendance: check-in by QR, scan journal, sign-in sheets and certificates."""

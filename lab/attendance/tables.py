@@ -1,0 +1,55 @@
+from piccolo.columns import (
+    Bytea,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from lab.accounts.tables import StaffUser, Visitor
+from lab.workshops.tables import Session
+
+
+class Attendance(Table, tablename="attendance"):
+    """One visitor at one session (unique). ``nonce`` is the client's id of the check-in that
+    created it: a repeat of that nonce returns this row instead of a second one."""
+
+    visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=False)
+    session = ForeignKey(Session, on_delete=OnDelete.cascade, null=False)
+    status = Varchar(length=10)  # present | late | absent | excused
+    checked_in_at = Timestamptz(null=True, default=None)
+    # kiosk_scan | kiosk_code | staff | staff_scan | self_phone | signature | closing
+    method = Varchar(length=12)
+    device_id = Integer(null=True, default=None)
+    nonce = Varchar(length=64, null=True, default=None, unique=True)
+    updated_by = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class Signature(Table, tablename="attendance_signature"):
+    """A signature drawn on the sheet, as a PNG. ``staff_user`` set: the countersignature."""
+
+    session = ForeignKey(Session, on_delete=OnDelete.cascade, null=False)
+    visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=True, default=None)
+    staff_user = ForeignKey(StaffUser, on_delete=OnDelete.set_null, null=True, default=None)
+    image = Bytea()
+    signed_at = Timestamptz()
+
+
+class ScanEvent(Table, tablename="scan_event"):
+    """Append-only journal of every scan, accepted or refused, with its reason code."""
+
+    nonce = Varchar(length=64, index=True)
+    session = Integer(null=True, default=None)
+    visitor = Integer(null=True, default=None)
+    staff_user = Integer(null=True, default=None)
+    device_id = Integer(null=True, default=None)
+    token_hash = Varchar(length=64, null=True, default=None)
+    method = Varchar(length=12)
+    client_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz()
+    outcome = Varchar(length=10)  # accepted | duplicate | refused
+    reason = Varchar(length=40, default="")

@@ -1,0 +1,1 @@
+"""Collective modules: workshops, sessions, partners, enrolment with waitlists."""
