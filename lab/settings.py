@@ -40,6 +40,12 @@ class Settings:
     login_lockout_minutes: int
     data_dir: Path
     debug: bool
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str = ""
+    smtp_from: str = "lab <no-reply@localhost>"
+    smtp_starttls: bool = True
 
     @property
     def uses_sqlite(self) -> bool:
@@ -73,6 +79,12 @@ class Settings:
             "login_lockout_minutes": _int(env, "LAB_LOGIN_LOCKOUT_MINUTES", 15, 1, 24 * 60),
             "data_dir": data_dir,
             "debug": _bool(env, "LAB_DEBUG", False),
+            "smtp_host": env.get("LAB_SMTP_HOST") or None,
+            "smtp_port": _int(env, "LAB_SMTP_PORT", 587, 1, 65535),
+            "smtp_user": env.get("LAB_SMTP_USER") or None,
+            "smtp_password": env.get("LAB_SMTP_PASSWORD", ""),
+            "smtp_from": _text(env, "LAB_SMTP_FROM", "lab <no-reply@localhost>"),
+            "smtp_starttls": _bool(env, "LAB_SMTP_STARTTLS", True),
         }
         values.update(overrides)
         if values["cookie_secure"] is None:

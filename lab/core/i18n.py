@@ -8,6 +8,8 @@ there is no compile step to forget. The current language is a context variable s
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -48,6 +50,16 @@ def translations(language: str) -> _gettext.NullTranslations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    """Speak ``code`` for a while: a message to a visitor is in the visitor's language."""
+    token = _current.set(code if code in LANGUAGES else "fr")
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def gettext(message: str, **params: object) -> str:

@@ -1,0 +1,149 @@
+"""Messages to visitors through an outbox.
+
+``queue()`` writes a message in the caller's transaction, so a message exists exactly when
+the change it announces was committed. ``deliver_due()`` sends what is pending: by SMTP when
+LAB_SMTP_HOST is set, otherwise as .eml files in ``<data dir>/outbox/`` for staff to see.
+A failure is retried later with a growing delay; it never reaches the request that queued it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from lab.core import clock
+from lab.core.tables import Outbox
+from lab.settings import Settings
+
+log = logging.getLogger("lab.mail")
+MAX_ATTEMPTS = 8
+LOOP_SECONDS = 30
+
+
+async def queue(
+    *,
+    kind: str,
+    recipient: str | None,
+    language: str,
+    subject: str,
+    body: str,
+    visitor_id: int | None = None,
+    ics: str = "",
+    dedupe_key: str | None = None,
+) -> bool:
+    """Queue one message; False when there is nowhere to send it or it was queued before."""
+    if not recipient:
+        return False
+    if dedupe_key and await Outbox.exists().where(Outbox.dedupe_key == dedupe_key):
+        return False
+    now = clock.now()
+    await Outbox.insert(
+        Outbox(
+            kind=kind,
+            visitor_id=visitor_id,
+            recipient=recipient,
+            language=language,
+            subject=subject[:200],
+            body=body,
+            ics=ics,
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def _message(row: dict, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row["recipient"]
+    message["Subject"] = row["subject"]
+    message["Message-ID"] = make_msgid(domain="lab")
+    message["Content-Language"] = row["language"]
+    message.set_content(row["body"])
+    if row["ics"]:
+        message.add_attachment(
+            row["ics"].encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="invitation.ics",
+            params={"method": "PUBLISH"},
+        )
+    return message
+
+
+def _send_smtp(settings: Settings, message: EmailMessage) -> None:
+    context = ssl.create_default_context()
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=context)
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)
+
+
+async def deliver_due(settings: Settings, limit: int = 50) -> int:
+    """Send (or write) up to ``limit`` due messages. Returns how many went out."""
+    now = clock.now()
+    rows = (
+        await Outbox.select()
+        .where((Outbox.status == "pending") & (Outbox.next_attempt_at <= now))
+        .order_by(Outbox.id)
+        .limit(limit)
+    )
+    done = 0
+    for row in rows:
+        message = _message(row, settings.smtp_from)
+        try:
+            if settings.smtp_host:
+                await asyncio.to_thread(_send_smtp, settings, message)
+                status = "sent"
+            else:
+                folder = settings.data_dir / "outbox"
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{row['id']:08d}-{row['kind']}.eml"
+                await asyncio.to_thread(path.write_bytes, bytes(message))
+                status = "written"
+        except (OSError, smtplib.SMTPException) as error:
+            attempts = row["attempts"] + 1
+            delay = dt.timedelta(minutes=min(2**attempts, 24 * 60))
+            await Outbox.update(
+                {
+                    Outbox.attempts: attempts,
+                    Outbox.next_attempt_at: now + delay,
+                    Outbox.last_error: f"{type(error).__name__}: {error}"[:300],
+                    Outbox.status: "failed" if attempts >= MAX_ATTEMPTS else "pending",
+                }
+            ).where(Outbox.id == row["id"])
+            log.warning("mail: message %s not sent (attempt %s)", row["id"], attempts)
+            continue
+        await Outbox.update(
+            {
+                Outbox.status: status,
+                Outbox.sent_at: clock.now(),
+                Outbox.attempts: row["attempts"] + 1,
+            }
+        ).where((Outbox.id == row["id"]) & (Outbox.status == "pending"))
+        done += 1
+    return done
+
+
+async def delivery_loop(
+    settings: Settings, stop: asyncio.Event, seconds: float = LOOP_SECONDS
+) -> None:
+    while not stop.is_set():
+        try:
+            await deliver_due(settings)
+        except Exception:  # a failed round must not end the loop
+            log.exception("mail: delivery round failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
