@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -25,7 +24,7 @@ from tests.workshops.factories import make_module
 PEOPLE = 8
 
 
-def machine_for(database_url: str, tmp_path, template):  # noqa: ANN202 - a class
+def machine_for(database_url: str, tmp_path, template):
     class EnrolmentMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
@@ -39,10 +38,10 @@ def machine_for(database_url: str, tmp_path, template):  # noqa: ANN202 - a clas
             db.bind_tables(engine)
             self.run(self._setup(engine))
 
-        def run(self, coroutine):  # noqa: ANN001, ANN201
+        def run(self, coroutine):
             return self.loop.run_until_complete(coroutine)
 
-        async def _setup(self, engine) -> None:  # noqa: ANN001
+        async def _setup(self, engine) -> None:
             if not db.is_sqlite(engine):
                 from tests.conftest import _empty_postgres
 
