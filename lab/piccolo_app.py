@@ -5,8 +5,8 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor
-from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
 from lab.attendance.tables import Attendance, ScanEvent, Signature
+from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
 from lab.core.tables import AuditLog, Outbox
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
