@@ -21,6 +21,8 @@ PUBLIC = {
     ("POST", "/language"),  # switching language before login
     ("GET", "/p/{token:str}"),  # a scanned pass: says valid or not, nothing personal
     ("GET", "/health"),
+    # A subscribed calendar has no session: the unguessable, revocable token is the key.
+    ("GET", "/feeds/{filename:str}"),
     ("GET", "/api/schema"),  # the API's description (OpenAPI), no data
     ("GET", "/api/schema/{path:str}"),
     ("GET", "/api/schema/openapi.json"),

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from lab.core.errors import Invalid
-from lab.core.forms import LongText, ShortText
+from lab.core.forms import Id, LongText, ShortText
 from lab.core.i18n import N_, _
 
 Kind = Literal["tablet_pool", "studio", "room", "screen", "computer", "other"]
@@ -30,7 +30,7 @@ Note = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^<>]*$")]
 
 
 class ResourceInput(msgspec.Struct):
-    site_id: int
+    site_id: Id
     kind: Kind
     name: ShortText
     units: Units = 1
@@ -66,7 +66,7 @@ class ResourceInput(msgspec.Struct):
 
 
 class ClosureInput(msgspec.Struct):
-    site_id: int
+    site_id: Id
     day: dt.date
     label: ShortText | None = None
 
@@ -79,11 +79,11 @@ class BookingInput(msgspec.Struct):
     """A staff booking: a visitor's, or for the staff's own use when ``visitor_id`` is empty.
     Day and times are the site's local ones."""
 
-    resource_id: int
+    resource_id: Id
     day: dt.date
     start: dt.time
     end: dt.time
-    visitor_id: int | None = None
+    visitor_id: Id | None = None
     units: Units = 1
     note: Note = ""
 
@@ -96,7 +96,7 @@ class SeriesInput(BookingInput):
 
 
 class MoveInput(msgspec.Struct):
-    resource_id: int
+    resource_id: Id
     day: dt.date
     start: dt.time
     end: dt.time
@@ -113,9 +113,9 @@ class CheckInInput(msgspec.Struct):
 class BookingApiInput(msgspec.Struct):
     """A booking through the API: aware instants (with a UTC offset)."""
 
-    resource_id: int
+    resource_id: Id
     starts_at: dt.datetime
     ends_at: dt.datetime
-    visitor_id: int | None = None
+    visitor_id: Id | None = None
     units: Units = 1
     note: Note = ""

@@ -27,6 +27,7 @@ from lab.core import audit, clock
 from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
+from lab.core.forms import day_in_range
 from lab.core.i18n import _
 
 APPROVERS = (MANAGER, NETWORK_MANAGER, ADMIN)
@@ -81,6 +82,10 @@ def wanted_from_api(data: BookingApiInput) -> Wanted:
         raise Invalid(
             _("Donnez les heures avec leur fuseau (par exemple 2026-12-01T10:00:00+01:00)."),
             code="naive_datetime",
+        )
+    if not (day_in_range(data.starts_at.date()) and day_in_range(data.ends_at.date())):
+        raise Invalid(
+            _("Vérifiez la date : elle est hors des limites acceptées."), code="out_of_range"
         )
     return Wanted(
         resource_id=data.resource_id,
@@ -417,6 +422,8 @@ async def _check_in(actor: Actor, booking: Booking, resource: Resource) -> None:
 async def check_in_by_pass(actor: StaffPrincipal, site_id: int, code: str) -> Booking:
     """Scan a pass (URL, token or short code) at a site: check in the visitor's booking whose
     window is open now. Errors: unknown_pass, forbidden, no_booking_now."""
+    if not actor.can_reach_site(site_id):
+        raise Forbidden(_("Ce site ne fait pas partie des vôtres."), code="other_site")
     visitor = await _visitor_from_code(code)
     if visitor is None:
         await audit.record(

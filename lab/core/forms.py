@@ -7,6 +7,7 @@ a plain sentence. The same Structs type the JSON API's bodies, so a rule lives i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import typing
 from collections.abc import Mapping
@@ -25,6 +26,13 @@ NAME_PATTERN = r"^[^\W\d_](?:[^\W\d_]|[ '’.\-])*$"
 TEXT_PATTERN = r"^[^<>]*$"
 EMAIL_PATTERN = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 .\-]{5,18}$"
+
+# Row ids the database can hold (PostgreSQL's integer): a bigger one is refused here, not deep
+# in a query.
+Id = Annotated[int, msgspec.Meta(gt=0, le=2**31 - 1)]
+# Days a person can mean: anything else is a typo (and would overflow date arithmetic).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+_HOUR_MINUTE = re.compile(r"^\d{1,2}:\d{2}$")
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=NAME_PATTERN)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=TEXT_PATTERN)]
@@ -62,10 +70,15 @@ def parse_form(form_type: type[T], raw: Mapping[str, Any]) -> T:
             if field.required:
                 errors[name] = _("Ce champ est obligatoire.")
             continue
+        if isinstance(value, str) and _HOUR_MINUTE.match(value) and _accepts(field.type, dt.time):
+            value = value.zfill(5) + ":00"  # <input type="time"> sends HH:MM
         try:
             values[name] = msgspec.convert(value, field.type, strict=False)
         except msgspec.ValidationError as error:
             errors[name] = explain(str(error), field.type)
+            continue
+        if isinstance(values[name], dt.date) and not day_in_range(values[name]):
+            errors[name] = _("Vérifiez la date : elle est hors des limites acceptées.")
     if errors:
         raise Invalid(_("Certains champs sont à corriger."), field_errors=errors)
     return form_type(**values)
@@ -101,6 +114,17 @@ def _custom_message(field_type: Any) -> str | None:
             message = arg.extra["message"]  # marked with N_ where it is written
             return _(message)
     return None
+
+
+def day_in_range(day: dt.date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def _accepts(field_type: Any, wanted: type) -> bool:
+    """Whether ``field_type`` is ``wanted``, possibly optional or annotated."""
+    if field_type is wanted:
+        return True
+    return any(_accepts(arg, wanted) for arg in typing.get_args(field_type))
 
 
 def _is_bool(field_type: Any) -> bool:

@@ -38,11 +38,19 @@ def set_language(language: str) -> None:
     _current.set(language if language in LANGUAGES else "fr")
 
 
+class _French(_gettext.NullTranslations):
+    """The source language needs no catalogue, but its own plural rule: 0 and 1 are singular
+    in French ("0 absence"), where the default rule is English's."""
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n <= 1 else msgid2
+
+
 @cache
 def translations(language: str) -> _gettext.NullTranslations:
     path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
     if language == "fr" or not path.exists():
-        return _gettext.NullTranslations()
+        return _French()
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     buffer = BytesIO()

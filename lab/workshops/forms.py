@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from lab.core.forms import LongText, ShortText
+from lab.core.forms import Id, LongText, ShortText
 
 ModuleKind = Literal[
     "job_search", "orientation", "digital_skills", "info_session", "partner_meeting", "other"
@@ -18,7 +18,7 @@ Tags = Annotated[str, msgspec.Meta(max_length=300, pattern=r"^[^<>]*$")]
 
 
 class ModuleInput(msgspec.Struct):
-    site_id: int
+    site_id: Id
     title: ShortText
     kind: ModuleKind
     capacity: Capacity = 12
@@ -26,17 +26,17 @@ class ModuleInput(msgspec.Struct):
     description: LongText = ""
     audience: Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^<>]*$")] = ""
     self_enrol: bool = False
-    partner_id: int | None = None
-    room_id: int | None = None
+    partner_id: Id | None = None
+    room_id: Id | None = None
     completion_percent: Annotated[int, msgspec.Meta(ge=0, le=100)] = 80
     late_after_minutes: Annotated[int, msgspec.Meta(ge=0, le=120)] = 10
     competences: Tags = ""
-    facilitator_ids: list[int] = []
+    facilitator_ids: list[Id] = []
     active: bool = True
 
 
 class PartnerInput(msgspec.Struct):
-    site_id: int
+    site_id: Id
     name: ShortText
     kind: PartnerKind
     contact: LongText = ""
@@ -59,5 +59,5 @@ class SessionMoveInput(msgspec.Struct):
 
 
 class EnrolInput(msgspec.Struct):
-    visitor_id: int
-    session_id: int | None = None  # drop-in modules: the session
+    visitor_id: Id
+    session_id: Id | None = None  # drop-in modules: the session

@@ -1,0 +1,195 @@
+"""The staff planning grid of a site: one day by slots, or one week by days (reads only)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import json
+
+from lab.accounts.roles import StaffPrincipal
+from lab.accounts.sites import get_site_for
+from lab.accounts.tables import Site
+from lab.bookings import releases
+from lab.bookings.availability import day_slots
+from lab.bookings.resources import list_resources
+from lab.bookings.rules import HOLDING, WEEKDAYS
+from lab.bookings.tables import Booking, Closure, Resource
+from lab.core import clock
+
+BOOKING_COLUMNS = (
+    Booking.id,
+    Booking.resource,
+    Booking.starts_at,
+    Booking.ends_at,
+    Booking.units,
+    Booking.status,
+    Booking.visitor,
+    Booking.visitor.first_name.as_alias("first_name"),
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Column:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    gap_before: bool  # the site closes between the previous column and this one
+
+
+@dataclasses.dataclass(slots=True)
+class Cell:
+    """One <td>: ``kind`` is booking | free | full | past | none; ``span`` columns wide."""
+
+    kind: str
+    span: int
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    free_units: int = 0
+    booking: dict | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class Row:
+    resource: Resource
+    cells: list[Cell]
+
+
+@dataclasses.dataclass(slots=True)
+class DayGrid:
+    site: Site
+    day: dt.date
+    columns: list[Column]
+    rows: list[Row]
+    closure: str | None  # the closure's label when the site is closed that day ("" unnamed)
+
+
+@dataclasses.dataclass(slots=True)
+class WeekGrid:
+    site: Site
+    days: list[dt.date]
+    closed: dict[dt.date, str]  # day -> why ("" for a day without opening hours)
+    rows: list[tuple[Resource, list[list[dict]]]]  # resource, bookings of each day
+
+
+def site_today(site: Site) -> dt.date:
+    return clock.to_zone(clock.now(), site.timezone).date()
+
+
+def _day_bounds(day: dt.date, timezone: str, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
+    start = clock.local_instant(day, dt.time(0), timezone)
+    end = clock.local_instant(day + dt.timedelta(days=days), dt.time(0), timezone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+async def _holding(resource_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[dict]:
+    if not resource_ids:
+        return []
+    return (
+        await Booking.select(*BOOKING_COLUMNS)
+        .where(
+            Booking.resource.is_in(resource_ids)
+            & Booking.status.is_in(list(HOLDING))
+            & (Booking.starts_at < end)
+            & (Booking.ends_at > start)
+        )
+        .order_by(Booking.starts_at)
+    )
+
+
+async def day_grid(actor: StaffPrincipal, site_id: int, day: dt.date) -> DayGrid:
+    """Rows = the site's active resources, columns = the slots of the day (site time).
+
+    Columns are cut at every slot boundary of every resource, so resources with different slot
+    lengths share one table; a slot or a booking spans the columns it covers.
+    Errors: not_found, forbidden (another site).
+    """
+    site = await get_site_for(actor, site_id)
+    resources = await list_resources(actor, site.id)
+    closure = await Closure.select(Closure.label).where(
+        (Closure.site == site.id) & (Closure.day == day)
+    )
+    if closure:
+        return DayGrid(site, day, [], [Row(r, []) for r in resources], closure[0]["label"] or "")
+    slots = {resource.id: await day_slots(resource, day) for resource in resources}
+    start, end = _day_bounds(day, site.timezone)
+    booked: dict[int, list[dict]] = {resource.id: [] for resource in resources}
+    for row in await _holding(list(booked), start, end):
+        booked[row["resource"]].append(row)
+    columns = _columns(slots)
+    now = clock.now()
+    rows = [
+        Row(resource, _cells(resource, columns, slots[resource.id], booked[resource.id], now))
+        for resource in resources
+    ]
+    return DayGrid(site, day, columns, rows, None)
+
+
+def _columns(slots: dict[int, list]) -> list[Column]:
+    every = [slot for day in slots.values() for slot in day]
+    bounds = sorted({s.starts_at for s in every} | {s.ends_at for s in every})
+    columns: list[Column] = []
+    for start, end in itertools.pairwise(bounds):
+        if any(s.starts_at <= start and end <= s.ends_at for s in every):
+            gap = bool(columns) and columns[-1].ends_at != start
+            columns.append(Column(start, end, gap))
+    return columns
+
+
+def _cells(
+    resource: Resource, columns: list[Column], slots: list, bookings: list[dict], now: dt.datetime
+) -> list[Cell]:
+    cells: list[Cell] = []
+    last_key: tuple | None = None
+    for column in columns:
+        key, cell = _cell_at(resource, column, slots, bookings, now)
+        if cells and key == last_key and not column.gap_before:
+            cells[-1].span += 1  # the same booking, slot or nothing goes on: widen the cell
+        else:
+            cells.append(cell)
+        last_key = key
+    return cells
+
+
+def _cell_at(
+    resource: Resource, column: Column, slots: list, bookings: list[dict], now: dt.datetime
+) -> tuple[tuple, Cell]:
+    if resource.units == 1:
+        # A single-unit resource shows who holds it; a pool shows how many units are free.
+        for booking in bookings:
+            if booking["starts_at"] < column.ends_at and booking["ends_at"] > column.starts_at:
+                cell = Cell("booking", 1, booking["starts_at"], booking["ends_at"], 0, booking)
+                return ("booking", booking["id"]), cell
+    for slot in slots:
+        if slot.starts_at <= column.starts_at and column.ends_at <= slot.ends_at:
+            if slot.ends_at <= now:
+                kind = "past"
+            else:
+                kind = "free" if slot.free_units > 0 else "full"
+            return ("slot", slot.starts_at), Cell(
+                kind, 1, slot.starts_at, slot.ends_at, slot.free_units
+            )
+    return ("none",), Cell("none", 1)
+
+
+async def week_grid(actor: StaffPrincipal, site_id: int, day: dt.date) -> WeekGrid:
+    """Rows = the site's active resources, columns = Monday to Sunday of ``day``'s week."""
+    site = await get_site_for(actor, site_id)
+    resources = await list_resources(actor, site.id)
+    monday = day - dt.timedelta(days=day.weekday())
+    days = [monday + dt.timedelta(days=offset) for offset in range(7)]
+    for resource in resources:
+        await releases.release_due(resource.id)  # what the grid shows is what holds now
+    start, end = _day_bounds(monday, site.timezone, days=7)
+    per_day: dict[int, dict[dt.date, list[dict]]] = {r.id: {d: [] for d in days} for r in resources}
+    for row in await _holding([r.id for r in resources], start, end):
+        local_day = clock.to_zone(row["starts_at"], site.timezone).date()
+        if local_day in per_day[row["resource"]]:
+            per_day[row["resource"]][local_day].append(row)
+    hours = json.loads(site.opening_hours) if isinstance(site.opening_hours, str) else {}
+    closed = {d: "" for d in days if not hours.get(WEEKDAYS[d.weekday()])}
+    closures = await Closure.select(Closure.day, Closure.label).where(
+        (Closure.site == site.id) & (Closure.day >= days[0]) & (Closure.day <= days[-1])
+    )
+    closed.update({row["day"]: row["label"] or "" for row in closures})
+    rows = [(r, [per_day[r.id][d] for d in days]) for r in resources]
+    return WeekGrid(site, days, closed, rows)

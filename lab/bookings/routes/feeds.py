@@ -1,0 +1,143 @@
+"""Calendars: a booking as an .ics file, and subscription feeds (public URL, staff pages)."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, Parameter
+
+from lab.accounts.roles import STAFF_ROLES
+from lab.bookings import feeds, ics
+from lab.bookings.resources import EQUIPMENT_MANAGERS
+from lab.core.errors import NotFound
+from lab.core.guards import require_role
+from lab.core.i18n import _
+from lab.core.qr import qr_svg
+from lab.core.web import redirect, render
+
+Id = Parameter(gt=0, le=2**31 - 1)
+
+
+@get("/feeds/{filename:str}", name="calendar_feed")
+async def public_feed(filename: FromPath[str]) -> Response:
+    """What a subscribed calendar fetches: no login, the token in the URL is the key."""
+    token = feeds.token_from_filename(filename)
+    body = await feeds.feed_calendar(token) if token else None
+    if body is None:
+        raise NotFound(_("Ce lien d'agenda n'existe pas ou plus."), code="unknown_feed")
+    return Response(
+        body,
+        media_type=ics.MEDIA_TYPE,
+        headers={
+            "Content-Disposition": 'inline; filename="lab.ics"',
+            # Clients poll; five minutes of their own cache is fine, a shared cache is not.
+            "Cache-Control": "private, max-age=300",
+            "X-Robots-Tag": "noindex",
+        },
+    )
+
+
+@get("/bookings/{booking_id:int}/calendar.ics")
+async def booking_ics(request: Request, booking_id: int = Id) -> Response:
+    body = await ics.booking_calendar(request.user, booking_id)
+    return Response(
+        body,
+        media_type=ics.MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="reservation-{booking_id}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _back(kind: str, subject_id: int) -> str:
+    return f"/resources/{subject_id}/edit" if kind == "resource" else f"/visitors/{subject_id}"
+
+
+async def _page(request: Request, kind: str, subject_id: int) -> Response:
+    status = await feeds.feed_status(request.user, kind, subject_id)
+    return render(
+        request,
+        "feeds/show.html",
+        {
+            "subject": status.subject,
+            "feed": status.active,
+            "revoked": request.query_params.get("revoked") == "1",
+            "action": f"/{kind}s/{subject_id}/feed",
+            "back": _back(kind, subject_id),
+        },
+    )
+
+
+async def _create(request: Request, kind: str, subject_id: int) -> Response:
+    token = await feeds.create_feed(request.user, kind, subject_id)
+    status = await feeds.feed_status(request.user, kind, subject_id)
+    url = feeds.feed_url(request.app.state.settings.base_url, token)
+    webcal = feeds.webcal_url(url)
+    response = render(
+        request,
+        "feeds/show.html",
+        {
+            "subject": status.subject,
+            "feed": status.active,
+            "url": url,
+            "webcal": webcal,
+            # The QR asks a phone to subscribe (webcal), which is what a visitor wants.
+            "qr_svg": qr_svg(webcal, _("Code QR du lien d'agenda")),
+            "action": f"/{kind}s/{subject_id}/feed",
+            "back": _back(kind, subject_id),
+        },
+    )
+    # The only time this URL is shown: keep it out of every cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _revoke(request: Request, kind: str, subject_id: int) -> Response:
+    await feeds.revoke_feed(request.user, kind, subject_id)
+    return redirect(request, f"/{kind}s/{subject_id}/feed?revoked=1")
+
+
+@get("/resources/{resource_id:int}/feed")
+async def resource_feed(request: Request, resource_id: int = Id) -> Response:
+    return await _page(request, "resource", resource_id)
+
+
+@post("/resources/{resource_id:int}/feed")
+async def resource_feed_create(request: Request, resource_id: int = Id) -> Response:
+    return await _create(request, "resource", resource_id)
+
+
+@post("/resources/{resource_id:int}/feed/revoke")
+async def resource_feed_revoke(request: Request, resource_id: int = Id) -> Response:
+    return await _revoke(request, "resource", resource_id)
+
+
+@get("/visitors/{visitor_id:int}/feed")
+async def visitor_feed(request: Request, visitor_id: int = Id) -> Response:
+    return await _page(request, "visitor", visitor_id)
+
+
+@post("/visitors/{visitor_id:int}/feed")
+async def visitor_feed_create(request: Request, visitor_id: int = Id) -> Response:
+    return await _create(request, "visitor", visitor_id)
+
+
+@post("/visitors/{visitor_id:int}/feed/revoke")
+async def visitor_feed_revoke(request: Request, visitor_id: int = Id) -> Response:
+    return await _revoke(request, "visitor", visitor_id)
+
+
+# No guard: a calendar client has no session. The unguessable token is the only key.
+feeds_public_router = Router(path="/", route_handlers=[public_feed])
+
+feeds_staff_router = Router(
+    path="/",
+    guards=[require_role(*STAFF_ROLES)],
+    route_handlers=[booking_ics, visitor_feed, visitor_feed_create, visitor_feed_revoke],
+)
+
+feeds_manager_router = Router(
+    path="/",
+    guards=[require_role(*EQUIPMENT_MANAGERS)],
+    route_handlers=[resource_feed, resource_feed_create, resource_feed_revoke],
+)

@@ -1,0 +1,185 @@
+"""Equipment loans: the lending desk, overdue items, a visitor's loans; items and their tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import Parameter
+
+from lab.accounts.roles import STAFF_ROLES
+from lab.bookings import assets, loans
+from lab.bookings.resources import EQUIPMENT_MANAGERS, KINDS
+from lab.core.errors import LabError
+from lab.core.forms import parse_form
+from lab.core.guards import require_role
+from lab.core.web import redirect, render
+
+Id = Parameter(gt=0, le=2**31 - 1)
+OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
+
+
+def _site_in(raw: Any) -> int | None:
+    """The desk's site, carried by its forms (a wrong value is refused by the service)."""
+    value = str(raw.get("site") or "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+async def _desk(
+    request: Request, site: int | None, *, block: str | None = None, status_code: int = 200, **extra
+) -> Response:
+    done = extra.pop("done", None)
+    view = await loans.desk(request.user, site, done_loan_id=done)
+    context = {"desk": view, "lend_values": {}, "return_values": {}, **extra}
+    return render(request, "loans/desk.html", context, block=block, status_code=status_code)
+
+
+@get("/loans", name="loans")
+async def loan_desk(request: Request, site: int | None = OptionalId) -> Response:
+    return await _desk(request, site)
+
+
+@post("/loans")
+async def loan_create(request: Request) -> Response:
+    raw = await request.form()
+    site = _site_in(raw)
+    try:
+        data = parse_form(loans.LendInput, raw)
+        loan = await loans.lend(request.user, data)
+    except LabError as error:
+        return await _desk(
+            request,
+            site,
+            block="desk",
+            status_code=error.status_code,
+            lend_values=dict(raw),
+            lend_errors=error.field_errors,
+            lend_message=error.message,
+        )
+    return await _desk(request, site, block="desk", done=loan.id)
+
+
+@post("/loans/return")
+async def loan_return(request: Request) -> Response:
+    raw = await request.form()
+    site = _site_in(raw)
+    try:
+        data = parse_form(loans.ReturnInput, raw)
+        loan = await loans.return_asset(request.user, data)
+    except LabError as error:
+        return await _desk(
+            request,
+            site,
+            block="desk",
+            status_code=error.status_code,
+            return_values=dict(raw),
+            return_errors=error.field_errors,
+            return_message=error.message,
+        )
+    return await _desk(request, site, block="desk", done=loan.id)
+
+
+@get("/loans/overdue", name="loans_overdue")
+async def loan_overdue(request: Request, site: int | None = OptionalId) -> Response:
+    view = await loans.overdue(request.user, site)
+    return render(request, "loans/overdue.html", {"view": view})
+
+
+@get("/visitors/{visitor_id:int}/loans")
+async def visitor_loans(request: Request, visitor_id: int = Id) -> Response:
+    view = await loans.visitor_loans(request.user, visitor_id)
+    return render(request, "loans/visitor.html", {"view": view})
+
+
+# -- Items and tags (managers) --------------------------------------------------------------
+
+
+@get("/assets", name="assets")
+async def asset_overview(request: Request) -> Response:
+    rows = await assets.overview(request.user)
+    return render(request, "loans/assets.html", {"rows": rows, "kind_labels": KINDS})
+
+
+async def _asset_list(request: Request, resource_id: int, **extra: Any) -> Response:
+    status_code = extra.pop("status_code", 200)
+    listing = await assets.list_assets(request.user, resource_id)
+    context = {"listing": listing, "values": {"count": 1}, "errors": {}, **extra}
+    return render(
+        request, "loans/resource_assets.html", context, block="form", status_code=status_code
+    )
+
+
+@get("/resources/{resource_id:int}/assets")
+async def resource_assets(request: Request, resource_id: int = Id) -> Response:
+    return await _asset_list(request, resource_id)
+
+
+@post("/resources/{resource_id:int}/assets")
+async def asset_create(request: Request, resource_id: int = Id) -> Response:
+    raw = await request.form()
+    try:
+        data = parse_form(assets.AssetInput, raw)
+        await assets.create_assets(request.user, resource_id, data)
+    except LabError as error:
+        return await _asset_list(
+            request,
+            resource_id,
+            values=dict(raw),
+            errors=error.field_errors,
+            message=error.message,
+            status_code=error.status_code,
+        )
+    return redirect(request, f"/resources/{resource_id}/assets")
+
+
+@post("/assets/{asset_id:int}/deactivate")
+async def asset_deactivate(request: Request, asset_id: int = Id) -> Response:
+    asset = await assets.set_active(request.user, asset_id, False)
+    return redirect(request, f"/resources/{asset.resource}/assets")
+
+
+@post("/assets/{asset_id:int}/activate")
+async def asset_activate(request: Request, asset_id: int = Id) -> Response:
+    asset = await assets.set_active(request.user, asset_id, True)
+    return redirect(request, f"/resources/{asset.resource}/assets")
+
+
+def _file(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@get("/assets/{asset_id:int}/tag.png")
+async def asset_tag_png(request: Request, asset_id: int = Id) -> Response:
+    tag, png = await assets.tag_png(request.user, asset_id, request.app.state.settings.lab_name)
+    return _file(png, "image/png", f"etiquette-{tag}.png")
+
+
+@get("/resources/{resource_id:int}/assets/tags.pdf")
+async def asset_tags_pdf(request: Request, resource_id: int = Id) -> Response:
+    pdf = await assets.tags_pdf(request.user, resource_id, request.app.state.settings.lab_name)
+    return _file(pdf, "application/pdf", f"etiquettes-{resource_id}.pdf")
+
+
+loans_router = Router(
+    path="/",
+    guards=[require_role(*STAFF_ROLES)],
+    route_handlers=[loan_desk, loan_create, loan_return, loan_overdue, visitor_loans],
+)
+
+assets_router = Router(
+    path="/",
+    guards=[require_role(*EQUIPMENT_MANAGERS)],
+    route_handlers=[
+        asset_overview,
+        resource_assets,
+        asset_create,
+        asset_deactivate,
+        asset_activate,
+        asset_tag_png,
+        asset_tags_pdf,
+    ],
+)
