@@ -6,6 +6,9 @@ import asyncio
 import logging
 
 from litestar import Litestar
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
@@ -31,12 +34,14 @@ from lab.accounts.routes import (
     visitors_router,
 )
 from lab.accounts.staff import LoginThrottle
+from lab.attendance.routes import ROUTERS as ATTENDANCE_ROUTERS
 from lab.bookings.releases import release_loop
 from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
-from lab.core import db
+from lab.core import db, events, mail
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.settings import PROJECT_ROOT, Settings
+from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 
 CSRF_HEADER = "x-csrftoken"
 
@@ -72,6 +77,20 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send_with_headers)
 
 
+def _channels(settings: Settings) -> ChannelsPlugin:
+    """Live events between the server and open pages: in this process, or through Redis so
+    that an event raised by one worker reaches pages served by another."""
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        backend = RedisChannelsPubSubBackend(
+            redis=Redis.from_url(settings.redis_url), key_prefix="lab"
+        )
+    else:
+        backend = MemoryChannelsBackend()
+    return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
+
+
 def _store(settings: Settings) -> Store:
     if settings.redis_url:
         return RedisStore.with_client(url=settings.redis_url, namespace="lab")
@@ -83,18 +102,19 @@ def create_app(
     *,
     engine: Engine | None = None,
     pool: bool = True,
-    release_rounds: bool = True,
+    background_jobs: bool = True,
 ) -> Litestar:
     """The lab application.
 
     ``pool=False`` makes PostgreSQL open a connection per query, for callers (tests) that also
-    query the engine from another event loop than the app's. ``release_rounds=False`` leaves
-    the releasing of unclaimed bookings to reads and to the caller (tests with a fixed clock).
+    query the engine from another event loop than the app's. ``background_jobs=False`` leaves
+    releasing unclaimed bookings and sending mail to the caller (tests with a fixed clock).
     """
     settings = settings or Settings.from_env()
     engine = engine or db.engine_for(settings)
     db.bind_tables(engine)
     store = _store(settings)
+    channels = _channels(settings)
 
     stop_background = asyncio.Event()
     background: list[asyncio.Task] = []
@@ -102,11 +122,14 @@ def create_app(
     async def startup() -> None:
         if pool:
             await db.start(engine)
-        if release_rounds:
-            # Unclaimed bookings are released in-process: no cron to install or forget.
+        events.plug(lambda channel, data: channels.publish(data, channels=[channel]))
+        if background_jobs:
+            # Unclaimed bookings are released and mail is sent in-process: no cron to forget.
             background.append(asyncio.create_task(release_loop(stop_background)))
+            background.append(asyncio.create_task(mail.delivery_loop(settings, stop_background)))
 
     async def shutdown() -> None:
+        events.plug(None)
         stop_background.set()
         for task in background:
             await task
@@ -124,6 +147,8 @@ def create_app(
             admin_router,
             api_router,
             *BOOKING_ROUTERS,
+            *WORKSHOP_ROUTERS,
+            *ATTENDANCE_ROUTERS,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],
@@ -142,7 +167,7 @@ def create_app(
             exclude=["/static", "/health"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), channels],
         openapi_config=OpenAPIConfig(
             title="lab API",
             version=__version__,
@@ -165,6 +190,7 @@ def create_app(
                 "sessions": SessionManager(store, settings),
                 "login_throttle": LoginThrottle(store, settings),
                 "jinja": build_jinja(),
+                "channels": channels,
             }
         ),
         request_max_body_size=2 * 1024 * 1024,

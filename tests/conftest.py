@@ -125,7 +125,7 @@ async def _empty_postgres(engine: Engine) -> None:
 def app(settings: Settings, engine: Engine) -> Litestar:
     # The test client runs the app in its own event loop while fixtures query from the tests'
     # loop: no shared connection pool, one connection per query.
-    return create_app(settings, engine=engine, pool=False, release_rounds=False)
+    return create_app(settings, engine=engine, pool=False, background_jobs=False)
 
 
 @pytest.fixture
