@@ -12,7 +12,7 @@ from lab.accounts import sites, staff, visitors
 from lab.accounts.forms import NewStaffInput, NewVisitorInput, SiteInput
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, StaffUser, Visitor
-from lab.bookings import releases, services
+from lab.bookings import checkin, releases, services
 from lab.bookings.forms import BookingInput, ResourceInput
 from lab.bookings.resources import create_resource, grant_induction
 from lab.bookings.tables import Asset, Booking
@@ -293,7 +293,7 @@ async def load_equipment(
                 clock.set_clock(lambda arrival=arrival: arrival)
                 booking_row = await Booking.objects().get(Booking.id == booking.id)
                 if booking_row.status == "confirmed":
-                    await services.check_in(actor, booking.id)
+                    await checkin.check_in(actor, booking.id)
     finally:
         clock.set_clock(None)
     await releases.release_due()

@@ -91,3 +91,24 @@ async def resolve_token(token: str) -> Visitor | None:
     if row is None:
         return None
     return await Visitor.objects().get(Visitor.id == row["visitor"])
+
+
+async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
+    """Whoever a scan or a typed code names: a pass URL, a bare token or a short code.
+
+    Returns the visitor (None for an unknown or revoked pass) and, for a token, its hash
+    (what a scan journal may keep: never the token itself).
+    """
+    token = token_from_scan(code)
+    if token:
+        return await resolve_token(token), token_hash(token)
+    short = normalise_short_code(code)
+    if looks_like_short_code(short):
+        row = (
+            await Pass.select(Pass.visitor)
+            .where((Pass.short_code == short) & Pass.revoked_at.is_null())
+            .first()
+        )
+        if row:
+            return await Visitor.objects().get(Visitor.id == row["visitor"]), None
+    return None, None

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import msgspec
 
+from lab.accounts import passes
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import WEEKDAYS
 from lab.accounts.tables import Site, Visitor
@@ -22,7 +23,6 @@ from lab.accounts.visitors import get_visitor_for
 from lab.bookings import tags
 from lab.bookings.assets import normalise_tag
 from lab.bookings.resources import get_resource_for
-from lab.bookings.services import _visitor_from_code
 from lab.bookings.tables import Asset, Loan, Resource
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
@@ -85,7 +85,7 @@ async def _scanned_visitor(actor: StaffPrincipal, code: str) -> Visitor:
             code="wrong_scan",
             field_errors={"code": _("Scannez la carte de la personne.")},
         )
-    visitor = await _visitor_from_code(code)
+    visitor, _token = await passes.visitor_for_code(code)
     if visitor is None:
         raise NotFound(
             _("Cette carte n'est pas valable."),

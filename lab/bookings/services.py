@@ -13,9 +13,8 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts import passes
 from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
-from lab.accounts.tables import Pass, Visitor
+from lab.accounts.tables import Visitor
 from lab.accounts.visitors import get_visitor_for
 from lab.bookings import releases
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
@@ -295,7 +294,8 @@ async def get_booking_for(actor: StaffPrincipal, booking_id: int) -> Booking:
     return booking
 
 
-async def _change(actor: Actor, booking: Booking, action: str, **data: object) -> None:
+async def record_change(actor: Actor, booking: Booking, action: str, **data: object) -> None:
+    """Save a change to a booking: bump its iCalendar SEQUENCE, stamp it, audit it."""
     booking.sequence += 1
     booking.updated_at = clock.now()
     await booking.save()
@@ -320,7 +320,7 @@ async def cancel(actor: StaffPrincipal, booking_id: int) -> Booking:
                 _("Cette réservation ne peut plus être annulée."), code="not_cancellable"
             )
         booking.status = "cancelled"
-        await _change(actor, booking, "booking.cancelled")
+        await record_change(actor, booking, "booking.cancelled")
     return booking
 
 
@@ -355,7 +355,7 @@ async def move(actor: StaffPrincipal, booking_id: int, data: MoveInput) -> Booki
             booking.units = wanted.units
             booking.exclusive = wanted.units == resource.units
             booking.note = wanted.note
-            await _change(actor, booking, "booking.moved")
+            await record_change(actor, booking, "booking.moved")
     except BookingRefused as refused:
         await audit.record(
             actor,
@@ -377,116 +377,5 @@ async def decide(actor: StaffPrincipal, booking_id: int, *, approve: bool) -> Bo
         if booking.status != "pending":
             raise Conflict(_("Cette demande a déjà été traitée."), code="not_pending")
         booking.status = "confirmed" if approve else "cancelled"
-        await _change(actor, booking, "booking.approved" if approve else "booking.declined")
+        await record_change(actor, booking, "booking.approved" if approve else "booking.declined")
     return booking
-
-
-def checkin_window(booking: Booking, resource: Resource) -> tuple[dt.datetime, dt.datetime]:
-    opens = booking.starts_at - dt.timedelta(minutes=resource.checkin_before_minutes)
-    if resource.release_after_minutes is None:
-        return opens, booking.ends_at
-    return opens, min(
-        booking.ends_at, booking.starts_at + dt.timedelta(minutes=resource.release_after_minutes)
-    )
-
-
-async def check_in(actor: StaffPrincipal, booking_id: int) -> Booking:
-    """Mark the visitor arrived. Errors: not_confirmed, outside_window."""
-    async with write_transaction(Booking._meta.db):
-        booking = await get_booking_for(actor, booking_id)
-        resource = await get_resource_for(actor, booking.resource)
-        await _check_in(actor, booking, resource)
-    return booking
-
-
-async def _check_in(actor: Actor, booking: Booking, resource: Resource) -> None:
-    if booking.status == "checked_in":
-        return  # a second scan changes nothing
-    if booking.status != "confirmed":
-        raise Conflict(_("Cette réservation n'est pas confirmée."), code="not_confirmed")
-    opens, closes = checkin_window(booking, resource)
-    now = clock.now()
-    if not opens <= now < closes:
-        raise Conflict(
-            _(
-                "On peut pointer de %(before)s minutes avant le début jusqu'à la libération.",
-                before=resource.checkin_before_minutes,
-            ),
-            code="outside_window",
-        )
-    booking.status = "checked_in"
-    booking.checked_in_at = now
-    await _change(actor, booking, "booking.checked_in")
-
-
-async def check_in_by_pass(actor: StaffPrincipal, site_id: int, code: str) -> Booking:
-    """Scan a pass (URL, token or short code) at a site: check in the visitor's booking whose
-    window is open now. Errors: unknown_pass, forbidden, no_booking_now."""
-    if not actor.can_reach_site(site_id):
-        raise Forbidden(_("Ce site ne fait pas partie des vôtres."), code="other_site")
-    visitor = await _visitor_from_code(code)
-    if visitor is None:
-        await audit.record(
-            actor,
-            "booking.checkin_refused",
-            f"site:{site_id}",
-            site_id=site_id,
-            reason="unknown_pass",
-        )
-        raise NotFound(_("Cette carte n'est pas valable."), code="unknown_pass")
-    visitor = await get_visitor_for(actor, visitor.id)
-    now = clock.now()
-    async with write_transaction(Booking._meta.db):
-        candidates = (
-            await Booking.objects()
-            .where(
-                (Booking.visitor == visitor.id)
-                & Booking.status.is_in(["confirmed", "checked_in"])
-                & (Booking.starts_at <= now + dt.timedelta(hours=4))
-                & (Booking.ends_at > now)
-            )
-            .order_by(Booking.starts_at)
-        )
-        for booking in candidates:
-            resource = await Resource.objects().get(Resource.id == booking.resource)
-            if resource.site != site_id:
-                continue
-            opens, closes = checkin_window(booking, resource)
-            if opens <= now < closes or booking.status == "checked_in":
-                await _check_in(actor, booking, resource)
-                return booking
-    await audit.record(
-        actor,
-        "booking.checkin_refused",
-        f"visitor:{visitor.id}",
-        site_id=site_id,
-        reason="no_booking_now",
-    )
-    raise Conflict(
-        _("%(name)s n'a pas de réservation à pointer maintenant.", name=visitor.first_name),
-        code="no_booking_now",
-    )
-
-
-async def _visitor_from_code(code: str) -> Visitor | None:
-    token = passes.token_from_scan(code)
-    if token:
-        visitor = await passes.resolve_token(token)
-        if visitor is not None:
-            return visitor
-    short = passes.normalise_short_code(code)
-    if passes.looks_like_short_code(short):
-        row = (
-            await Pass.select(Pass.visitor)
-            .where((Pass.short_code == short) & Pass.revoked_at.is_null())
-            .first()
-        )
-        if row:
-            return await Visitor.objects().get(Visitor.id == row["visitor"])
-    return None
-
-
-async def no_show_count(visitor_id: int) -> int:
-    return await Booking.count().where(
-        (Booking.visitor == visitor_id) & Booking.status.is_in(["released", "no_show"])
-    )

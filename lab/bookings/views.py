@@ -14,10 +14,11 @@ from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import get_visitor_for
+from lab.bookings.checkin import no_show_count
 from lab.bookings.grid import site_today
 from lab.bookings.resources import KINDS, get_resource_for, list_resources
 from lab.bookings.rules import HOLDING
-from lab.bookings.services import APPROVERS, get_booking_for, no_show_count
+from lab.bookings.services import APPROVERS, get_booking_for
 from lab.bookings.tables import Booking, Induction, Resource
 from lab.core import clock
 from lab.core.i18n import N_, _

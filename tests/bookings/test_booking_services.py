@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lab.bookings import releases, services
+from lab.bookings import checkin, releases, services
 from lab.bookings.forms import MoveInput, SeriesInput
 from lab.bookings.resources import grant_induction
 from lab.bookings.services import BookingRefused, Wanted
@@ -213,7 +213,7 @@ async def test_an_unclaimed_booking_is_released_after_its_delay_without_a_reques
     assert await releases.release_due() == 1
     released = await Booking.objects().get(Booking.id == booking.id)
     assert released.status == "released"
-    assert await services.no_show_count(visitor.id) == 1
+    assert await checkin.no_show_count(visitor.id) == 1
     assert await releases.release_due() == 0  # a second round changes nothing
 
 
@@ -254,12 +254,12 @@ async def test_check_in_by_scanning_a_pass_within_the_window(cast):
     booking = await services.book(awa, wanted(studio, at(10), at(11), visitor_id=yanis.id))
     freeze(at(9, 30))
     with pytest.raises(Conflict) as refused:
-        await services.check_in_by_pass(awa, cast.saint_denis.id, f"http://x/p/{token}")
+        await checkin.check_in_by_pass(awa, cast.saint_denis.id, f"http://x/p/{token}")
     assert refused.value.code == "no_booking_now"
     freeze(at(9, 50))
-    checked = await services.check_in_by_pass(awa, cast.saint_denis.id, issued.short_code)
+    checked = await checkin.check_in_by_pass(awa, cast.saint_denis.id, issued.short_code)
     assert checked.id == booking.id and checked.status == "checked_in"
-    again = await services.check_in_by_pass(awa, cast.saint_denis.id, token)
+    again = await checkin.check_in_by_pass(awa, cast.saint_denis.id, token)
     assert again.status == "checked_in"
     freeze(at(11, 1))
     await releases.release_due()

@@ -15,7 +15,7 @@ from lab.accounts.forms import SearchInput
 from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.sites import WEEKDAY_LABELS, WEEKDAYS, get_site_for
 from lab.accounts.visitors import search_visitors
-from lab.bookings import grid, services, views
+from lab.bookings import checkin, grid, services, views
 from lab.bookings.forms import BookingInput, CheckInInput, InductionInput, MoveInput, SeriesInput
 from lab.bookings.resources import grant_induction
 from lab.bookings.services import BookingRefused
@@ -232,9 +232,7 @@ async def booking_cancel(request: Request, booking_id: int = Id) -> Response:
 
 @post("/bookings/{booking_id:int}/check-in")
 async def booking_check_in(request: Request, booking_id: int = Id) -> Response:
-    return await _act(
-        request, booking_id, services.check_in(request.user, booking_id), "checked_in"
-    )
+    return await _act(request, booking_id, checkin.check_in(request.user, booking_id), "checked_in")
 
 
 async def _decide(request: Request, booking_id: int, *, approve: bool) -> Response:
@@ -370,7 +368,7 @@ async def desk_scan(request: Request) -> Response:
     try:
         data = parse_form(DeskScanInput, {**dict(raw), **values})
         await get_site_for(actor, data.site_id)
-        booking = await services.check_in_by_pass(actor, data.site_id, data.code)
+        booking = await checkin.check_in_by_pass(actor, data.site_id, data.code)
     except LabError as error:
         context.update(message=error.message, code=error.code)
         return render(
