@@ -23,6 +23,11 @@ PUBLIC = {
     ("GET", "/health"),
     # A subscribed calendar has no session: the unguessable, revocable token is the key.
     ("GET", "/feeds/{filename:str}"),
+    # Self check-in on a visitor's own phone: the projected QR's rotating code (or the form
+    # token it gives) is the key, the visitor's short code says who; wrong codes are limited.
+    ("GET", "/c/{session_id:int}"),  # "scan the screen": no data
+    ("GET", "/c/{session_id:int}/{code:str}"),
+    ("POST", "/c/{session_id:int}"),
     ("GET", "/api/schema"),  # the API's description (OpenAPI), no data
     ("GET", "/api/schema/{path:str}"),
     ("GET", "/api/schema/openapi.json"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 
 from lab.core import clock
 
@@ -46,14 +47,17 @@ def code_is_current(secret: str, session_id: int, code: str) -> bool:
 
 
 def form_token(secret: str, session_id: int) -> str:
-    """Issued with the page a fresh code opened: "<expiry>.<mac>"."""
+    """Issued with the page a fresh code opened: "<expiry>.<random>.<mac>". The random part
+    gives each phone its own token (and its own count of wrong tries)."""
     expires = int(clock.now().timestamp()) + FORM_SECONDS
-    return f"{expires}.{_mac(secret, f'form:{session_id}:{expires}', 32)}"
+    salt = secrets.token_hex(8)
+    return f"{expires}.{salt}.{_mac(secret, f'form:{session_id}:{expires}:{salt}', 32)}"
 
 
 def form_token_is_valid(secret: str, session_id: int, token: str) -> bool:
-    expires_text, _, mac = token.partition(".")
-    if not expires_text.isdigit():
+    expires_text, _, rest = token.partition(".")
+    salt, _, mac = rest.partition(".")
+    if not expires_text.isdigit() or not salt or not mac:
         return False
-    expected = _mac(secret, f"form:{session_id}:{expires_text}", 32)
+    expected = _mac(secret, f"form:{session_id}:{expires_text}:{salt}", 32)
     return hmac.compare_digest(expected, mac) and int(expires_text) >= clock.now().timestamp()

@@ -269,7 +269,8 @@ async def mark(actor: StaffPrincipal, session_id: int, visitor_id: int, status: 
     module = await get_module_for(actor, session.module)
     visitor = await Visitor.objects().get(Visitor.id == visitor_id)
     if visitor is None or visitor.created_site != module.site:
-        raise Forbidden(_(REFUSALS["other_site"]), code="other_site")
+        reason = "other_site"
+        raise Forbidden(_(REFUSALS[reason]), code=reason)
     async with write_transaction(Attendance._meta.db):
         await lock_row(Session, session.id)
         now = clock.now()

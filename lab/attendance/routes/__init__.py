@@ -1,3 +1,10 @@
 """HTTP routes of the attendance domain; ``ROUTERS`` is what the app mounts."""
 
+from lab.attendance.routes.live import live_router
+from lab.attendance.routes.phone import phone_router
+from lab.attendance.routes.sheets import sheets_router
+
 ROUTERS: list = []
+ROUTERS.append(live_router)
+ROUTERS.append(phone_router)
+ROUTERS.append(sheets_router)

@@ -1,0 +1,167 @@
+"""When a visitor has completed a module, and what their attendance certificate says.
+
+The rule: sessions attended (present or late) ≥ the module's ``completion_percent`` % of its
+sessions that are not cancelled, rounded up, and at least one. For a series module these are
+all its sessions; for a drop-in module, where people come session by session, the sessions the
+visitor enrolled in or came to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from lab.accounts.roles import StaffPrincipal
+from lab.accounts.tables import Site, Visitor
+from lab.accounts.visitors import get_visitor_for
+from lab.attendance.signatures import PRESENT, facilitator_names
+from lab.attendance.tables import Attendance
+from lab.core import clock
+from lab.core.errors import Conflict
+from lab.core.i18n import ngettext
+from lab.workshops.services import get_module_for
+from lab.workshops.tables import Enrolment, Module, Session
+
+COUNTED_ENROLMENTS = ("enrolled", "completed")
+
+
+def sessions_needed(total: int, percent: int) -> int:
+    """How many of ``total`` sessions make ``percent`` %, rounded up; at least one."""
+    if total <= 0:
+        return 0
+    return max(1, -(-total * percent // 100))
+
+
+def is_complete(attended: int, total: int, percent: int) -> bool:
+    return total > 0 and attended >= sessions_needed(total, percent)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Progress:
+    attended: int
+    total: int
+    needed: int
+    percent: int
+    minutes: int  # time spent in attended sessions
+    first_at: dt.datetime | None  # first and last of the sessions counted
+    last_at: dt.datetime | None
+
+    @property
+    def complete(self) -> bool:
+        return is_complete(self.attended, self.total, self.percent)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+async def progress(module: Module, visitor_ids: list[int]) -> dict[int, Progress]:
+    """Each visitor's attendance against the completion rule of ``module``."""
+    sessions = {
+        row["id"]: row
+        for row in await Session.select(Session.id, Session.starts_at, Session.ends_at)
+        .where((Session.module == module.id) & (Session.status != "cancelled"))
+        .order_by(Session.starts_at)
+    }
+    ids, people = list(sessions) or [-1], visitor_ids or [-1]
+    came: dict[int, set[int]] = {visitor: set() for visitor in visitor_ids}
+    for row in await Attendance.select(Attendance.visitor, Attendance.session).where(
+        Attendance.session.is_in(ids)
+        & Attendance.visitor.is_in(people)
+        & Attendance.status.is_in(list(PRESENT))
+    ):
+        came[row["visitor"]].add(row["session"])
+    planned: dict[int, set[int]] = {visitor: set(sessions) for visitor in visitor_ids}
+    if module.enrolment == "drop_in":
+        planned = {visitor: set(came[visitor]) for visitor in visitor_ids}
+        for row in await Enrolment.select(Enrolment.visitor, Enrolment.session).where(
+            (Enrolment.module == module.id)
+            & Enrolment.session.is_in(ids)
+            & Enrolment.visitor.is_in(people)
+            & Enrolment.status.is_in(list(COUNTED_ENROLMENTS))
+        ):
+            planned[row["visitor"]].add(row["session"])
+    result = {}
+    for visitor in visitor_ids:
+        counted = sorted(planned[visitor], key=lambda i: sessions[i]["starts_at"])
+        attended = came[visitor] & planned[visitor]
+        minutes = sum(
+            int((sessions[i]["ends_at"] - sessions[i]["starts_at"]).total_seconds() // 60)
+            for i in attended
+        )
+        result[visitor] = Progress(
+            attended=len(attended),
+            total=len(counted),
+            needed=sessions_needed(len(counted), module.completion_percent),
+            percent=module.completion_percent,
+            minutes=minutes,
+            first_at=sessions[counted[0]]["starts_at"] if counted else None,
+            last_at=sessions[counted[-1]]["starts_at"] if counted else None,
+        )
+    return result
+
+
+async def participants(actor: StaffPrincipal, module_id: int) -> tuple[Module, list[dict]]:
+    """The module's participants (enrolled, or who came to a drop-in session), by last name,
+    each with their ``progress``. Errors: not_found, forbidden (other site)."""
+    module = await get_module_for(actor, module_id)
+    where = (Enrolment.module == module.id) & Enrolment.status.is_in(list(COUNTED_ENROLMENTS))
+    if module.enrolment == "series":
+        where &= Enrolment.session.is_null()
+    ids = {row["visitor"] for row in await Enrolment.select(Enrolment.visitor).where(where)}
+    if module.enrolment == "drop_in":
+        ids |= {
+            row["visitor"]
+            for row in await Attendance.select(Attendance.visitor).where(
+                Attendance.session.is_in(
+                    Session.select(Session.id).where(Session.module == module.id)
+                )
+                & Attendance.status.is_in(list(PRESENT))
+            )
+        }
+    people = (
+        await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name)
+        .where(Visitor.id.is_in(sorted(ids) or [-1]))
+        .order_by(Visitor.last_name, Visitor.first_name)
+    )
+    done = await progress(module, [person["id"] for person in people])
+    return module, [{**person, "progress": done[person["id"]]} for person in people]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Certificate:
+    site: Site
+    module: Module
+    visitor: Visitor
+    progress: Progress
+    facilitators: list[str]
+    issued_at: dt.datetime
+
+
+async def certificate(actor: StaffPrincipal, module_id: int, visitor_id: int) -> Certificate:
+    """The attendance certificate of a visitor for a module, once the rule is met.
+    Errors: not_found, forbidden (other site), not_complete (409, with the counts)."""
+    module = await get_module_for(actor, module_id)
+    visitor = await get_visitor_for(actor, visitor_id)
+    done = (await progress(module, [visitor.id]))[visitor.id]
+    if not done.complete:
+        raise Conflict(
+            ngettext(
+                "L'attestation n'est pas encore possible : %(num)s séance suivie, il en faut "
+                "%(needed)s sur %(total)s.",
+                "L'attestation n'est pas encore possible : %(num)s séances suivies, il en faut "
+                "%(needed)s sur %(total)s.",
+                done.attended,
+                needed=done.needed,
+                total=done.total,
+            ),
+            code="not_complete",
+        )
+    return Certificate(
+        site=await Site.objects().get(Site.id == module.site),
+        module=module,
+        visitor=visitor,
+        progress=done,
+        facilitators=await facilitator_names(module.id),
+        issued_at=clock.now(),
+    )

@@ -1,0 +1,222 @@
+"""The live roster in real browsers: a facilitator's roster updates without a reload when
+someone else checks a person in from another browser; the camera reads a pass.
+
+The demo data may have no session today, so each test adds one (a module run by the demo
+facilitator, starting now, with two enrolled people and their passes) straight into the live
+server's database, from a separate process, before its browsers ask for it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from lab.core.qr import qr_image
+from lab.settings import PROJECT_ROOT
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FACILITATOR, login
+
+MANAGER = "responsable.stdenis@lab.example"
+
+SEED = r"""
+import asyncio, datetime as dt, json, secrets, uuid
+from lab.accounts import passes
+from lab.accounts.staff import load_principal
+from lab.accounts.tables import Site, StaffUser, Visitor
+from lab.accounts.visitors import search_key
+from lab.core import clock, db
+from lab.core.audit import SYSTEM
+from lab.core.db import write_transaction
+from lab.settings import Settings
+from lab.workshops import enrolment
+from lab.workshops.forms import EnrolInput
+from lab.workshops.tables import Module, ModuleFacilitator, Session
+
+async def seed():
+    site = await Site.objects().get(Site.slug == "saint-denis")
+    awa = await StaffUser.objects().get(StaffUser.email == "animation.stdenis@lab.example")
+    actor = await load_principal(awa.id)
+    now = clock.now()
+    module = Module(site=site.id, title="Atelier numérique en direct", kind="digital_skills",
+                    capacity=10, created_at=now)
+    await module.save()
+    await ModuleFacilitator.insert(ModuleFacilitator(module=module.id, staff_user=awa.id))
+    start = clock.utc_minute(now) - dt.timedelta(minutes=5)
+    session = Session(module=module.id, starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                      checkin_secret=secrets.token_hex(32), uid=f"{uuid.uuid4()}@lab",
+                      created_at=now, updated_at=now)
+    await session.save()
+    people = []
+    for first, last in (("Nour", "Haddad"), ("Hugo", "Lambert")):
+        visitor = Visitor(first_name=first, last_name=last, birth_date=dt.date(2006, 4, 2),
+                          postcode="93200", status="job_seeker",
+                          search_name=search_key(first, last), created_site=site.id,
+                          created_at=now, updated_at=now)
+        await visitor.save()
+        async with write_transaction(Visitor._meta.db):
+            card, token = await passes.issue_in_transaction(SYSTEM, visitor.id, site.id)
+        await enrolment.enrol(actor, module.id, EnrolInput(visitor_id=visitor.id))
+        people.append({"id": visitor.id, "first_name": first, "short_code": card.short_code,
+                       "token": token})
+    return {"session_id": session.id, "people": people}
+
+async def main():
+    engine = db.engine_for(Settings.from_env())
+    db.bind_tables(engine)
+    await db.start(engine)
+    try:
+        print(json.dumps(await seed()))
+    finally:
+        await db.stop(engine)
+
+asyncio.run(main())
+"""
+
+
+def _server_data_dir(tmp_path_factory: pytest.TempPathFactory, live_server: str) -> Path:
+    """The live server's data directory: the one whose log names its port."""
+    port = live_server.rsplit(":", 1)[1]
+    for log in tmp_path_factory.getbasetemp().glob("browser-lab*/serve.log"):
+        if re.search(rf":{port}\b", log.read_text(errors="replace")):
+            return log.parent
+    raise RuntimeError(f"no data directory found for the server on port {port}")
+
+
+@pytest.fixture
+def session_today(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("LAB_") and key != "PICCOLO_CONF"
+    }
+    env["LAB_DATA_DIR"] = str(_server_data_dir(tmp_path_factory, live_server))
+    env["LAB_BASE_URL"] = live_server
+    result = subprocess.run(
+        [sys.executable, "-c", SEED],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _open_roster(page: Page, session_id: int) -> None:
+    page.goto(f"/attendance/sessions/{session_id}")
+    # The stream is subscribed: from now on, nothing is missed.
+    expect(page.locator("#roster-page")).to_have_attribute("data-live-state", "open")
+
+
+def test_a_roster_updates_without_reload_when_another_browser_checks_in(
+    browser, context, live_server: str, session_today: dict
+) -> None:
+    session_id = session_today["session_id"]
+    nour = session_today["people"][0]
+
+    facilitator = context.new_page()
+    login(facilitator, FACILITATOR)
+    facilitator.goto("/attendance/today")
+    link = facilitator.locator(f"#my-sessions a[href='/attendance/sessions/{session_id}']")
+    expect(link).to_be_visible()
+    link.click()
+    facilitator.wait_for_url(f"**/attendance/sessions/{session_id}")
+    expect(facilitator.locator("#roster-page")).to_have_attribute("data-live-state", "open")
+    row = facilitator.locator(f"#person-{nour['id']}")
+    expect(row).to_have_attribute("data-status", "none")
+    facilitator.evaluate("window.labMarker = 'still the same page'")
+
+    other = browser.new_context(base_url=live_server, locale="fr-FR")
+    other.set_default_timeout(10_000)
+    try:
+        manager = other.new_page()
+        login(manager, MANAGER)
+        _open_roster(manager, session_id)
+        expect(manager.locator("#f-code")).to_be_focused()
+        manager.keyboard.type(nour["short_code"])  # as a USB scanner does
+        manager.keyboard.press("Enter")
+        expect(manager.locator("#scan-result")).to_contain_text("Nour : arrivée enregistrée")
+        expect(manager.locator("#f-code")).to_be_focused()  # ready for the next card
+    finally:
+        other.close()
+
+    expect(row).to_have_attribute("data-status", "present")
+    expect(row).to_contain_text("Présent·e")
+    expect(facilitator.locator("#roster-counts")).to_contain_text("1 personne arrivée")
+    assert facilitator.evaluate("window.labMarker") == "still the same page"
+
+
+def test_a_tap_and_a_refusal_on_the_roster(page: Page, session_today: dict) -> None:
+    session_id = session_today["session_id"]
+    hugo = session_today["people"][1]
+    login(page, FACILITATOR)
+    _open_roster(page, session_id)
+    page.click(f"#present-{hugo['id']}")
+    expect(page.locator(f"#person-{hugo['id']}")).to_have_attribute("data-status", "present")
+    expect(page.locator("#scan-result")).to_have_attribute("role", "status")
+    page.fill("#f-code", "ZZZZ-ZZZZ")
+    page.press("#f-code", "Enter")
+    result = page.locator("#scan-result")
+    expect(result).to_have_attribute("role", "alert")
+    expect(result).to_contain_text("Cette carte n'est pas valable.")
+
+
+def _y4m_feed(path: Path, text: str) -> None:
+    """A camera feed (Y4M, 640×480, 4:2:0) showing the QR code of ``text`` on white."""
+    width, height = 640, 480
+    frame = Image.new("RGB", (width, height), "white")
+    code = qr_image(text, box_size=6)
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    buffer = io.BytesIO()
+    buffer.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+    for _ in range(10):
+        buffer.write(b"FRAME\n" + planes)
+    path.write_bytes(buffer.getvalue())
+
+
+def test_the_camera_reads_a_pass_and_checks_the_person_in(
+    browser, live_server: str, session_today: dict, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed: browser tests skipped")
+    session_id = session_today["session_id"]
+    hugo = session_today["people"][1]
+    feed = tmp_path / "pass.y4m"
+    _y4m_feed(feed, f"{live_server}/p/{hugo['token']}")
+    camera_args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={feed}",
+    ]
+    with_camera = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + camera_args
+    )
+    try:
+        context = with_camera.new_context(
+            base_url=live_server, locale="fr-FR", permissions=["camera"]
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        login(page, FACILITATOR)
+        _open_roster(page, session_id)
+        page.click("#camera-start")
+        expect(page.locator("#camera")).to_have_attribute("data-camera", "on")
+        expect(page.locator("#scan-result")).to_contain_text("Hugo : arrivée enregistrée")
+        expect(page.locator(f"#person-{hugo['id']}")).to_have_attribute("data-status", "present")
+        page.click("#camera-stop")
+        expect(page.locator("#camera")).to_have_attribute("data-camera", "off")
+    finally:
+        with_camera.close()
