@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
@@ -41,6 +42,7 @@ from lab.core import db, events, mail
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.settings import PROJECT_ROOT, Settings
+from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 
 CSRF_HEADER = "x-csrftoken"
@@ -83,8 +85,10 @@ def _channels(settings: Settings) -> ChannelsPlugin:
     if settings.redis_url:
         from redis.asyncio import Redis
 
+        # Pub/sub ignores Redis database numbers: the prefix keeps labs sharing a server apart.
+        database = urlsplit(settings.redis_url).path.strip("/") or "0"
         backend = RedisChannelsPubSubBackend(
-            redis=Redis.from_url(settings.redis_url), key_prefix="lab"
+            redis=Redis.from_url(settings.redis_url), key_prefix=f"lab-{database}"
         )
     else:
         backend = MemoryChannelsBackend()
@@ -127,6 +131,7 @@ def create_app(
             # Unclaimed bookings are released and mail is sent in-process: no cron to forget.
             background.append(asyncio.create_task(release_loop(stop_background)))
             background.append(asyncio.create_task(mail.delivery_loop(settings, stop_background)))
+            background.append(asyncio.create_task(reminder_loop(stop_background)))
 
     async def shutdown() -> None:
         events.plug(None)

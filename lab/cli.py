@@ -86,6 +86,10 @@ def demo(if_empty: bool) -> None:
         f"{counts['bookings']} bookings this week."
     )
     click.echo(
+        f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
+        f"{counts['enrolments']} enrolments (waitlists included), past attendance taken."
+    )
+    click.echo(
         f"Log in at {settings.base_url}/login with one of these "
         f"(password: {demo_data.DEMO_PASSWORD}):"
     )
@@ -163,6 +167,8 @@ def serve(reload: bool) -> None:
         reload=reload,
         # Paths can carry pass tokens (/p/…): no access log of raw URLs.
         access_log=False,
+        # Live rosters hold streams open: give them a moment to end, then stop anyway.
+        timeout_graceful_shutdown=5,
         proxy_headers=True,
     )
 

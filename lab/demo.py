@@ -183,7 +183,15 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
         )
         await visitors.create_visitor(actor, data)
     equipment = await load_equipment(actor, site_ids, rng)
-    return {"sites": len(site_ids), "staff": len(STAFF), "visitors": count, **equipment}
+    programme = await load_programme(actor, site_ids, rng)
+    equipment["resources"] += programme.pop("rooms")
+    return {
+        "sites": len(site_ids),
+        "staff": len(STAFF),
+        "visitors": count,
+        **equipment,
+        **programme,
+    }
 
 
 # (site slug, kind, name, units, rules)
@@ -308,3 +316,227 @@ def _booking_input(
     return BookingInput(
         resource_id=resource_id, day=day, start=start, end=end, visitor_id=visitor_id
     )
+
+
+# -- Workshops --------------------------------------------------------------------------------
+
+# (site slug, partner name, kind, contact)
+PARTNERS = [
+    (
+        "saint-denis",
+        "France Travail",
+        "employment",
+        "Agence de Saint-Denis, accueil des partenaires",
+    ),
+    ("bruxelles-anderlecht", "Actiris", "employment", "Antenne Actiris d'Anderlecht"),
+]
+
+# Each module: site, its form, the facilitators' e-mails, the partner, and its sessions as
+# (weekday 0-6, start, end, first week relative to this week, number of weeks); then how many
+# people to enrol (series: in the module; drop-in: a range per session).
+PROGRAMME = [
+    {
+        "site": "saint-denis",
+        "title": "Objectif emploi : 6 séances pour trouver un job",
+        "kind": "job_search",
+        "enrolment": "series",
+        "capacity": 10,
+        "description": "Six matinées pour faire son CV, écrire une lettre, chercher des offres "
+        "et préparer un entretien. On avance ensemble, à son rythme.",
+        "audience": "Jeunes qui cherchent un emploi ou une alternance",
+        "competences": "CV, lettre de motivation, recherche d'offres, entretien",
+        "team": ["animation.stdenis@lab.example", "responsable.stdenis@lab.example"],
+        "sessions": (1, "09:30", "12:00", -2, 6),
+        "people": 12,
+    },
+    {
+        "site": "saint-denis",
+        "title": "Trouver ma voie : atelier orientation",
+        "kind": "orientation",
+        "enrolment": "series",
+        "capacity": 8,
+        "description": "Trois après-midi pour découvrir des métiers, parler de ce qu'on aime "
+        "et choisir une piste de formation.",
+        "audience": "Jeunes qui ne savent pas encore quel métier choisir",
+        "competences": "connaissance de soi, découverte des métiers, projet professionnel",
+        "team": ["animation.stdenis@lab.example"],
+        "sessions": (3, "14:00", "16:30", -1, 3),
+        "people": 6,
+    },
+    {
+        "site": "saint-denis",
+        "title": "Numérique : les bases",
+        "kind": "digital_skills",
+        "enrolment": "drop_in",
+        "capacity": 6,
+        "self_enrol": True,
+        "description": "Chaque mercredi, un atelier court : créer une adresse e-mail, envoyer "
+        "un document, faire une démarche en ligne. On vient quand on veut.",
+        "audience": "Tout le monde, même sans ordinateur à la maison",
+        "competences": "e-mail, démarches en ligne, sécurité",
+        "team": ["animation.stdenis@lab.example"],
+        "sessions": (2, "14:00", "16:00", -2, 6),
+        "people": (3, 8),
+    },
+    {
+        "site": "saint-denis",
+        "title": "Réunion d'information France Travail",
+        "kind": "info_session",
+        "enrolment": "series",
+        "capacity": 15,
+        "description": "France Travail présente ses services : inscription, aides, offres. "
+        "Venez avec vos questions.",
+        "audience": "Jeunes de 18 à 25 ans",
+        "competences": "droits et démarches",
+        "team": ["responsable.stdenis@lab.example"],
+        "partner": "France Travail",
+        "sessions": (4, "10:00", "11:30", 1, 1),
+        "people": 9,
+    },
+    {
+        "site": "bruxelles-anderlecht",
+        "title": "Atelier CV et candidatures",
+        "kind": "job_search",
+        "enrolment": "series",
+        "capacity": 8,
+        "description": "Quatre matinées pour faire un CV clair et répondre à des offres, avec "
+        "une conseillère d'Actiris à la dernière séance.",
+        "audience": "Jeunes Bruxellois·es qui cherchent un emploi",
+        "competences": "CV, candidature en ligne",
+        "team": ["animation.bxl@lab.example"],
+        "partner": "Actiris",
+        "sessions": (0, "09:00", "11:30", -1, 4),
+        "people": 7,
+    },
+]
+
+
+def _hhmm(text: str) -> dt.time:
+    hour, minute = text.split(":")
+    return dt.time(int(hour), int(minute))
+
+
+async def load_programme(
+    actor: StaffPrincipal, site_ids: dict[str, int], rng: random.Random
+) -> dict[str, int]:
+    """Workshops over the weeks around today: modules with their team, partner and room,
+    sessions that reserve the room, enrolments (some full, with a waitlist), and for the
+    sessions already over, attendance taken and the session closed."""
+    from lab.attendance import services as attendance
+    from lab.workshops import enrolment
+    from lab.workshops import services as workshops
+    from lab.workshops.forms import EnrolInput, ModuleInput, PartnerInput, ScheduleInput
+    from lab.workshops.tables import Enrolment, Session
+
+    rooms = {}
+    for slug, site_id in site_ids.items():
+        # Workshop rooms are never released: nobody "checks in" a room for a group.
+        data = ResourceInput(
+            site_id=site_id,
+            kind="room",
+            name="Salle d'atelier",
+            units=1,
+            max_minutes=240,
+            horizon_days=120,
+            release_after_minutes=None,
+        )
+        rooms[slug] = (await create_resource(actor, data)).id
+    partners = {}
+    for slug, name, kind, contact in PARTNERS:
+        data = PartnerInput(site_id=site_ids[slug], name=name, kind=kind, contact=contact)
+        partners[name] = (await workshops.create_partner(actor, data)).id
+    staff_ids = {
+        row["email"]: row["id"] for row in await StaffUser.select(StaffUser.id, StaffUser.email)
+    }
+    people = await Visitor.select(Visitor.id, Visitor.created_site).order_by(Visitor.id)
+
+    real_now = clock.now()
+    monday = real_now.date() - dt.timedelta(days=real_now.weekday())
+    # Everything is scheduled and enrolled as if it were three weeks ago, then time catches up.
+    clock.set_clock(
+        lambda: dt.datetime.combine(monday - dt.timedelta(weeks=3), dt.time(5), tzinfo=dt.UTC)
+    )
+    counts = {"modules": 0, "sessions": 0, "enrolments": 0, "rooms": len(rooms)}
+    try:
+        for item in PROGRAMME:
+            module = await workshops.create_module(
+                actor,
+                ModuleInput(
+                    site_id=site_ids[item["site"]],
+                    title=item["title"],
+                    kind=item["kind"],
+                    capacity=item["capacity"],
+                    enrolment=item["enrolment"],
+                    description=item["description"],
+                    audience=item["audience"],
+                    self_enrol=item.get("self_enrol", False),
+                    partner_id=partners.get(item.get("partner", "")),
+                    room_id=rooms[item["site"]],
+                    competences=item["competences"],
+                    facilitator_ids=[staff_ids[email] for email in item["team"]],
+                ),
+            )
+            counts["modules"] += 1
+            weekday, start, end, first_week, weeks = item["sessions"]
+            scheduled = await workshops.schedule(
+                actor,
+                module.id,
+                ScheduleInput(
+                    day=monday + dt.timedelta(weeks=first_week, days=weekday),
+                    start=_hhmm(start),
+                    end=_hhmm(end),
+                    repeat_weeks=weeks,
+                ),
+            )
+            counts["sessions"] += len(scheduled.created)
+            here = [p["id"] for p in people if p["created_site"] == module.site]
+            if module.enrolment == "series":
+                chosen = rng.sample(here, min(item["people"], len(here)))
+                for visitor_id in chosen:
+                    await enrolment.enrol(actor, module.id, EnrolInput(visitor_id=visitor_id))
+            else:
+                low, high = item["people"]
+                for session in scheduled.created:
+                    for visitor_id in rng.sample(here, min(rng.randint(low, high), len(here))):
+                        await enrolment.enrol(
+                            actor,
+                            module.id,
+                            EnrolInput(visitor_id=visitor_id, session_id=session.id),
+                        )
+        counts["enrolments"] = await Enrolment.count()
+        # Time catches up: what is over was attended (or not) and closed; what is on now has
+        # its first arrivals.
+        sessions = await Session.objects().order_by(Session.starts_at)
+        for session in sessions:
+            if session.starts_at >= real_now:
+                break
+            await _attend(actor, session, rng, real_now, attendance)
+    finally:
+        clock.set_clock(None)
+    return counts
+
+
+async def _attend(actor, session, rng: random.Random, real_now: dt.datetime, attendance) -> None:
+    from lab.workshops import enrolment
+    from lab.workshops.tables import Module
+
+    module = await Module.objects().get(Module.id == session.module)
+    roster = await enrolment.roster(module, session.id if module.enrolment == "drop_in" else None)
+    for row in roster["enrolled"]:
+        luck = rng.random()
+        if luck < 0.72:
+            status, minutes = "present", rng.randint(-10, 5)
+        elif luck < 0.84:
+            status, minutes = "late", rng.randint(module.late_after_minutes + 1, 40)
+        elif luck < 0.9:
+            status, minutes = "excused", -60
+        else:
+            continue  # absent: closing the session says so
+        arrival = session.starts_at + dt.timedelta(minutes=minutes)
+        if arrival >= real_now:
+            continue
+        clock.set_clock(lambda arrival=arrival: arrival)
+        await attendance.mark(actor, session.id, row["visitor"], status)
+    if session.ends_at <= real_now:
+        clock.set_clock(lambda end=session.ends_at: end + dt.timedelta(minutes=5))
+        await attendance.close_session(actor, session.id)

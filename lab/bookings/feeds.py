@@ -6,6 +6,10 @@ feed for the same subject revokes the previous one, and revoking makes its URL a
 
 Who may manage them: a resource's feed, the managers of its site (it shows visitors' first
 names); a visitor's feed, any staff member of the visitor's site.
+
+Other domains add their own kinds (``register_kind``: the workshops' facilitator and module
+feeds) and events to a visitor's feed (``add_visitor_events``: their sessions), so that this
+module, which they build on, does not import them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from piccolo.columns.combination import Combinable
@@ -47,9 +52,9 @@ VISITOR_CALENDAR_NAME = N_("Mes réservations · %(site)s")
 class Subject:
     """What a feed is about, once the actor's right to manage its feed is checked."""
 
-    kind: Kind
+    kind: str  # Kind, or a kind another domain registered
     id: int
-    site_id: int
+    site_id: int | None  # None: a feed about no one site (a staff member's own)
     name: str  # for the staff page: the resource's name or the visitor's first name
     timezone: str  # the site's, to show dates
 
@@ -58,6 +63,35 @@ class Subject:
 class FeedStatus:
     subject: Subject
     active: dict | None  # id, created_at, created_by, created_by_name
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OtherKind:
+    """A kind of feed that another domain serves with the same tokens."""
+
+    # (actor, subject id) -> Subject; raises like subject_for when the actor may not manage it.
+    subject: Callable[[StaffPrincipal, int], Awaitable[Subject]]
+    # The subject's table: its row is locked while its feed is created or revoked.
+    table: type
+    # (subject id, id of the staff member who created the feed) -> the calendar, or None.
+    calendar: Callable[[int, int | None], Awaitable[bytes | None]]
+
+
+_OTHER_KINDS: dict[str, OtherKind] = {}
+# (visitor id, language) -> more events for the visitor's own feed.
+_VISITOR_EVENTS: list[Callable[[int, str], Awaitable[list[ics.EventData]]]] = []
+
+
+def register_kind(kind: str, other: OtherKind) -> None:
+    """Serve feeds of ``kind`` (at most 10 characters: the column's size) through ``other``."""
+    if kind in KINDS or len(kind) > 10:
+        raise ValueError(f"feed kind {kind!r} is taken or too long")
+    _OTHER_KINDS[kind] = other
+
+
+def add_visitor_events(source: Callable[[int, str], Awaitable[list[ics.EventData]]]) -> None:
+    if source not in _VISITOR_EVENTS:
+        _VISITOR_EVENTS.append(source)
 
 
 def feed_url(base_url: str, token: str) -> str:
@@ -92,10 +126,14 @@ async def subject_for(actor: StaffPrincipal, kind: str, subject_id: int) -> Subj
         visitor = await get_visitor_for(actor, subject_id)
         timezone = await site_timezone(visitor.created_site)
         return Subject("visitor", visitor.id, visitor.created_site, visitor.first_name, timezone)
+    if kind in _OTHER_KINDS:
+        return await _OTHER_KINDS[kind].subject(actor, subject_id)
     raise Invalid(_("Ce type d'agenda n'existe pas."), code="unknown_feed_kind")
 
 
 def _subject_table(kind: str) -> type:
+    if kind in _OTHER_KINDS:
+        return _OTHER_KINDS[kind].table
     return Resource if kind == "resource" else Visitor
 
 
@@ -207,6 +245,8 @@ async def feed_calendar(token: str) -> bytes | None:
     row = await _live(token)
     if row is None:
         return None
+    if row["kind"] in _OTHER_KINDS:
+        return await _OTHER_KINDS[row["kind"]].calendar(row["subject_id"], row["created_by"])
     now = clock.now()
     window = (Booking.ends_at > now - PAST) & (Booking.starts_at < now + AHEAD)
     if row["kind"] == "resource":
@@ -250,4 +290,6 @@ async def _visitor_calendar(visitor_id: int, window: Combinable) -> bytes | None
     )
     name = translations(language).gettext(VISITOR_CALENDAR_NAME) % {"site": site.name}
     events = [ics.event_from_row(r, language, with_first_name=False) for r in rows]
+    for source in _VISITOR_EVENTS:
+        events += await source(visitor.id, language)
     return ics.calendar(events, name=name, method="PUBLISH")

@@ -25,7 +25,7 @@ async def release_due(resource_id: int | None = None) -> int:
     """Apply what is due now (for one resource, or all). Returns how many bookings changed.
 
     - confirmed, never checked in, release delay after the start over: released (no-show);
-    - checked in and over: completed;
+    - checked in and over, or a workshop's room booking over: completed;
     - still pending when its time comes (never approved): lapses, cancelled.
     One query finds the candidates; each change is conditional on the status it saw.
     """
@@ -33,6 +33,7 @@ async def release_due(resource_id: int | None = None) -> int:
     query = Booking.select(
         Booking.id,
         Booking.status,
+        Booking.source,
         Booking.starts_at,
         Booking.ends_at,
         Booking.resource.release_after_minutes.as_alias("delay"),
@@ -53,7 +54,8 @@ async def release_due(resource_id: int | None = None) -> int:
 def _due_status(row: dict, now: dt.datetime) -> str | None:
     if row["status"] == "pending":
         return "cancelled"
-    if row["status"] == "checked_in":
+    # A workshop's room is used by the group, which nobody checks in: it completes at its end.
+    if row["status"] == "checked_in" or row["source"] == "workshop":
         return "completed" if row["ends_at"] <= now else None
     if row["delay"] is not None and row["starts_at"] + dt.timedelta(minutes=row["delay"]) <= now:
         return "released"

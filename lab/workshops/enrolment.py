@@ -17,6 +17,7 @@ from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.workshops import ics
 from lab.workshops.forms import EnrolInput
 from lab.workshops.services import get_module_for
 from lab.workshops.tables import Enrolment, Module, Session
@@ -303,12 +304,16 @@ async def _when(module: Module, session: Session | None) -> str:
 async def _tell(
     visitor: Visitor, module: Module, session: Session | None, kind: str, key: str
 ) -> None:
-    """Queue the message ``kind`` for ``visitor``, in their language, once per ``key``."""
+    """Queue the message ``kind`` for ``visitor``, in their language, once per ``key``, with
+    the session (or the series' sessions to come) as an .ics; none while on the waitlist."""
     if not visitor.email:
         return
     subject, body = MESSAGES[kind]
     with i18n.language(visitor.preferred_language):
         when = await _when(module, session)
+        calendar = ""
+        if kind != "waitlisted":
+            calendar = await ics.message_calendar(module, session, visitor.preferred_language)
         await mail.queue(
             kind=kind,
             recipient=visitor.email,
@@ -316,6 +321,7 @@ async def _tell(
             subject=i18n.gettext(subject, title=module.title),
             body=i18n.gettext(body, name=visitor.first_name, title=module.title, when=when),
             visitor_id=visitor.id,
+            ics=calendar,
             dedupe_key=f"{kind}:{key}",
         )
 

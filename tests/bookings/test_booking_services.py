@@ -276,3 +276,14 @@ async def test_reading_availability_applies_due_releases(cast):
     slots = {slot.starts_at: slot.free_units for slot in await day_slots(studio, TUESDAY)}
     assert slots[at(10, 30)] == 1
     assert (await Booking.objects().get(Booking.id == booking.id)).status == "released"
+
+
+async def test_a_workshop_room_is_not_released_for_want_of_a_check_in(cast):
+    awa = await cast.principal("awa")
+    room = await make_resource(cast.saint_denis, "Salle d'atelier", release_after_minutes=15)
+    booking = await services.book(awa, wanted(room, at(10), at(12), source="workshop"))
+    freeze(at(10, 30))
+    assert await releases.release_due() == 0
+    freeze(at(12))
+    assert await releases.release_due() == 1
+    assert (await Booking.objects().get(Booking.id == booking.id)).status == "completed"

@@ -84,8 +84,8 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -
 
 
 @pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a running lab with the demo data loaded."""
+def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment the live server runs with: scripts run with it see its database."""
     data_dir = tmp_path_factory.mktemp("browser-lab")
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -102,6 +102,31 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "LAB_BASE_URL": base_url,
         }
     )
+    return env
+
+
+def run_in_lab(env: dict[str, str], script: str) -> str:
+    """Run a Python ``script`` against the live server's database; returns what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"script failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@pytest.fixture(scope="package")
+def live_server(live_env: dict[str, str]) -> Iterator[str]:
+    """The base URL of a running lab with the demo data loaded."""
+    env = live_env
+    base_url = env["LAB_BASE_URL"]
+    data_dir = Path(env["LAB_DATA_DIR"])
     _run_cli(env, "migrate")
     _run_cli(env, "demo")
     log = data_dir / "serve.log"

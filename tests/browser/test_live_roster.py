@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +17,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from lab.core.qr import qr_image
-from lab.settings import PROJECT_ROOT
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FACILITATOR, login
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FACILITATOR, login, run_in_lab
 
 MANAGER = "responsable.stdenis@lab.example"
 
@@ -81,35 +76,9 @@ asyncio.run(main())
 """
 
 
-def _server_data_dir(tmp_path_factory: pytest.TempPathFactory, live_server: str) -> Path:
-    """The live server's data directory: the one whose log names its port."""
-    port = live_server.rsplit(":", 1)[1]
-    for log in tmp_path_factory.getbasetemp().glob("browser-lab*/serve.log"):
-        if re.search(rf":{port}\b", log.read_text(errors="replace")):
-            return log.parent
-    raise RuntimeError(f"no data directory found for the server on port {port}")
-
-
 @pytest.fixture
-def session_today(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("LAB_") and key != "PICCOLO_CONF"
-    }
-    env["LAB_DATA_DIR"] = str(_server_data_dir(tmp_path_factory, live_server))
-    env["LAB_BASE_URL"] = live_server
-    result = subprocess.run(
-        [sys.executable, "-c", SEED],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def session_today(live_server: str, live_env: dict[str, str]) -> dict:
+    return json.loads(run_in_lab(live_env, SEED).strip().splitlines()[-1])
 
 
 def _open_roster(page: Page, session_id: int) -> None:

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from lab.settings import PROJECT_ROOT
-from tests.browser.conftest import FACILITATOR, login
+from tests.browser.conftest import FACILITATOR, login, run_in_lab
 
 # Run in the live server's data directory, in its own process: a session happening now at
 # Saint-Denis (whatever the demo holds), two people enrolled and checked in.
@@ -60,28 +56,8 @@ asyncio.run(main())
 
 
 @pytest.fixture(scope="module")
-def signing(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    # The live server's data directory (conftest's mktemp("browser-lab"); pytest also links
-    # the latest one as "…current").
-    data_dirs = [
-        path
-        for path in tmp_path_factory.getbasetemp().glob("browser-lab*")
-        if not path.is_symlink() and (path / "serve.log").exists()
-    ]
-    assert len(data_dirs) == 1, data_dirs
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
-    env["LAB_DATA_DIR"] = str(data_dirs[0])
-    result = subprocess.run(
-        [sys.executable, "-c", SETUP],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def signing(live_server: str, live_env: dict[str, str]) -> dict:
+    return json.loads(run_in_lab(live_env, SETUP).strip().splitlines()[-1])
 
 
 def _draw(page: Page, selector: str) -> None:

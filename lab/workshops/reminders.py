@@ -1,0 +1,56 @@
+"""The reminder the day before a session: "« Atelier CV » a lieu bientôt".
+
+No cron: ``reminder_loop`` runs inside the server. Each round reminds everyone enrolled in a
+scheduled session that starts 23 to 25 hours from now; the outbox's dedupe key (per session
+version and person) makes a reminder go out once, however many rounds or workers see it. A
+session moved afterwards has a new version: its people are reminded of the new time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from lab.core import clock
+from lab.core.db import lock_row, write_transaction
+from lab.workshops import enrolment
+from lab.workshops.tables import Module, Session
+
+log = logging.getLogger("lab.workshops")
+LOOP_SECONDS = 15 * 60  # well inside the two-hour window: a late round still finds them
+WINDOW = (dt.timedelta(hours=23), dt.timedelta(hours=25))
+
+
+async def queue_due_reminders() -> int:
+    """Queue the reminders due now. Returns how many people the sessions found have (a
+    person already reminded of that version of a session is not written to again)."""
+    now = clock.now()
+    due = await Session.objects().where(
+        (Session.status == "scheduled")
+        & (Session.starts_at >= now + WINDOW[0])
+        & (Session.starts_at <= now + WINDOW[1])
+    )
+    told = 0
+    for session in due:
+        async with write_transaction(Session._meta.db):
+            # Two workers on the same session: the second waits, then finds the messages.
+            await lock_row(Session, session.id)
+            fresh = await Session.objects().get(Session.id == session.id)
+            if fresh is None or fresh.status != "scheduled":
+                continue
+            module = await Module.objects().get(Module.id == fresh.module)
+            told += await enrolment.announce(fresh, module, "reminder")
+    return told
+
+
+async def reminder_loop(stop: asyncio.Event, seconds: float = LOOP_SECONDS) -> None:
+    """Run ``queue_due_reminders`` every ``seconds`` until ``stop`` is set; errors are logged."""
+    while not stop.is_set():
+        try:
+            await queue_due_reminders()
+        except Exception:  # the loop must outlive a failed round (database restart…)
+            log.exception("workshops: reminder round failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,239 @@
+"""Staff pages for modules: the list, a module's page, the module form (managers), partners
+and scheduling sessions (managers)."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import MultiDict
+from litestar.params import Parameter
+
+from lab.accounts.roles import STAFF_ROLES
+from lab.accounts.sites import get_site_for
+from lab.bookings.views import site_choices, today_at
+from lab.core.errors import Forbidden, LabError
+from lab.core.forms import parse_form
+from lab.core.guards import require_role
+from lab.core.i18n import _
+from lab.core.web import redirect, render, wants_fragment
+from lab.workshops import services, views
+from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput
+
+Id = Parameter(gt=0, le=2**31 - 1)
+OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
+
+
+def _values(raw: MultiDict) -> dict[str, object]:
+    values: dict[str, object] = dict(raw)
+    values["facilitator_ids"] = raw.getall("facilitator_ids", [])
+    return values
+
+
+# -- The list -------------------------------------------------------------------------------
+
+
+@get("/workshops", name="workshops")
+async def module_list(request: Request, site: int | None = OptionalId) -> Response:
+    actor = request.user
+    sites = await site_choices(actor)
+    if site is not None:
+        await get_site_for(actor, site)
+    site_id = site or next(iter(sites), None)
+    managed = await site_choices(actor, *services.PROGRAMME_MANAGERS)
+    context = {
+        "sites": sites,
+        "site_id": site_id,
+        "rows": await views.module_rows(actor, site_id) if site_id else [],
+        "can_create": site_id in managed,
+        "kind_labels": services.KINDS,
+        "mode_labels": views.MODE_SHORT,
+    }
+    return render(request, "workshops/list.html", context)
+
+
+# -- The module form ------------------------------------------------------------------------
+
+
+async def _form_context(request: Request, site_id: int, values: dict, **extra: object) -> dict:
+    chosen = [int(i) for i in values.get("facilitator_ids") or [] if str(i).isdigit()]
+    site = await get_site_for(request.user, site_id)
+    return {
+        "values": values,
+        "errors": {},
+        "site": site,
+        "sites": await site_choices(request.user, *services.PROGRAMME_MANAGERS),
+        "kind_labels": services.KINDS,
+        "partner_kinds": services.PARTNER_KINDS,
+        "mode_labels": views.MODE_LABELS,
+        "partner_values": {"site_id": site_id},
+        "partner_errors": {},
+        **await views.form_choices(request.user, site_id, chosen),
+        **extra,
+    }
+
+
+@get("/workshops/new")
+async def module_new(
+    request: Request, site: int | None = OptionalId, partner: int | None = OptionalId
+) -> Response:
+    sites = await site_choices(request.user, *services.PROGRAMME_MANAGERS)
+    site_id = site or next(iter(sites), None)
+    if site_id is None or site_id not in sites:
+        raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
+    values = {"site_id": site_id, "capacity": 12, "enrolment": "series", "kind": "job_search"}
+    values.update(completion_percent=80, late_after_minutes=10, active=True, partner_id=partner)
+    context = await _form_context(request, site_id, values, module=None)
+    return render(request, "workshops/form.html", context)
+
+
+@post("/workshops/new")
+async def module_create(request: Request) -> Response:
+    raw = await request.form()
+    try:
+        module = await services.create_module(request.user, parse_form(ModuleInput, raw))
+    except LabError as error:
+        site_id = _site_in(raw) or next(
+            iter(await site_choices(request.user, *services.PROGRAMME_MANAGERS)), None
+        )
+        if site_id is None:
+            raise
+        context = await _form_context(
+            request, site_id, _values(raw), module=None, errors=error.field_errors
+        )
+        context["message"] = error.message
+        return render(
+            request, "workshops/form.html", context, block="form", status_code=error.status_code
+        )
+    return redirect(request, f"/workshops/{module.id}?done=created")
+
+
+def _site_in(raw: MultiDict) -> int | None:
+    value = str(raw.get("site_id") or "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+@get("/workshops/{module_id:int}/edit")
+async def module_edit(request: Request, module_id: int = Id) -> Response:
+    module = await services.get_module_for(request.user, module_id)
+    if not views.can_manage(request.user, module.site):
+        raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
+    values = views.module_values(module, await services.facilitator_ids(module.id))
+    context = await _form_context(request, module.site, values, module=module)
+    return render(request, "workshops/form.html", context)
+
+
+@post("/workshops/{module_id:int}/edit")
+async def module_update(request: Request, module_id: int = Id) -> Response:
+    module = await services.get_module_for(request.user, module_id)
+    raw = await request.form()
+    try:
+        data = parse_form(ModuleInput, {**_values(raw), "site_id": module.site})
+        await services.update_module(request.user, module_id, data)
+    except LabError as error:
+        context = await _form_context(
+            request, module.site, _values(raw), module=module, errors=error.field_errors
+        )
+        context["message"] = error.message
+        return render(
+            request, "workshops/form.html", context, block="form", status_code=error.status_code
+        )
+    return redirect(request, f"/workshops/{module_id}?done=saved")
+
+
+@post("/workshops/partners")
+async def partner_create(request: Request) -> Response:
+    """The small "add a partner" form beside the module form. With htmx, the partner list
+    of the module form gains the new partner, chosen; without, the form page reloads."""
+    raw = await request.form()
+    site_id = _site_in(raw)
+    try:
+        partner = await services.create_partner(request.user, parse_form(PartnerInput, raw))
+    except LabError as error:
+        if site_id is None:
+            raise
+        await get_site_for(request.user, site_id)
+        context = await _form_context(request, site_id, {"site_id": site_id}, module=None)
+        context.update(
+            partner_values=dict(raw),
+            partner_errors=error.field_errors,
+            partner_message=error.message,
+        )
+        return render(
+            request,
+            "workshops/form.html",
+            context,
+            block="partner_form",
+            status_code=error.status_code,
+        )
+    if not wants_fragment(request):
+        return redirect(request, f"/workshops/new?site={partner.site}&partner={partner.id}")
+    values = {"site_id": partner.site, "partner_id": partner.id}
+    context = await _form_context(request, partner.site, values, module=None)
+    context["partner_added"] = partner.name
+    return render(request, "workshops/form.html", context, block="partner_form")
+
+
+# -- A module's page ------------------------------------------------------------------------
+
+
+async def _page(request: Request, module_id: int, *, status_code: int = 200, **extra) -> Response:
+    context = await views.module_detail(request.user, module_id)
+    module = context["module"]
+    context.setdefault(
+        "schedule_values",
+        views.schedule_defaults(await today_at(request.user, module.site)),
+    )
+    context.update(schedule_errors={}, **extra)
+    return render(request, "workshops/show.html", context, status_code=status_code)
+
+
+@get("/workshops/{module_id:int}", name="workshop")
+async def module_show(request: Request, module_id: int = Id) -> Response:
+    return await _page(request, module_id)
+
+
+@post("/workshops/{module_id:int}/sessions")
+async def module_schedule(request: Request, module_id: int = Id) -> Response:
+    """Schedule one session or a weekly run: the result lists every created session, every
+    refused date with the booking rule's reason, and facilitator clashes."""
+    raw = await request.form()
+    try:
+        result = await services.schedule(request.user, module_id, parse_form(ScheduleInput, raw))
+    except LabError as error:
+        context = await views.module_detail(request.user, module_id)
+        context.update(
+            schedule_values=dict(raw),
+            schedule_errors=error.field_errors,
+            schedule_message=error.message,
+        )
+        return render(
+            request,
+            "workshops/show.html",
+            context,
+            block="schedule",
+            status_code=error.status_code,
+        )
+    context = await views.module_detail(request.user, module_id)
+    context.update(schedule_values=dict(raw), schedule_errors={}, scheduled=result)
+    # With htmx, the list of sessions is refreshed beside the result (out of band).
+    context["oob_sessions"] = wants_fragment(request)
+    return render(request, "workshops/show.html", context, block="scheduled")
+
+
+modules_router = Router(
+    path="/",
+    guards=[require_role(*STAFF_ROLES)],
+    route_handlers=[module_list, module_show],
+)
+
+programme_router = Router(
+    path="/",
+    guards=[require_role(*services.PROGRAMME_MANAGERS)],
+    route_handlers=[
+        module_new,
+        module_create,
+        module_edit,
+        module_update,
+        partner_create,
+        module_schedule,
+    ],
+)

@@ -1,0 +1,88 @@
+"""Staff pages for one session: its page, moving or cancelling it (managers), its .ics."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import Parameter
+
+from lab.accounts.roles import STAFF_ROLES
+from lab.bookings import ics as calendars
+from lab.bookings.services import BookingRefused
+from lab.core.errors import LabError
+from lab.core.forms import parse_form
+from lab.core.guards import require_role
+from lab.core.web import redirect, render
+from lab.workshops import ics, services, views
+from lab.workshops.forms import SessionMoveInput
+
+Id = Parameter(gt=0, le=2**31 - 1)
+
+
+async def _page(
+    request: Request, session_id: int, *, status_code: int = 200, **extra: object
+) -> Response:
+    context = await views.session_detail(request.user, session_id)
+    context.update(extra)
+    return render(request, "workshops/session.html", context, status_code=status_code)
+
+
+@get("/workshops/sessions/{session_id:int}", name="workshop_session")
+async def session_show(request: Request, session_id: int = Id) -> Response:
+    return await _page(request, session_id)
+
+
+@get("/workshops/sessions/{session_id:int}/calendar.ics")
+async def session_ics(request: Request, session_id: int = Id) -> Response:
+    body = await ics.session_calendar(request.user, session_id)
+    return Response(
+        body,
+        media_type=calendars.MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="seance-{session_id}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@post("/workshops/sessions/{session_id:int}/move")
+async def session_move(request: Request, session_id: int = Id) -> Response:
+    """Move a session; its room booking moves too, and the booking rules are checked again."""
+    raw = await request.form()
+    try:
+        await services.move_session(request.user, session_id, parse_form(SessionMoveInput, raw))
+    except LabError as error:
+        status = 409 if isinstance(error, BookingRefused) else error.status_code
+        return await _page(
+            request,
+            session_id,
+            status_code=status,
+            values=dict(raw),
+            errors=error.field_errors,
+            move_message=error.message,
+            refusals=getattr(error, "refusals", None),
+        )
+    return redirect(request, f"/workshops/sessions/{session_id}?done=moved")
+
+
+@post("/workshops/sessions/{session_id:int}/cancel")
+async def session_cancel(request: Request, session_id: int = Id) -> Response:
+    try:
+        await services.cancel_session(request.user, session_id)
+    except LabError as error:
+        return await _page(
+            request, session_id, status_code=error.status_code, message=error.message
+        )
+    return redirect(request, f"/workshops/sessions/{session_id}?done=cancelled")
+
+
+sessions_router = Router(
+    path="/",
+    guards=[require_role(*STAFF_ROLES)],
+    route_handlers=[session_show, session_ics],
+)
+
+session_changes_router = Router(
+    path="/",
+    guards=[require_role(*services.PROGRAMME_MANAGERS)],
+    route_handlers=[session_move, session_cancel],
+)
