@@ -14,7 +14,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import MultiDict
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
@@ -98,7 +98,7 @@ async def today(request: Request) -> Response:
 
 @get("/attendance/sessions/{session_id:int}", name="attendance_roster")
 async def roster_page(
-    request: Request, session_id: int = Id, done: Literal["closed"] | None = None
+    request: Request, session_id: int = Id, done: FromQuery[Literal["closed"] | None] = None
 ) -> Response:
     """The whole page; for htmx (the live refresh), only the list."""
     result = None

@@ -8,7 +8,7 @@ import re
 
 import anyio
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.attendance import completion, sheets, signatures
@@ -76,7 +76,7 @@ async def sign_page(
     request: Request,
     session_id: int = Id,
     signed: int | None = OptionalId,
-    countersigned: bool = False,
+    countersigned: FromQuery[bool] = False,
 ) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
     just_signed = _person(sheet, signed) if signed else None
@@ -165,7 +165,9 @@ async def certificate_list(request: Request, module_id: int = Id) -> Response:
 
 
 @get("/certificates/{module_id:int}/{filename:str}")
-async def certificate_pdf(request: Request, module_id: int = Id, filename: str = "") -> Response:
+async def certificate_pdf(
+    request: Request, filename: FromPath[str], module_id: int = Id
+) -> Response:
     """``{visitor_id}.pdf``: Litestar's path parameters cannot carry a suffix."""
     match = _CERTIFICATE_FILE.match(filename)
     if match is None or int(match.group(1)) > 2**31 - 1:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import MultiDict
-from litestar.params import Parameter
+from litestar.params import FromQuery, Parameter, QueryParameter
 
 from lab.accounts.forms import SearchInput
 from lab.accounts.roles import STAFF_ROLES
@@ -29,8 +29,6 @@ from lab.core.web import redirect, render, wants_fragment
 Id = Parameter(gt=0, le=2**31 - 1)
 OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 HourMinute = Parameter(required=False, pattern=r"^\d{2}:\d{2}$")
-FromDay = Parameter(query="from", required=False)
-ToDay = Parameter(query="to", required=False)
 PageNumber = Parameter(ge=1, le=100_000, default=1)
 Status = Literal[tuple(views.STATUS_LABELS)]  # type: ignore[valid-type]
 WEEKDAY_CHOICES = {index: WEEKDAY_LABELS[day] for index, day in enumerate(WEEKDAYS)}
@@ -73,8 +71,8 @@ def _values(raw: MultiDict) -> dict[str, object]:
 async def booking_grid(
     request: Request,
     site: int | None = OptionalId,
-    day: dt.date | None = None,
-    view: Literal["day", "week"] = "day",
+    day: FromQuery[dt.date | None] = None,
+    view: FromQuery[Literal["day", "week"]] = "day",
     booked: int | None = OptionalId,
 ) -> Response:
     actor = request.user
@@ -135,7 +133,7 @@ async def _form_context(request: Request, values: dict, **extra: object) -> dict
 async def booking_new(
     request: Request,
     resource: int | None = OptionalId,
-    day: dt.date | None = None,
+    day: FromQuery[dt.date | None] = None,
     start: str | None = HourMinute,
     end: str | None = HourMinute,
     visitor: int | None = OptionalId,
@@ -306,9 +304,9 @@ async def booking_list(
     request: Request,
     site: int | None = OptionalId,
     resource: int | None = OptionalId,
-    status: Status | None = None,
-    day_from: dt.date | None = FromDay,
-    day_to: dt.date | None = ToDay,
+    status: FromQuery[Status | None] = None,
+    day_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
+    day_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
     page: int = PageNumber,
 ) -> Response:
     actor = request.user
