@@ -61,6 +61,7 @@ messages: $(TEST_STAMP)
 ## make bench: print the benchmarks' figures (set LAB_BENCH_DATABASE_URL for PostgreSQL too)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/visitor_search.py
+	$(BIN)/python bench/booking_contention.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
