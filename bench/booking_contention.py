@@ -48,36 +48,44 @@ def prepare(env: dict[str, str]) -> None:
         check=True,
         capture_output=True,
     )
-    script = f"""
-import asyncio, json
-from lab.core import db, clock
-from lab.settings import Settings
-from lab.accounts.tables import Site, StaffUser, Role
-from lab.bookings.tables import Resource
-from lab.core.security import hash_password
-async def main():
-    engine = db.engine_for(Settings.from_env()); db.bind_tables(engine)
-    hours = json.dumps({{d: [["08:00", "20:00"]] for d in ("mon","tue","wed","thu","fri","sat","sun")}})
-    site = Site(name="Bench", slug="bench", timezone="Europe/Paris", opening_hours=hours, created_at=clock.now())
+    env["BENCH_RESOURCE"] = str(asyncio.run(seed(env)))
+
+
+async def seed(env: dict[str, str]) -> int:
+    from lab.accounts.tables import Role, Site, StaffUser
+    from lab.bookings.tables import Resource
+    from lab.core import clock, db
+    from lab.core.security import hash_password
+    from lab.settings import Settings
+
+    engine = db.engine_for(Settings.from_env(env))
+    db.bind_tables(engine)
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    hours = json.dumps({day: [["08:00", "20:00"]] for day in days})
+    now = clock.now()
+    site = Site(
+        name="Bench", slug="bench", timezone="Europe/Paris", opening_hours=hours, created_at=now
+    )
     await site.save()
-    user = StaffUser(email="bench@lab.test", name="Bench", password_hash=hash_password("{PASSWORD}"), created_at=clock.now())
+    user = StaffUser(
+        email="bench@lab.test", name="Bench", password_hash=hash_password(PASSWORD), created_at=now
+    )
     await user.save()
     await Role.insert(Role(user=user.id, site=None, role="admin"))
-    pool = Resource(site=site.id, kind="tablet_pool", name="Tablettes", units=12, slot_minutes=30,
-                    min_minutes=30, max_minutes=240, horizon_days=60, release_after_minutes=None, created_at=clock.now())
-    await pool.save()
-    print(pool.id)
-asyncio.run(main())
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
+    pool = Resource(
+        site=site.id,
+        kind="tablet_pool",
+        name="Tablettes",
+        units=12,
+        slot_minutes=30,
+        min_minutes=30,
+        max_minutes=240,
+        horizon_days=60,
+        release_after_minutes=None,
+        created_at=now,
     )
-    env["BENCH_RESOURCE"] = out.stdout.strip().splitlines()[-1]
+    await pool.save()
+    return pool.id
 
 
 async def login(client: httpx.AsyncClient) -> None:
@@ -143,7 +151,8 @@ async def scenario(base_url: str, resource_id: int) -> None:
             print(
                 f"  {name:<10} {r['requests']} requests: {r['booked']} booked, "
                 f"{r['refused']} refused, {r['errors']} server errors; "
-                f"{r['wall']:.2f} s, {rate:.0f} bookings/s, {r['requests'] / r['wall']:.0f} requests/s; "
+                f"{r['wall']:.2f} s, {rate:.0f} bookings/s, "
+                f"{r['requests'] / r['wall']:.0f} requests/s; "
                 f"latency median {r['median']:.0f} ms, p95 {r['p95']:.0f} ms"
             )
 

@@ -106,5 +106,3 @@ async def test_an_unreachable_server_is_retried_later_and_nothing_is_lost(engine
     finally:
         controller.stop()
     assert (await Outbox.objects().first()).status == "sent"
-
-
