@@ -13,14 +13,13 @@ import re
 
 from lab.accounts import passes
 from lab.accounts.roles import StaffPrincipal
-from lab.accounts.tables import Pass, Visitor
+from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.core import audit, clock, events
 from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
-from lab.core.security import token_hash
 from lab.workshops.services import get_module_for
 from lab.workshops.tables import Enrolment, Module, Session
 
@@ -64,23 +63,6 @@ def valid_nonce(nonce: str) -> str:
     return nonce
 
 
-async def _visitor_from(code: str) -> tuple[Visitor | None, str | None]:
-    """(visitor, token hash) for a scanned pass URL, a bare token or a typed short code."""
-    token = passes.token_from_scan(code)
-    if token:
-        return await passes.resolve_token(token), token_hash(token)
-    short = passes.normalise_short_code(code)
-    if passes.looks_like_short_code(short):
-        row = (
-            await Pass.select(Pass.visitor)
-            .where((Pass.short_code == short) & Pass.revoked_at.is_null())
-            .first()
-        )
-        if row:
-            return await Visitor.objects().get(Visitor.id == row["visitor"]), None
-    return None, None
-
-
 async def check_in(
     actor: Actor,
     session_id: int,
@@ -102,7 +84,7 @@ async def check_in(
     module = await _module(actor, session.module)
     token = None
     if code is not None:
-        visitor, token = await _visitor_from(code)
+        visitor, token = await passes.visitor_for_code(code)
     else:
         visitor = await Visitor.objects().get(Visitor.id == visitor_id)
     async with write_transaction(Attendance._meta.db):
