@@ -8,6 +8,7 @@ from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor
 from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
 from lab.core.tables import AuditLog, Outbox
+from lab.kiosk.tables import KioskDevice
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 APP_CONFIG = AppConfig(
@@ -36,6 +37,7 @@ APP_CONFIG = AppConfig(
         Attendance,
         Signature,
         ScanEvent,
+        KioskDevice,
     ],
     migration_dependencies=[],
     commands=[],

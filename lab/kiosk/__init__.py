@@ -1,0 +1,1 @@
+"""Kiosk mode on shared lab tablets: devices are principals, paired with a one-time code."""

@@ -1,0 +1,150 @@
+"""Kiosk devices: created by a manager, paired by the tablet with a one-time code.
+
+A manager creates a device and gets a pairing code valid 15 minutes; the tablet opening
+``/kiosk/pair`` types (or scans) it and receives a long-lived credential for a cookie. A
+revoked device is refused at once, everywhere, because every request looks it up again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from lab.accounts import passes
+from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
+from lab.core import audit, clock
+from lab.core.db import write_transaction
+from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
+from lab.core.i18n import _
+from lab.core.security import new_token, token_hash
+from lab.kiosk.tables import KioskDevice
+
+PAIRING_MINUTES = 15
+DEVICE_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
+ACTIONS = ("checkin", "signup", "enrol", "book", "skills")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DevicePrincipal:
+    """A paired tablet acting on its own (no person logged in)."""
+
+    device_id: int
+    site_id: int
+    allowed_actions: frozenset[str]
+    actor_kind: str = "kiosk"
+
+    @property
+    def actor_id(self) -> int:
+        return self.device_id
+
+    def may(self, action: str) -> bool:
+        return action in self.allowed_actions
+
+
+def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
+    if not actor.can_reach_site(site_id, *DEVICE_MANAGERS):
+        raise Forbidden(_("Seul un ou une responsable du site peut gérer les tablettes."))
+
+
+def _actions(actions: list[str] | None) -> str:
+    chosen = [action for action in (actions or ACTIONS) if action in ACTIONS]
+    if not chosen:
+        raise Invalid(
+            _("Choisissez au moins une action permise."),
+            field_errors={"allowed_actions": _("Au moins une action.")},
+        )
+    return ",".join(chosen)
+
+
+async def create_device(
+    actor: StaffPrincipal, site_id: int, name: str, actions: list[str] | None = None
+) -> tuple[KioskDevice, str]:
+    """A new device and its pairing code (shown once, valid 15 minutes)."""
+    _require_manager(actor, site_id)
+    code = passes.new_short_code()
+    now = clock.now()
+    async with write_transaction(KioskDevice._meta.db):
+        device = KioskDevice(
+            site=site_id,
+            name=name,
+            allowed_actions=_actions(actions),
+            pairing_code_hash=token_hash(code),
+            pairing_expires_at=now + dt.timedelta(minutes=PAIRING_MINUTES),
+            created_by=actor.user_id,
+            created_at=now,
+        )
+        await device.save()
+        await audit.record(actor, "kiosk.created", f"kiosk:{device.id}", site_id=site_id)
+    return device, code
+
+
+async def pair(code: str) -> tuple[KioskDevice, str]:
+    """Trade a pairing code for the device's credential. Errors: bad_pairing_code (unknown,
+    used or expired: one message, so codes cannot be probed)."""
+    wanted = token_hash(passes.normalise_short_code(code))
+    now = clock.now()
+    async with write_transaction(KioskDevice._meta.db):
+        device = await KioskDevice.objects().get(KioskDevice.pairing_code_hash == wanted)
+        if (
+            device is None
+            or device.revoked_at is not None
+            or device.pairing_expires_at is None
+            or device.pairing_expires_at < now
+        ):
+            raise Invalid(
+                _("Ce code ne fonctionne pas : il est faux, déjà utilisé ou expiré."),
+                code="bad_pairing_code",
+            )
+        credential = new_token(32)
+        device.credential_hash = token_hash(credential)
+        device.pairing_code_hash = None
+        device.pairing_expires_at = None
+        device.paired_at = now
+        device.last_seen_at = now
+        await device.save()
+        await audit.record(
+            DevicePrincipal(device.id, device.site, frozenset()),
+            "kiosk.paired",
+            f"kiosk:{device.id}",
+            site_id=device.site,
+        )
+    return device, credential
+
+
+async def device_for(credential: str | None) -> DevicePrincipal | None:
+    """The principal of a paired, unrevoked device, or None."""
+    if not credential or len(credential) > 100:
+        return None
+    device = await KioskDevice.objects().get(KioskDevice.credential_hash == token_hash(credential))
+    if device is None or device.revoked_at is not None:
+        return None
+    now = clock.now()
+    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
+        await KioskDevice.update({KioskDevice.last_seen_at: now}).where(KioskDevice.id == device.id)
+    return DevicePrincipal(device.id, device.site, frozenset(device.allowed_actions.split(",")))
+
+
+async def get_device_for(actor: StaffPrincipal, device_id: int) -> KioskDevice:
+    device = await KioskDevice.objects().get(KioskDevice.id == device_id)
+    if device is None:
+        raise NotFound(_("Cette tablette n'existe pas."))
+    _require_manager(actor, device.site)
+    return device
+
+
+async def revoke(actor: StaffPrincipal, device_id: int) -> KioskDevice:
+    """Refuse the device from its next request on. Errors: not_found, forbidden, revoked."""
+    async with write_transaction(KioskDevice._meta.db):
+        device = await get_device_for(actor, device_id)
+        if device.revoked_at is not None:
+            raise Conflict(_("Cette tablette est déjà désactivée."), code="revoked")
+        device.revoked_at = clock.now()
+        device.pairing_code_hash = None
+        await device.save()
+        await audit.record(actor, "kiosk.revoked", f"kiosk:{device.id}", site_id=device.site)
+    return device
+
+
+async def list_devices(actor: StaffPrincipal, site_id: int) -> list[KioskDevice]:
+    _require_manager(actor, site_id)
+    return await KioskDevice.objects().where(KioskDevice.site == site_id).order_by(KioskDevice.name)
