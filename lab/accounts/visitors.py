@@ -10,6 +10,7 @@ from lab.accounts.forms import NewVisitorInput, VisitorInput
 from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.accounts.tables import Pass, Site, Visitor
 from lab.core import audit, clock
+from lab.core.audit import Actor
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
@@ -76,6 +77,23 @@ async def get_visitor_for(actor: StaffPrincipal, visitor_id: int) -> Visitor:
     if visitor is None:
         raise NotFound(_("Cette personne n'existe pas ou sa fiche a été supprimée."))
     if not actor.can_reach_site(visitor.created_site):
+        raise Forbidden(_("Cette personne est suivie par un autre site."), code="other_site")
+    return visitor
+
+
+async def visitor_at_site(actor: Actor, visitor_id: int, site_id: int) -> Visitor:
+    """The visitor, who must be followed by ``site_id`` (the site of what they book or join).
+
+    Staff also need to reach the visitor's site; a kiosk or phone actor is already bound to
+    its site by the caller. Errors: not_found, forbidden (other_site).
+    """
+    if isinstance(actor, StaffPrincipal):
+        visitor = await get_visitor_for(actor, visitor_id)
+    else:
+        visitor = await Visitor.objects().get(Visitor.id == visitor_id)
+        if visitor is None:
+            raise NotFound(_("Cette personne n'existe pas ou sa fiche a été supprimée."))
+    if visitor.created_site != site_id:
         raise Forbidden(_("Cette personne est suivie par un autre site."), code="other_site")
     return visitor
 

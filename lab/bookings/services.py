@@ -14,8 +14,7 @@ import secrets
 import uuid
 
 from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
-from lab.accounts.tables import Visitor
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.visitors import visitor_at_site
 from lab.bookings import releases
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
 from lab.bookings.queries import held_bookings, visitor_bookings
@@ -151,22 +150,6 @@ async def _resource_for_booking(actor: Actor, resource_id: int) -> Resource:
     return resource
 
 
-async def _check_visitor(actor: Actor, visitor_id: int | None, site_id: int) -> None:
-    if visitor_id is None:
-        return
-    if isinstance(actor, StaffPrincipal):
-        visitor = await get_visitor_for(actor, visitor_id)
-    else:
-        visitor = await Visitor.objects().get(Visitor.id == visitor_id)
-        if visitor is None:
-            raise NotFound(_("Cette personne n'existe pas."))
-    if visitor.created_site != site_id:
-        raise Forbidden(
-            _("Cette personne est suivie par un autre site que cette ressource."),
-            code="other_site",
-        )
-
-
 async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> Booking:
     """Book ``wanted`` if every rule allows it.
 
@@ -176,7 +159,8 @@ async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> B
     A resource that needs approval gets a pending booking when a visitor books it themselves.
     """
     resource = await _resource_for_booking(actor, wanted.resource_id)
-    await _check_visitor(actor, wanted.visitor_id, resource.site)
+    if wanted.visitor_id is not None:
+        await visitor_at_site(actor, wanted.visitor_id, resource.site)
     policy = await policy_for(resource, wanted.starts_at)
     try:
         async with write_transaction(Booking._meta.db):

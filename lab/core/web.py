@@ -111,6 +111,30 @@ def redirect(request: Request, path: str) -> Response:
     )
 
 
+def file_response(
+    content: bytes | str,
+    media_type: str,
+    filename: str,
+    *,
+    attachment: bool = False,
+    cache_control: str = "no-store",
+) -> Response:
+    """A file to show (PDF, image) or to save (``attachment``, e.g. an .ics to import).
+
+    ``no-store`` by default: cards, sheets and calendars carry personal data and must not stay
+    in a shared tablet's cache.
+    """
+    disposition = "attachment" if attachment else "inline"
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": cache_control,
+        },
+    )
+
+
 def safe_next(path: str | None, default: str = "/") -> str:
     """Only follow a local path after login: never another site (open redirect)."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Visitor
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.visitors import visitor_at_site
 from lab.core import audit, clock, i18n, mail
 from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
-from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
+from lab.core.errors import Conflict, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.workshops import ics
 from lab.workshops.forms import EnrolInput
@@ -65,7 +65,7 @@ async def enrol(
     Errors: not_found, forbidden (other site), module_closed, session_closed, invalid.
     """
     module = await _module_for(actor, module_id)
-    visitor = await _visitor_for(actor, data.visitor_id, module)
+    visitor = await visitor_at_site(actor, data.visitor_id, module.site)
     async with write_transaction(Enrolment._meta.db):
         await lock_row(Module, module.id)
         module = await Module.objects().get(Module.id == module.id)
@@ -217,20 +217,6 @@ async def _module_for(actor: Actor, module_id: int) -> Module:
     if module is None:
         raise NotFound(_("Ce module n'existe pas."))
     return module
-
-
-async def _visitor_for(actor: Actor, visitor_id: int, module: Module) -> Visitor:
-    if isinstance(actor, StaffPrincipal):
-        visitor = await get_visitor_for(actor, visitor_id)
-    else:
-        visitor = await Visitor.objects().get(Visitor.id == visitor_id)
-        if visitor is None:
-            raise NotFound(_("Cette personne n'existe pas."))
-    if visitor.created_site != module.site:
-        raise Forbidden(
-            _("Cette personne est suivie par un autre site que ce module."), code="other_site"
-        )
-    return visitor
 
 
 # (subject, body) per kind, translated into the visitor's language when queued.

@@ -17,7 +17,7 @@ from lab.core.guards import require_role
 from lab.core.i18n import _, translations
 from lab.core.qr import qr_svg
 from lab.core.sessions import SessionManager
-from lab.core.web import redirect, render
+from lab.core.web import file_response, redirect, render
 
 # How long a just-issued pass can still be shown and printed. The token is never stored in the
 # database; it lives this long in the staff member's server-side session, then only a reissue
@@ -248,27 +248,16 @@ async def _card(request: Request, visitor_id: int) -> cards.Image.Image:
     )
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 @get("/visitors/{visitor_id:int}/pass/card.png")
 async def pass_card_png(request: Request, visitor_id: int = VisitorId) -> Response:
     card = await _card(request, visitor_id)
-    return _download(cards.card_png(card), "image/png", "carte-lab.png")
+    return file_response(cards.card_png(card), "image/png", "carte-lab.png")
 
 
 @get("/visitors/{visitor_id:int}/pass/card.pdf")
 async def pass_card_pdf(request: Request, visitor_id: int = VisitorId) -> Response:
     card = await _card(request, visitor_id)
-    return _download(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")
+    return file_response(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")
 
 
 home_router = Router(path="/", route_handlers=[home], guards=[require_role(*STAFF_ROLES)])

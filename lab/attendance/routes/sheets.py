@@ -19,7 +19,7 @@ from lab.core.errors import LabError, NotFound
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
-from lab.core.web import redirect, render
+from lab.core.web import file_response, redirect, render
 
 Id = Parameter(gt=0, le=2**31 - 1)
 OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
@@ -50,17 +50,6 @@ def _sheet_context(sheet: signatures.Sheet, **extra: object) -> dict:
 
 def _person(sheet: signatures.Sheet, visitor_id: int) -> signatures.SheetRow | None:
     return next((row for row in sheet.present if row.visitor_id == visitor_id), None)
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 async def _build(build, *args: object) -> bytes:
@@ -153,7 +142,7 @@ async def sheet_pdf(request: Request, session_id: int = Id) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
     lab_name = request.app.state.settings.lab_name
     content = await _build(sheets.sheet_pdf, sheet, lab_name)
-    return _pdf(content, f"feuille-emargement-{session_id}.pdf")
+    return file_response(content, "application/pdf", f"feuille-emargement-{session_id}.pdf")
 
 
 @get("/modules/{module_id:int}/certificates", name="attendance_certificates")
@@ -181,7 +170,9 @@ async def certificate_pdf(
             return sheets.certificate_pdf(certificate, lab_name)
 
     content = await _build(build)
-    return _pdf(content, f"attestation-{module_id}-{match.group(1)}.pdf")
+    return file_response(
+        content, "application/pdf", f"attestation-{module_id}-{match.group(1)}.pdf"
+    )
 
 
 sheets_router = Router(

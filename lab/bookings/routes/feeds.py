@@ -12,7 +12,7 @@ from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.qr import qr_svg
-from lab.core.web import redirect, render
+from lab.core.web import file_response, redirect, render
 
 Id = Parameter(gt=0, le=2**31 - 1)
 
@@ -24,29 +24,16 @@ async def public_feed(filename: FromPath[str]) -> Response:
     body = await feeds.feed_calendar(token) if token else None
     if body is None:
         raise NotFound(_("Ce lien d'agenda n'existe pas ou plus."), code="unknown_feed")
-    return Response(
-        body,
-        media_type=ics.MEDIA_TYPE,
-        headers={
-            "Content-Disposition": 'inline; filename="lab.ics"',
-            # Clients poll; five minutes of their own cache is fine, a shared cache is not.
-            "Cache-Control": "private, max-age=300",
-            "X-Robots-Tag": "noindex",
-        },
-    )
+    # Clients poll; five minutes of their own cache is fine, a shared cache is not.
+    response = file_response(body, ics.MEDIA_TYPE, "lab.ics", cache_control="private, max-age=300")
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @get("/bookings/{booking_id:int}/calendar.ics")
 async def booking_ics(request: Request, booking_id: int = Id) -> Response:
     body = await ics.booking_calendar(request.user, booking_id)
-    return Response(
-        body,
-        media_type=ics.MEDIA_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="reservation-{booking_id}.ics"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return file_response(body, ics.MEDIA_TYPE, f"reservation-{booking_id}.ics", attachment=True)
 
 
 def _back(kind: str, subject_id: int) -> str:

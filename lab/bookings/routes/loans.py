@@ -13,7 +13,7 @@ from lab.bookings.resources import EQUIPMENT_MANAGERS, KINDS
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
-from lab.core.web import redirect, render
+from lab.core.web import file_response, redirect, render
 
 Id = Parameter(gt=0, le=2**31 - 1)
 OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
@@ -144,24 +144,16 @@ async def asset_activate(request: Request, asset_id: int = Id) -> Response:
     return redirect(request, f"/resources/{asset.resource}/assets")
 
 
-def _file(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
-
-
 @get("/assets/{asset_id:int}/tag.png")
 async def asset_tag_png(request: Request, asset_id: int = Id) -> Response:
     tag, png = await assets.tag_png(request.user, asset_id, request.app.state.settings.lab_name)
-    return _file(png, "image/png", f"etiquette-{tag}.png")
+    return file_response(png, "image/png", f"etiquette-{tag}.png")
 
 
 @get("/resources/{resource_id:int}/assets/tags.pdf")
 async def asset_tags_pdf(request: Request, resource_id: int = Id) -> Response:
     pdf = await assets.tags_pdf(request.user, resource_id, request.app.state.settings.lab_name)
-    return _file(pdf, "application/pdf", f"etiquettes-{resource_id}.pdf")
+    return file_response(pdf, "application/pdf", f"etiquettes-{resource_id}.pdf")
 
 
 loans_router = Router(

@@ -11,7 +11,7 @@ from lab.bookings.services import BookingRefused
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
-from lab.core.web import redirect, render
+from lab.core.web import file_response, redirect, render
 from lab.workshops import ics, services, views
 from lab.workshops.forms import SessionMoveInput
 
@@ -34,14 +34,7 @@ async def session_show(request: Request, session_id: int = Id) -> Response:
 @get("/workshops/sessions/{session_id:int}/calendar.ics")
 async def session_ics(request: Request, session_id: int = Id) -> Response:
     body = await ics.session_calendar(request.user, session_id)
-    return Response(
-        body,
-        media_type=calendars.MEDIA_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="seance-{session_id}.ics"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return file_response(body, calendars.MEDIA_TYPE, f"seance-{session_id}.ics", attachment=True)
 
 
 @post("/workshops/sessions/{session_id:int}/move")
