@@ -4,11 +4,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor
+from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor, VisitorPin
 from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
 from lab.core.tables import AuditLog, Outbox
-from lab.kiosk.tables import KioskDevice
+from lab.kiosk.tables import KioskDevice, ScanReview
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 APP_CONFIG = AppConfig(
@@ -21,6 +21,7 @@ APP_CONFIG = AppConfig(
         Role,
         Visitor,
         Pass,
+        VisitorPin,
         Resource,
         Closure,
         Induction,
@@ -38,6 +39,7 @@ APP_CONFIG = AppConfig(
         Signature,
         ScanEvent,
         KioskDevice,
+        ScanReview,
     ],
     migration_dependencies=[],
     commands=[],

@@ -64,6 +64,12 @@ class Visitor(Table, tablename="visitor"):
     created_site = ForeignKey(Site, on_delete=OnDelete.restrict, null=False)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # kiosk | staff: a self sign-up is checked by staff at the visitor's next visit.
+    created_via = Varchar(length=10, default="staff")
+    # Under the digital-consent age (15 in France, 13 in Belgium), optional features wait for a
+    # guardian's consent, recorded at the desk by a staff member (never self-declared).
+    guardian_consent_at = Timestamptz(null=True, default=None)
+    guardian_consent_by = Integer(null=True, default=None)
 
 
 class Pass(Table, tablename="visitor_pass"):
@@ -75,3 +81,18 @@ class Pass(Table, tablename="visitor_pass"):
     issued_at = Timestamptz()
     issued_by = Integer(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class VisitorPin(Table, tablename="visitor_pin"):
+    """The 4-digit PIN that, with the pass, opens a visitor's personal views (kiosk and /me).
+
+    Wrong tries are counted here, per person (so per pass, whatever the tablet or phone):
+    a lock holds across workers and restarts. Only the argon2 hash of the PIN is kept.
+    """
+
+    visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=False, unique=True)
+    pin_hash = Varchar(length=255)
+    failed_attempts = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    set_at = Timestamptz()
+    set_by = Integer(null=True, default=None)  # a staff user who reset it, else None

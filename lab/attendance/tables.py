@@ -1,4 +1,5 @@
 from piccolo.columns import (
+    Boolean,
     Bytea,
     ForeignKey,
     Integer,
@@ -53,3 +54,8 @@ class ScanEvent(Table, tablename="scan_event"):
     received_at = Timestamptz()
     outcome = Varchar(length=10)  # accepted | duplicate | refused
     reason = Varchar(length=40, default="")
+    booking = Integer(null=True, default=None)  # a booking check-in rather than a session's
+    # Sent from a kiosk's offline queue; client_at is then the device's time of the scan,
+    # corrected by the measured skew of its clock (kept, and flagged when large).
+    offline = Boolean(default=False)
+    clock_skew_seconds = Integer(null=True, default=None)

@@ -1,7 +1,8 @@
-from piccolo.columns import ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from lab.accounts.tables import Site
+from lab.attendance.tables import ScanEvent
 
 
 class KioskDevice(Table, tablename="kiosk_device"):
@@ -22,3 +23,14 @@ class KioskDevice(Table, tablename="kiosk_device"):
     revoked_at = Timestamptz(null=True, default=None)
     created_by = Integer(null=True, default=None)
     created_at = Timestamptz()
+
+
+class ScanReview(Table, tablename="kiosk_scan_review"):
+    """A staff member's answer to a refused offline scan (the scan journal itself is
+    append-only): what was done about it, by whom, when."""
+
+    scan_event = ForeignKey(ScanEvent, on_delete=OnDelete.cascade, null=False, unique=True)
+    resolution = Varchar(length=20)  # checked_in | dismissed
+    note = Text(default="")
+    resolved_by = Integer(null=True, default=None)
+    resolved_at = Timestamptz()
