@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, Visitor
+from lab.accounts.visitors import get_visitor_for
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict
@@ -67,15 +68,14 @@ def today_at(site: HasTimezone) -> dt.date:
     return clock.now().astimezone(ZoneInfo(site.timezone)).date()
 
 
-async def record_guardian_consent(actor: StaffPrincipal, visitor: Visitor) -> Visitor:
+async def record_guardian_consent(actor: StaffPrincipal, visitor_id: int) -> Visitor:
     """Record, at the desk, that a guardian consented for an under-age visitor.
 
-    The caller has checked the actor may reach ``visitor`` (visitors.get_visitor_for); the age
-    is judged at the visitor's own site. Errors: consent_not_needed (409: old enough, or
-    already recorded). The refusal is audited too.
+    The age is judged at the visitor's own site. Errors: not_found, forbidden (another site's
+    visitor), consent_not_needed (409: old enough, or already recorded; audited too).
     """
     async with write_transaction(Visitor._meta.db):
-        fresh = await Visitor.objects().get(Visitor.id == visitor.id)
+        fresh = await get_visitor_for(actor, visitor_id)
         site = await Site.objects().get(Site.id == fresh.created_site)
         needed = needs_guardian_consent(fresh, site, today_at(site))
         if needed:
