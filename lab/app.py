@@ -41,6 +41,7 @@ from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db, events, mail
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
+from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.settings import PROJECT_ROOT, Settings
 from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
@@ -154,6 +155,7 @@ def create_app(
             *BOOKING_ROUTERS,
             *WORKSHOP_ROUTERS,
             *ATTENDANCE_ROUTERS,
+            *KIOSK_ROUTERS,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

@@ -15,13 +15,21 @@ from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
-from lab.core.i18n import _
+from lab.core.i18n import N_, _
 from lab.core.security import new_token, token_hash
 from lab.kiosk.tables import KioskDevice
 
 PAIRING_MINUTES = 15
+NAME_MAX = 60
 DEVICE_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 ACTIONS = ("checkin", "signup", "enrol", "book", "skills")
+ACTION_LABELS = {
+    "checkin": N_("Pointer sa présence"),
+    "signup": N_("Créer son compte"),
+    "enrol": N_("S'inscrire aux ateliers"),
+    "book": N_("Réserver du matériel"),
+    "skills": N_("Voir ses compétences"),
+}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,8 +54,9 @@ def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
         raise Forbidden(_("Seul un ou une responsable du site peut gérer les tablettes."))
 
 
-def _actions(actions: list[str] | None) -> str:
-    chosen = [action for action in (actions or ACTIONS) if action in ACTIONS]
+def valid_actions(actions: list[str] | None) -> str:
+    """The stored form of a choice of actions (all of them when none is given)."""
+    chosen = [action for action in (ACTIONS if actions is None else actions) if action in ACTIONS]
     if not chosen:
         raise Invalid(
             _("Choisissez au moins une action permise."),
@@ -56,23 +65,41 @@ def _actions(actions: list[str] | None) -> str:
     return ",".join(chosen)
 
 
+def valid_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > NAME_MAX:
+        raise Invalid(
+            _("Donnez un nom à la tablette (60 caractères au maximum)."),
+            field_errors={"name": _("De 1 à 60 caractères.")},
+        )
+    return name
+
+
+def new_pairing_code_for(device: KioskDevice, now: dt.datetime) -> str:
+    """Give ``device`` a fresh one-time code (only its hash is kept); the caller saves it."""
+    code = passes.new_short_code()
+    device.pairing_code_hash = token_hash(code)
+    device.pairing_expires_at = now + dt.timedelta(minutes=PAIRING_MINUTES)
+    return code
+
+
 async def create_device(
     actor: StaffPrincipal, site_id: int, name: str, actions: list[str] | None = None
 ) -> tuple[KioskDevice, str]:
-    """A new device and its pairing code (shown once, valid 15 minutes)."""
+    """A new device and its pairing code (shown once, valid 15 minutes). The command line
+    acts as ``lab.system.operator()``, an admin of every site, and is recorded as the system.
+    Errors: forbidden, invalid (name, actions)."""
     _require_manager(actor, site_id)
-    code = passes.new_short_code()
     now = clock.now()
     async with write_transaction(KioskDevice._meta.db):
         device = KioskDevice(
             site=site_id,
-            name=name,
-            allowed_actions=_actions(actions),
-            pairing_code_hash=token_hash(code),
-            pairing_expires_at=now + dt.timedelta(minutes=PAIRING_MINUTES),
-            created_by=actor.user_id,
+            name=valid_name(name),
+            allowed_actions=valid_actions(actions),
+            created_by=actor.actor_id,
             created_at=now,
         )
+        code = new_pairing_code_for(device, now)
         await device.save()
         await audit.record(actor, "kiosk.created", f"kiosk:{device.id}", site_id=site_id)
     return device, code
@@ -140,6 +167,7 @@ async def revoke(actor: StaffPrincipal, device_id: int) -> KioskDevice:
             raise Conflict(_("Cette tablette est déjà désactivée."), code="revoked")
         device.revoked_at = clock.now()
         device.pairing_code_hash = None
+        device.pairing_expires_at = None
         await device.save()
         await audit.record(actor, "kiosk.revoked", f"kiosk:{device.id}", site_id=device.site)
     return device

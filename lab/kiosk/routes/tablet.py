@@ -1,0 +1,78 @@
+"""The tablet side of kiosk mode: pairing, the home screen, and ending a visit.
+
+Every page here is for a paired device (``require_device``), except pairing itself. Handlers
+stay thin: the rules live in ``lab.kiosk.devices`` and ``lab.kiosk.auth``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+
+from lab.core.errors import Invalid
+from lab.core.forms import parse_form
+from lab.core.web import LANGUAGE_COOKIE, redirect, render
+from lab.kiosk import devices
+from lab.kiosk.auth import (
+    KIOSK_EXCEPTION_HANDLERS,
+    device_cookie,
+    device_of,
+    end_visit,
+    require_device,
+    visit_of,
+)
+
+
+class PairInput(msgspec.Struct):
+    code: Annotated[str, msgspec.Meta(min_length=4, max_length=20, pattern=r"^[A-Za-z0-9 .\-]+$")]
+
+
+async def kiosk_context(request: Request, **extra: object) -> dict:
+    """What every kiosk page needs: the device, and the visit in progress (if any)."""
+    return {"device": device_of(request), "visit": await visit_of(request), **extra}
+
+
+@get("/", guards=[require_device()], name="kiosk_home")
+async def home(request: Request) -> Response:
+    return render(request, "kiosk/home.html", await kiosk_context(request))
+
+
+@get("/pair", name="kiosk_pair_form")
+async def pair_form(request: Request) -> Response:
+    return render(request, "kiosk/pair.html", {"values": {}, "errors": {}, "visit": None})
+
+
+@post("/pair", name="kiosk_pair")
+async def pair(request: Request) -> Response:
+    """Trade the one-time code for the device credential, kept in a cookie for /kiosk only."""
+    raw = await request.form()
+    context: dict = {"values": {"code": raw.get("code", "")}, "errors": {}, "visit": None}
+    try:
+        data = parse_form(PairInput, raw)
+        device, credential = await devices.pair(data.code)
+    except Invalid as error:
+        context.update(message=error.message, errors=error.field_errors)
+        return render(request, "kiosk/pair.html", context, status_code=error.status_code)
+    response = render(request, "kiosk/pair.html", {"paired": device.name, "visit": None})
+    response.set_cookie(device_cookie(credential, secure=request.app.state.settings.cookie_secure))
+    return response
+
+
+@post("/end", guards=[require_device()], name="kiosk_end")
+async def end(request: Request) -> Response:
+    """End the visit (button "I'm done", or the idle timer): server-side first, then home."""
+    response = redirect(request, "/kiosk")
+    await end_visit(request, response)
+    # The next visitor starts in the lab's default language.
+    response.delete_cookie(LANGUAGE_COOKIE, path="/")
+    return response
+
+
+tablet_router = Router(
+    path="/kiosk",
+    route_handlers=[home, pair_form, pair, end],
+    exception_handlers=KIOSK_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    include_in_schema=False,
+)
