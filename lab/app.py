@@ -42,6 +42,7 @@ from lab.core import db, events, mail
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
+from lab.me.routes import me_router
 from lab.settings import PROJECT_ROOT, Settings
 from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
@@ -156,6 +157,7 @@ def create_app(
             *WORKSHOP_ROUTERS,
             *ATTENDANCE_ROUTERS,
             *KIOSK_ROUTERS,
+            me_router,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],
