@@ -69,8 +69,15 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     On SQLite, an IMMEDIATE transaction takes the write lock up front, and an in-process lock
     queues this process's writers so they do not spin on "database is locked". On PostgreSQL,
     services take row locks (SELECT … FOR UPDATE) inside it.
+
+    Inside another transaction (a service calling another service so that both changes commit
+    together), it joins that one: Piccolo nests transactions as no-ops, and taking the
+    in-process lock a second time would wait for ever on SQLite.
     """
-    if is_sqlite(engine):
+    if engine.current_transaction.get() is not None:
+        async with engine.transaction():
+            yield
+    elif is_sqlite(engine):
         async with (
             _write_lock(engine),
             engine.transaction(transaction_type=TransactionType.immediate),

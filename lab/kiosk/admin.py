@@ -13,6 +13,7 @@ from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict
 from lab.core.i18n import N_, _
+from lab.core.security import token_hash
 from lab.kiosk import devices
 from lab.kiosk.tables import KioskDevice
 
@@ -127,3 +128,17 @@ async def _locked(actor: StaffPrincipal, device_id: int) -> KioskDevice:
     if device.revoked_at is not None:
         raise Conflict(_("Cette tablette est désactivée."), code="revoked")
     return device
+
+
+async def live_pairing_code(actor: StaffPrincipal, device_id: int, code: str | None) -> str | None:
+    """``code`` if it is still the device's unused, unexpired pairing code, else None (it was
+    used, replaced, or it expired: the page then offers a new one). Errors: not_found,
+    forbidden."""
+    device = await devices.get_device_for(actor, device_id)
+    if (
+        code is None
+        or device.pairing_code_hash != token_hash(code)
+        or state_of(device, clock.now()) != "waiting"
+    ):
+        return None
+    return code

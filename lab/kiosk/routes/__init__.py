@@ -1,5 +1,8 @@
-"""Kiosk routers: the tablet's own pages (device credential) and the staff's device admin."""
+"""Kiosk routers: the tablet's own pages (``/kiosk``, device credential) and the staff's
+pages about tablets (``/kiosks``: devices, pairing, sync problems)."""
 
+from lab.kiosk.routes.admin import devices_router, syncs_router
+from lab.kiosk.routes.identity import identity_router
 from lab.kiosk.routes.tablet import tablet_router
 
-ROUTERS = [tablet_router]
+ROUTERS = [tablet_router, identity_router, devices_router, syncs_router]
