@@ -308,6 +308,39 @@ async def cancel(actor: StaffPrincipal, booking_id: int) -> Booking:
     return booking
 
 
+async def cancel_own(actor: Actor, visitor_id: int, booking_id: int) -> Booking:
+    """A visitor cancels one of their own bookings (on their phone or at a kiosk), before it
+    starts. ``actor`` is the phone or kiosk acting for ``visitor_id``.
+
+    Someone else's booking answers not_found, exactly as a missing one: a visitor learns
+    nothing about bookings that are not theirs. Errors: not_found, not_cancellable (already
+    started, over or cancelled). Refusals are logged.
+    """
+    try:
+        async with write_transaction(Booking._meta.db):
+            booking = await Booking.objects().get(Booking.id == booking_id)
+            if booking is None or booking.visitor != visitor_id:
+                raise NotFound(_("Cette réservation n'existe pas."))
+            await lock_row(Resource, booking.resource)
+            booking = await Booking.objects().get(Booking.id == booking_id)
+            if booking.status not in ("pending", "confirmed") or booking.starts_at <= clock.now():
+                raise Conflict(
+                    _("Cette réservation ne peut plus être annulée."), code="not_cancellable"
+                )
+            booking.status = "cancelled"
+            await record_change(actor, booking, "booking.cancelled", visitor_id=visitor_id)
+    except (NotFound, Conflict) as refused:
+        await audit.record(
+            actor,
+            "booking.cancel_refused",
+            f"booking:{booking_id}",
+            visitor_id=visitor_id,
+            reason=refused.code,
+        )
+        raise
+    return booking
+
+
 async def move(actor: StaffPrincipal, booking_id: int, data: MoveInput) -> Booking:
     """Move a booking (other time, other resource of the same site); the rules apply again,
     without the booking itself. Errors: as ``book``, plus not_movable."""

@@ -5,23 +5,19 @@ from __future__ import annotations
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath
 
-from lab.accounts import passes
-from lab.core.web import render
+from lab.accounts import passes, pins
+from lab.me.pages import sign_in_page
 
 
 @get("/p/{token:str}", name="pass_landing")
 async def pass_landing(request: Request, token: FromPath[str]) -> Response:
-    """Where a phone camera lands after scanning a pass. Shows nothing personal: a photo of a
-    pass must not reveal who holds it."""
+    """Where a phone camera lands after scanning a pass: the PIN form that opens the visitor's
+    space (/me). Shows nothing personal: a photo of a pass must not reveal who holds it, and
+    without the PIN it opens nothing. The token goes on in a hidden field, never in a URL."""
     visitor = await passes.resolve_token(token)
-    response = render(
-        request,
-        "passes/landing.html",
-        {"valid": visitor is not None},
-        status_code=200 if visitor else 404,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    if visitor is None:
+        return sign_in_page(request, mode="pass", valid=False, status_code=404)
+    return sign_in_page(request, mode="pass", token=token, has_pin=await pins.has_pin(visitor.id))
 
 
 @get("/health", media_type=MediaType.JSON)

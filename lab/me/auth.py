@@ -1,0 +1,194 @@
+"""Who is signed in on a visitor's phone: server-side sessions for /me.
+
+Like the staff sessions (lab.core.sessions), the session lives in the app's store and the
+browser holds only a random id that we mint at every sign-in, never one it sends us (session
+fixation); the store key is the id's hash. The cookie is scoped to ``/me``, so it never reaches
+staff or kiosk pages, and the guard here is the only one that accepts it.
+
+A phone is personal but easily left on a table: a session ends after 30 minutes without a
+request, and after 4 hours in any case. It also ends when the pass it was opened with is
+revoked (a lost card is replaced at the desk) or the person's record is erased.
+
+The session keeps the pass token the visitor signed in with, so that /me/pass can draw the QR
+again: the database holds only the token's hash, and the token stays no longer than the
+session does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.stores.base import Store
+
+from lab.accounts.tables import Pass, Visitor
+from lab.core import clock
+from lab.core.security import new_token, token_hash
+from lab.core.web import redirect
+
+COOKIE_NAME = "lab_me"
+ME_PATH = "/me"
+START_PATH = "/me/start"
+IDLE_SECONDS = 30 * 60
+MAX_SECONDS = 4 * 3600
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class VisitorPrincipal:
+    """A visitor acting for themselves on their own phone."""
+
+    visitor_id: int
+    site_id: int
+    first_name: str
+    pass_id: int
+    actor_kind: str = "visitor"
+
+    @property
+    def actor_id(self) -> int:
+        return self.visitor_id
+
+
+@dataclasses.dataclass(slots=True)
+class MeSession:
+    token: str  # the cookie's value; only its hash names the stored session
+    visitor_id: int
+    pass_id: int
+    pass_token: str | None  # None after a sign-in by short code: no QR to redraw
+    created: float
+    seen: float
+
+
+class SignInNeeded(NotAuthorizedException):
+    """No valid visitor session: the phone is sent to the "scan your pass" page."""
+
+
+def _store(request: ASGIConnection) -> Store:
+    return request.app.state.store
+
+
+def _key(token: str) -> str:
+    return f"me-session:{token_hash(token)}"
+
+
+async def _save(request: ASGIConnection, session: MeSession) -> None:
+    data = dataclasses.asdict(session)
+    del data["token"]
+    remaining = MAX_SECONDS - (session.seen - session.created)
+    # The store forgets it a little after the limits; the checks in load_session are the rule.
+    expires = max(1, int(min(IDLE_SECONDS, remaining))) + 30
+    await _store(request).set(_key(session.token), json.dumps(data), expires_in=expires)
+
+
+async def start_session(
+    request: Request, response: Response, visitor: Visitor, pass_id: int, pass_token: str | None
+) -> MeSession:
+    """A new session for ``visitor`` (a fresh id every time), set on ``response``."""
+    await end_session(request, response)
+    now = clock.now().timestamp()
+    session = MeSession(new_token(32), visitor.id, pass_id, pass_token, now, now)
+    await _save(request, session)
+    response.set_cookie(_cookie(request, session.token))
+    return session
+
+
+async def load_session(request: ASGIConnection) -> MeSession | None:
+    """The phone's session, or None (none, ended, idle 30 minutes, older than 4 hours)."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token or len(token) > 100:
+        return None
+    raw = await _store(request).get(_key(token))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    now = clock.now().timestamp()
+    if now - data["created"] > MAX_SECONDS or now - data["seen"] > IDLE_SECONDS:
+        await _store(request).delete(_key(token))
+        return None
+    session = MeSession(token=token, **data)
+    # Sliding idle timeout, written at most once a minute to spare the store.
+    if now - session.seen > 60:
+        session.seen = now
+        await _save(request, session)
+    return session
+
+
+async def end_session(request: Request, response: Response) -> None:
+    """Forget the session on the server and in the browser."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token and len(token) <= 100:
+        await _store(request).delete(_key(token))
+    response.set_cookie(_cookie(request, ""))
+
+
+def _cookie(request: Request, token: str) -> Cookie:
+    return Cookie(
+        key=COOKIE_NAME,
+        value=token,
+        max_age=None if token else 0,
+        path=ME_PATH,
+        httponly=True,
+        secure=request.app.state.settings.cookie_secure,
+        samesite="lax",
+    )
+
+
+async def _principal(session: MeSession) -> VisitorPrincipal | None:
+    """The visitor behind a session, unless their record was erased or the pass revoked."""
+    still_valid = await Pass.exists().where(
+        (Pass.id == session.pass_id)
+        & (Pass.visitor == session.visitor_id)
+        & Pass.revoked_at.is_null()
+    )
+    if not still_valid:
+        return None
+    row = (
+        await Visitor.select(Visitor.first_name, Visitor.created_site)
+        .where(Visitor.id == session.visitor_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return VisitorPrincipal(
+        session.visitor_id, row["created_site"], row["first_name"], session.pass_id
+    )
+
+
+async def require_visitor(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Let through a phone signed in with a pass and its PIN; put the VisitorPrincipal in
+    ``scope["visitor"]`` and the session in ``scope["me_session"]``."""
+    session = await load_session(connection)
+    principal = await _principal(session) if session else None
+    if principal is None:
+        if session is not None:
+            await _store(connection).delete(_key(session.token))
+        raise SignInNeeded()
+    connection.scope["visitor"] = principal  # type: ignore[typeddict-unknown-key]
+    connection.scope["me_session"] = session  # type: ignore[typeddict-unknown-key]
+
+
+# Read by the route-guard test: the one kind of principal these routes admit.
+require_visitor.lab_roles = ("visitor",)  # type: ignore[attr-defined]
+
+
+def visitor_of(request: Request) -> VisitorPrincipal:
+    return request.scope["visitor"]  # type: ignore[typeddict-item]
+
+
+def session_of(request: Request) -> MeSession:
+    return request.scope["me_session"]  # type: ignore[typeddict-item]
+
+
+def sign_in_needed(request: Request, _: SignInNeeded) -> Response:
+    response = redirect(request, START_PATH)
+    # A stale or forged cookie is cleared, so the phone does not keep sending it.
+    if COOKIE_NAME in request.cookies:
+        response.set_cookie(_cookie(request, ""))
+    return response
+
+
+ME_EXCEPTION_HANDLERS = {SignInNeeded: sign_in_needed}

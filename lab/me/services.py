@@ -1,0 +1,97 @@
+"""What a visitor does in their own space: sign in with pass + PIN, cancel what is theirs.
+
+The phone acts for one person only: every function takes the VisitorPrincipal and refuses
+anything that is not theirs as if it did not exist (not_found), so nobody learns about other
+people's enrolments or bookings by trying numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from lab.accounts import passes, pins
+from lab.accounts.tables import Visitor
+from lab.bookings import services as bookings
+from lab.bookings.tables import Booking
+from lab.core import audit
+from lab.core.audit import ANONYMOUS
+from lab.core.errors import Invalid, NotFound
+from lab.core.i18n import _
+from lab.me.auth import VisitorPrincipal
+from lab.workshops import enrolment as enrolments
+from lab.workshops.tables import Enrolment
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SignedIn:
+    visitor: Visitor
+    pass_id: int
+    pass_token: str | None  # the token scanned, None when the short code was typed
+
+
+async def sign_in(code: str, pin: str) -> SignedIn:
+    """The visitor whose pass (scanned URL, token or short code) and PIN were given.
+
+    Wrong PINs count against the pass's holder, whatever the phone (lab.accounts.pins).
+    Errors: unknown_pass, no_pin, wrong_pin (with the tries left), pin_locked (429).
+    """
+    if not (pin or "").strip():
+        raise Invalid(
+            _("Tapez votre code secret (4 chiffres)."),
+            code="pin_missing",
+            field_errors={"pin": _("Tapez votre code secret (4 chiffres).")},
+        )
+    # Before verifying, nobody is known: wrong tries are logged as anonymous, per visitor.
+    visitor = await pins.sign_in(ANONYMOUS, code, pin.strip())
+    active = await passes.active_pass(visitor.id)
+    token = passes.token_from_scan(code)
+    principal = VisitorPrincipal(visitor.id, visitor.created_site, visitor.first_name, active.id)
+    await audit.record(
+        principal,
+        "me.signed_in",
+        f"visitor:{visitor.id}",
+        site_id=visitor.created_site,
+        by="qr" if token else "short_code",
+    )
+    return SignedIn(visitor, active.id, token)
+
+
+async def signed_out(actor: VisitorPrincipal) -> None:
+    await audit.record(actor, "me.signed_out", f"visitor:{actor.visitor_id}", site_id=actor.site_id)
+
+
+async def _refuse(actor: VisitorPrincipal, action: str, subject: str) -> NotFound:
+    await audit.record(actor, action, subject, site_id=actor.site_id, reason="not_found")
+    return NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+
+
+async def own_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
+    """One of the visitor's enrolments. Errors: not_found (missing or someone else's)."""
+    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
+    if row is None or row.visitor != actor.visitor_id:
+        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+    return row
+
+
+async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
+    """Cancel one of the visitor's enrolments (a series: every session of it). A freed seat
+    goes to the first on the waitlist, in the same transaction (workshops.enrolment.cancel).
+    Errors: not_found (missing or someone else's), not_live (already cancelled)."""
+    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
+    if row is None or row.visitor != actor.visitor_id:
+        raise await _refuse(actor, "enrolment.cancel_refused", f"enrolment:{enrolment_id}")
+    return await enrolments.cancel(actor, enrolment_id)
+
+
+async def own_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:
+    """One of the visitor's bookings. Errors: not_found (missing or someone else's)."""
+    row = await Booking.objects().get(Booking.id == booking_id)
+    if row is None or row.visitor != actor.visitor_id:
+        raise NotFound(_("Cette réservation n'existe pas."))
+    return row
+
+
+async def cancel_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:
+    """Cancel one of the visitor's bookings before it starts.
+    Errors: not_found (missing or someone else's), not_cancellable."""
+    return await bookings.cancel_own(actor, actor.visitor_id, booking_id)

@@ -1,0 +1,297 @@
+"""What a visitor's own pages read: what is coming up, calendar files, the pass, their data.
+
+Reads only, always for the signed-in visitor: every query is filtered on their id, and an
+item that is not theirs is not_found (lab.me.services.own_*).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from lab.accounts import passes
+from lab.accounts.tables import Pass, Site, Visitor, VisitorPin
+from lab.attendance.tables import Attendance
+from lab.bookings import ics as booking_ics
+from lab.bookings.tables import Booking, Loan
+from lab.core import clock, i18n
+from lab.core.errors import NotFound
+from lab.core.i18n import _
+from lab.me.auth import VisitorPrincipal
+from lab.me.services import own_booking, own_enrolment
+from lab.workshops import ics as workshop_ics
+from lab.workshops.enrolment import LIVE, waitlist_position
+from lab.workshops.tables import Enrolment, Session
+
+# A booking the visitor may still cancel themselves (see bookings.services.cancel_own).
+CANCELLABLE = ("pending", "confirmed")
+# Bookings still to come or going on.
+UPCOMING_BOOKINGS = ("pending", "confirmed", "checked_in")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Upcoming:
+    enrolments: list[dict]
+    bookings: list[dict]
+
+
+async def _enrolment_rows(visitor_id: int) -> list[dict]:
+    return (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.module,
+            Enrolment.session,
+            Enrolment.status,
+            Enrolment.position,
+            Enrolment.module.title.as_alias("title"),
+            Enrolment.module.enrolment.as_alias("kind"),
+            Enrolment.module.site.name.as_alias("site_name"),
+            Enrolment.module.site.timezone.as_alias("timezone"),
+        )
+        .where((Enrolment.visitor == visitor_id) & Enrolment.status.is_in(list(LIVE)))
+        .order_by(Enrolment.id)
+    )
+
+
+async def _sessions_to_come(rows: list[dict]) -> dict[tuple[str, int], list[dict]]:
+    """("module", id) or ("session", id) -> the scheduled sessions still to come."""
+    module_ids = [row["module"] for row in rows if row["session"] is None] or [-1]
+    session_ids = [row["session"] for row in rows if row["session"] is not None] or [-1]
+    sessions = (
+        await Session.select(Session.id, Session.module, Session.starts_at, Session.ends_at)
+        .where(
+            (Session.module.is_in(module_ids) | Session.id.is_in(session_ids))
+            & (Session.status == "scheduled")
+            & (Session.ends_at > clock.now())
+        )
+        .order_by(Session.starts_at)
+    )
+    found: dict[tuple[str, int], list[dict]] = {}
+    for session in sessions:
+        found.setdefault(("module", session["module"]), []).append(session)
+        found.setdefault(("session", session["id"]), []).append(session)
+    return found
+
+
+async def upcoming(actor: VisitorPrincipal) -> Upcoming:
+    """The visitor's enrolments with a session still to come (the next ones of a series, or
+    the one drop-in session), and their bookings not over yet, soonest first."""
+    rows = await _enrolment_rows(actor.visitor_id)
+    to_come = await _sessions_to_come(rows)
+    items = []
+    for row in rows:
+        if row["session"] is None:
+            sessions = to_come.get(("module", row["module"]), [])
+        else:
+            sessions = to_come.get(("session", row["session"]), [])
+        if not sessions:
+            continue  # the series is over, or the session past or cancelled
+        position = None
+        if row["status"] == "waitlisted":
+            position = await waitlist_position(await own_enrolment(actor, row["id"]))
+        items.append({**row, "sessions": sessions, "position": position})
+    items.sort(key=lambda item: item["sessions"][0]["starts_at"])
+    bookings = (
+        await Booking.select(
+            Booking.id,
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.status,
+            Booking.resource.name.as_alias("resource_name"),
+            Booking.resource.site.name.as_alias("site_name"),
+            Booking.resource.site.timezone.as_alias("timezone"),
+        )
+        .where(
+            (Booking.visitor == actor.visitor_id)
+            & Booking.status.is_in(list(UPCOMING_BOOKINGS))
+            & (Booking.ends_at > clock.now())
+        )
+        .order_by(Booking.starts_at)
+    )
+    now = clock.now()
+    for booking in bookings:
+        booking["cancellable"] = booking["status"] in CANCELLABLE and booking["starts_at"] > now
+    return Upcoming(items, bookings)
+
+
+async def enrolment_summary(actor: VisitorPrincipal, enrolment_id: int) -> dict:
+    """One live enrolment with its sessions to come, for the "cancel?" question.
+    Errors: not_found (missing, someone else's, or no longer live)."""
+    enrolment = await own_enrolment(actor, enrolment_id)
+    for item in (await upcoming(actor)).enrolments:
+        if item["id"] == enrolment.id:
+            return item
+    raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+
+
+async def booking_summary(actor: VisitorPrincipal, booking_id: int) -> dict:
+    """One cancellable booking, for the "cancel?" question. Errors: not_found."""
+    booking = await own_booking(actor, booking_id)
+    for item in (await upcoming(actor)).bookings:
+        if item["id"] == booking.id and item["cancellable"]:
+            return item
+    raise NotFound(_("Cette réservation n'existe pas."))
+
+
+async def enrolment_calendar(actor: VisitorPrincipal, enrolment_id: int) -> bytes:
+    """The sessions to come of one enrolment, as an .ics to import (in the page's language).
+    Errors: not_found (missing, someone else's, no longer live, or nothing to come)."""
+    enrolment = await own_enrolment(actor, enrolment_id)
+    if enrolment.status not in LIVE:
+        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+    if enrolment.session is not None:
+        where = Session.id == enrolment.session
+    else:
+        where = Session.module == enrolment.module
+    rows = (
+        await Session.select(*workshop_ics.COLUMNS)
+        .where(where & (Session.status == "scheduled") & (Session.ends_at > clock.now()))
+        .order_by(Session.starts_at)
+    )
+    if not rows:
+        raise NotFound(_("Il n'y a plus de séance à venir."), code="nothing_to_come")
+    language = i18n.current_language()
+    events = [
+        workshop_ics.event_from_row(row, language, description=row["description"]) for row in rows
+    ]
+    return booking_ics.calendar(events)
+
+
+async def booking_calendar(actor: VisitorPrincipal, booking_id: int) -> bytes:
+    """One of the visitor's bookings as an .ics (no name in it: they know who they are).
+    Errors: not_found."""
+    booking = await own_booking(actor, booking_id)
+    row = await Booking.select(*booking_ics.COLUMNS).where(Booking.id == booking.id).first()
+    event = booking_ics.event_from_row(row, i18n.current_language(), with_first_name=False)
+    return booking_ics.calendar([event])
+
+
+async def pass_card(actor: VisitorPrincipal) -> dict:
+    """The visitor's pass as they may show it: its short code (and issue date)."""
+    row = await Pass.objects().get(Pass.id == actor.pass_id)
+    site = await Site.objects().get(Site.id == actor.site_id)
+    return {
+        "short_code": passes.display_short_code(row.short_code),
+        "issued_at": row.issued_at,
+        "timezone": site.timezone,
+    }
+
+
+# -- My data ----------------------------------------------------------------------------------
+
+IDENTITY_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "postcode",
+    "priority_area",
+    "status",
+    "education_level",
+    "preferred_language",
+    "phone",
+    "email",
+    "external_ref",
+    "created_via",
+    "created_at",
+    "updated_at",
+    "guardian_consent_at",
+)
+
+
+def _iso(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _clean(rows: list[dict]) -> list[dict]:
+    return [{key: _iso(value) for key, value in row.items()} for row in rows]
+
+
+async def my_data(actor: VisitorPrincipal) -> dict:
+    """Everything lab keeps about the visitor, for them to keep (right of access): who they
+    are, their pass's short code, enrolments, bookings, loans, attendance, when their PIN was
+    set. Never a hash (of the pass or PIN), never other people, never staff notes about others.
+    """
+    visitor = await Visitor.objects().get(Visitor.id == actor.visitor_id)
+    site = await Site.objects().get(Site.id == visitor.created_site)
+    active = await Pass.objects().get(Pass.id == actor.pass_id)
+    pin = await VisitorPin.select(VisitorPin.set_at, VisitorPin.set_by).where(
+        VisitorPin.visitor == visitor.id
+    )
+    enrolments = (
+        await Enrolment.select(
+            Enrolment.module.title.as_alias("workshop"),
+            Enrolment.session.starts_at.as_alias("session_starts_at"),
+            Enrolment.status,
+            Enrolment.source,
+            Enrolment.created_at,
+            Enrolment.updated_at,
+            Enrolment.promoted_at,
+        )
+        .where(Enrolment.visitor == visitor.id)
+        .order_by(Enrolment.created_at)
+    )
+    bookings = (
+        await Booking.select(
+            Booking.resource.name.as_alias("resource"),
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.status,
+            Booking.source,
+            Booking.note,
+            Booking.created_at,
+            Booking.checked_in_at,
+        )
+        .where(Booking.visitor == visitor.id)
+        .order_by(Booking.starts_at)
+    )
+    attendance = (
+        await Attendance.select(
+            Attendance.session.module.title.as_alias("workshop"),
+            Attendance.session.starts_at.as_alias("session_starts_at"),
+            Attendance.status,
+            Attendance.checked_in_at,
+            Attendance.method,
+        )
+        .where(Attendance.visitor == visitor.id)
+        .order_by(Attendance.session.starts_at)
+    )
+    loans = (
+        await Loan.select(
+            Loan.asset.label.as_alias("item"),
+            Loan.asset.tag.as_alias("tag"),
+            Loan.out_at,
+            Loan.due_at,
+            Loan.returned_at,
+            Loan.condition_out,
+            Loan.condition_in,
+        )
+        .where(Loan.visitor == visitor.id)
+        .order_by(Loan.out_at)
+    )
+    return {
+        "exported_at": _iso(clock.now()),
+        "site": site.name,
+        "identity": {name: _iso(getattr(visitor, name)) for name in IDENTITY_FIELDS},
+        "pass": {
+            "short_code": passes.display_short_code(active.short_code),
+            "issued_at": _iso(active.issued_at),
+        },
+        "pin": {
+            "set_at": _iso(pin[0]["set_at"]) if pin else None,
+            "set_by_staff": bool(pin and pin[0]["set_by"]),
+        },
+        "enrolments": _clean(enrolments),
+        "bookings": _clean(bookings),
+        "loans": _clean(loans),
+        "attendance": _clean(attendance),
+    }
+
+
+def data_json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
