@@ -51,7 +51,7 @@ def search_key(*parts: str) -> str:
     return " ".join(stripped.casefold().replace("’", "'").split())
 
 
-def _check_birth_date(birth_date: dt.date, today: dt.date) -> None:
+def check_birth_date(birth_date: dt.date, today: dt.date) -> None:
     age = (
         today.year
         - birth_date.year
@@ -162,7 +162,7 @@ async def create_visitor(actor: StaffPrincipal, data: NewVisitorInput) -> tuple[
     Errors: invalid (birth date, site), possible_duplicate (same name and birth date on the
     actor's sites, unless ``confirm_not_duplicate``).
     """
-    _check_birth_date(data.birth_date, clock.now().date())
+    check_birth_date(data.birth_date, clock.now().date())
     site_id = await _choose_site(actor, data.site_id)
     if not data.confirm_not_duplicate:
         matches = await find_duplicates(actor, data)
@@ -179,7 +179,7 @@ async def create_visitor(actor: StaffPrincipal, data: NewVisitorInput) -> tuple[
 
 async def update_visitor(actor: StaffPrincipal, visitor_id: int, data: VisitorInput) -> Visitor:
     """Errors: not_found, forbidden, invalid (birth date)."""
-    _check_birth_date(data.birth_date, clock.now().date())
+    check_birth_date(data.birth_date, clock.now().date())
     async with write_transaction(Visitor._meta.db):
         visitor = await get_visitor_for(actor, visitor_id)
         changed = sorted(

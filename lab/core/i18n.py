@@ -121,3 +121,9 @@ def format_datetime(value: datetime | None, timezone: str, form: str = "medium")
 
 def format_number(value: float | int) -> str:
     return babel_numbers.format_decimal(value, locale=_locale())
+
+
+def month_names() -> list[str]:
+    """January to December, spelled out in the current language (for date pickers)."""
+    names = _locale().months["stand-alone"]["wide"]
+    return [names[month] for month in range(1, 13)]

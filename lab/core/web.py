@@ -46,6 +46,7 @@ def build_jinja() -> Environment:
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+    env.globals["month_names"] = i18n.month_names
     # Form macros as a global, so a block rendered alone for htmx has them too (a template's
     # top-level imports do not run when only one of its blocks is rendered).
     env.globals["f"] = env.get_template("_macros/forms.html").module

@@ -91,6 +91,20 @@ def _key(token: str) -> str:
     return f"kiosk-visit:{token_hash(token)}"
 
 
+async def open_visit(
+    request: Request, device: DevicePrincipal, visitor: Visitor, *, with_pin: bool
+) -> tuple[KioskVisit, Cookie]:
+    """A new visit and the cookie that carries it (a fresh id every time: never adopt one the
+    browser sends). Any visit the browser had is ended first."""
+    old = request.cookies.get(VISIT_COOKIE)
+    if old and len(old) <= 100:
+        await _store(request).delete(_key(old))
+    token = new_token(32)
+    visit = KioskVisit(token, device.device_id, visitor.id, visitor.first_name, with_pin)
+    await _save(request, visit)
+    return visit, _visit_cookie(request, token)
+
+
 async def start_visit(
     request: Request,
     response: Response,
@@ -99,12 +113,9 @@ async def start_visit(
     *,
     with_pin: bool,
 ) -> KioskVisit:
-    """A new visit (a fresh id every time: never adopt one the browser sends)."""
-    await end_visit(request, response)
-    token = new_token(32)
-    visit = KioskVisit(token, device.device_id, visitor.id, visitor.first_name, with_pin)
-    await _save(request, visit)
-    response.set_cookie(_visit_cookie(request, token))
+    """``open_visit``, setting its cookie on ``response``."""
+    visit, cookie = await open_visit(request, device, visitor, with_pin=with_pin)
+    response.set_cookie(cookie)
     return visit
 
 

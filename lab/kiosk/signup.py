@@ -1,0 +1,129 @@
+"""First visit on a kiosk: a young person creates their own record, pass and PIN.
+
+Only what the service needs is asked (name, birth date, postcode, situation; an e-mail is
+optional). The birth date decides the optional features: under the digital-consent age of the
+site's country (15 in France, 13 in Belgium) the core service is open, but an e-mail for
+reminders waits for a guardian's consent, recorded at the desk. A record that may already
+exist is not created twice: the visitor is sent to the desk, without being told whose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+
+from lab.accounts import passes, pins
+from lab.accounts.consent import consent_age, is_under_consent_age, today_at
+from lab.accounts.forms import Postcode, Status
+from lab.accounts.tables import Site, Visitor
+from lab.accounts.visitors import check_birth_date, search_key
+from lab.core import audit, clock, i18n
+from lab.core.db import write_transaction
+from lab.core.errors import Conflict, Invalid
+from lab.core.forms import Email, Name
+from lab.core.i18n import _
+from lab.kiosk.devices import DevicePrincipal
+
+Digits = Annotated[str, msgspec.Meta(max_length=8)]
+
+
+class SignUpInput(msgspec.Struct):
+    first_name: Name
+    last_name: Name
+    birth_day: Annotated[int, msgspec.Meta(ge=1, le=31)]
+    birth_month: Annotated[int, msgspec.Meta(ge=1, le=12)]
+    birth_year: Annotated[int, msgspec.Meta(ge=1900, le=2100)]
+    postcode: Postcode
+    status: Status
+    pin: Digits
+    pin_confirm: Digits
+    email: Email | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SignedUp:
+    visitor: Visitor
+    token: str  # the new pass's token: shown once as a QR, never stored
+    short_code: str
+
+
+def _birth_date(data: SignUpInput, today: dt.date) -> dt.date:
+    try:
+        born = dt.date(data.birth_year, data.birth_month, data.birth_day)
+    except ValueError:
+        born = None
+    if born is None:
+        raise Invalid(
+            _("Vérifiez la date de naissance."),
+            field_errors={"birth_date": _("Cette date n'existe pas. Vérifiez le jour et le mois.")},
+        )
+    check_birth_date(born, today)
+    return born
+
+
+async def sign_up(device: DevicePrincipal, data: SignUpInput) -> SignedUp:
+    """Create the visitor, their pass and their PIN, in one transaction.
+
+    Errors: invalid (birth date, PIN, e-mail under the consent age), possible_duplicate.
+    """
+    site = await Site.objects().get(Site.id == device.site_id)
+    today = today_at(site)
+    born = _birth_date(data, today)
+    pin = pins.check_new_pin(data.pin, data.pin_confirm)
+    if data.email and is_under_consent_age(born, site, today):
+        raise Invalid(
+            _("Vérifiez les champs signalés."),
+            field_errors={
+                "email": _(
+                    "Avant %(age)d ans, l'e-mail se donne à l'accueil, avec l'accord d'un "
+                    "parent. Laissez ce champ vide."
+                )
+                % {"age": consent_age(site)}
+            },
+        )
+    name_key = search_key(data.first_name, data.last_name)
+    async with write_transaction(Visitor._meta.db):
+        duplicate = await Visitor.exists().where(
+            (Visitor.search_name == name_key)
+            & (Visitor.birth_date == born)
+            & (Visitor.created_site == site.id)
+        )
+        if not duplicate:
+            visitor = await _create(device, site, data, born, name_key)
+            issued, token = await passes.issue_in_transaction(device, visitor.id, site.id)
+            await pins.set_pin_in_transaction(device, visitor.id, pin)
+    if duplicate:
+        await audit.record(device, "visitor.signup_refused", site_id=site.id, reason="duplicate")
+        raise Conflict(
+            _("Vous avez peut-être déjà une carte lab. Demandez à l'équipe de vous aider."),
+            code="possible_duplicate",
+        )
+    return SignedUp(visitor, token, issued.short_code)
+
+
+async def _create(
+    device: DevicePrincipal, site: Site, data: SignUpInput, born: dt.date, name_key: str
+) -> Visitor:
+    now = clock.now()
+    visitor = Visitor(
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        birth_date=born,
+        postcode=data.postcode,
+        status=data.status,
+        email=data.email or None,
+        preferred_language=i18n.current_language(),
+        search_name=name_key,
+        created_site=site.id,
+        created_via="kiosk",
+        created_at=now,
+        updated_at=now,
+    )
+    await visitor.save()
+    await audit.record(
+        device, "visitor.created", f"visitor:{visitor.id}", site_id=site.id, via="kiosk"
+    )
+    return visitor
