@@ -28,6 +28,10 @@ PUBLIC = {
     ("GET", "/c/{session_id:int}"),  # "scan the screen": no data
     ("GET", "/c/{session_id:int}/{code:str}"),
     ("POST", "/c/{session_id:int}"),
+    # The kiosk's service worker and offline queue: JavaScript sources, the same for everyone,
+    # no data (a service worker's script must load before the tablet is known).
+    ("GET", "/kiosk/sw.js"),
+    ("GET", "/kiosk/queue.js"),
     ("GET", "/api/schema"),  # the API's description (OpenAPI), no data
     ("GET", "/api/schema/{path:str}"),
     ("GET", "/api/schema/openapi.json"),
@@ -101,3 +105,58 @@ async def test_a_manager_cannot_post_to_admin_routes_either(client, cast):
         "/admin/sites", data={"name": "X", "slug": "x", "timezone": "Europe/Paris"}
     )
     assert response.status_code == 403
+
+
+# A refusal of a request that carries no staff session: the login page (staff pages), the
+# visitor's sign-in page (/me), or a plain 401/403 (API, or a guard that says no).
+SIGN_IN_PAGES = ("/login", "/me/start")
+
+
+def _refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    location = response.headers.get("location", "")
+    return response.status_code == 303 and location.startswith(SIGN_IN_PAGES)
+
+
+async def _paired_tablet(cast) -> tuple[int, str]:
+    from lab.kiosk import devices
+
+    manager = await cast.principal("julien")
+    device, code = await devices.create_device(manager, cast.saint_denis.id, "Tablette")
+    _, credential = await devices.pair(code)
+    return device.id, credential
+
+
+async def test_a_kiosk_credential_is_refused_on_every_staff_route(app, client, cast):
+    """A tablet is a principal, not a user: its credential opens kiosk routes only. The cookie
+    is sent by hand on every route (its real path, /kiosk, keeps browsers from sending it
+    elsewhere at all), with a valid CSRF token so that the guards, not CSRF, answer."""
+    _, credential = await _paired_tablet(cast)
+    await client.get("/login")
+    csrf = client.cookies["lab_csrf"]
+    headers = {"Cookie": f"lab_kiosk={credential}; lab_csrf={csrf}", "x-csrftoken": csrf}
+    tried, accepted = 0, []
+    for method, path, handler in _routes(app):
+        if path.startswith(PUBLIC_PREFIXES) or (method, path) in PUBLIC:
+            continue
+        roles = [getattr(guard, "lab_roles", None) for guard in handler.resolve_guards()]
+        if ("kiosk",) in roles:
+            continue
+        response = await client.request(method, _sample_path(path), headers=headers)
+        tried += 1
+        if not _refused(response):
+            accepted.append(f"{method} {path} -> {response.status_code}")
+    assert not accepted, f"a kiosk credential was not refused on: {accepted}"
+    assert tried > 100  # every staff, API and /me route was tried
+
+
+async def test_a_revoked_devices_next_request_is_refused(client, cast):
+    from lab.kiosk import devices
+
+    device_id, credential = await _paired_tablet(cast)
+    headers = {"Cookie": f"lab_kiosk={credential}"}
+    assert (await client.get("/kiosk", headers=headers)).status_code == 200
+    await devices.revoke(await cast.principal("julien"), device_id)
+    refused = await client.get("/kiosk", headers=headers)
+    assert refused.status_code == 303 and refused.headers["location"] == "/kiosk/pair"
