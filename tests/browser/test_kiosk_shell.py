@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.kiosk import assert_accessible, browser_storage, pair, pairing_code
+from tests.browser.kiosk import assert_accessible, audit, browser_storage, pair, pairing_code
 
 FIRST, LAST = "Inès", "Kiosquetest"
 
@@ -92,5 +92,8 @@ def test_the_kiosk_speaks_each_language_named_in_itself(browser, live_server, pa
         tablet.click("button[lang=en]")
         tablet.wait_for_selector("html[lang=en]")
         assert tablet.locator("h1").inner_text() == "Welcome to the lab"
+        # The audit itself can fail: an unlabelled field is caught.
+        tablet.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input>')")
+        assert "label" in {violation["id"] for violation in audit(tablet)}
     finally:
         tablet_context.close()
