@@ -1,0 +1,114 @@
+"""What a visitor does for themselves at a kiosk: enrol in a workshop, book equipment, cancel
+what is theirs.
+
+The actor is always the tablet (a DevicePrincipal), acting for the visitor of the current
+visit (pass + PIN). The tablet's site bounds everything: only its self-enrolment workshops
+and self-service resources, only for visitors of its site (checked again by the workshops and
+bookings services). Cancelling checks ownership here, from the visit, never from the form:
+someone else's item is not_found, exactly as a missing one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from lab.bookings import services as bookings
+from lab.bookings.tables import Booking
+from lab.core import audit, clock
+from lab.core.errors import Conflict, NotFound
+from lab.core.i18n import _
+from lab.kiosk import views
+from lab.kiosk.devices import DevicePrincipal
+from lab.workshops import enrolment as enrolments
+from lab.workshops.forms import EnrolInput
+from lab.workshops.tables import Enrolment
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Enrolled:
+    place: views.Place
+    already: bool  # the visitor was enrolled (or waiting) before this request
+
+
+async def enrol(
+    device: DevicePrincipal, visitor_id: int, module_id: int, session_id: int | None
+) -> Enrolled:
+    """Enrol the visitor in one of the tablet's self-enrolment workshops (a drop-in one: in
+    one of its sessions to come), or put them on its waiting list when it is full. Asking
+    again gives back the place they already have.
+
+    Errors: not_found (another site's workshop, not open to self-enrolment, a session past or
+    of another module), forbidden (other_site: the visitor is followed by another site),
+    module_closed, session_closed.
+    """
+    workshop = await views.workshop(device, module_id)
+    session = views.session_of(workshop, session_id)
+    chosen = session.id if session else None
+    before = await views.place_of(visitor_id, workshop.module, chosen)
+    if before is not None:
+        return Enrolled(before, already=True)
+    row = await enrolments.enrol(
+        device,
+        workshop.module.id,
+        EnrolInput(visitor_id=visitor_id, session_id=chosen),
+        source="kiosk",
+    )
+    place = views.Place(row.id, row.status, await enrolments.waitlist_position(row))
+    return Enrolled(place, already=False)
+
+
+async def book(
+    device: DevicePrincipal,
+    visitor_id: int,
+    resource_id: int,
+    starts_at: dt.datetime,
+    minutes: int,
+) -> Booking:
+    """Book one unit of one of the tablet's self-service resources for the visitor, under
+    every self-service rule (lead time, horizon, quotas, opening hours, capacity). A resource
+    that needs approval gets a pending booking.
+
+    Errors: not_found (another site's resource, or not self-service), forbidden (other_site
+    visitor), inactive, and BookingRefused with every rule broken (``refusals``).
+    """
+    resource = await views.resource(device, resource_id)
+    wanted = bookings.Wanted(
+        resource_id=resource.id,
+        starts_at=clock.utc_minute(starts_at),
+        ends_at=clock.utc_minute(starts_at + dt.timedelta(minutes=minutes)),
+        units=1,
+        visitor_id=visitor_id,
+        source="kiosk",
+    )
+    return await bookings.book(device, wanted, self_service=True)
+
+
+async def cancel_enrolment(device: DevicePrincipal, visitor_id: int, enrolment_id: int) -> None:
+    """Cancel one of the visitor's live enrolments; a freed seat goes to the first on the
+    waiting list, in the same transaction (lab.workshops.enrolment.cancel).
+
+    Errors: not_found (missing, someone else's, or no longer live). Refusals are logged.
+    """
+    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
+    if row is None or row.visitor != visitor_id or row.status not in enrolments.LIVE:
+        await audit.record(
+            device,
+            "enrolment.cancel_refused",
+            f"enrolment:{enrolment_id}",
+            site_id=device.site_id,
+            visitor_id=visitor_id,
+            reason="not_found",
+        )
+        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+    try:
+        await enrolments.cancel(device, enrolment_id)
+    except Conflict:
+        # Cancelled a moment ago (another tablet, the phone, the desk): nothing left to do.
+        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found") from None
+
+
+async def cancel_booking(device: DevicePrincipal, visitor_id: int, booking_id: int) -> Booking:
+    """Cancel one of the visitor's bookings before it starts (lab.bookings.services.cancel_own).
+    Errors: not_found (missing or someone else's), not_cancellable."""
+    return await bookings.cancel_own(device, visitor_id, booking_id)

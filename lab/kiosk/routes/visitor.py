@@ -1,0 +1,358 @@
+"""The visitor's errands at a tablet: join a workshop, book equipment, see and cancel "my
+appointments".
+
+Looking needs no one at the tablet: the workshops and the free slots are the same for all.
+Every step that acts for a person (enrol, book) or shows their things asks for a visit with
+the PIN (``require_visit``); without one, the kiosk router sends the tablet to the pass-and-PIN
+page and back here. That is why every step has its own address with its choices in the path
+(a session, a day, a start time): the way back is a plain GET of the same step, which then
+asks "confirm?" before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, Parameter
+
+from lab.bookings.resources import KINDS as RESOURCE_KINDS
+from lab.bookings.services import BookingRefused
+from lab.core import clock
+from lab.core.errors import LabError, NotFound
+from lab.core.forms import parse_form
+from lab.core.i18n import N_, _
+from lab.core.web import render
+from lab.kiosk import appointments, views
+from lab.kiosk.auth import (
+    KIOSK_EXCEPTION_HANDLERS,
+    KIOSK_PATH,
+    KioskVisit,
+    device_of,
+    require_device,
+    require_visit,
+    visit_of,
+)
+from lab.me import views as my_views
+from lab.workshops.services import KINDS as WORKSHOP_KINDS
+
+PathId = Parameter(gt=0, le=2**31 - 1)
+# A start time in the path, as HHMM (site time): "1430".
+StartTime = Parameter(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")
+
+# Rule refusals said to the visitor themselves; the others' own words are plain already.
+PLAIN_REFUSALS = {
+    "capacity": N_("Ce créneau vient d'être pris. Choisissez-en un autre."),
+    "induction_required": N_(
+        "Pour réserver cela, il faut d'abord une présentation par l'équipe. Demandez à l'accueil."
+    ),
+    "quota_day_bookings": N_("Vous avez déjà assez de réservations ce jour-là."),
+    "quota_week_bookings": N_("Vous avez déjà assez de réservations cette semaine."),
+    "quota_day_minutes": N_("Vous avez déjà réservé assez longtemps ce jour-là."),
+    "quota_week_minutes": N_("Vous avez déjà réservé assez longtemps cette semaine."),
+    "other_site": N_("Votre carte vient d'un autre lab. Demandez à l'équipe."),
+}
+
+
+def _plain(code: str, message: str) -> str:
+    return _(PLAIN_REFUSALS[code]) if code in PLAIN_REFUSALS else message
+
+
+async def _context(request: Request, visit: KioskVisit | None = None, **extra: object) -> dict:
+    if visit is None:
+        visit = await visit_of(request)
+    return {"device": device_of(request), "visit": visit, **extra}
+
+
+# -- Workshops --------------------------------------------------------------------------------
+
+
+@get("/workshops", guards=[require_device("enrol")], name="kiosk_workshops")
+async def workshop_list(request: Request) -> Response:
+    device = device_of(request)
+    context = await _context(
+        request,
+        workshops=await views.workshops(device),
+        timezone=await views.site_timezone(device),
+        kinds=WORKSHOP_KINDS,
+    )
+    return render(request, "kiosk/workshops.html", context)
+
+
+@get("/workshops/{module_id:int}", guards=[require_device("enrol")], name="kiosk_workshop")
+async def workshop_page(request: Request, module_id: int = PathId) -> Response:
+    device = device_of(request)
+    visit = await visit_of(request)
+    workshop = await views.workshop(device, module_id)
+    places = {}
+    if visit is not None and visit.with_pin:
+        # The visitor at the tablet sees where they stand; nobody else's name ever shows.
+        for session in workshop.sessions if workshop.drop_in else [None]:
+            chosen = session.id if session else None
+            places[chosen] = await views.place_of(visit.visitor_id, workshop.module, chosen)
+    context = await _context(
+        request,
+        visit,
+        workshop=workshop,
+        places=places,
+        timezone=await views.site_timezone(device),
+        kinds=WORKSHOP_KINDS,
+    )
+    return render(request, "kiosk/workshops_module.html", context)
+
+
+async def _enrol_step(request: Request, module_id: int, session_id: int | None) -> dict:
+    device = device_of(request)
+    visit = await require_visit(request)
+    workshop = await views.workshop(device, module_id)
+    session = views.session_of(workshop, session_id)
+    place = await views.place_of(visit.visitor_id, workshop.module, session.id if session else None)
+    return await _context(
+        request,
+        visit,
+        workshop=workshop,
+        session=session,
+        place=place,
+        timezone=await views.site_timezone(device),
+        kinds=WORKSHOP_KINDS,
+        action=request.url.path,
+    )
+
+
+@get(
+    ["/workshops/{module_id:int}/enrol", "/workshops/{module_id:int}/{session_id:int}/enrol"],
+    guards=[require_device("enrol")],
+    name="kiosk_enrol_confirm",
+)
+async def enrol_confirm(
+    request: Request, module_id: int = PathId, session_id: int | None = PathId
+) -> Response:
+    """Ask "enrol?", or say where the visitor already stands."""
+    context = await _enrol_step(request, module_id, session_id)
+    template = "kiosk/workshops_done.html" if context["place"] else "kiosk/workshops_enrol.html"
+    return render(request, template, {**context, "already": True})
+
+
+@post(
+    ["/workshops/{module_id:int}/enrol", "/workshops/{module_id:int}/{session_id:int}/enrol"],
+    guards=[require_device("enrol")],
+    name="kiosk_enrol",
+)
+async def enrol(
+    request: Request, module_id: int = PathId, session_id: int | None = PathId
+) -> Response:
+    context = await _enrol_step(request, module_id, session_id)
+    visit: KioskVisit = context["visit"]
+    try:
+        done = await appointments.enrol(device_of(request), visit.visitor_id, module_id, session_id)
+    except NotFound:
+        raise
+    except LabError as error:
+        context["message"] = _plain(error.code, error.message)
+        return render(request, "kiosk/workshops_enrol.html", context, status_code=error.status_code)
+    context.update(place=done.place, already=done.already)
+    return render(request, "kiosk/workshops_done.html", context)
+
+
+# -- Booking ----------------------------------------------------------------------------------
+
+
+@get("/book", guards=[require_device("book")], name="kiosk_book")
+async def resource_list(request: Request) -> Response:
+    context = await _context(
+        request, resources=await views.resources(device_of(request)), kinds=RESOURCE_KINDS
+    )
+    return render(request, "kiosk/book.html", context)
+
+
+@get("/book/{resource_id:int}", guards=[require_device("book")], name="kiosk_book_days")
+async def day_list(request: Request, resource_id: int = PathId) -> Response:
+    device = device_of(request)
+    resource = await views.resource(device, resource_id)
+    timezone = await views.site_timezone(device)
+    context = await _context(
+        request,
+        resource=resource,
+        days=await views.days(resource, timezone),
+        today=clock.to_zone(clock.now(), timezone).date(),
+        kinds=RESOURCE_KINDS,
+    )
+    return render(request, "kiosk/book_days.html", context)
+
+
+async def _day(request: Request, resource_id: int, day: dt.date) -> dict:
+    """The resource and a day it may be booked on, with that day's free starts.
+    Errors: not_found (another site's resource, or a day the kiosk does not offer)."""
+    device = device_of(request)
+    resource = await views.resource(device, resource_id)
+    timezone = await views.site_timezone(device)
+    if day not in {item.day for item in await views.days(resource, timezone)}:
+        raise NotFound(_("On ne peut pas réserver ce jour-là ici."))
+    return {
+        "resource": resource,
+        "day": day,
+        "timezone": timezone,
+        "starts": await views.starts(resource, day),
+        "kinds": RESOURCE_KINDS,
+    }
+
+
+@get("/book/{resource_id:int}/{day:date}", guards=[require_device("book")], name="kiosk_book_slots")
+async def slot_list(
+    request: Request, day: FromPath[dt.date], resource_id: int = PathId
+) -> Response:
+    context = await _context(request, **await _day(request, resource_id, day))
+    return render(request, "kiosk/book_slots.html", context)
+
+
+class BookInput(msgspec.Struct):
+    minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
+
+
+async def _booking_step(request: Request, resource_id: int, day: dt.date, start: str) -> dict:
+    visit = await require_visit(request)
+    found = await _day(request, resource_id, day)
+    moment = dt.time(int(start[:2]), int(start[2:]))
+    starts_at = clock.utc_minute(clock.local_instant(day, moment, found["timezone"]))
+    chosen = next((item for item in found["starts"] if item.starts_at == starts_at), None)
+    return await _context(
+        request, visit, **found, start=chosen, starts_at=starts_at, action=request.url.path
+    )
+
+
+@get(
+    "/book/{resource_id:int}/{day:date}/{start:str}",
+    guards=[require_device("book")],
+    name="kiosk_book_confirm",
+)
+async def book_confirm(
+    request: Request, day: FromPath[dt.date], resource_id: int = PathId, start: str = StartTime
+) -> Response:
+    """Ask "book this?" with the durations free from that time (or say it is gone)."""
+    context = await _booking_step(request, resource_id, day, start)
+    return render(request, "kiosk/book_confirm.html", context)
+
+
+@post(
+    "/book/{resource_id:int}/{day:date}/{start:str}",
+    guards=[require_device("book")],
+    name="kiosk_book_slot",
+)
+async def book_slot(
+    request: Request, day: FromPath[dt.date], resource_id: int = PathId, start: str = StartTime
+) -> Response:
+    context = await _booking_step(request, resource_id, day, start)
+    visit: KioskVisit = context["visit"]
+    try:
+        data = parse_form(BookInput, await request.form())
+        booking = await appointments.book(
+            device_of(request), visit.visitor_id, resource_id, context["starts_at"], data.minutes
+        )
+    except BookingRefused as refused:
+        # Every rule broken, in plain words, once each.
+        messages = list(dict.fromkeys(_plain(r.code, r.message) for r in refused.refusals))
+        context.update(refusals=messages, code=refused.code)
+        return render(request, "kiosk/book_confirm.html", context, status_code=409)
+    except NotFound:
+        raise
+    except LabError as error:
+        context.update(refusals=[_plain(error.code, error.message)], code=error.code)
+        return render(request, "kiosk/book_confirm.html", context, status_code=error.status_code)
+    context["booking"] = booking
+    return render(request, "kiosk/book_done.html", context)
+
+
+# -- My appointments --------------------------------------------------------------------------
+
+
+async def _mine(request: Request, visit: KioskVisit, **extra: object) -> dict:
+    # The visitor space's own listing (lab.me.views): it reads by visitor id only.
+    upcoming = await my_views.upcoming(visit)  # type: ignore[arg-type]
+    return await _context(
+        request, visit, enrolments=upcoming.enrolments, bookings=upcoming.bookings, **extra
+    )
+
+
+@get("/mine", guards=[require_device()], name="kiosk_mine")
+async def mine(request: Request) -> Response:
+    visit = await require_visit(request)
+    return render(request, "kiosk/mine.html", await _mine(request, visit))
+
+
+@get(
+    "/mine/enrolments/{enrolment_id:int}/cancel",
+    guards=[require_device()],
+    name="kiosk_enrolment_cancel_confirm",
+)
+async def enrolment_cancel_confirm(request: Request, enrolment_id: int = PathId) -> Response:
+    visit = await require_visit(request)
+    item = await my_views.enrolment_summary(visit, enrolment_id)  # type: ignore[arg-type]
+    context = await _context(request, visit, enrolment=item, action=request.url.path)
+    return render(request, "kiosk/mine_cancel.html", context)
+
+
+@post(
+    "/mine/enrolments/{enrolment_id:int}/cancel",
+    guards=[require_device()],
+    name="kiosk_enrolment_cancel",
+)
+async def enrolment_cancel(request: Request, enrolment_id: int = PathId) -> Response:
+    visit = await require_visit(request)
+    await appointments.cancel_enrolment(device_of(request), visit.visitor_id, enrolment_id)
+    context = await _mine(request, visit, done=_("Votre inscription est annulée."))
+    return render(request, "kiosk/mine.html", context)
+
+
+@get(
+    "/mine/bookings/{booking_id:int}/cancel",
+    guards=[require_device()],
+    name="kiosk_booking_cancel_confirm",
+)
+async def booking_cancel_confirm(request: Request, booking_id: int = PathId) -> Response:
+    visit = await require_visit(request)
+    item = await my_views.booking_summary(visit, booking_id)  # type: ignore[arg-type]
+    context = await _context(request, visit, booking=item, action=request.url.path)
+    return render(request, "kiosk/mine_cancel.html", context)
+
+
+@post(
+    "/mine/bookings/{booking_id:int}/cancel",
+    guards=[require_device()],
+    name="kiosk_booking_cancel",
+)
+async def booking_cancel(request: Request, booking_id: int = PathId) -> Response:
+    visit = await require_visit(request)
+    try:
+        await appointments.cancel_booking(device_of(request), visit.visitor_id, booking_id)
+    except NotFound:
+        raise
+    except LabError as error:
+        context = await _mine(request, visit, message=error.message)
+        return render(request, "kiosk/mine.html", context, status_code=error.status_code)
+    context = await _mine(request, visit, done=_("Votre réservation est annulée."))
+    return render(request, "kiosk/mine.html", context)
+
+
+visitor_router = Router(
+    path=KIOSK_PATH,
+    route_handlers=[
+        workshop_list,
+        workshop_page,
+        enrol_confirm,
+        enrol,
+        resource_list,
+        day_list,
+        slot_list,
+        book_confirm,
+        book_slot,
+        mine,
+        enrolment_cancel_confirm,
+        enrolment_cancel,
+        booking_cancel_confirm,
+        booking_cancel,
+    ],
+    exception_handlers=KIOSK_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    include_in_schema=False,
+)

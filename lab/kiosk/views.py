@@ -1,0 +1,274 @@
+"""What the kiosk shows a visitor: the workshops they may join, the equipment they may book
+and when it is free, and their own appointments (reads only).
+
+Everything is scoped to the tablet's site: a module or a resource of another site, or one not
+open to self-service, is not_found here, as if it did not exist. Free slots come from the
+bookings domain's own availability (``lab.bookings.availability.day_slots``); the rules are
+checked again, for real, when the visitor books (``lab.bookings.services.book``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from lab.accounts.tables import Site
+from lab.bookings.availability import day_slots
+from lab.bookings.resources import policy_for
+from lab.bookings.rules import WEEKDAYS
+from lab.bookings.tables import Resource
+from lab.core import clock
+from lab.core.errors import NotFound
+from lab.core.i18n import _
+from lab.kiosk.devices import DevicePrincipal
+from lab.workshops.enrolment import LIVE, capacity_of, waitlist_position
+from lab.workshops.tables import Enrolment, Module, Session
+
+# A kiosk shows two weeks ahead at most: further plans are made at the desk.
+DAYS_SHOWN = 14
+# Sessions of a drop-in module listed on the overview (the module's page lists more).
+SESSIONS_ON_LIST = 3
+SESSIONS_ON_PAGE = 12
+
+
+async def site_timezone(device: DevicePrincipal) -> str:
+    row = await Site.select(Site.timezone).where(Site.id == device.site_id).first()
+    return row["timezone"]
+
+
+# -- Workshops --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SessionSeats:
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    seats_left: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Workshop:
+    module: Module
+    sessions: list[SessionSeats]  # upcoming, soonest first
+    seats_left: int  # a series: of the module; drop-in: of its next session
+
+    @property
+    def drop_in(self) -> bool:
+        return self.module.enrolment == "drop_in"
+
+    @property
+    def next_session(self) -> SessionSeats:
+        return self.sessions[0]
+
+
+def _open_modules():
+    return Module.objects().where(Module.self_enrol.eq(True) & Module.active.eq(True))
+
+
+async def _upcoming_sessions(module_ids: list[int]) -> list[Session]:
+    """Scheduled sessions not started yet: one enrols before a session, not during it."""
+    return (
+        await Session.objects()
+        .where(
+            Session.module.is_in(module_ids or [-1])
+            & (Session.status == "scheduled")
+            & (Session.starts_at > clock.now())
+        )
+        .order_by(Session.starts_at)
+    )
+
+
+async def _enrolled_counts(module_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """(enrolled per series module, enrolled per drop-in session)."""
+    rows = await Enrolment.select(Enrolment.module, Enrolment.session).where(
+        Enrolment.module.is_in(module_ids or [-1]) & (Enrolment.status == "enrolled")
+    )
+    per_module: dict[int, int] = {}
+    per_session: dict[int, int] = {}
+    for row in rows:
+        if row["session"] is None:
+            per_module[row["module"]] = per_module.get(row["module"], 0) + 1
+        else:
+            per_session[row["session"]] = per_session.get(row["session"], 0) + 1
+    return per_module, per_session
+
+
+async def _workshops(modules: list[Module], sessions_each: int) -> list[Workshop]:
+    ids = [module.id for module in modules]
+    sessions = await _upcoming_sessions(ids)
+    per_module, per_session = await _enrolled_counts(ids)
+    found = []
+    for module in modules:
+        upcoming = [session for session in sessions if session.module == module.id]
+        if not upcoming:
+            continue  # nothing left to enrol in
+        listed = []
+        for session in upcoming[:sessions_each] if module.enrolment == "drop_in" else upcoming:
+            if module.enrolment == "drop_in":
+                left = capacity_of(module, session) - per_session.get(session.id, 0)
+            else:
+                left = module.capacity - per_module.get(module.id, 0)
+            listed.append(
+                SessionSeats(session.id, session.starts_at, session.ends_at, max(left, 0))
+            )
+        found.append(Workshop(module, listed, listed[0].seats_left))
+    found.sort(key=lambda workshop: workshop.next_session.starts_at)
+    return found
+
+
+async def workshops(device: DevicePrincipal) -> list[Workshop]:
+    """The self-enrolment workshops of the tablet's site that have a session to come."""
+    modules = await _open_modules().where(Module.site == device.site_id)
+    return await _workshops(modules, SESSIONS_ON_LIST)
+
+
+async def workshop(device: DevicePrincipal, module_id: int) -> Workshop:
+    """One of them, with its sessions to come. Errors: not_found (another site's, closed to
+    self-enrolment, inactive, or nothing to come)."""
+    module = (
+        await _open_modules()
+        .where((Module.id == module_id) & (Module.site == device.site_id))
+        .first()
+    )
+    found = await _workshops([module], SESSIONS_ON_PAGE) if module else []
+    if not found:
+        raise NotFound(_("Cet atelier n'est pas ouvert aux inscriptions ici."))
+    return found[0]
+
+
+def session_of(workshop: Workshop, session_id: int | None) -> SessionSeats | None:
+    """The chosen session of a drop-in workshop (None for a series). Errors: not_found."""
+    if not workshop.drop_in:
+        if session_id is not None:
+            raise NotFound(_("Cette séance n'existe pas."))
+        return None
+    for session in workshop.sessions:
+        if session.id == session_id:
+            return session
+    raise NotFound(_("Cette séance n'existe pas ou a déjà commencé."))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Place:
+    """A visitor's place in a workshop: enrolled, or waitlisted at ``position`` (1 = next)."""
+
+    enrolment_id: int
+    status: str
+    position: int | None
+
+
+async def place_of(visitor_id: int, module: Module, session_id: int | None) -> Place | None:
+    """The visitor's live enrolment in the module (a series) or the session (drop-in)."""
+    where = (Enrolment.module == module.id) & (Enrolment.visitor == visitor_id)
+    if module.enrolment == "drop_in":
+        where = where & (Enrolment.session == session_id)
+    else:
+        where = where & Enrolment.session.is_null()
+    row = await Enrolment.objects().where(where & Enrolment.status.is_in(list(LIVE))).first()
+    if row is None:
+        return None
+    return Place(row.id, row.status, await waitlist_position(row))
+
+
+# -- Booking ----------------------------------------------------------------------------------
+
+
+def _bookable():
+    return Resource.objects().where(Resource.kiosk_self_service.eq(True) & Resource.active.eq(True))
+
+
+async def resources(device: DevicePrincipal) -> list[Resource]:
+    """What a visitor may book on this tablet: its site's active self-service resources."""
+    return await _bookable().where(Resource.site == device.site_id).order_by(Resource.name)
+
+
+async def resource(device: DevicePrincipal, resource_id: int) -> Resource:
+    """Errors: not_found (another site's, not self-service, or inactive)."""
+    found = (
+        await _bookable()
+        .where((Resource.id == resource_id) & (Resource.site == device.site_id))
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("On ne peut pas réserver cela sur cette tablette."))
+    return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Day:
+    day: dt.date
+    open: bool  # False: closed (no opening hours, or a closure)
+
+
+async def days(resource: Resource, timezone: str) -> list[Day]:
+    """Today and the next days a visitor may book (the resource's horizon, two weeks at
+    most), each marked open or closed."""
+    now = clock.now()
+    today = clock.to_zone(now, timezone).date()
+    last = clock.to_zone(now + dt.timedelta(days=resource.horizon_days), timezone).date()
+    count = min((last - today).days + 1, DAYS_SHOWN)
+    policy = await policy_for(resource, now + dt.timedelta(days=count // 2))
+    listed = []
+    for offset in range(count):
+        day = today + dt.timedelta(days=offset)
+        hours = policy.opening_hours.get(WEEKDAYS[day.weekday()], [])
+        listed.append(Day(day, bool(hours) and day not in policy.closed_days))
+    return listed
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Start:
+    """A time a visitor may start a booking, and how long they may keep it from there."""
+
+    starts_at: dt.datetime
+    durations: list[int]  # minutes, shortest first
+
+    @property
+    def choices(self) -> list[tuple[int, dt.datetime]]:
+        """(minutes, when it would end) of each duration."""
+        return [
+            (minutes, self.starts_at + dt.timedelta(minutes=minutes)) for minutes in self.durations
+        ]
+
+
+async def starts(resource: Resource, day: dt.date) -> list[Start]:
+    """The free starting times of ``day``: at least one unit free for the shortest booking,
+    not too soon (lead time) nor too far (horizon). Each start lists the durations free
+    after it, up to the longest allowed.
+
+    A slot's free units are the units free during all of it, so a run of slots each with a
+    free unit has a unit free all along (the peak over a run is the highest of its slots').
+    """
+    slots = await day_slots(resource, day)
+    now = clock.now()
+    earliest = now + dt.timedelta(minutes=resource.lead_minutes)
+    latest = now + dt.timedelta(days=resource.horizon_days)
+    step = resource.slot_minutes
+    shortest = -(-resource.min_minutes // step) * step  # rounded up to whole slots
+    found = []
+    for index, slot in enumerate(slots):
+        if slot.starts_at < earliest or slot.starts_at > latest:
+            continue
+        durations: list[int] = []
+        end = slot.starts_at
+        for following in slots[index:]:
+            if following.starts_at != end or following.free_units < 1:
+                break  # the lab closes in between, or nothing is free
+            end = following.ends_at
+            minutes = int((end - slot.starts_at).total_seconds() // 60)
+            if minutes > resource.max_minutes:
+                break
+            if minutes >= shortest:
+                durations.append(minutes)
+        if durations:
+            found.append(Start(slot.starts_at, durations))
+    return found
+
+
+async def start_at(resource: Resource, day: dt.date, starts_at: dt.datetime) -> Start | None:
+    """The free start of ``day`` at ``starts_at``, or None when it is taken or out of reach."""
+    for start in await starts(resource, day):
+        if start.starts_at == starts_at:
+            return start
+    return None
