@@ -131,3 +131,14 @@ class SearchInput(msgspec.Struct):
 class LanguageInput(msgspec.Struct):
     language: Language
     next: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+# Checked for length here; what makes a good PIN is pins.check_new_pin's rule.
+PinText = Annotated[str, msgspec.Meta(max_length=8)]
+
+
+class PinResetInput(msgspec.Struct):
+    """A new PIN typed twice by the visitor at the desk."""
+
+    pin: PinText = ""
+    pin_confirm: PinText = ""

@@ -7,10 +7,11 @@ import time
 from litestar import Request, Response, Router, get, post
 from litestar.params import Parameter
 
-from lab.accounts import cards, labels, passes, visitors
-from lab.accounts.forms import NewVisitorInput, SearchInput, VisitorInput
+from lab.accounts import cards, consent, labels, passes, pins, visitors
+from lab.accounts.forms import NewVisitorInput, PinResetInput, SearchInput, VisitorInput
 from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.staff import site_options as staff_site_options
+from lab.accounts.tables import Visitor
 from lab.core.errors import Conflict, LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
@@ -134,11 +135,12 @@ async def visitor_create(request: Request) -> Response:
     return redirect(request, f"/visitors/{visitor.id}/pass")
 
 
-@get("/visitors/{visitor_id:int}", name="visitor")
-async def visitor_show(request: Request, visitor_id: int = VisitorId) -> Response:
-    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+async def _show(
+    request: Request, visitor: Visitor, *, status_code: int = 200, **extra: object
+) -> Response:
     site = await visitors.site_of(visitor)
     active = await passes.active_pass(visitor.id)
+    today = consent.today_at(site)
     return render(
         request,
         "visitors/show.html",
@@ -148,9 +150,48 @@ async def visitor_show(request: Request, visitor_id: int = VisitorId) -> Respons
             "active_pass": active,
             "short_code": passes.display_short_code(active.short_code) if active else None,
             "can_erase": request.user.can_reach_site(visitor.created_site, *visitors.ERASERS),
+            "pin_set": await pins.has_pin(visitor.id),
+            "pin_locked": await pins.is_locked(visitor.id),
+            "consent_age": consent.consent_age(site),
+            "under_consent_age": consent.is_under_consent_age(visitor.birth_date, site, today),
+            "needs_consent": consent.needs_guardian_consent(visitor, site, today),
+            "pin_errors": {},
             **_choices(),
+            **extra,
         },
+        status_code=status_code,
     )
+
+
+@get("/visitors/{visitor_id:int}", name="visitor")
+async def visitor_show(request: Request, visitor_id: int = VisitorId) -> Response:
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    return await _show(request, visitor, done=request.query_params.get("done"))
+
+
+@post("/visitors/{visitor_id:int}/pin")
+async def visitor_pin_reset(request: Request, visitor_id: int = VisitorId) -> Response:
+    """A new PIN typed twice by the visitor at the desk; it also unlocks a locked pass."""
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    try:
+        data = parse_form(PinResetInput, await request.form())
+        await pins.reset_pin(request.user, visitor, data.pin, data.pin_confirm)
+    except LabError as error:
+        return await _show(
+            request,
+            visitor,
+            status_code=error.status_code,
+            pin_errors=error.field_errors,
+            pin_message=error.message,
+        )
+    return redirect(request, f"/visitors/{visitor_id}?done=pin_reset")
+
+
+@post("/visitors/{visitor_id:int}/guardian-consent")
+async def visitor_guardian_consent(request: Request, visitor_id: int = VisitorId) -> Response:
+    """Record that a guardian consented, for a visitor under the site's consent age."""
+    await consent.record_guardian_consent(request.user, visitor_id)
+    return redirect(request, f"/visitors/{visitor_id}?done=consent_recorded")
 
 
 @get("/visitors/{visitor_id:int}/edit")
@@ -271,6 +312,8 @@ visitors_router = Router(
         visitor_new,
         visitor_create,
         visitor_show,
+        visitor_pin_reset,
+        visitor_guardian_consent,
         visitor_edit,
         visitor_update,
         visitor_erase,
