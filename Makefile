@@ -62,6 +62,7 @@ messages: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/visitor_search.py
 	$(BIN)/python bench/booking_contention.py
+	$(BIN)/python bench/kiosk_weight.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
