@@ -1,4 +1,4 @@
-"""The `lab` command: migrate, demo, create-user, serve."""
+"""The `lab` command: migrate, demo, create-user, kiosk-code, serve."""
 
 from __future__ import annotations
 
@@ -95,6 +95,10 @@ def demo(if_empty: bool) -> None:
     )
     for email, _name, role, slug, _lang in demo_data.STAFF:
         click.echo(f"  {email:<36} {role:<16} {slug or 'all sites'}")
+    click.echo(
+        f"Kiosk: {counts['kiosks']} tablets ({demo_data.KIOSK_NAME}), not paired yet; "
+        "`lab kiosk-code --list` shows them, `lab kiosk-code --device ID` pairs one."
+    )
 
 
 @main.command("create-user")
@@ -149,6 +153,105 @@ def create_user(email: str, name: str, role: str, site_slug: str | None, languag
         details = "; ".join(f"{k}: {v}" for k, v in error.field_errors.items())
         raise click.ClickException(f"{error.message} {details}".strip()) from None
     click.echo(f"Staff account {user_id} created for {email}.")
+
+
+@main.command("kiosk-code")
+@click.option("--site", "site_slug", default=None, help="Site slug: add a new tablet there.")
+@click.option("--name", default=None, help='Name of the new tablet, e.g. "Tablette accueil".')
+@click.option(
+    "--actions",
+    default=None,
+    help="What visitors may do on it, comma-separated: checkin,signup,enrol,book,skills "
+    "(default: all).",
+)
+@click.option(
+    "--device",
+    "device_id",
+    type=click.IntRange(1, 2**31 - 1),
+    default=None,
+    help="An existing tablet's id: a new pairing code (its current pairing stops at once).",
+)
+@click.option("--qr", is_flag=True, help="Also print the pairing QR code in the terminal.")
+@click.option("--list", "list_only", is_flag=True, help="List the tablets of every site.")
+def kiosk_code(
+    site_slug: str | None,
+    name: str | None,
+    actions: str | None,
+    device_id: int | None,
+    qr: bool,
+    list_only: bool,
+) -> None:
+    """Add a kiosk tablet, or give one a new pairing code; print the code (valid 15 minutes)."""
+    from zoneinfo import ZoneInfo
+
+    from lab.accounts import passes
+    from lab.accounts.tables import Site
+    from lab.core.errors import LabError
+    from lab.kiosk import admin, devices
+    from lab.system import operator
+
+    if list_only:
+        _list_kiosks()
+        return
+    if (device_id is None) == (site_slug is None) or (site_slug and not name):
+        raise click.UsageError("use either --site SLUG --name NAME, or --device ID")
+    if device_id is not None and (name or actions):
+        raise click.UsageError("--name and --actions go with --site (see the Tablettes page)")
+    chosen = [item.strip() for item in actions.split(",")] if actions else None
+    unknown = sorted(set(chosen or []) - set(devices.ACTIONS))
+    if unknown:
+        raise click.UsageError(f"unknown actions {unknown}; choose among {list(devices.ACTIONS)}")
+    settings = _settings()
+
+    async def work() -> tuple[int, str, str, Site, object]:
+        actor = await operator()  # acts as the system, recorded as such in the audit log
+        if device_id is not None:
+            row, code = await admin.new_pairing_code(actor, device_id)
+            site = await Site.objects().get(Site.id == row.site_id)
+            return row.id, row.name, code, site, row.pairing_expires_at
+        site = await Site.objects().get(Site.slug == site_slug)
+        if site is None:
+            raise click.ClickException(f"no site with slug {site_slug!r}")
+        device, code = await devices.create_device(actor, site.id, name or "", chosen)
+        return device.id, device.name, code, site, device.pairing_expires_at
+
+    try:
+        made_id, made_name, code, site, expires = _run(settings, work)
+    except LabError as error:
+        details = "; ".join(f"{k}: {v}" for k, v in error.field_errors.items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    until = expires.astimezone(ZoneInfo(site.timezone)).strftime("%H:%M")
+    url = devices.pair_url(settings.base_url, code)
+    click.echo(f"Tablet {made_id} ({made_name}, {site.slug})")
+    click.echo(f"Pairing code: {passes.display_short_code(code)}")
+    click.echo(f"Valid once, until {until} ({site.timezone}).")
+    click.echo(f"On the tablet, open {settings.base_url}/kiosk/pair and type the code,")
+    click.echo(f"or open {url}")
+    if qr:
+        import qrcode
+
+        code_image = qrcode.QRCode(border=2)
+        code_image.add_data(url)
+        code_image.print_ascii(invert=True)
+
+
+def _list_kiosks() -> None:
+    from lab.accounts.tables import Site
+    from lab.kiosk import admin
+
+    async def work() -> list[tuple[str, list[admin.DeviceRow]]]:
+        from lab.system import operator
+
+        actor = await operator()
+        sites = await Site.objects().where(Site.active.eq(True)).order_by(Site.slug)
+        return [(site.slug, await admin.device_rows(actor, site.id)) for site in sites]
+
+    for slug, rows in _run(_settings(), work):
+        click.echo(f"{slug}:")
+        for row in rows or []:
+            click.echo(f"  {row.id:>5}  {row.state:<9} {row.name}")
+        if not rows:
+            click.echo("  (no tablet)")
 
 
 @main.command()

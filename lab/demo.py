@@ -17,6 +17,7 @@ from lab.bookings.forms import BookingInput, ResourceInput
 from lab.bookings.resources import create_resource, grant_induction
 from lab.bookings.tables import Asset, Booking
 from lab.core import clock
+from lab.kiosk import devices as kiosk_devices
 from lab.system import operator
 
 DEMO_PASSWORD = "demo-lab-2026"  # noqa: S105 - documented in the README, demo only
@@ -185,13 +186,29 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     equipment = await load_equipment(actor, site_ids, rng)
     programme = await load_programme(actor, site_ids, rng)
     equipment["resources"] += programme.pop("rooms")
+    kiosks = await load_kiosks(actor, site_ids)
     return {
         "sites": len(site_ids),
         "staff": len(STAFF),
         "visitors": count,
         **equipment,
         **programme,
+        "kiosks": len(kiosks),
     }
+
+
+# One tablet per site, not paired: `lab kiosk-code --device ID` (or the "Tablettes" page)
+# gives it a pairing code when a tablet is at hand.
+KIOSK_NAME = "Tablette accueil"
+
+
+async def load_kiosks(actor: StaffPrincipal, site_ids: dict[str, int]) -> dict[str, int]:
+    """{site slug: device id} of the demo tablets."""
+    made = {}
+    for slug, site_id in site_ids.items():
+        device = await kiosk_devices.create_unpaired_device(actor, site_id, KIOSK_NAME)
+        made[slug] = device.id
+    return made
 
 
 # (site slug, kind, name, units, rules)

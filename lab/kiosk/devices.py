@@ -20,6 +20,7 @@ from lab.core.security import new_token, token_hash
 from lab.kiosk.tables import KioskDevice
 
 PAIRING_MINUTES = 15
+PAIR_PATH = "/kiosk/pair"
 NAME_MAX = 60
 DEVICE_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 ACTIONS = ("checkin", "signup", "enrol", "book", "skills")
@@ -75,6 +76,12 @@ def valid_name(name: str) -> str:
     return name
 
 
+def pair_url(base_url: str, code: str) -> str:
+    """What a pairing QR carries. The code is in the fragment, which browsers never send: it
+    stays out of every server and proxy log; the pairing page reads it from there."""
+    return f"{base_url}{PAIR_PATH}#code={code}"
+
+
 def new_pairing_code_for(device: KioskDevice, now: dt.datetime) -> str:
     """Give ``device`` a fresh one-time code (only its hash is kept); the caller saves it."""
     code = passes.new_short_code()
@@ -89,6 +96,27 @@ async def create_device(
     """A new device and its pairing code (shown once, valid 15 minutes). The command line
     acts as ``lab.system.operator()``, an admin of every site, and is recorded as the system.
     Errors: forbidden, invalid (name, actions)."""
+    return await _create(actor, site_id, name, actions, with_code=True)
+
+
+async def create_unpaired_device(
+    actor: StaffPrincipal, site_id: int, name: str, actions: list[str] | None = None
+) -> KioskDevice:
+    """A new device with no pairing code yet (demo data): staff issue one when the tablet is
+    at hand. Errors: forbidden, invalid (name, actions)."""
+    device, _ = await _create(actor, site_id, name, actions, with_code=False)
+    return device
+
+
+async def _create(
+    actor: StaffPrincipal,
+    site_id: int,
+    name: str,
+    actions: list[str] | None,
+    *,
+    with_code: bool,
+) -> tuple[KioskDevice, str]:
+    """The new device, and its pairing code ("" when ``with_code`` is false)."""
     _require_manager(actor, site_id)
     now = clock.now()
     async with write_transaction(KioskDevice._meta.db):
@@ -99,7 +127,7 @@ async def create_device(
             created_by=actor.actor_id,
             created_at=now,
         )
-        code = new_pairing_code_for(device, now)
+        code = new_pairing_code_for(device, now) if with_code else ""
         await device.save()
         await audit.record(actor, "kiosk.created", f"kiosk:{device.id}", site_id=site_id)
     return device, code

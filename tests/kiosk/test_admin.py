@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import re
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -17,10 +21,12 @@ from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.tables import AuditLog
 from lab.kiosk import admin, devices, syncs
 from lab.kiosk.tables import KioskDevice, ScanReview
+from lab.settings import PROJECT_ROOT
 from lab.system import operator
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from tests.bookings.factories import at, freeze
+from tests.conftest import SECRET
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
 
@@ -176,6 +182,38 @@ async def test_the_command_line_creates_tablets_as_the_system(cast):
     assert device.created_by is None and len(code) == 8
     entry = await AuditLog.objects().where(AuditLog.action == "kiosk.created").first()
     assert (entry.actor_kind, entry.actor_id) == ("system", None)
+
+
+async def test_the_kiosk_code_command_adds_a_tablet_and_re_pairs_it(tmp_path, database_url, cast):
+    env = {
+        **os.environ,
+        "LAB_DATABASE_URL": database_url,
+        "LAB_DATA_DIR": str(tmp_path),
+        "LAB_SECRET_KEY": SECRET,
+    }
+
+    async def kiosk_code(*options: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "lab.cli", "kiosk-code", *options]
+        return await asyncio.to_thread(
+            subprocess.run, command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+        )
+
+    def code_in(output: str) -> str:
+        return re.search(r"Pairing code: ([2-9A-Z]{4}-[2-9A-Z]{4})", output).group(1)
+
+    made = await kiosk_code("--site", "saint-denis", "--name", "Borne", "--actions", "checkin")
+    assert made.returncode == 0, made.stderr
+    device = await KioskDevice.objects().first()
+    assert (device.name, device.allowed_actions, device.created_by) == ("Borne", "checkin", None)
+    _, first = await devices.pair(code_in(made.stdout))
+    again = await kiosk_code("--device", str(device.id))
+    assert again.returncode == 0, again.stderr
+    assert "Valid once, until" in again.stdout
+    assert await devices.device_for(first) is None  # re-pairing retires the old credential
+    _, second = await devices.pair(code_in(again.stdout))
+    assert (await devices.device_for(second)).device_id == device.id
+    wrong = await kiosk_code("--site", "saint-denis")
+    assert wrong.returncode != 0 and "--site SLUG --name NAME" in wrong.stderr
 
 
 # --- refused scans ---------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import pytest
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.core import clock
 from lab.kiosk import devices
-from lab.kiosk.routes.admin import pair_url
 from lab.kiosk.tables import KioskDevice, ScanReview
 from tests.bookings.factories import at, freeze
 from tests.helpers import login
@@ -84,7 +83,7 @@ async def test_a_manager_creates_a_tablet_and_sees_its_pairing_code_and_qr(clien
 
 
 def test_the_pairing_qr_keeps_the_code_out_of_server_logs():
-    assert pair_url("https://lab.example", "ABCD2345") == (
+    assert devices.pair_url("https://lab.example", "ABCD2345") == (
         "https://lab.example/kiosk/pair#code=ABCD2345"
     )
 

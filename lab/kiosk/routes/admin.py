@@ -27,7 +27,6 @@ from lab.kiosk import admin, devices, syncs
 
 PathId = Parameter(gt=0, le=2**31 - 1)
 OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
-PAIR_PATH = "/kiosk/pair"
 
 Action = Literal[devices.ACTIONS]  # type: ignore[valid-type]
 DeviceName = Annotated[
@@ -78,12 +77,6 @@ async def _remember_code(request: Request, device_id: int, code: str) -> None:
 def _remembered_code(request: Request, device_id: int) -> str | None:
     entry = request.scope["auth"].data.get("pairing_codes", {}).get(str(device_id))
     return entry["code"] if entry and entry["until"] > time.time() else None
-
-
-def pair_url(base_url: str, code: str) -> str:
-    """What the pairing QR carries. The code is in the fragment, which browsers never send:
-    it stays out of every server and proxy log."""
-    return f"{base_url}{PAIR_PATH}#code={code}"
 
 
 # --- tablets (managers) -----------------------------------------------------------------
@@ -166,7 +159,7 @@ async def device_pairing(request: Request, device_id: int = PathId) -> Response:
     if code:
         context["code"] = passes.display_short_code(code)
         context["qr"] = qr_svg(
-            pair_url(request.app.state.settings.base_url, code),
+            devices.pair_url(request.app.state.settings.base_url, code),
             _("Code QR d'appairage de la tablette %(name)s", name=row.name),
         )
     return render(request, "kiosks/pairing.html", context)
