@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
@@ -48,6 +49,10 @@ from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 
 CSRF_HEADER = "x-csrftoken"
+# Gzip what never changes between users (scripts, styles, the QR decoder, the kiosk's worker):
+# a cheap tablet on a poor network downloads a third of it. Pages stay uncompressed: they carry
+# CSRF tokens next to reflected input, the mix that compression attacks (BREACH) feed on.
+COMPRESS_ONLY = r"^/(?!static/|kiosk/(?:sw|queue)\.js$)"
 
 # No script, style, font or frame from anywhere but this server: labs work offline, and a
 # shared tablet must not leak what is typed on it.
@@ -176,6 +181,9 @@ def create_app(
             exclude=["/static", "/health"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        compression_config=CompressionConfig(
+            backend="gzip", gzip_compress_level=6, exclude=COMPRESS_ONLY
+        ),
         plugins=[HTMXPlugin(), channels],
         openapi_config=OpenAPIConfig(
             title="lab API",
