@@ -14,7 +14,8 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
-from litestar.middleware import ASGIMiddleware
+from litestar.middleware import ASGIMiddleware, DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -52,7 +53,9 @@ CSRF_HEADER = "x-csrftoken"
 # Gzip what never changes between users (scripts, styles, the QR decoder, the kiosk's worker):
 # a cheap tablet on a poor network downloads a third of it. Pages stay uncompressed: they carry
 # CSRF tokens next to reflected input, the mix that compression attacks (BREACH) feed on.
-COMPRESS_ONLY = r"^/(?!static/|kiosk/(?:sw|queue)\.js$)"
+STATIC_COMPRESSION = DefineMiddleware(
+    CompressionMiddleware, config=CompressionConfig(backend="gzip", gzip_compress_level=6)
+)
 
 # No script, style, font or frame from anywhere but this server: labs work offline, and a
 # shared tablet must not leak what is typed on it.
@@ -169,6 +172,7 @@ def create_app(
                 name="static",
                 cache_control=None,
                 include_in_schema=False,
+                middleware=[STATIC_COMPRESSION],
             ),
         ],
         middleware=[SecurityHeadersMiddleware(), StaffSessionMiddleware()],
@@ -181,9 +185,6 @@ def create_app(
             exclude=["/static", "/health"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        compression_config=CompressionConfig(
-            backend="gzip", gzip_compress_level=6, exclude=COMPRESS_ONLY
-        ),
         plugins=[HTMXPlugin(), channels],
         openapi_config=OpenAPIConfig(
             title="lab API",

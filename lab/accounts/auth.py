@@ -15,7 +15,9 @@ from lab.core.web import language_for
 class StaffSessionMiddleware(ASGIMiddleware):
     """Put the StaffPrincipal (or None) in ``scope["user"]``, the session in ``scope["auth"]``."""
 
-    exclude_path_pattern = ("^/static/",)
+    def should_bypass_for_scope(self, scope: Scope) -> bool:
+        # Static files need no session (and must not slide its idle timeout).
+        return scope["path"].startswith("/static/")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope)
