@@ -19,7 +19,11 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/logout"),  # ends whatever session the cookie names; harmless without one
     ("POST", "/language"),  # switching language before login
-    ("GET", "/p/{token:str}"),  # a scanned pass: says valid or not, nothing personal
+    ("GET", "/p/{token:str}"),  # a scanned pass: asks for the PIN, shows nothing personal
+    # Signing in to the visitor's space on their phone: the pass (scanned or its short code)
+    # plus the PIN is the key; wrong PINs are limited per pass. The start page has no data.
+    ("GET", "/me/start"),
+    ("POST", "/me/sign-in"),
     ("GET", "/health"),
     # A subscribed calendar has no session: the unguessable, revocable token is the key.
     ("GET", "/feeds/{filename:str}"),
@@ -37,6 +41,8 @@ PUBLIC = {
     ("GET", "/api/schema/openapi.json"),
 }
 PUBLIC_PREFIXES = ("/static",)
+# Where a surface sends someone without a session (staff pages: /login).
+SIGN_IN_PAGE_OF = {"/me": "/me/start"}
 
 
 def _app(tmp_path) -> Litestar:
@@ -85,8 +91,16 @@ async def test_anonymous_visitors_are_sent_to_login_from_every_staff_page(app, c
         if path.startswith("/api"):
             assert response.status_code == 401, path
         else:
+            expected = next(
+                (
+                    page
+                    for prefix, page in SIGN_IN_PAGE_OF.items()
+                    if path == prefix or path.startswith(f"{prefix}/")
+                ),
+                "/login",
+            )
             assert response.status_code == 303, path
-            assert response.headers["location"].startswith("/login"), path
+            assert response.headers["location"].startswith(expected), path
 
 
 @pytest.mark.parametrize(
