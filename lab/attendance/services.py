@@ -41,6 +41,10 @@ REFUSALS = {
     "session_over": N_("Cette séance est terminée."),
     "not_enrolled": N_("Cette personne n'est pas inscrite à cet atelier."),
     "other_site": N_("Cette personne est suivie par un autre site."),
+    # A kiosk scan that named no session or booking open at that time (lab.kiosk.checkin).
+    "nothing_now": N_("Pas de séance ni de réservation à pointer à cette heure-là."),
+    # An offline kiosk scan that reached the server more than 7 days after it was made.
+    "too_old": N_("Ce pointage hors ligne est arrivé trop tard (plus de 7 jours)."),
 }
 
 
@@ -73,10 +77,17 @@ async def check_in(
     visitor_id: int | None = None,
     client_at: dt.datetime | None = None,
     device_id: int | None = None,
+    at: dt.datetime | None = None,
+    offline: bool = False,
+    clock_skew_seconds: int | None = None,
 ) -> CheckIn:
     """Check a visitor into a session, by pass (``code``) or by a tap on the roster
     (``visitor_id``). Errors (ScanRefused codes): unknown_pass, session_closed, too_early,
-    session_over, not_enrolled, other_site; a repeated nonce repeats the first answer."""
+    session_over, not_enrolled, other_site; a repeated nonce repeats the first answer.
+
+    ``at`` is when the scan happened if not now (a kiosk's offline scan, sent later): the
+    rules are those of that moment and the arrival is timed then. ``offline`` and
+    ``clock_skew_seconds`` (the sending device's clock error) go to the journal."""
     valid_nonce(nonce)
     session = await Session.objects().get(Session.id == session_id)
     if session is None:
@@ -92,23 +103,25 @@ async def check_in(
         first = (
             await ScanEvent.objects().where(ScanEvent.nonce == nonce).order_by(ScanEvent.id).first()
         )
-        if first is not None:
-            return await _repeat(actor, first, session, nonce, method, token, client_at, device_id)
-        reason = await _refusal(session, module, visitor)
         journal = dict(
             nonce=nonce,
             session=session.id,
-            visitor=visitor.id if visitor else None,
             method=method,
             token_hash=token,
             client_at=client_at,
             device_id=device_id,
+            offline=offline,
+            clock_skew_seconds=clock_skew_seconds,
             **_actor_ids(actor),
         )
+        if first is not None:
+            return await _repeat(first, journal)
+        journal["visitor"] = visitor.id if visitor else None
+        reason = await refusal_at(session, module, visitor, at)
         if reason:
             await _journal(outcome="refused", reason=reason, **journal)
         else:
-            result = await _record(actor, session, module, visitor, nonce, method, device_id)
+            result = await _record(actor, session, module, visitor, nonce, method, device_id, at)
             await _journal(outcome="duplicate" if result.repeated else "accepted", **journal)
     if reason:
         await audit.record(
@@ -134,8 +147,12 @@ async def _journal(**fields: object) -> None:
     await ScanEvent.insert(ScanEvent(received_at=clock.now(), **fields))
 
 
-async def _refusal(session: Session, module: Module, visitor: Visitor | None) -> str | None:
-    now = clock.now()
+async def refusal_at(
+    session: Session, module: Module, visitor: Visitor | None, at: dt.datetime | None = None
+) -> str | None:
+    """Why ``visitor`` could not be checked into ``session`` at ``at`` (default: now), as a
+    reason code of REFUSALS, or None when they can."""
+    now = at or clock.now()
     if visitor is None:
         return "unknown_pass"
     if visitor.created_site != module.site:
@@ -165,6 +182,7 @@ async def _record(
     nonce: str,
     method: str,
     device_id: int | None,
+    at: dt.datetime | None = None,
 ) -> CheckIn:
     existing = (
         await Attendance.objects()
@@ -174,10 +192,11 @@ async def _record(
     if existing is not None and existing.status in ("present", "late"):
         return CheckIn(existing, visitor.first_name, repeated=True)
     now = clock.now()
-    late = now > session.starts_at + dt.timedelta(minutes=module.late_after_minutes)
+    arrived = at or now
+    late = arrived > session.starts_at + dt.timedelta(minutes=module.late_after_minutes)
     attendance = existing or Attendance(visitor=visitor.id, session=session.id, created_at=now)
     attendance.status = "late" if late else "present"
-    attendance.checked_in_at = now
+    attendance.checked_in_at = arrived
     attendance.method = method
     attendance.device_id = device_id
     attendance.nonce = nonce if existing is None else attendance.nonce
@@ -196,29 +215,9 @@ async def _record(
     return CheckIn(attendance, visitor.first_name, repeated=False)
 
 
-async def _repeat(
-    actor: Actor,
-    first: ScanEvent,
-    session: Session,
-    nonce: str,
-    method: str,
-    token: str | None,
-    client_at: dt.datetime | None,
-    device_id: int | None,
-) -> CheckIn:
+async def _repeat(first: ScanEvent, journal: dict) -> CheckIn:
     """The same nonce again: journal it, and answer what the first scan got."""
-    await _journal(
-        nonce=nonce,
-        session=session.id,
-        visitor=first.visitor,
-        method=method,
-        token_hash=token,
-        client_at=client_at,
-        device_id=device_id,
-        outcome="duplicate",
-        reason="repeated_nonce",
-        **_actor_ids(actor),
-    )
+    await _journal(visitor=first.visitor, outcome="duplicate", reason="repeated_nonce", **journal)
     if first.outcome == "refused":
         raise ScanRefused(_(REFUSALS.get(first.reason, N_("Pointage refusé."))), code=first.reason)
     attendance = (

@@ -40,13 +40,16 @@ async def check_in(actor: StaffPrincipal, booking_id: int) -> Booking:
     return booking
 
 
-async def _check_in(actor: Actor, booking: Booking, resource: Resource) -> None:
+async def _check_in(
+    actor: Actor, booking: Booking, resource: Resource, at: dt.datetime | None = None
+) -> None:
+    """``at``: when the visitor arrived, if not now (a kiosk's offline scan sent later)."""
     if booking.status == "checked_in":
         return  # a second scan changes nothing
     if booking.status != "confirmed":
         raise Conflict(_("Cette réservation n'est pas confirmée."), code="not_confirmed")
     opens, closes = checkin_window(booking, resource)
-    now = clock.now()
+    now = at or clock.now()
     if not opens <= now < closes:
         raise Conflict(
             _(
@@ -107,6 +110,35 @@ async def check_in_by_pass(actor: StaffPrincipal, site_id: int, code: str) -> Bo
         _("%(name)s n'a pas de réservation à pointer maintenant.", name=visitor.first_name),
         code="no_booking_now",
     )
+
+
+async def open_booking_at(
+    visitor_id: int, site_id: int, at: dt.datetime
+) -> tuple[Booking, Resource] | None:
+    """The visitor's confirmed (or already checked-in) booking at ``site_id`` whose check-in
+    window holds ``at``, the one starting nearest to it; None if there is none."""
+    candidates = await Booking.objects().where(
+        (Booking.visitor == visitor_id)
+        & Booking.status.is_in(["confirmed", "checked_in"])
+        & (Booking.starts_at <= at + dt.timedelta(hours=4))
+        & (Booking.ends_at > at)
+    )
+    found = []
+    for booking in candidates:
+        resource = await Resource.objects().get(Resource.id == booking.resource)
+        opens, closes = checkin_window(booking, resource)
+        if resource.site == site_id and opens <= at < closes:
+            found.append((abs(booking.starts_at - at), booking.id, booking, resource))
+    if not found:
+        return None
+    _distance, _id, booking, resource = min(found, key=lambda item: item[:2])
+    return booking, resource
+
+
+async def check_in_at(actor: Actor, booking: Booking, resource: Resource, at: dt.datetime) -> None:
+    """Check ``booking`` in as of ``at``, inside the caller's write transaction (a kiosk's
+    scan, journaled by the caller). Errors: not_confirmed, outside_window."""
+    await _check_in(actor, booking, resource, at)
 
 
 async def no_show_count(visitor_id: int) -> int:

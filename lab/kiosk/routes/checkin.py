@@ -1,0 +1,213 @@
+"""The tablet's check-in: the page, its no-JavaScript form, the queue's JSON endpoint, and the
+device-side sources (service worker and queue) served from the top-level ``kiosk/`` folder.
+
+With JavaScript, every scan goes through the tablet's queue (``kiosk/web/queue.js``), which
+posts to ``/kiosk/api/checkins`` now or, when the network is down, later. Without it, the form
+posts here with a nonce the server put in the page. Either way the rules are
+``lab.kiosk.checkin``'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from functools import cache
+from typing import Annotated
+
+import msgspec
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.params import JSONBody
+
+from lab.attendance.services import ScanRefused
+from lab.core import clock, i18n
+from lab.core.errors import Invalid, LabError
+from lab.core.forms import Id, parse_form
+from lab.core.i18n import _, format_datetime
+from lab.core.web import handle_http_error, handle_lab_error, language_for, render
+from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
+from lab.kiosk.checkin import KioskCheckIn, check_in_at_kiosk
+from lab.kiosk.routes.tablet import kiosk_context
+from lab.settings import PROJECT_ROOT
+
+KIOSK_WEB = PROJECT_ROOT / "kiosk" / "web"
+# What the service worker keeps for offline use: the anonymous shell, nothing else. Its cache
+# name carries a digest of these files, so a new release replaces the old cache.
+SHELL_FILES = (
+    PROJECT_ROOT / "static" / "css" / "kiosk.css",
+    PROJECT_ROOT / "static" / "js" / "kiosk.js",
+    PROJECT_ROOT / "static" / "js" / "scan.js",
+    PROJECT_ROOT / "static" / "vendor" / "jsqr" / "jsQR-1.4.0.js",
+    KIOSK_WEB / "queue.js",
+)
+Nonce = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+# A pass URL, a bare token or a short code; longer is not a pass.
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+AwareTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+
+
+class CheckinBody(msgspec.Struct, forbid_unknown_fields=True):
+    """One queued scan. No names: the pass's text, the scan's nonce and the tablet's times."""
+
+    nonce: Nonce
+    code: Code
+    client_at: AwareTime
+    sent_at: AwareTime | None = None
+    session_id: Id | None = None
+    offline: bool = False
+
+
+class CheckinForm(msgspec.Struct):
+    nonce: Nonce
+    code: Code
+    session_id: Id | None = None
+
+
+@get("/checkin", guards=[require_device("checkin")], name="kiosk_checkin")
+async def checkin_page(request: Request) -> Response:
+    return render(request, "kiosk/checkin.html", await _page_context(request))
+
+
+@post("/checkin", guards=[require_device("checkin")], name="kiosk_checkin_form")
+async def checkin_form(request: Request) -> Response:
+    """Without JavaScript: check in now, show the answer, then back to the scan screen."""
+    raw = await request.form()
+    try:
+        data = parse_form(CheckinForm, raw)
+        result = await check_in_at_kiosk(
+            device_of(request),
+            code=data.code,
+            nonce=data.nonce,
+            client_at=clock.now(),
+            session_id=data.session_id,
+        )
+    except Invalid as error:
+        context = await _page_context(request, message=error.message, values={"code": ""})
+        return render(request, "kiosk/checkin.html", context, status_code=error.status_code)
+    except ScanRefused as refused:
+        context = await kiosk_context(request, refused=refused.message)
+        return render(request, "kiosk/checkin_result.html", context, status_code=409)
+    context = await kiosk_context(
+        request,
+        result=result,
+        code=data.code,
+        nonces={choice.session_id: _new_nonce() for choice in result.choices},
+    )
+    return render(request, "kiosk/checkin_result.html", context)
+
+
+@post(
+    "/api/checkins",
+    guards=[require_device("checkin")],
+    name="kiosk_api_checkins",
+    status_code=201,
+)
+async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response:
+    """The queue's endpoint: 201 checked in, 200 already done (a repeat) or a choice to make,
+    409 refused (a definitive answer: the queue drops the scan), 401 not paired."""
+    result = await check_in_at_kiosk(
+        device_of(request),
+        code=data.code,
+        nonce=data.nonce,
+        client_at=data.client_at,
+        sent_at=data.sent_at,
+        session_id=data.session_id,
+        offline=data.offline,
+    )
+    return Response(_answer(result), status_code=201 if result.outcome == "accepted" else 200)
+
+
+def _answer(result: KioskCheckIn) -> dict:
+    body: dict = {"outcome": result.outcome, "first_name": result.first_name}
+    if result.outcome == "choose":
+        body["choices"] = [
+            {
+                "session_id": choice.session_id,
+                "title": choice.title,
+                "time": format_datetime(choice.starts_at, result.timezone, "HH:mm"),
+            }
+            for choice in result.choices
+        ]
+    else:
+        body.update(title=result.title, kind=result.kind)
+    return body
+
+
+async def _page_context(request: Request, **extra: object) -> dict:
+    return await kiosk_context(
+        request, nonce=_new_nonce(), **{"values": {}, "message": None, **extra}
+    )
+
+
+def _new_nonce() -> str:
+    return str(uuid.uuid4())
+
+
+@get("/sw.js", name="kiosk_service_worker", include_in_schema=False)
+async def service_worker() -> Response:
+    """The service worker, allowed to serve the whole of /kiosk; never cached by the browser's
+    HTTP cache, so a new release is picked up on the next visit."""
+    return Response(
+        _service_worker_source(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Service-Worker-Allowed": "/kiosk", "Cache-Control": "no-cache"},
+    )
+
+
+@get("/queue.js", name="kiosk_queue_source", include_in_schema=False)
+async def queue_source() -> Response:
+    return Response(
+        (KIOSK_WEB / "queue.js").read_text(encoding="utf-8"),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@cache
+def _service_worker_source() -> str:
+    digest = hashlib.sha256()
+    for path in (KIOSK_WEB / "sw.js", *SHELL_FILES):
+        digest.update(path.read_bytes())
+    source = (KIOSK_WEB / "sw.js").read_text(encoding="utf-8")
+    return source.replace("__SHELL_VERSION__", digest.hexdigest()[:12])
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/kiosk/api/")
+
+
+def _api_error(request: Request, error: Exception) -> Response:
+    """The queue reads JSON: a stable code, a message in the tablet's language, and the
+    status that tells it to drop the scan (4xx but 401/403/429) or keep it."""
+    if not _is_api(request):
+        if isinstance(error, LabError):
+            return handle_lab_error(request, error)
+        return handle_http_error(request, error)  # type: ignore[arg-type]
+    i18n.set_language(language_for(request))
+    if isinstance(error, LabError):
+        status, code, message = error.status_code, error.code, error.message
+    elif isinstance(error, ValidationException):
+        status, code, message = 400, "invalid", _("Ce pointage est illisible.")
+    elif isinstance(error, PermissionDeniedException):
+        csrf = "CSRF" in str(error.detail)
+        status, code = 403, "csrf_failed" if csrf else "forbidden"
+        message = _("Cette tablette ne peut pas faire de pointage.")
+    else:
+        status, code, message = error.status_code, "error", ""  # type: ignore[attr-defined]
+    return Response(
+        {"code": code, "message": message}, status_code=status, media_type=MediaType.JSON
+    )
+
+
+checkin_router = Router(
+    path="/kiosk",
+    route_handlers=[checkin_page, checkin_form, api_checkin, service_worker, queue_source],
+    exception_handlers={  # type: ignore[arg-type]
+        **KIOSK_EXCEPTION_HANDLERS,
+        LabError: _api_error,
+        ValidationException: _api_error,
+        PermissionDeniedException: _api_error,
+    },
+    include_in_schema=False,
+)
