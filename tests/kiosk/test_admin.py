@@ -383,3 +383,33 @@ async def test_the_device_of_a_scan_is_kept_even_once_revoked(lab, cast):
     [row] = await syncs.refused_scans(lab["awa"], cast.saint_denis.id)
     assert row.device_name == "Tablette accueil"
     assert await KioskDevice.count() == 1
+
+
+async def test_an_offline_tablet_scan_shows_in_every_list_it_belongs_to(lab, cast):
+    """The kiosk's own check-in journals what these lists read: a scan made at 10:05 on a
+    tablet 3 minutes ahead, sent at 10:45 when the network came back, refused."""
+    from lab.kiosk.checkin import check_in_at_kiosk
+
+    lea = await make_visitor(cast.saint_denis, "Léa", "Petit")
+    _, token = await visitors.reissue_pass(lab["awa"], lea.id)
+    ahead = dt.timedelta(minutes=3)
+    freeze(at(10, 45))
+    with pytest.raises(ScanRefused):
+        await check_in_at_kiosk(
+            lab["tablet"],
+            code=token,
+            nonce=str(uuid.uuid4()),
+            client_at=at(10, 5) + ahead,
+            sent_at=at(10, 45) + ahead,
+            offline=True,
+        )
+    site = cast.saint_denis.id
+    [refused] = await syncs.refused_scans(lab["awa"], site)
+    assert (refused.reason, refused.offline, refused.client_at) == ("not_enrolled", True, at(10, 5))
+    assert refused.session_id == lab["session"].id and refused.can_check_in
+    [late] = await syncs.late_syncs(lab["awa"], site)
+    assert late.id == refused.id and late.delay == dt.timedelta(minutes=40)
+    [clock_problem] = await syncs.clock_problems(lab["awa"], site)
+    assert clock_problem.worst_seconds == 180  # positive: the tablet is ahead
+    await syncs.resolve(lab["awa"], refused.id, "checked_in")
+    assert await syncs.refused_scans(lab["awa"], site) == []

@@ -43,6 +43,7 @@ async def refused(cast):
         client_at=at(9, 50),
         received_at=at(10, 20),
         offline=True,
+        clock_skew_seconds=-300,
         outcome="refused",
         reason="not_enrolled",
     )
@@ -162,7 +163,7 @@ async def test_another_sites_manager_gets_403(client, cast, refused):
 # --- sync problems -------------------------------------------------------------------------
 
 
-async def test_the_sync_page_lists_refused_and_late_scans(client, cast, refused):
+async def test_the_sync_page_lists_refused_and_late_scans_and_wrong_clocks(client, cast, refused):
     freeze(at(10, 30))
     await login(client, cast.email("awa"))
     page = await client.get("/kiosks/sync")
@@ -171,7 +172,9 @@ async def test_the_sync_page_lists_refused_and_late_scans(client, cast, refused)
     assert f'id="scan-{refused["scan"].id}"' in refused_table
     assert "Léa Petit" in refused_table and "Atelier CV" in refused_table
     assert "pas inscrite" in refused_table
-    assert "30 min" in page.text.split('id="late-syncs"')[1]  # received half an hour late
+    late_table, clock_table = page.text.split('id="late-syncs"')[1].split('id="clock-problems"')
+    assert "30 min" in late_table  # received half an hour late
+    assert "5 min de retard" in clock_table  # the tablet's clock is 5 minutes behind
 
 
 async def test_resolving_a_scan_over_htmx_swaps_its_row(client, cast, refused):
