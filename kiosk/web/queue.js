@@ -231,6 +231,7 @@
   function showCount() {
     if (!network) { return; }
     count().then(function (n) {
+      network.setAttribute("data-queued", String(n));  // a number only: for tests and styles
       if (!n) { network.textContent = ""; return; }
       var text = n === 1 ? network.getAttribute("data-queued-one")
         : (network.getAttribute("data-queued-many") || "").replace("{n}", String(n));
