@@ -32,6 +32,9 @@ PUBLIC = {
     ("GET", "/c/{session_id:int}"),  # "scan the screen": no data
     ("GET", "/c/{session_id:int}/{code:str}"),
     ("POST", "/c/{session_id:int}"),
+    # Pairing a tablet: the one-time code (valid 15 minutes, only its hash stored) is the key.
+    ("GET", "/kiosk/pair"),
+    ("POST", "/kiosk/pair"),
     # The kiosk's service worker and offline queue: JavaScript sources, the same for everyone,
     # no data (a service worker's script must load before the tablet is known).
     ("GET", "/kiosk/sw.js"),
@@ -42,7 +45,7 @@ PUBLIC = {
 }
 PUBLIC_PREFIXES = ("/static",)
 # Where a surface sends someone without a session (staff pages: /login).
-SIGN_IN_PAGE_OF = {"/me": "/me/start"}
+SIGN_IN_PAGE_OF = {"/me": "/me/start", "/kiosk": "/kiosk/pair"}
 
 
 def _app(tmp_path) -> Litestar:
@@ -80,6 +83,8 @@ def test_the_public_list_names_only_routes_that_exist(tmp_path):
 
 
 def _sample_path(path: str) -> str:
+    """A concrete path for a route template: a real-looking value of each parameter's type."""
+    path = re.sub(r"\{[^}:]+:date\}", "2026-12-01", path)
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
