@@ -14,8 +14,9 @@ server decides everything else:
   sent later takes the one starting nearest to the scan. None: the visitor's booking at this
   site whose check-in window holds that time. Nothing: a refusal with a reason code.
 - **Once.** The nonce makes it idempotent on every path: a repeat gets the first answer.
-  Scans of one tablet are handled one at a time (a row lock on the device), so a retry that
-  races its original cannot record twice.
+  Scans of one tablet are looked at one at a time (a row lock on the device), so a retry that
+  races its original cannot record a booking or a refusal twice; a session's check-in is
+  recorded by ``attendance.check_in``, itself idempotent by nonce under the session's lock.
 
 Every scan, accepted or refused, is journaled in ``ScanEvent`` with the device, the corrected
 time, the offline flag and the skew; refusals are also audited.
@@ -95,6 +96,15 @@ class _Refusal:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class _IntoSession:
+    """The session decided on: attendance.check_in records it in its own transaction, which
+    publishes the roster's live event once committed."""
+
+    session: Session
+    module: Module
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Scan:
     """What the journal keeps of one scan, whatever its outcome."""
 
@@ -171,15 +181,17 @@ async def check_in_at_kiosk(
         elif visitor is None:
             answer = await _refuse(scan, "unknown_pass", None)
         else:
-            answer = await _decide(scan, visitor, code, session_id)
+            answer = await _decide(scan, visitor, session_id)
+    if isinstance(answer, _IntoSession):
+        answer = await _into_session(scan, answer.session, answer.module, code)
     if isinstance(answer, _Refusal):
         raise ScanRefused(refusal_message(answer.code), code=answer.code)
     return answer
 
 
 async def _decide(
-    scan: _Scan, visitor: Visitor, code: str, session_id: int | None
-) -> KioskCheckIn | _Refusal:
+    scan: _Scan, visitor: Visitor, session_id: int | None
+) -> KioskCheckIn | _IntoSession | _Refusal:
     sessions = await _sessions_around(scan.device.site_id, scan.at, session_id)
     if session_id is not None and not sessions:
         return await _refuse(scan, "nothing_now", visitor)
@@ -200,7 +212,7 @@ async def _decide(
         )
     if acceptable:
         _none, session, module = min(acceptable, key=lambda r: _nearest(r[1], scan.at))
-        return await _into_session(scan, session, module, code)
+        return _IntoSession(session, module)
     if session_id is None:
         found = await bookings.open_booking_at(visitor.id, scan.device.site_id, scan.at)
         if found is not None:

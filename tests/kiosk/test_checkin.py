@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -269,3 +270,30 @@ async def test_a_bad_nonce_is_invalid(tablet, lab):
     with pytest.raises(Invalid) as error:
         await scan(tablet, lab["token"], nonce="x")
     assert error.value.code == "bad_nonce"
+
+
+async def test_the_same_scan_sent_ten_times_at_once_checks_in_once(tablet, lab, cast):
+    same = nonce()
+    answers = await asyncio.gather(*(scan(tablet, lab["token"], nonce=same) for _ in range(10)))
+    assert sorted(a.outcome for a in answers) == ["accepted"] + ["duplicate"] * 9
+    assert await Attendance.count() == 1
+    assert await ScanEvent.count().where(ScanEvent.outcome == "accepted") == 1
+
+
+async def test_the_same_booking_scan_sent_ten_times_at_once_is_journaled_once(tablet, cast):
+    awa = await cast.principal("awa")
+    studio = await make_resource(cast.saint_denis, name="Studio", checkin_before_minutes=15)
+    lea = await make_visitor(cast.saint_denis, "Léa", "Petit")
+    _card, token = await visitors.reissue_pass(awa, lea.id)
+    freeze(at(9))
+    await bookings.book(
+        awa, Wanted(resource_id=studio.id, starts_at=at(14), ends_at=at(15), visitor_id=lea.id)
+    )
+    freeze(at(13, 50))
+    same = nonce()
+    answers = await asyncio.gather(
+        *(scan(tablet, token, nonce=same, when=at(13, 50)) for _ in range(10))
+    )
+    assert sorted(a.outcome for a in answers) == ["accepted"] + ["duplicate"] * 9
+    assert await ScanEvent.count().where(ScanEvent.outcome == "accepted") == 1
+    assert await ScanEvent.count().where(ScanEvent.reason == "repeated_nonce") == 9
