@@ -150,6 +150,18 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
+# Surfaces with their own look: a visitor at a kiosk must not land on a staff page.
+ERROR_PAGES = {"/kiosk": "kiosk/error.html", "/me": "me/error.html"}
+
+
+def _error_page(request: Request) -> str:
+    path = request.url.path
+    for prefix, template in ERROR_PAGES.items():
+        if path == prefix or path.startswith(f"{prefix}/"):
+            return template
+    return "errors/error.html"
+
+
 def error_response(
     request: Request, status_code: int, message: str, *, code: str, fields: dict | None = None
 ) -> Response:
@@ -162,7 +174,7 @@ def error_response(
         return Response(body, status_code=status_code, media_type=MediaType.JSON)
     response = render(
         request,
-        "errors/error.html",
+        _error_page(request),
         {"status_code": status_code, "message": message, "code": code, "field_errors": fields},
         block="alert",
         status_code=status_code,

@@ -66,3 +66,14 @@ async def test_a_revoked_tablet_is_refused_on_its_next_request(client, cast):
     response = await client.get("/kiosk")
     assert response.status_code == 303
     assert response.headers["location"] == "/kiosk/pair"
+
+
+async def test_a_refusal_on_the_kiosk_keeps_the_kiosk_look(client, cast):
+    await pair_client(client, cast, actions=["checkin"])
+    refused = await client.get("/kiosk/signup")  # not allowed on this tablet
+    assert refused.status_code == 403
+    assert 'class="kiosk"' in refused.text and "Pas sur cette tablette" in refused.text
+    await pair_client(client, cast)
+    missing = await client.get("/kiosk/workshops/999999")
+    assert missing.status_code == 404
+    assert 'class="kiosk"' in missing.text and "Se déconnecter" not in missing.text
