@@ -15,14 +15,11 @@ import datetime as dt
 
 from lab.bookings import services as bookings
 from lab.bookings.tables import Booking
-from lab.core import audit, clock
-from lab.core.errors import Conflict, NotFound
-from lab.core.i18n import _
+from lab.core import clock
 from lab.kiosk import views
 from lab.kiosk.devices import DevicePrincipal
 from lab.workshops import enrolment as enrolments
 from lab.workshops.forms import EnrolInput
-from lab.workshops.tables import Enrolment
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -86,26 +83,9 @@ async def book(
 
 async def cancel_enrolment(device: DevicePrincipal, visitor_id: int, enrolment_id: int) -> None:
     """Cancel one of the visitor's live enrolments; a freed seat goes to the first on the
-    waiting list, in the same transaction (lab.workshops.enrolment.cancel).
-
-    Errors: not_found (missing, someone else's, or no longer live). Refusals are logged.
-    """
-    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
-    if row is None or row.visitor != visitor_id or row.status not in enrolments.LIVE:
-        await audit.record(
-            device,
-            "enrolment.cancel_refused",
-            f"enrolment:{enrolment_id}",
-            site_id=device.site_id,
-            visitor_id=visitor_id,
-            reason="not_found",
-        )
-        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
-    try:
-        await enrolments.cancel(device, enrolment_id)
-    except Conflict:
-        # Cancelled a moment ago (another tablet, the phone, the desk): nothing left to do.
-        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found") from None
+    waiting list, in the same transaction. Errors: not_found (missing or someone else's),
+    not_live (cancelled a moment ago elsewhere). Refusals are logged."""
+    await enrolments.cancel_own(device, visitor_id, enrolment_id)
 
 
 async def cancel_booking(device: DevicePrincipal, visitor_id: int, booking_id: int) -> Booking:

@@ -60,11 +60,6 @@ async def signed_out(actor: VisitorPrincipal) -> None:
     await audit.record(actor, "me.signed_out", f"visitor:{actor.visitor_id}", site_id=actor.site_id)
 
 
-async def _refuse(actor: VisitorPrincipal, action: str, subject: str) -> NotFound:
-    await audit.record(actor, action, subject, site_id=actor.site_id, reason="not_found")
-    return NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
-
-
 async def own_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
     """One of the visitor's enrolments. Errors: not_found (missing or someone else's)."""
     row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
@@ -77,10 +72,7 @@ async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolm
     """Cancel one of the visitor's enrolments (a series: every session of it). A freed seat
     goes to the first on the waitlist, in the same transaction (workshops.enrolment.cancel).
     Errors: not_found (missing or someone else's), not_live (already cancelled)."""
-    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
-    if row is None or row.visitor != actor.visitor_id:
-        raise await _refuse(actor, "enrolment.cancel_refused", f"enrolment:{enrolment_id}")
-    return await enrolments.cancel(actor, enrolment_id)
+    return await enrolments.cancel_own(actor, actor.visitor_id, enrolment_id)
 
 
 async def own_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:

@@ -138,6 +138,23 @@ async def cancel(actor: Actor, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
+async def cancel_own(actor: Actor, visitor_id: int, enrolment_id: int) -> Enrolment:
+    """A visitor cancels one of their own enrolments (on their phone or at a kiosk); ``actor``
+    is the phone or the tablet acting for ``visitor_id``. Someone else's enrolment answers
+    not_found, exactly as a missing one. Errors: not_found, not_live. Refusals are logged."""
+    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
+    if row is None or row.visitor != visitor_id:  # an enrolment never changes hands
+        await audit.record(
+            actor,
+            "enrolment.cancel_refused",
+            f"enrolment:{enrolment_id}",
+            visitor_id=visitor_id,
+            reason="not_found",
+        )
+        raise NotFound(_("Vous n'avez pas cette inscription."))
+    return await cancel(actor, enrolment_id)
+
+
 async def fill_free_seats(actor: Actor, module: Module, session: Session | None) -> list[Enrolment]:
     """Promote waitlisted people, first come first served, while seats are free.
 
