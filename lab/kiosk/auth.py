@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -20,12 +19,11 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.stores.base import Store
 
 from lab.accounts.tables import Visitor
 from lab.core import clock
 from lab.core.guards import Guard
-from lab.core.security import new_token, token_hash
+from lab.core.sessions import ServerSessions, SessionHandle, SessionKind
 from lab.core.web import redirect
 from lab.kiosk.devices import DevicePrincipal, device_for
 
@@ -83,12 +81,23 @@ class KioskVisit:
     with_pin: bool
 
 
-def _store(request: Request) -> Store:
-    return request.app.state.store
+# Every request slides the 90-second window (a visit is short: the write is worth it); an
+# hour is the most a visit can last, whatever the activity.
+KIOSK_VISITS = SessionKind(
+    cookie=VISIT_COOKIE,
+    key_prefix="kiosk-visit",
+    path=KIOSK_PATH,
+    samesite="strict",
+    idle_seconds=IDLE_SECONDS,
+    max_seconds=3600,
+    refresh_after=0,
+    now=lambda: clock.now().timestamp(),
+)
 
 
-def _key(token: str) -> str:
-    return f"kiosk-visit:{token_hash(token)}"
+def _visits(request: Request) -> ServerSessions:
+    settings = request.app.state.settings
+    return ServerSessions(request.app.state.store, KIOSK_VISITS, secure=settings.cookie_secure)
 
 
 async def open_visit(
@@ -96,13 +105,17 @@ async def open_visit(
 ) -> tuple[KioskVisit, Cookie]:
     """A new visit and the cookie that carries it (a fresh id every time: never adopt one the
     browser sends). Any visit the browser had is ended first."""
-    old = request.cookies.get(VISIT_COOKIE)
-    if old and len(old) <= 100:
-        await _store(request).delete(_key(old))
-    token = new_token(32)
-    visit = KioskVisit(token, device.device_id, visitor.id, visitor.first_name, with_pin)
-    await _save(request, visit)
-    return visit, _visit_cookie(request, token)
+    visits = _visits(request)
+    await visits.destroy_current(request)
+    handle = await visits.create(
+        {
+            "device_id": device.device_id,
+            "visitor_id": visitor.id,
+            "first_name": visitor.first_name,
+            "with_pin": with_pin,
+        }
+    )
+    return _visit(handle), visits.cookie(handle)
 
 
 async def start_visit(
@@ -119,55 +132,30 @@ async def start_visit(
     return visit
 
 
-async def _save(request: Request, visit: KioskVisit) -> None:
-    data = dataclasses.asdict(visit)
-    del data["token"]
-    data["seen"] = clock.now().timestamp()
-    # The store forgets it a little after the idle limit; the check below is the rule.
-    await _store(request).set(_key(visit.token), json.dumps(data), expires_in=IDLE_SECONDS + 30)
+def _visit(handle: SessionHandle) -> KioskVisit:
+    data = handle.data
+    return KioskVisit(
+        handle.token, data["device_id"], data["visitor_id"], data["first_name"], data["with_pin"]
+    )
 
 
 async def visit_of(request: Request) -> KioskVisit | None:
     """The current visit on this device, or None (none, ended, idle too long, other device).
     Each request counts as activity and slides the 90-second window."""
-    token = request.cookies.get(VISIT_COOKIE)
     device: DevicePrincipal | None = request.scope.get("device")  # type: ignore[assignment]
-    if not token or len(token) > 100 or device is None:
+    if device is None:
         return None
-    raw = await _store(request).get(_key(token))
-    if raw is None:
+    handle = await _visits(request).load(request)
+    if handle is None or handle.data["device_id"] != device.device_id:
         return None
-    data = json.loads(raw)
-    if data["device_id"] != device.device_id:
-        return None
-    if clock.now().timestamp() - data["seen"] > IDLE_SECONDS:
-        await _store(request).delete(_key(token))
-        return None
-    visit = KioskVisit(
-        token, data["device_id"], data["visitor_id"], data["first_name"], data["with_pin"]
-    )
-    await _save(request, visit)
-    return visit
+    return _visit(handle)
 
 
 async def end_visit(request: Request, response: Response) -> None:
     """Forget the visit on the server and in the browser."""
-    token = request.cookies.get(VISIT_COOKIE)
-    if token and len(token) <= 100:
-        await _store(request).delete(_key(token))
-    response.set_cookie(_visit_cookie(request, ""))
-
-
-def _visit_cookie(request: Request, token: str) -> Cookie:
-    return Cookie(
-        key=VISIT_COOKIE,
-        value=token,
-        max_age=None if token else 0,
-        path=KIOSK_PATH,
-        httponly=True,
-        secure=request.app.state.settings.cookie_secure,
-        samesite="strict",
-    )
+    visits = _visits(request)
+    await visits.destroy_current(request)
+    visits.attach(response, None)
 
 
 class VisitNeeded(NotAuthorizedException):

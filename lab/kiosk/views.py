@@ -21,7 +21,7 @@ from lab.core import clock
 from lab.core.errors import NotFound
 from lab.core.i18n import _
 from lab.kiosk.devices import DevicePrincipal
-from lab.workshops.enrolment import LIVE, capacity_of, waitlist_position
+from lab.workshops.enrolment import LIVE, capacity_of, enrolled_counts, waitlist_position
 from lab.workshops.tables import Enrolment, Module, Session
 
 # A kiosk shows two weeks ahead at most: further plans are made at the desk.
@@ -79,25 +79,10 @@ async def _upcoming_sessions(module_ids: list[int]) -> list[Session]:
     )
 
 
-async def _enrolled_counts(module_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """(enrolled per series module, enrolled per drop-in session)."""
-    rows = await Enrolment.select(Enrolment.module, Enrolment.session).where(
-        Enrolment.module.is_in(module_ids or [-1]) & (Enrolment.status == "enrolled")
-    )
-    per_module: dict[int, int] = {}
-    per_session: dict[int, int] = {}
-    for row in rows:
-        if row["session"] is None:
-            per_module[row["module"]] = per_module.get(row["module"], 0) + 1
-        else:
-            per_session[row["session"]] = per_session.get(row["session"], 0) + 1
-    return per_module, per_session
-
-
 async def _workshops(modules: list[Module], sessions_each: int) -> list[Workshop]:
     ids = [module.id for module in modules]
     sessions = await _upcoming_sessions(ids)
-    per_module, per_session = await _enrolled_counts(ids)
+    per_module, per_session = await enrolled_counts(ids)
     found = []
     for module in modules:
         upcoming = [session for session in sessions if session.module == module.id]

@@ -1,9 +1,9 @@
 """Who is signed in on a visitor's phone: server-side sessions for /me.
 
-Like the staff sessions (lab.core.sessions), the session lives in the app's store and the
-browser holds only a random id that we mint at every sign-in, never one it sends us (session
-fixation); the store key is the id's hash. The cookie is scoped to ``/me``, so it never reaches
-staff or kiosk pages, and the guard here is the only one that accepts it.
+Like the staff sessions (``lab.core.sessions`` serves both), the session lives in the app's
+store and the browser holds only a random id that we mint at every sign-in, never one it sends
+us (session fixation); the store key is the id's hash. The cookie is scoped to ``/me``, so it
+never reaches staff or kiosk pages, and the guard here is the only one that accepts it.
 
 A phone is personal but easily left on a table: a session ends after 30 minutes without a
 request, and after 4 hours in any case. It also ends when the pass it was opened with is
@@ -17,18 +17,15 @@ session does.
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.stores.base import Store
 
 from lab.accounts.tables import Pass, Visitor
 from lab.core import clock
-from lab.core.security import new_token, token_hash
+from lab.core.sessions import ServerSessions, SessionKind
 from lab.core.web import redirect
 
 COOKIE_NAME = "lab_me"
@@ -67,74 +64,45 @@ class SignInNeeded(NotAuthorizedException):
     """No valid visitor session: the phone is sent to the "scan your pass" page."""
 
 
-def _store(request: ASGIConnection) -> Store:
-    return request.app.state.store
+ME_SESSIONS = SessionKind(
+    cookie=COOKIE_NAME,
+    key_prefix="me-session",
+    path=ME_PATH,
+    samesite="lax",
+    idle_seconds=IDLE_SECONDS,
+    max_seconds=MAX_SECONDS,
+    now=lambda: clock.now().timestamp(),
+)
 
 
-def _key(token: str) -> str:
-    return f"me-session:{token_hash(token)}"
-
-
-async def _save(request: ASGIConnection, session: MeSession) -> None:
-    data = dataclasses.asdict(session)
-    del data["token"]
-    remaining = MAX_SECONDS - (session.seen - session.created)
-    # The store forgets it a little after the limits; the checks in load_session are the rule.
-    expires = max(1, int(min(IDLE_SECONDS, remaining))) + 30
-    await _store(request).set(_key(session.token), json.dumps(data), expires_in=expires)
+def _sessions(connection: ASGIConnection) -> ServerSessions:
+    settings = connection.app.state.settings
+    return ServerSessions(connection.app.state.store, ME_SESSIONS, secure=settings.cookie_secure)
 
 
 async def start_session(
     request: Request, response: Response, visitor: Visitor, pass_id: int, pass_token: str | None
 ) -> MeSession:
     """A new session for ``visitor`` (a fresh id every time), set on ``response``."""
-    await end_session(request, response)
-    now = clock.now().timestamp()
-    session = MeSession(new_token(32), visitor.id, pass_id, pass_token, now, now)
-    await _save(request, session)
-    response.set_cookie(_cookie(request, session.token))
-    return session
+    sessions = _sessions(request)
+    await sessions.destroy_current(request)
+    data = {"visitor_id": visitor.id, "pass_id": pass_id, "pass_token": pass_token}
+    handle = await sessions.create(data)
+    sessions.attach(response, handle)
+    return MeSession(token=handle.token, **handle.data)
 
 
 async def load_session(request: ASGIConnection) -> MeSession | None:
     """The phone's session, or None (none, ended, idle 30 minutes, older than 4 hours)."""
-    token = request.cookies.get(COOKIE_NAME)
-    if not token or len(token) > 100:
-        return None
-    raw = await _store(request).get(_key(token))
-    if raw is None:
-        return None
-    data = json.loads(raw)
-    now = clock.now().timestamp()
-    if now - data["created"] > MAX_SECONDS or now - data["seen"] > IDLE_SECONDS:
-        await _store(request).delete(_key(token))
-        return None
-    session = MeSession(token=token, **data)
-    # Sliding idle timeout, written at most once a minute to spare the store.
-    if now - session.seen > 60:
-        session.seen = now
-        await _save(request, session)
-    return session
+    handle = await _sessions(request).load(request)
+    return MeSession(token=handle.token, **handle.data) if handle else None
 
 
 async def end_session(request: Request, response: Response) -> None:
     """Forget the session on the server and in the browser."""
-    token = request.cookies.get(COOKIE_NAME)
-    if token and len(token) <= 100:
-        await _store(request).delete(_key(token))
-    response.set_cookie(_cookie(request, ""))
-
-
-def _cookie(request: Request, token: str) -> Cookie:
-    return Cookie(
-        key=COOKIE_NAME,
-        value=token,
-        max_age=None if token else 0,
-        path=ME_PATH,
-        httponly=True,
-        secure=request.app.state.settings.cookie_secure,
-        samesite="lax",
-    )
+    sessions = _sessions(request)
+    await sessions.destroy_current(request)
+    sessions.attach(response, None)
 
 
 async def _principal(session: MeSession) -> VisitorPrincipal | None:
@@ -165,7 +133,7 @@ async def require_visitor(connection: ASGIConnection, _: BaseRouteHandler) -> No
     principal = await _principal(session) if session else None
     if principal is None:
         if session is not None:
-            await _store(connection).delete(_key(session.token))
+            await _sessions(connection).destroy(session.token)
         raise SignInNeeded()
     connection.scope["visitor"] = principal  # type: ignore[typeddict-unknown-key]
     connection.scope["me_session"] = session  # type: ignore[typeddict-unknown-key]
@@ -187,7 +155,7 @@ def sign_in_needed(request: Request, _: SignInNeeded) -> Response:
     response = redirect(request, START_PATH)
     # A stale or forged cookie is cleared, so the phone does not keep sending it.
     if COOKIE_NAME in request.cookies:
-        response.set_cookie(_cookie(request, ""))
+        _sessions(request).attach(response, None)
     return response
 
 

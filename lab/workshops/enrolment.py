@@ -194,6 +194,21 @@ async def fill_free_seats(actor: Actor, module: Module, session: Session | None)
     return waiting
 
 
+async def enrolled_counts(module_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Seats taken: (enrolled per series module, enrolled per drop-in session)."""
+    rows = await Enrolment.select(Enrolment.module, Enrolment.session).where(
+        Enrolment.module.is_in(module_ids or [-1]) & (Enrolment.status == "enrolled")
+    )
+    per_module: dict[int, int] = {}
+    per_session: dict[int, int] = {}
+    for row in rows:
+        if row["session"] is None:
+            per_module[row["module"]] = per_module.get(row["module"], 0) + 1
+        else:
+            per_session[row["session"]] = per_session.get(row["session"], 0) + 1
+    return per_module, per_session
+
+
 async def waitlist_position(enrolment: Enrolment) -> int | None:
     """1 for the next in line; None when not waitlisted."""
     if enrolment.status != "waitlisted":

@@ -20,6 +20,7 @@ from lab.core import clock
 from lab.core.errors import NotFound
 from lab.core.i18n import N_, _
 from lab.workshops import enrolment, services
+from lab.workshops.enrolment import enrolled_counts
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 MODE_LABELS = {
@@ -63,21 +64,6 @@ async def _facilitator_names(module_ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
-async def _enrolled_counts(module_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """(enrolled per series module, enrolled per drop-in session)."""
-    rows = await Enrolment.select(Enrolment.module, Enrolment.session).where(
-        Enrolment.module.is_in(module_ids or [-1]) & (Enrolment.status == "enrolled")
-    )
-    per_module: dict[int, int] = {}
-    per_session: dict[int, int] = {}
-    for row in rows:
-        if row["session"] is None:
-            per_module[row["module"]] = per_module.get(row["module"], 0) + 1
-        else:
-            per_session[row["session"]] = per_session.get(row["session"], 0) + 1
-    return per_module, per_session
-
-
 def _seats(module: Module, session: dict | Session | None, enrolled: int) -> int:
     capacity = module.capacity
     if session is not None:
@@ -103,7 +89,7 @@ async def module_rows(actor: StaffPrincipal, site_id: int | None) -> list[dict]:
         )
         .order_by(Session.starts_at)
     )
-    per_module, per_session = await _enrolled_counts(ids)
+    per_module, per_session = await enrolled_counts(ids)
     facilitators = await _facilitator_names(ids)
     partners = {
         row["id"]: row["name"]
@@ -159,7 +145,7 @@ async def session_rows(module: Module) -> dict[str, list[dict]]:
     )
     ids = [s.id for s in sessions]
     attendance = await _attendance_counts(ids)
-    _per_module, per_session = await _enrolled_counts([module.id])
+    _per_module, per_session = await enrolled_counts([module.id])
     now = clock.now()
     result: dict[str, list[dict]] = {"upcoming": [], "past": []}
     for session in sessions:
