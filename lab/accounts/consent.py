@@ -63,6 +63,15 @@ def needs_guardian_consent(visitor: Visitor, site: HasTimezone | str, today: dt.
     return is_under_consent_age(visitor.birth_date, site, today)
 
 
+async def optional_features_allowed(visitor: Visitor) -> bool:
+    """Whether the visitor may use optional features (e-mail messages and reminders…): old
+    enough at their site, or a guardian's consent recorded."""
+    if visitor.guardian_consent_at is not None:
+        return True
+    site = await Site.objects().get(Site.id == visitor.created_site)
+    return not needs_guardian_consent(visitor, site, today_at(site))
+
+
 def today_at(site: HasTimezone) -> dt.date:
     """Today's date in the site's time zone, from the injectable clock."""
     return clock.now().astimezone(ZoneInfo(site.timezone)).date()

@@ -9,6 +9,7 @@ enrolment per visitor and queue (partial unique indexes).
 
 from __future__ import annotations
 
+from lab.accounts import consent
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Visitor
 from lab.accounts.visitors import visitor_at_site
@@ -323,8 +324,9 @@ async def _tell(
     visitor: Visitor, module: Module, session: Session | None, kind: str, key: str
 ) -> None:
     """Queue the message ``kind`` for ``visitor``, in their language, once per ``key``, with
-    the session (or the series' sessions to come) as an .ics; none while on the waitlist."""
-    if not visitor.email:
+    the session (or the series' sessions to come) as an .ics; none while on the waitlist.
+    E-mail is an optional feature: under the consent age it waits for a guardian's consent."""
+    if not visitor.email or not await consent.optional_features_allowed(visitor):
         return
     subject, body = MESSAGES[kind]
     with i18n.language(visitor.preferred_language):

@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from lab.accounts import consent
 from lab.bookings import feeds
 from lab.bookings import services as bookings
 from lab.core.i18n import translations
 from lab.core.tables import Outbox
 from lab.workshops import enrolment, reminders, services
 from lab.workshops.forms import EnrolInput, SessionMoveInput
-from lab.workshops.tables import ModuleFacilitator, Session
+from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
 from tests.bookings.test_ics import fetch, read_with_ical, read_with_icalendar
 from tests.personas import make_visitor
@@ -190,6 +191,22 @@ async def test_messages_carry_the_sessions_as_an_ics(cast):
     assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 1
     calendar = icalendar.Calendar.from_ical(cancelled.ics)
     assert calendar["METHOD"] == "PUBLISH"
+
+
+async def test_under_the_consent_age_no_mail_goes_until_a_guardian_consents(cast):
+    freeze(at(9))
+    awa = await cast.principal("awa")
+    module = await make_module(cast.saint_denis, "Atelier CV", capacity=5)
+    await make_session(module, at(10, day=NEXT_WEEK))
+    twelve = dt.date(TUESDAY.year - 13, 1, 1)  # 13 at a French site: under 15
+    lina = await make_visitor(cast.saint_denis, "Lina", email="lina@example.org", birth_date=twelve)
+    await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=lina.id))
+    assert await Outbox.count() == 0
+    await consent.record_guardian_consent(await cast.principal("julien"), lina.id)
+    seat = await Enrolment.objects().get(Enrolment.visitor == lina.id)
+    await enrolment.cancel(awa, seat.id)
+    await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=lina.id))
+    assert await Outbox.count() == 1
 
 
 # -- Reminders -----------------------------------------------------------------------------
