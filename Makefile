@@ -9,6 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP := $(VENV)/.test-installed
+# One test worker per core (pytest-xdist); each has its own databases. TEST_WORKERS=0: none.
+TEST_WORKERS ?= auto
 
 .PHONY: run test install lint format migrate demo clean bench messages
 
@@ -35,7 +37,7 @@ run: $(RUNTIME_STAMP)
 
 ## make test: the whole suite (PostgreSQL, Redis and browser tests run when available; CI requires them)
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check lab tests bench

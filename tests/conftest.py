@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from litestar import Litestar
@@ -25,8 +26,31 @@ from lab.app import create_app
 from lab.core import clock, db, i18n
 from lab.settings import PROJECT_ROOT, Settings
 
-POSTGRES_URL = os.environ.get("LAB_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("LAB_TEST_REDIS_URL", "")
+# Under pytest-xdist (`make test` runs one worker per core) each worker has its own
+# PostgreSQL database and Redis database, so that workers never see each other's rows,
+# sessions or live events.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"… or "" without xdist
+WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
+BASE_POSTGRES_URL = os.environ.get("LAB_TEST_DATABASE_URL", "")
+
+
+def _per_worker_postgres(url: str) -> str:
+    if not url or not WORKER:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{WORKER}"))
+
+
+def _per_worker_redis(url: str) -> str:
+    if not url or not WORKER:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - WORKER_INDEX) % 16}"))
+
+
+POSTGRES_URL = _per_worker_postgres(BASE_POSTGRES_URL)
+REDIS_URL = _per_worker_redis(os.environ.get("LAB_TEST_REDIS_URL", ""))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SECRET = "test-secret-key-that-is-long-enough-for-lab"
 BASE_URL = "http://testserver.local"
@@ -67,6 +91,15 @@ def postgres_ready(tmp_path_factory: pytest.TempPathFactory) -> str:
     import asyncpg
 
     async def reset() -> None:
+        if POSTGRES_URL != BASE_POSTGRES_URL:
+            # This worker's own database, made beside the one the suite was given.
+            admin = await asyncpg.connect(BASE_POSTGRES_URL)
+            try:
+                name = urlsplit(POSTGRES_URL).path.strip("/")
+                if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                    await admin.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await admin.close()
         connection = await asyncpg.connect(POSTGRES_URL)
         try:
             await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")

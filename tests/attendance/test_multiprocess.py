@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from lab.settings import PROJECT_ROOT
-from tests.conftest import POSTGRES_URL, REDIS_URL, SECRET
+from tests.conftest import BASE_POSTGRES_URL, POSTGRES_URL, REDIS_URL, SECRET
 from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.skipif(
@@ -83,7 +83,7 @@ def _recreate(database_url: str) -> None:
     name = urlsplit(database_url).path.lstrip("/")
 
     async def work() -> None:
-        connection = await asyncpg.connect(POSTGRES_URL)
+        connection = await asyncpg.connect(BASE_POSTGRES_URL)
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await connection.execute(f'CREATE DATABASE "{name}"')
@@ -99,7 +99,7 @@ def _drop(database_url: str) -> None:
     name = urlsplit(database_url).path.lstrip("/")
 
     async def work() -> None:
-        connection = await asyncpg.connect(POSTGRES_URL)
+        connection = await asyncpg.connect(BASE_POSTGRES_URL)
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
