@@ -17,6 +17,7 @@ session does.
 from __future__ import annotations
 
 import dataclasses
+from typing import Protocol
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -48,6 +49,14 @@ class VisitorPrincipal:
     @property
     def actor_id(self) -> int:
         return self.visitor_id
+
+
+class ForVisitor(Protocol):
+    """Whoever acts for one visitor: their phone (VisitorPrincipal) or a kiosk visit. The
+    read-only views of "my things" need nothing more than whose they are."""
+
+    @property
+    def visitor_id(self) -> int: ...
 
 
 @dataclasses.dataclass(slots=True)

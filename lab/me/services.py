@@ -17,7 +17,7 @@ from lab.core import audit
 from lab.core.audit import ANONYMOUS
 from lab.core.errors import Invalid, NotFound
 from lab.core.i18n import _
-from lab.me.auth import VisitorPrincipal
+from lab.me.auth import ForVisitor, VisitorPrincipal
 from lab.workshops import enrolment as enrolments
 from lab.workshops.tables import Enrolment
 
@@ -60,7 +60,7 @@ async def signed_out(actor: VisitorPrincipal) -> None:
     await audit.record(actor, "me.signed_out", f"visitor:{actor.visitor_id}", site_id=actor.site_id)
 
 
-async def own_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
+async def own_enrolment(actor: ForVisitor, enrolment_id: int) -> Enrolment:
     """One of the visitor's enrolments. Errors: not_found (missing or someone else's)."""
     row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
     if row is None or row.visitor != actor.visitor_id:
@@ -75,7 +75,7 @@ async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolm
     return await enrolments.cancel_own(actor, actor.visitor_id, enrolment_id)
 
 
-async def own_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:
+async def own_booking(actor: ForVisitor, booking_id: int) -> Booking:
     """One of the visitor's bookings. Errors: not_found (missing or someone else's)."""
     row = await Booking.objects().get(Booking.id == booking_id)
     if row is None or row.visitor != actor.visitor_id:

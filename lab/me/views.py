@@ -18,7 +18,7 @@ from lab.bookings.tables import Booking, Loan
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import _
-from lab.me.auth import VisitorPrincipal
+from lab.me.auth import ForVisitor, VisitorPrincipal
 from lab.me.services import own_booking, own_enrolment
 from lab.workshops import ics as workshop_ics
 from lab.workshops.enrolment import LIVE, waitlist_position
@@ -74,7 +74,7 @@ async def _sessions_to_come(rows: list[dict]) -> dict[tuple[str, int], list[dict
     return found
 
 
-async def upcoming(actor: VisitorPrincipal) -> Upcoming:
+async def upcoming(actor: ForVisitor) -> Upcoming:
     """The visitor's enrolments with a session still to come (the next ones of a series, or
     the one drop-in session), and their bookings not over yet, soonest first."""
     rows = await _enrolment_rows(actor.visitor_id)
@@ -115,7 +115,7 @@ async def upcoming(actor: VisitorPrincipal) -> Upcoming:
     return Upcoming(items, bookings)
 
 
-async def enrolment_summary(actor: VisitorPrincipal, enrolment_id: int) -> dict:
+async def enrolment_summary(actor: ForVisitor, enrolment_id: int) -> dict:
     """One live enrolment with its sessions to come, for the "cancel?" question.
     Errors: not_found (missing, someone else's, or no longer live)."""
     enrolment = await own_enrolment(actor, enrolment_id)
@@ -125,7 +125,7 @@ async def enrolment_summary(actor: VisitorPrincipal, enrolment_id: int) -> dict:
     raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
 
 
-async def booking_summary(actor: VisitorPrincipal, booking_id: int) -> dict:
+async def booking_summary(actor: ForVisitor, booking_id: int) -> dict:
     """One cancellable booking, for the "cancel?" question. Errors: not_found."""
     booking = await own_booking(actor, booking_id)
     for item in (await upcoming(actor)).bookings:

@@ -269,7 +269,7 @@ async def book_slot(
 
 async def _mine(request: Request, visit: KioskVisit, **extra: object) -> dict:
     # The visitor space's own listing (lab.me.views): it reads by visitor id only.
-    upcoming = await my_views.upcoming(visit)  # type: ignore[arg-type]
+    upcoming = await my_views.upcoming(visit)
     return await _context(
         request, visit, enrolments=upcoming.enrolments, bookings=upcoming.bookings, **extra
     )
@@ -288,7 +288,7 @@ async def mine(request: Request) -> Response:
 )
 async def enrolment_cancel_confirm(request: Request, enrolment_id: int = PathId) -> Response:
     visit = await require_visit(request)
-    item = await my_views.enrolment_summary(visit, enrolment_id)  # type: ignore[arg-type]
+    item = await my_views.enrolment_summary(visit, enrolment_id)
     context = await _context(request, visit, enrolment=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
@@ -312,7 +312,7 @@ async def enrolment_cancel(request: Request, enrolment_id: int = PathId) -> Resp
 )
 async def booking_cancel_confirm(request: Request, booking_id: int = PathId) -> Response:
     visit = await require_visit(request)
-    item = await my_views.booking_summary(visit, booking_id)  # type: ignore[arg-type]
+    item = await my_views.booking_summary(visit, booking_id)
     context = await _context(request, visit, booking=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
