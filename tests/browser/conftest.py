@@ -193,3 +193,34 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.click("#login-form button[type=submit]")
     page.wait_for_url(lambda url: not url.endswith("/login"))
     page.wait_for_selector("form[action='/logout']")
+
+
+def camera_feed(path: Path, text: str) -> None:
+    """A fake camera feed (Y4M, 640×480, 4:2:0, ten frames) showing the QR code of ``text``
+    on white: Chromium plays it as its camera (see ``camera_browser``)."""
+    from PIL import Image
+
+    from lab.core.qr import qr_image
+
+    width, height = 640, 480
+    frame = Image.new("RGB", (width, height), "white")
+    code = qr_image(text, box_size=6)
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + (b"FRAME\n" + planes) * 10)
+
+
+def camera_browser(browser, feed: Path):
+    """Another Chromium whose camera shows ``feed``, permission granted without a prompt.
+    The caller closes it."""
+    camera_args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={feed}",
+    ]
+    return browser.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + camera_args
+    )

@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Page, expect
 
-from lab.core.qr import qr_image
 from tests.browser.checkin_lab import arrived, pair_tablet, seed_lab
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import camera_browser, camera_feed
 from tests.browser.kiosk import assert_accessible
 
 
@@ -100,33 +98,13 @@ def test_a_visitor_with_two_sessions_open_chooses_one(
     assert sessions == [lab["drop_in_session_id"]]
 
 
-def _camera_feed(path: Path, text: str) -> None:
-    """A camera feed (Y4M, 640×480, 4:2:0) showing the QR code of ``text`` on white."""
-    width, height = 640, 480
-    frame = Image.new("RGB", (width, height), "white")
-    code = qr_image(text, box_size=6)
-    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
-    y, cb, cr = frame.convert("YCbCr").split()
-    half = (width // 2, height // 2)
-    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
-    path.write_bytes(header + (b"FRAME\n" + planes) * 10)
-
-
 def test_check_in_by_showing_the_pass_to_the_camera(
     browser, lab: dict, live_server: str, live_env: dict[str, str], tmp_path: Path
 ) -> None:
     ines = lab["people"][2]
     feed = tmp_path / "pass.y4m"
-    _camera_feed(feed, f"{live_server}/p/{ines['token']}")
-    camera_args = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={feed}",
-    ]
-    with_camera = browser.browser_type.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + camera_args
-    )
+    camera_feed(feed, f"{live_server}/p/{ines['token']}")
+    with_camera = camera_browser(browser, feed)
     try:
         context = with_camera.new_context(
             base_url=live_server, locale="fr-FR", permissions=["camera"]

@@ -8,16 +8,20 @@ server's database, from a separate process, before its browsers ask for it.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Page, expect
 
-from lab.core.qr import qr_image
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, FACILITATOR, login, run_in_lab
+from tests.browser.conftest import (
+    CHROMIUM,
+    FACILITATOR,
+    camera_browser,
+    camera_feed,
+    login,
+    run_in_lab,
+)
 
 MANAGER = "responsable.stdenis@lab.example"
 
@@ -140,22 +144,6 @@ def test_a_tap_and_a_refusal_on_the_roster(page: Page, session_today: dict) -> N
     expect(result).to_contain_text("Cette carte n'est pas valable.")
 
 
-def _y4m_feed(path: Path, text: str) -> None:
-    """A camera feed (Y4M, 640×480, 4:2:0) showing the QR code of ``text`` on white."""
-    width, height = 640, 480
-    frame = Image.new("RGB", (width, height), "white")
-    code = qr_image(text, box_size=6)
-    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
-    y, cb, cr = frame.convert("YCbCr").split()
-    half = (width // 2, height // 2)
-    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    buffer = io.BytesIO()
-    buffer.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-    for _ in range(10):
-        buffer.write(b"FRAME\n" + planes)
-    path.write_bytes(buffer.getvalue())
-
-
 def test_the_camera_reads_a_pass_and_checks_the_person_in(
     browser, live_server: str, session_today: dict, tmp_path: Path
 ) -> None:
@@ -164,15 +152,8 @@ def test_the_camera_reads_a_pass_and_checks_the_person_in(
     session_id = session_today["session_id"]
     hugo = session_today["people"][1]
     feed = tmp_path / "pass.y4m"
-    _y4m_feed(feed, f"{live_server}/p/{hugo['token']}")
-    camera_args = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={feed}",
-    ]
-    with_camera = browser.browser_type.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + camera_args
-    )
+    camera_feed(feed, f"{live_server}/p/{hugo['token']}")
+    with_camera = camera_browser(browser, feed)
     try:
         context = with_camera.new_context(
             base_url=live_server, locale="fr-FR", permissions=["camera"]
