@@ -141,12 +141,17 @@ async def _choose_site(actor: StaffPrincipal, site_id: int | None) -> int:
     return site_id
 
 
-async def find_duplicates(actor: StaffPrincipal, data: VisitorInput) -> list[dict]:
+async def same_person(data: VisitorInput, site_ids: list[int]) -> list[dict]:
+    """Records with this name and birth date on these sites: perhaps the same person."""
     return await Visitor.select(*LIST_COLUMNS).where(
         (Visitor.search_name == search_key(data.first_name, data.last_name))
         & (Visitor.birth_date == data.birth_date)
-        & Visitor.created_site.is_in(_scope(actor))
+        & Visitor.created_site.is_in(site_ids)
     )
+
+
+async def find_duplicates(actor: StaffPrincipal, data: VisitorInput) -> list[dict]:
+    return await same_person(data, _scope(actor))
 
 
 def _apply(visitor: Visitor, data: VisitorInput) -> None:
@@ -169,12 +174,23 @@ async def create_visitor(actor: StaffPrincipal, data: NewVisitorInput) -> tuple[
         if matches:
             raise PossibleDuplicate(matches)
     async with write_transaction(Visitor._meta.db):
-        visitor = Visitor(created_site=site_id, created_at=clock.now())
-        _apply(visitor, data)
-        await visitor.save()
-        await audit.record(actor, "visitor.created", f"visitor:{visitor.id}", site_id=site_id)
-        _, token = await passes.issue_in_transaction(actor, visitor.id, site_id)
+        visitor, _, token = await insert_visitor(actor, site_id, data)
     return visitor, token
+
+
+async def insert_visitor(
+    actor: Actor, site_id: int, data: VisitorInput, *, created_via: str = "staff"
+) -> tuple[Visitor, Pass, str]:
+    """Write a new visitor, their audit entry and their first pass (the staff's form and the
+    kiosk's first visit). Call inside a write transaction; returns the pass and its token."""
+    visitor = Visitor(created_site=site_id, created_at=clock.now(), created_via=created_via)
+    _apply(visitor, data)
+    await visitor.save()
+    await audit.record(
+        actor, "visitor.created", f"visitor:{visitor.id}", site_id=site_id, via=created_via
+    )
+    issued, token = await passes.issue_in_transaction(actor, visitor.id, site_id)
+    return visitor, issued, token
 
 
 async def update_visitor(actor: StaffPrincipal, visitor_id: int, data: VisitorInput) -> Visitor:

@@ -115,7 +115,9 @@ async def open_visit(
             "with_pin": with_pin,
         }
     )
-    return _visit(handle), visits.cookie(handle)
+    visit = _visit(handle)
+    request.scope["kiosk_visit"] = visit  # type: ignore[typeddict-unknown-key]
+    return visit, visits.cookie(handle)
 
 
 async def start_visit(
@@ -141,14 +143,18 @@ def _visit(handle: SessionHandle) -> KioskVisit:
 
 async def visit_of(request: Request) -> KioskVisit | None:
     """The current visit on this device, or None (none, ended, idle too long, other device).
-    Each request counts as activity and slides the 90-second window."""
+    Each request counts as activity and slides the 90-second window. Looked up once per
+    request: the guard-like ``require_visit`` and the page's context share the answer."""
+    if "kiosk_visit" in request.scope:
+        return request.scope["kiosk_visit"]  # type: ignore[typeddict-item]
     device: DevicePrincipal | None = request.scope.get("device")  # type: ignore[assignment]
-    if device is None:
-        return None
-    handle = await _visits(request).load(request)
-    if handle is None or handle.data["device_id"] != device.device_id:
-        return None
-    return _visit(handle)
+    visit = None
+    if device is not None:
+        handle = await _visits(request).load(request)
+        if handle is not None and handle.data["device_id"] == device.device_id:
+            visit = _visit(handle)
+    request.scope["kiosk_visit"] = visit  # type: ignore[typeddict-unknown-key]
+    return visit
 
 
 async def end_visit(request: Request, response: Response) -> None:
@@ -156,6 +162,7 @@ async def end_visit(request: Request, response: Response) -> None:
     visits = _visits(request)
     await visits.destroy_current(request)
     visits.attach(response, None)
+    request.scope["kiosk_visit"] = None  # type: ignore[typeddict-unknown-key]
 
 
 class VisitNeeded(NotAuthorizedException):

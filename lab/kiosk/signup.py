@@ -15,12 +15,12 @@ from typing import Annotated
 
 import msgspec
 
-from lab.accounts import passes, pins
+from lab.accounts import pins
 from lab.accounts.consent import consent_age, is_under_consent_age, today_at
-from lab.accounts.forms import Postcode, Status
+from lab.accounts.forms import Postcode, Status, VisitorInput
 from lab.accounts.tables import Site, Visitor
-from lab.accounts.visitors import check_birth_date, search_key
-from lab.core import audit, clock, i18n
+from lab.accounts.visitors import check_birth_date, insert_visitor, same_person
+from lab.core import audit, i18n
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Invalid
 from lab.core.forms import Email, Name
@@ -84,16 +84,21 @@ async def sign_up(device: DevicePrincipal, data: SignUpInput) -> SignedUp:
                 % {"age": consent_age(site)}
             },
         )
-    name_key = search_key(data.first_name, data.last_name)
+    record = VisitorInput(
+        first_name=data.first_name,
+        last_name=data.last_name,
+        birth_date=born,
+        postcode=data.postcode,
+        status=data.status,
+        preferred_language=i18n.current_language(),
+        email=data.email or None,
+    )
     async with write_transaction(Visitor._meta.db):
-        duplicate = await Visitor.exists().where(
-            (Visitor.search_name == name_key)
-            & (Visitor.birth_date == born)
-            & (Visitor.created_site == site.id)
-        )
+        duplicate = bool(await same_person(record, [site.id]))
         if not duplicate:
-            visitor = await _create(device, site, data, born, name_key)
-            issued, token = await passes.issue_in_transaction(device, visitor.id, site.id)
+            visitor, issued, token = await insert_visitor(
+                device, site.id, record, created_via="kiosk"
+            )
             await pins.set_pin_in_transaction(device, visitor.id, pin)
     if duplicate:
         await audit.record(device, "visitor.signup_refused", site_id=site.id, reason="duplicate")
@@ -102,28 +107,3 @@ async def sign_up(device: DevicePrincipal, data: SignUpInput) -> SignedUp:
             code="possible_duplicate",
         )
     return SignedUp(visitor, token, issued.short_code)
-
-
-async def _create(
-    device: DevicePrincipal, site: Site, data: SignUpInput, born: dt.date, name_key: str
-) -> Visitor:
-    now = clock.now()
-    visitor = Visitor(
-        first_name=data.first_name.strip(),
-        last_name=data.last_name.strip(),
-        birth_date=born,
-        postcode=data.postcode,
-        status=data.status,
-        email=data.email or None,
-        preferred_language=i18n.current_language(),
-        search_name=name_key,
-        created_site=site.id,
-        created_via="kiosk",
-        created_at=now,
-        updated_at=now,
-    )
-    await visitor.save()
-    await audit.record(
-        device, "visitor.created", f"visitor:{visitor.id}", site_id=site.id, via="kiosk"
-    )
-    return visitor

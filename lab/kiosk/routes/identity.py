@@ -26,6 +26,7 @@ from lab.kiosk.auth import (
     require_device,
     start_visit,
 )
+from lab.kiosk.checkin import refusal_message
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.kiosk.signup import SignUpInput, sign_up
 
@@ -60,9 +61,7 @@ async def identify(request: Request) -> Response:
         data = parse_form(IdentifyInput, raw)
         visitor = await pins.sign_in(device, data.code, data.pin)
         if visitor.created_site != device.site_id:
-            raise Forbidden(
-                _("Cette carte vient d'un autre lab. Demandez à l'équipe."), code="other_site"
-            )
+            raise Forbidden(refusal_message("other_site"), code="other_site")
     except LabError as error:
         # The PIN is never sent back into the page; the card stays so one can fix the PIN.
         values = {"code": raw.get("code", "")}

@@ -35,6 +35,8 @@ from lab.kiosk.auth import (
     require_visit,
     visit_of,
 )
+from lab.kiosk.checkin import KIOSK_REFUSALS
+from lab.kiosk.routes.tablet import kiosk_context
 from lab.me import views as my_views
 from lab.workshops.services import KINDS as WORKSHOP_KINDS
 
@@ -52,18 +54,12 @@ PLAIN_REFUSALS = {
     "quota_week_bookings": N_("Vous avez déjà assez de réservations cette semaine."),
     "quota_day_minutes": N_("Vous avez déjà réservé assez longtemps ce jour-là."),
     "quota_week_minutes": N_("Vous avez déjà réservé assez longtemps cette semaine."),
-    "other_site": N_("Votre carte vient d'un autre lab. Demandez à l'équipe."),
+    "other_site": KIOSK_REFUSALS["other_site"],
 }
 
 
 def _plain(code: str, message: str) -> str:
     return _(PLAIN_REFUSALS[code]) if code in PLAIN_REFUSALS else message
-
-
-async def _context(request: Request, visit: KioskVisit | None = None, **extra: object) -> dict:
-    if visit is None:
-        visit = await visit_of(request)
-    return {"device": device_of(request), "visit": visit, **extra}
 
 
 # -- Workshops --------------------------------------------------------------------------------
@@ -72,7 +68,7 @@ async def _context(request: Request, visit: KioskVisit | None = None, **extra: o
 @get("/workshops", guards=[require_device("enrol")], name="kiosk_workshops")
 async def workshop_list(request: Request) -> Response:
     device = device_of(request)
-    context = await _context(
+    context = await kiosk_context(
         request,
         workshops=await views.workshops(device),
         timezone=await views.site_timezone(device),
@@ -92,9 +88,8 @@ async def workshop_page(request: Request, module_id: int = PathId) -> Response:
         for session in workshop.sessions if workshop.drop_in else [None]:
             chosen = session.id if session else None
             places[chosen] = await views.place_of(visit.visitor_id, workshop.module, chosen)
-    context = await _context(
+    context = await kiosk_context(
         request,
-        visit,
         workshop=workshop,
         places=places,
         timezone=await views.site_timezone(device),
@@ -109,9 +104,8 @@ async def _enrol_step(request: Request, module_id: int, session_id: int | None) 
     workshop = await views.workshop(device, module_id)
     session = views.session_of(workshop, session_id)
     place = await views.place_of(visit.visitor_id, workshop.module, session.id if session else None)
-    return await _context(
+    return await kiosk_context(
         request,
-        visit,
         workshop=workshop,
         session=session,
         place=place,
@@ -161,7 +155,7 @@ async def enrol(
 
 @get("/book", guards=[require_device("book")], name="kiosk_book")
 async def resource_list(request: Request) -> Response:
-    context = await _context(
+    context = await kiosk_context(
         request, resources=await views.resources(device_of(request)), kinds=RESOURCE_KINDS
     )
     return render(request, "kiosk/book.html", context)
@@ -172,7 +166,7 @@ async def day_list(request: Request, resource_id: int = PathId) -> Response:
     device = device_of(request)
     resource = await views.resource(device, resource_id)
     timezone = await views.site_timezone(device)
-    context = await _context(
+    context = await kiosk_context(
         request,
         resource=resource,
         days=await views.days(resource, timezone),
@@ -203,7 +197,7 @@ async def _day(request: Request, resource_id: int, day: dt.date) -> dict:
 async def slot_list(
     request: Request, day: FromPath[dt.date], resource_id: int = PathId
 ) -> Response:
-    context = await _context(request, **await _day(request, resource_id, day))
+    context = await kiosk_context(request, **await _day(request, resource_id, day))
     return render(request, "kiosk/book_slots.html", context)
 
 
@@ -212,13 +206,13 @@ class BookInput(msgspec.Struct):
 
 
 async def _booking_step(request: Request, resource_id: int, day: dt.date, start: str) -> dict:
-    visit = await require_visit(request)
+    await require_visit(request)  # the step is personal: pass and PIN first
     found = await _day(request, resource_id, day)
     moment = dt.time(int(start[:2]), int(start[2:]))
     starts_at = clock.utc_minute(clock.local_instant(day, moment, found["timezone"]))
     chosen = next((item for item in found["starts"] if item.starts_at == starts_at), None)
-    return await _context(
-        request, visit, **found, start=chosen, starts_at=starts_at, action=request.url.path
+    return await kiosk_context(
+        request, **found, start=chosen, starts_at=starts_at, action=request.url.path
     )
 
 
@@ -270,8 +264,8 @@ async def book_slot(
 async def _mine(request: Request, visit: KioskVisit, **extra: object) -> dict:
     # The visitor space's own listing (lab.me.views): it reads by visitor id only.
     upcoming = await my_views.upcoming(visit)
-    return await _context(
-        request, visit, enrolments=upcoming.enrolments, bookings=upcoming.bookings, **extra
+    return await kiosk_context(
+        request, enrolments=upcoming.enrolments, bookings=upcoming.bookings, **extra
     )
 
 
@@ -289,7 +283,7 @@ async def mine(request: Request) -> Response:
 async def enrolment_cancel_confirm(request: Request, enrolment_id: int = PathId) -> Response:
     visit = await require_visit(request)
     item = await my_views.enrolment_summary(visit, enrolment_id)
-    context = await _context(request, visit, enrolment=item, action=request.url.path)
+    context = await kiosk_context(request, enrolment=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
 
@@ -313,7 +307,7 @@ async def enrolment_cancel(request: Request, enrolment_id: int = PathId) -> Resp
 async def booking_cancel_confirm(request: Request, booking_id: int = PathId) -> Response:
     visit = await require_visit(request)
     item = await my_views.booking_summary(visit, booking_id)
-    context = await _context(request, visit, booking=item, action=request.url.path)
+    context = await kiosk_context(request, booking=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
 
