@@ -20,8 +20,8 @@ from lab.kiosk.tables import KioskDevice
 # What a tablet's row says about it.
 STATES = {
     "paired": N_("En service"),
-    "waiting": N_("En attente d'appairage"),
-    "unpaired": N_("Pas appairée"),
+    "waiting": N_("En attente d'association"),
+    "unpaired": N_("Pas associée"),
     "revoked": N_("Désactivée"),
 }
 

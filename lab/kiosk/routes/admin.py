@@ -160,7 +160,7 @@ async def device_pairing(request: Request, device_id: int = PathId) -> Response:
         context["code"] = passes.display_short_code(code)
         context["qr"] = qr_svg(
             devices.pair_url(request.app.state.settings.base_url, code),
-            _("Code QR d'appairage de la tablette %(name)s", name=row.name),
+            _("Code QR d'association de la tablette %(name)s", name=row.name),
         )
     return render(request, "kiosks/pairing.html", context)
 
