@@ -217,7 +217,7 @@ async def resolve(
     already_reviewed, and attendance.mark's (other_site…)."""
     if resolution not in RESOLUTIONS:
         raise Invalid(
-            _("Choisissez ce qu'il faut faire de ce scan."),
+            _("Choisissez ce qu'il faut faire de ce pointage."),
             field_errors={"resolution": _("Choisissez une des options proposées.")},
         )
     note = " ".join((note or "").split())
@@ -228,20 +228,20 @@ async def resolve(
         )
     if resolution == "dismissed" and not note:
         raise Invalid(
-            _("Dites en quelques mots pourquoi ce scan est classé sans suite."),
+            _("Dites en quelques mots pourquoi ce pointage est classé sans suite."),
             field_errors={"note": _("Ce champ est obligatoire.")},
         )
     scan, device = await _scan_for(actor, scan_id)
     if scan.outcome != "refused":
-        raise Conflict(_("Ce scan n'a pas été refusé : rien à résoudre."), code="not_refused")
+        raise Conflict(_("Ce pointage n'a pas été refusé : rien à résoudre."), code="not_refused")
     async with write_transaction(ScanReview._meta.db):
         await lock_row(ScanEvent, scan.id)
         if await ScanReview.exists().where(ScanReview.scan_event == scan.id):
-            raise Conflict(_("Quelqu'un a déjà traité ce scan."), code="already_reviewed")
+            raise Conflict(_("Quelqu'un a déjà traité ce pointage."), code="already_reviewed")
         if resolution == "checked_in":
             if scan.session is None or scan.visitor is None:
                 raise Conflict(
-                    _("On ne sait pas qui ou quelle séance : classez ce scan avec une note."),
+                    _("On ne sait pas qui ou quelle séance : classez ce pointage avec une note."),
                     code="cannot_check_in",
                 )
             await attendance.mark(actor, scan.session, scan.visitor, "present")
@@ -275,9 +275,9 @@ async def _scan_for(actor: StaffPrincipal, scan_id: int) -> tuple[ScanEvent, Kio
     if scan is not None and scan.device_id is not None:
         device = await KioskDevice.objects().get(KioskDevice.id == scan.device_id)
     if scan is None or device is None:
-        raise NotFound(_("Ce scan n'existe pas."))
+        raise NotFound(_("Ce pointage n'existe pas."))
     if not actor.can_reach_site(device.site):
-        raise Forbidden(_("Ce scan vient d'une tablette d'un autre site."))
+        raise Forbidden(_("Ce pointage vient d'une tablette d'un autre site."))
     return scan, device
 
 
