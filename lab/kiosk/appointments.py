@@ -4,8 +4,8 @@ what is theirs.
 The actor is always the tablet (a DevicePrincipal), acting for the visitor of the current
 visit (pass + PIN). The tablet's site bounds everything: only its self-enrolment workshops
 and self-service resources, only for visitors of its site (checked again by the workshops and
-bookings services). Cancelling checks ownership here, from the visit, never from the form:
-someone else's item is not_found, exactly as a missing one.
+bookings services). Cancelling is the domains' own ``cancel_own`` (the phone uses it too),
+with the visitor taken from the visit, never from the form.
 """
 
 from __future__ import annotations
@@ -79,16 +79,3 @@ async def book(
         source="kiosk",
     )
     return await bookings.book(device, wanted, self_service=True)
-
-
-async def cancel_enrolment(device: DevicePrincipal, visitor_id: int, enrolment_id: int) -> None:
-    """Cancel one of the visitor's live enrolments; a freed seat goes to the first on the
-    waiting list, in the same transaction. Errors: not_found (missing or someone else's),
-    not_live (cancelled a moment ago elsewhere). Refusals are logged."""
-    await enrolments.cancel_own(device, visitor_id, enrolment_id)
-
-
-async def cancel_booking(device: DevicePrincipal, visitor_id: int, booking_id: int) -> Booking:
-    """Cancel one of the visitor's bookings before it starts (lab.bookings.services.cancel_own).
-    Errors: not_found (missing or someone else's), not_cancellable."""
-    return await bookings.cancel_own(device, visitor_id, booking_id)

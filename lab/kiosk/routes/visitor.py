@@ -18,6 +18,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, Parameter
 
+from lab.bookings import services as bookings
 from lab.bookings.resources import KINDS as RESOURCE_KINDS
 from lab.bookings.services import BookingRefused
 from lab.core import clock
@@ -38,6 +39,7 @@ from lab.kiosk.auth import (
 from lab.kiosk.checkin import KIOSK_REFUSALS
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.me import views as my_views
+from lab.workshops import enrolment as enrolments
 from lab.workshops.services import KINDS as WORKSHOP_KINDS
 
 PathId = Parameter(gt=0, le=2**31 - 1)
@@ -294,7 +296,7 @@ async def enrolment_cancel_confirm(request: Request, enrolment_id: int = PathId)
 )
 async def enrolment_cancel(request: Request, enrolment_id: int = PathId) -> Response:
     visit = await require_visit(request)
-    await appointments.cancel_enrolment(device_of(request), visit.visitor_id, enrolment_id)
+    await enrolments.cancel_own(device_of(request), visit.visitor_id, enrolment_id)
     context = await _mine(request, visit, done=_("Votre inscription est annulée."))
     return render(request, "kiosk/mine.html", context)
 
@@ -319,7 +321,7 @@ async def booking_cancel_confirm(request: Request, booking_id: int = PathId) -> 
 async def booking_cancel(request: Request, booking_id: int = PathId) -> Response:
     visit = await require_visit(request)
     try:
-        await appointments.cancel_booking(device_of(request), visit.visitor_id, booking_id)
+        await bookings.cancel_own(device_of(request), visit.visitor_id, booking_id)
     except NotFound:
         raise
     except LabError as error:
