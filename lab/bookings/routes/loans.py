@@ -34,6 +34,23 @@ async def _desk(
     return render(request, "loans/desk.html", context, block=block, status_code=status_code)
 
 
+async def _refused(
+    request: Request, site: int | None, form: str, raw: object, error: LabError
+) -> Response:
+    """The desk again, with ``form`` ("lend" or "return") showing what was typed and why no."""
+    return await _desk(
+        request,
+        site,
+        block="desk",
+        status_code=error.status_code,
+        **{
+            f"{form}_values": dict(raw),  # type: ignore[call-overload]
+            f"{form}_errors": error.field_errors,
+            f"{form}_message": error.message,
+        },
+    )
+
+
 @get("/loans", name="loans")
 async def loan_desk(request: Request, site: int | None = OptionalId) -> Response:
     return await _desk(request, site)
@@ -44,18 +61,9 @@ async def loan_create(request: Request) -> Response:
     raw = await request.form()
     site = _site_in(raw)
     try:
-        data = parse_form(loans.LendInput, raw)
-        loan = await loans.lend(request.user, data)
+        loan = await loans.lend(request.user, parse_form(loans.LendInput, raw))
     except LabError as error:
-        return await _desk(
-            request,
-            site,
-            block="desk",
-            status_code=error.status_code,
-            lend_values=dict(raw),
-            lend_errors=error.field_errors,
-            lend_message=error.message,
-        )
+        return await _refused(request, site, "lend", raw, error)
     return await _desk(request, site, block="desk", done=loan.id)
 
 
@@ -64,18 +72,9 @@ async def loan_return(request: Request) -> Response:
     raw = await request.form()
     site = _site_in(raw)
     try:
-        data = parse_form(loans.ReturnInput, raw)
-        loan = await loans.return_asset(request.user, data)
+        loan = await loans.return_asset(request.user, parse_form(loans.ReturnInput, raw))
     except LabError as error:
-        return await _desk(
-            request,
-            site,
-            block="desk",
-            status_code=error.status_code,
-            return_values=dict(raw),
-            return_errors=error.field_errors,
-            return_message=error.message,
-        )
+        return await _refused(request, site, "return", raw, error)
     return await _desk(request, site, block="desk", done=loan.id)
 
 
