@@ -146,8 +146,12 @@ def safe_next(path: str | None, default: str = "/") -> str:
     return path
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/api"
+# Paths that answer JSON, never pages: the staff API, and the kiosk's offline queue.
+JSON_PREFIXES = ("/api/", "/kiosk/api/")
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith(JSON_PREFIXES)
 
 
 # Surfaces with their own look: a visitor at a kiosk must not land on a staff page.
@@ -167,7 +171,7 @@ def error_response(
 ) -> Response:
     """The one place a refusal or failure becomes a response: JSON, fragment or page."""
     i18n.set_language(language_for(request))
-    if _is_api(request):
+    if is_api(request):
         body: dict[str, Any] = {"code": code, "message": message}
         if fields:
             body["field_errors"] = fields
@@ -195,7 +199,7 @@ def handle_lab_error(request: Request, error: LabError) -> Response:
 def handle_http_error(request: Request, error: HTTPException) -> Response:
     i18n.set_language(language_for(request))
     status = error.status_code
-    if isinstance(error, NotAuthorizedException) and not _is_api(request):
+    if isinstance(error, NotAuthorizedException) and not is_api(request):
         target = "/login?next=" + request.url.path
         if wants_fragment(request):
             return Response("", status_code=204, headers={"HX-Redirect": target})

@@ -24,7 +24,7 @@ from lab.accounts.tables import Visitor
 from lab.core import clock
 from lab.core.guards import Guard
 from lab.core.sessions import ServerSessions, SessionHandle, SessionKind
-from lab.core.web import redirect
+from lab.core.web import is_api, redirect
 from lab.kiosk.devices import DevicePrincipal, device_for
 
 DEVICE_COOKIE = "lab_kiosk"
@@ -182,18 +182,14 @@ async def require_visit(request: Request, *, with_pin: bool = True) -> KioskVisi
     return visit
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(f"{KIOSK_PATH}/api/")
-
-
 def not_paired(request: Request, _: DeviceNotPaired) -> Response:
-    if _is_api(request):
+    if is_api(request):
         return Response({"code": "not_paired"}, status_code=401)
     return redirect(request, f"{KIOSK_PATH}/pair")
 
 
 def visit_needed(request: Request, error: VisitNeeded) -> Response:
-    if _is_api(request):
+    if is_api(request):
         return Response({"code": "visit_needed"}, status_code=401)
     target = f"{KIOSK_PATH}/identify?next={quote(request.url.path)}"
     return redirect(request, target)

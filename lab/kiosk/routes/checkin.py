@@ -17,15 +17,15 @@ from typing import Annotated
 
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
-from litestar.exceptions import PermissionDeniedException, ValidationException
+from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 
 from lab.attendance.services import ScanRefused
 from lab.core import clock, i18n
-from lab.core.errors import Invalid, LabError
+from lab.core.errors import Invalid
 from lab.core.forms import Id, parse_form
 from lab.core.i18n import _, format_datetime
-from lab.core.web import handle_http_error, handle_lab_error, language_for, render
+from lab.core.web import handle_http_error, is_api, language_for, render
 from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
 from lab.kiosk.checkin import KioskCheckIn, check_in_at_kiosk
 from lab.kiosk.routes.tablet import kiosk_context
@@ -173,41 +173,23 @@ def _service_worker_source() -> str:
     return source.replace("__SHELL_VERSION__", digest.hexdigest()[:12])
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/kiosk/api/")
-
-
-def _api_error(request: Request, error: Exception) -> Response:
-    """The queue reads JSON: a stable code, a message in the tablet's language, and the
-    status that tells it to drop the scan (4xx but 401/403/429) or keep it."""
-    if not _is_api(request):
-        if isinstance(error, LabError):
-            return handle_lab_error(request, error)
-        return handle_http_error(request, error)  # type: ignore[arg-type]
+def _unreadable(request: Request, error: ValidationException) -> Response:
+    """A queue item the server cannot read is a definitive 400: the queue drops it (a 422
+    would say the same, but the queue's contract predates it). Pages answer as everywhere."""
+    if not is_api(request):
+        return handle_http_error(request, error)
     i18n.set_language(language_for(request))
-    if isinstance(error, LabError):
-        status, code, message = error.status_code, error.code, error.message
-    elif isinstance(error, ValidationException):
-        status, code, message = 400, "invalid", _("Ce pointage est illisible.")
-    elif isinstance(error, PermissionDeniedException):
-        csrf = "CSRF" in str(error.detail)
-        status, code = 403, "csrf_failed" if csrf else "forbidden"
-        message = _("Cette tablette ne peut pas faire de pointage.")
-    else:
-        status, code, message = error.status_code, "error", ""  # type: ignore[attr-defined]
-    return Response(
-        {"code": code, "message": message}, status_code=status, media_type=MediaType.JSON
-    )
+    body = {"code": "invalid", "message": _("Ce pointage est illisible.")}
+    return Response(body, status_code=400, media_type=MediaType.JSON)
 
 
 checkin_router = Router(
     path="/kiosk",
     route_handlers=[checkin_page, checkin_form, api_checkin, service_worker, queue_source],
+    # Refusals (LabError, 403…) answer JSON on /kiosk/api/ through the app's own handlers.
     exception_handlers={  # type: ignore[arg-type]
         **KIOSK_EXCEPTION_HANDLERS,
-        LabError: _api_error,
-        ValidationException: _api_error,
-        PermissionDeniedException: _api_error,
+        ValidationException: _unreadable,
     },
     include_in_schema=False,
 )
