@@ -41,6 +41,7 @@ from lab.attendance.routes import ROUTERS as ATTENDANCE_ROUTERS
 from lab.bookings.releases import release_loop
 from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db, events, mail
+from lab.core.params import TYPE_DECODERS
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
@@ -184,6 +185,8 @@ def create_app(
             cookie_samesite="strict",
             exclude=["/static", "/health"],
         ),
+        # Days and moments are checked against lab's bounds wherever they are read.
+        type_decoders=TYPE_DECODERS,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         plugins=[HTMXPlugin(), channels],
         openapi_config=OpenAPIConfig(

@@ -1,0 +1,99 @@
+"""What lab accepts in a path, a query string or a body: one definition of each kind of value.
+
+Every id, day and moment that reaches a handler is typed with one of these, so an out-of-range
+value is refused at the edge (422, with a field error in the user's language) before any query
+runs: a 20-digit id would overflow PostgreSQL's integer, year 9999 overflows date arithmetic as
+soon as a day is added, and year 1 overflows a time-zone conversion.
+
+- Path and query parameters: ``Id``, ``OptionalId``, ``Day``, ``OptionalDay`` (Litestar
+  ``Parameter`` bounds, checked by Litestar's signature model).
+- Struct fields (forms and JSON bodies): ``FieldId`` and ``Day``/``Moment`` (msgspec).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+from litestar.params import Parameter
+
+from lab.core import clock
+
+# Piccolo's Serial and ForeignKey columns are PostgreSQL `integer`: a larger id is no row's.
+MAX_ID = 2**31 - 1
+
+Id = Annotated[int, Parameter(gt=0, le=MAX_ID)]
+OptionalId = Annotated[int | None, Parameter(gt=0, le=MAX_ID, required=False)]
+FieldId = Annotated[int, msgspec.Meta(gt=0, le=MAX_ID)]
+
+# Days lab reasons about (calendars, bookings, sessions, reports): this span around today. A
+# birth date goes further back (see accounts.forms); nothing in a lab is planned 30 years ahead.
+YEARS_BACK = 100
+YEARS_AHEAD = 30
+
+
+def day_bounds(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last day lab accepts from a person or a client, around ``today``."""
+    today = today or clock.now().date()
+    return (
+        dt.date(today.year - YEARS_BACK, 1, 1),
+        dt.date(min(today.year + YEARS_AHEAD, dt.MAXYEAR - 1), 12, 31),
+    )
+
+
+def day_in_bounds(day: dt.date) -> bool:
+    first, last = day_bounds()
+    return first <= day <= last
+
+
+class Day(dt.date):
+    """A calendar day within ``day_bounds()``: the type of every day parameter and field.
+
+    A subclass of ``date`` so that Litestar and msgspec call ``decode_day`` for it: the range
+    depends on today, which a static constraint cannot say.
+    """
+
+
+class Moment(dt.datetime):
+    """An aware instant whose day is within ``day_bounds()`` (a booking's start, a scan's time)."""
+
+
+def decode_day(target: type, value: Any) -> Day:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value.strip())
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise TypeError("Expected a date (YYYY-MM-DD)")
+    if not day_in_bounds(value):
+        raise ValueError("Date out of range")
+    return Day(value.year, value.month, value.day)
+
+
+def decode_moment(target: type, value: Any) -> Moment:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.strip())
+    if not isinstance(value, dt.datetime):
+        raise TypeError("Expected a date and time (ISO 8601)")
+    if value.tzinfo is None:
+        raise ValueError("Expected a time zone offset")
+    if not day_in_bounds(value.date()):
+        raise ValueError("Date out of range")
+    return Moment.fromisoformat(value.isoformat())
+
+
+def _is(kind: type):
+    return lambda target: target is kind
+
+
+# For Litestar (``type_decoders``) and msgspec (``dec_hook``): how Day and Moment are read.
+TYPE_DECODERS = [(_is(Day), decode_day), (_is(Moment), decode_moment)]
+
+
+def dec_hook(target: type, value: Any) -> Any:
+    for predicate, decoder in TYPE_DECODERS:
+        if predicate(target):
+            return decoder(target, value)
+    raise NotImplementedError(f"no decoder for {target!r}")
+
+
+OptionalDay = Annotated[Day | None, Parameter(required=False)]
