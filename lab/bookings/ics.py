@@ -25,7 +25,8 @@ from lab.core import clock
 from lab.core.i18n import N_, translations
 
 PRODID = "-//lab//Mission locale//FR"
-MEDIA_TYPE = "text/calendar; charset=utf-8"
+# The bare type: Litestar adds "; charset=utf-8" to every text/* response itself.
+MEDIA_TYPE = "text/calendar"
 # How often a subscribed client should come back (RFC 7986, and the older Microsoft name).
 REFRESH = dt.timedelta(hours=1)
 

@@ -128,7 +128,9 @@ def file_response(
     disposition = "attachment" if attachment else "inline"
     return Response(
         content,
-        media_type=media_type,
+        # Litestar appends "; charset=utf-8" to any text/* type: a charset given here as well
+        # would be said twice, which strict calendar clients refuse.
+        media_type=media_type.split(";", 1)[0] if media_type.startswith("text/") else media_type,
         headers={
             "Content-Disposition": f'{disposition}; filename="{filename}"',
             "Cache-Control": cache_control,

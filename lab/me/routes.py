@@ -31,7 +31,7 @@ from lab.me.forms import SignInInput
 from lab.me.pages import sign_in_page
 
 ItemId = Parameter(gt=0, le=2**31 - 1)
-ICS = "text/calendar; charset=utf-8"
+ICS = "text/calendar"  # Litestar adds the charset
 GUARDED = {"guards": [require_visitor]}
 
 

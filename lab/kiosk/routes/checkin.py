@@ -150,7 +150,7 @@ async def service_worker() -> Response:
     HTTP cache, so a new release is picked up on the next visit."""
     return Response(
         _service_worker_source(),
-        media_type="text/javascript; charset=utf-8",
+        media_type="text/javascript",  # Litestar adds the charset
         headers={"Service-Worker-Allowed": "/kiosk", "Cache-Control": "no-cache"},
     )
 
@@ -159,7 +159,7 @@ async def service_worker() -> Response:
 async def queue_source() -> Response:
     return Response(
         (KIOSK_WEB / "queue.js").read_text(encoding="utf-8"),
-        media_type="text/javascript; charset=utf-8",
+        media_type="text/javascript",  # Litestar adds the charset
         headers={"Cache-Control": "no-cache"},
     )
 
