@@ -244,9 +244,15 @@ def sheet_pdf(sheet: Sheet, lab_name: str) -> bytes:
     tz = sheet.timezone
     session, module = sheet.session, sheet.module
     title = _("Feuille d'émargement")
-    pdf = _Document(f"{title} – {module.title}", f"{lab_name} – {sheet.site.name}")
+    # The lab's name once per page, in the footer; the header names the site where the session
+    # took place (site names often carry the lab's name already: "Lab Saint-Denis").
+    pdf = _Document(f"{title} – {module.title}", lab_name)
     pdf.add_page()
-    pdf.line_of(f"{lab_name} – {sheet.site.name}", 9)
+    pdf.line_of(sheet.site.name, 10, bold=True)
+    address = [line.strip() for line in sheet.site.address.splitlines() if line.strip()]
+    if address:
+        pdf.line_of(" · ".join(address), 9)
+    pdf.ln(2)
     pdf.line_of(title, 18, bold=True, height=10)
     pdf.line_of(module.title, 14, bold=True, height=8)
     pdf.ln(2)

@@ -7,12 +7,14 @@ import base64
 import datetime as dt
 import io
 import random
+import subprocess
 
 import pytest
 from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 from pypdf import PdfReader
 
+from lab.accounts.tables import Site
 from lab.attendance import completion, services, sheets, signatures
 from lab.attendance.signatures import SignInput
 from lab.attendance.tables import Signature
@@ -268,6 +270,38 @@ async def test_the_sheet_still_builds_without_the_unicode_font(workshop, monkeyp
     sheet = await signatures.sheet(workshop["awa"], workshop["session"].id)
     text, _ = _pdf_text(sheets.sheet_pdf(sheet, "Lab — Mission locale"))
     assert "Petit" in text and "Présent.e" in text and "Feuille d'émargement" in text
+
+
+def pdftotext_pages(content: bytes) -> list[str]:
+    """The text of each page as poppler's pdftotext reads it (an independent PDF reader)."""
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return out.split("\f")[:-1]  # each page ends with a form feed
+
+
+async def test_the_sheet_header_names_the_site_and_the_footer_the_lab_once_per_page(workshop, cast):
+    await Site.update({Site.address: "12 rue de la République\n93200 Saint-Denis"}).where(
+        Site.id == cast.saint_denis.id
+    )
+    for n in range(12):  # walk-ins, enough rows for a second page
+        walk_in = await make_visitor(cast.saint_denis, f"Personne{n}", "Sans-Inscription")
+        await services.mark(workshop["awa"], workshop["session"].id, walk_in.id, "present")
+    sheet = await signatures.sheet(workshop["awa"], workshop["session"].id)
+    pages = pdftotext_pages(sheets.sheet_pdf(sheet, "Lab — Mission locale"))
+    assert len(pages) == 2
+    first_lines = [line.strip() for line in pages[0].splitlines() if line.strip()]
+    assert first_lines[:3] == [
+        "Lab Saint-Denis",
+        "12 rue de la République · 93200 Saint-Denis",
+        "Feuille d'émargement",
+    ]
+    for page in pages:
+        assert page.count("Lab — Mission locale") == 1  # in the footer
+        assert page.count("Lab Saint-Denis") <= 1
 
 
 def test_the_place_of_a_certificate_is_the_town_of_the_address():
