@@ -6,10 +6,12 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
+    MethodNotAllowedException,
     NotAuthorizedException,
     PermissionDeniedException,
     ValidationException,
@@ -168,15 +170,21 @@ def _error_page(request: Request) -> str:
     return "errors/error.html"
 
 
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """What the JSON API answers for every refusal or failure (and what its schema documents)."""
+
+    code: str  # stable, for programs: "not_found", "invalid", "slot_full"…
+    message: str  # one sentence in the caller's language, for people
+    field_errors: dict[str, str] = msgspec.field(default_factory=dict)  # field -> what to fix
+
+
 def error_response(
     request: Request, status_code: int, message: str, *, code: str, fields: dict | None = None
 ) -> Response:
     """The one place a refusal or failure becomes a response: JSON, fragment or page."""
     i18n.set_language(language_for(request))
     if is_api(request):
-        body: dict[str, Any] = {"code": code, "message": message}
-        if fields:
-            body["field_errors"] = fields
+        body = ErrorBody(code=code, message=message, field_errors=fields or {})
         return Response(body, status_code=status_code, media_type=MediaType.JSON)
     response = render(
         request,
@@ -236,7 +244,12 @@ def handle_http_error(request: Request, error: HTTPException) -> Response:
     if status >= 500:
         log.error("HTTP %s on %s %s", status, request.method, request.scope.get("path_template"))
         message, code = _("Une erreur est survenue de notre côté. Réessayez."), "server_error"
-    return error_response(request, status, message, code=code)
+    response = error_response(request, status, message, code=code)
+    if isinstance(error, MethodNotAllowedException) and error.headers:
+        # RFC 9110: a 405 names the methods the path does answer (Litestar's router lists them).
+        allowed = (method.strip() for method in error.headers.get("allow", "").split(","))
+        response.headers["Allow"] = ", ".join(sorted(filter(None, allowed)))
+    return response
 
 
 def handle_unexpected(request: Request, error: Exception) -> Response:

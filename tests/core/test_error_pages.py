@@ -38,3 +38,22 @@ async def test_an_api_error_is_json(client, cast):
     response = await client.get("/api/visitors/424242")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+async def test_a_method_a_path_does_not_answer_is_a_405_that_names_the_allowed_ones(client):
+    page = await client.request("TRACE", "/login")
+    assert page.status_code == 405
+    assert page.headers["allow"] == "GET, OPTIONS, POST"
+    assert page.headers["content-type"].startswith("text/html")
+    api = await client.delete("/api/visitors/1")
+    assert api.status_code == 405
+    assert api.headers["allow"] == "GET, OPTIONS, PUT"
+    assert api.json()["code"] == "method_not_allowed"
+    kiosk = await client.request("TRACE", "/kiosk/api/checkins")
+    assert kiosk.status_code == 405 and kiosk.headers["allow"] == "OPTIONS, POST"
+
+
+async def test_an_unknown_path_is_a_404_whatever_the_method(client):
+    response = await client.request("TRACE", "/no-such-page")
+    assert response.status_code == 404
+    assert "allow" not in response.headers
