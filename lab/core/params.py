@@ -5,8 +5,8 @@ value is refused at the edge (422, with a field error in the user's language) be
 runs: a 20-digit id would overflow PostgreSQL's integer, year 9999 overflows date arithmetic as
 soon as a day is added, and year 1 overflows a time-zone conversion.
 
-- Path and query parameters: ``Id``, ``OptionalId``, ``Day``, ``OptionalDay`` (Litestar
-  ``Parameter`` bounds, checked by Litestar's signature model).
+- Path parameters: ``Id`` and ``Day``; query parameters: ``QueryId``, ``OptionalId``,
+  ``QueryDay``, ``OptionalDay`` (bounds checked by Litestar's signature model).
 - Struct fields (forms and JSON bodies): ``FieldId`` and ``Day``/``Moment`` (msgspec).
 """
 
@@ -16,15 +16,18 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from lab.core import clock
 
 # Piccolo's Serial and ForeignKey columns are PostgreSQL `integer`: a larger id is no row's.
 MAX_ID = 2**31 - 1
 
+# Path parameters take their place from the route's path; query parameters say so (Litestar 3
+# drops the inferred style).
 Id = Annotated[int, Parameter(gt=0, le=MAX_ID)]
-OptionalId = Annotated[int | None, Parameter(gt=0, le=MAX_ID, required=False)]
+QueryId = Annotated[int, QueryParameter(gt=0, le=MAX_ID)]
+OptionalId = Annotated[int | None, QueryParameter(gt=0, le=MAX_ID, required=False)]
 FieldId = Annotated[int, msgspec.Meta(gt=0, le=MAX_ID)]
 
 # Days lab reasons about (calendars, bookings, sessions, reports): this span around today. A
@@ -96,4 +99,17 @@ def dec_hook(target: type, value: Any) -> Any:
     raise NotImplementedError(f"no decoder for {target!r}")
 
 
-OptionalDay = Annotated[Day | None, Parameter(required=False)]
+QueryDay = Annotated[Day, QueryParameter()]
+OptionalDay = Annotated[Day | None, QueryParameter(required=False)]
+
+
+def id_or_none(value: object) -> int | None:
+    """A raw value (an unparsed form field, a cookie) as a row id, or None when it is not one.
+
+    For pages re-rendered after a refusal: they look up only what is a real id, never raw input.
+    """
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
