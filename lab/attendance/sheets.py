@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import unicodedata
 from pathlib import Path
 
 from fpdf import FPDF
@@ -23,39 +22,20 @@ from lab.attendance.completion import Certificate
 from lab.attendance.services import STATUS_LABELS
 from lab.attendance.signatures import Sheet, SheetRow
 from lab.core import clock, i18n
+from lab.core.fonts import dejavu, latin1
 from lab.core.i18n import _
-from lab.settings import PROJECT_ROOT
 from lab.workshops.services import KINDS
 
-FONT_DIRS = (PROJECT_ROOT / "static" / "vendor" / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
 MARGIN = 15  # mm
 WIDTH = 210 - 2 * MARGIN  # A4 portrait
 # Name, first name, status, arrival, signature: 180 mm.
 COLUMNS = (38, 34, 30, 18, 60)
 ROW_HEIGHT = 18
-_ASCII = {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "·": "."}
 
 
 def _fonts() -> tuple[Path, Path] | None:
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            return regular, bold
-    return None
-
-
-def latin1(text: str) -> str:
-    """What a core PDF font can show: accents kept where Latin-1 has them, others dropped."""
-    out = []
-    for char in text:
-        char = _ASCII.get(char, char)
-        try:
-            char.encode("latin-1")
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
-            char = base or "?"
-        out.append(char)
-    return "".join(out)
+    # Looked up here, at each document, so that a test can take the font away.
+    return dejavu()
 
 
 class _Document(FPDF):

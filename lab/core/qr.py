@@ -1,4 +1,5 @@
-"""QR codes as SVG (for screens) and as Pillow images (for printed cards)."""
+"""QR codes as SVG (for screens), as Pillow images (asset tags) and as a matrix of modules
+(pass cards draw it as vector shapes)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ def qr_svg(data: str, title: str) -> Markup:
     svg = svg.replace("<svg ", '<svg role="img" class="qr" ', 1)
     head, rest = svg.split(">", 1)
     return Markup(f"{head}><title>{escape(title)}</title>{rest}")  # noqa: S704
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR's modules, True for dark, quiet zone included: for drawing it as shapes."""
+    return _code(data).get_matrix()
 
 
 def qr_image(data: str, box_size: int = 10) -> Image.Image:

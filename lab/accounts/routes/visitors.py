@@ -263,7 +263,7 @@ async def pass_reissue(request: Request, visitor_id: int = VisitorId) -> Respons
     return redirect(request, f"/visitors/{visitor_id}/pass")
 
 
-async def _card(request: Request, visitor_id: int) -> cards.Image.Image:
+async def _card(request: Request, visitor_id: int) -> cards.Card:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     active = await passes.active_pass(visitor.id)
     token = _fresh_token(request, visitor.id, active.id) if active else None
@@ -280,12 +280,13 @@ async def _card(request: Request, visitor_id: int) -> cards.Image.Image:
     footer = translations(visitor.preferred_language).gettext(
         "Montrez cette carte à l'accueil ou sur une tablette du lab."
     )
-    return cards.card_image(
-        settings.lab_name,
-        visitor.first_name,
-        passes.pass_url(settings.base_url, token),
-        passes.display_short_code(active.short_code),
-        footer,
+    return cards.Card(
+        lab_name=settings.lab_name,
+        first_name=visitor.first_name,
+        url=passes.pass_url(settings.base_url, token),
+        short_code=passes.display_short_code(active.short_code),
+        footer=footer,
+        language=visitor.preferred_language,
     )
 
 

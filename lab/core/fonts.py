@@ -1,0 +1,42 @@
+"""The fonts of printed documents (sign-in sheets, certificates, pass cards).
+
+Names come in every alphabet, so documents use DejaVu Sans, vendored in static/vendor/fonts: it
+covers Latin (with every European accent), Greek, Cyrillic, Armenian and Georgian, and has the
+no-break spaces French punctuation needs. Without it (a trimmed install), the system's copy; then
+fpdf2's core font, with a Latin-1 transliteration of what it cannot show.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from lab.settings import PROJECT_ROOT
+
+FONT_DIRS = (PROJECT_ROOT / "static" / "vendor" / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
+_ASCII = {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "·": "."}
+# A narrow no-break space is not in Latin-1: keep it unbreakable, if wider.
+_ASCII["\u202f"] = "\u00a0"
+
+
+def dejavu() -> tuple[Path, Path] | None:
+    """DejaVu Sans, regular and bold, or None when neither copy is there."""
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.exists() and bold.exists():
+            return regular, bold
+    return None
+
+
+def latin1(text: str) -> str:
+    """What a core PDF font can show: accents kept where Latin-1 has them, others dropped."""
+    out = []
+    for char in text:
+        char = _ASCII.get(char, char)
+        try:
+            char.encode("latin-1")
+        except UnicodeEncodeError:
+            base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            char = base or "?"
+        out.append(char)
+    return "".join(out)
