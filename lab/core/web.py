@@ -27,6 +27,10 @@ from lab.settings import LANGUAGES, PROJECT_ROOT
 log = logging.getLogger("lab")
 
 LANGUAGE_COOKIE = "lab_lang"
+# The language a visitor chose at a shared tablet: for /kiosk only, and for one visit (the
+# kiosk deletes it when the visit ends).
+KIOSK_LANGUAGE_COOKIE = "lab_kiosk_lang"
+KIOSK_PREFIX = "/kiosk"
 
 
 def build_jinja() -> Environment:
@@ -55,14 +59,30 @@ def build_jinja() -> Environment:
     return env
 
 
+def is_kiosk(request: Request) -> bool:
+    path = request.url.path
+    return path == KIOSK_PREFIX or path.startswith(f"{KIOSK_PREFIX}/")
+
+
 def language_for(request: Request) -> str:
+    """The language of the answer, the one rule for every surface.
+
+    - A kiosk tablet is shared: it speaks the lab's default language to every new visitor,
+      whatever its browser says (a tablet set to English must not greet everyone in English),
+      until the visitor at it chooses another, for their visit only.
+    - Staff: their account's language; before login, their choice, else their browser's.
+    - The visitor's phone: their choice, else their browser's.
+    """
+    settings = request.app.state.settings
+    if is_kiosk(request):
+        chosen = request.cookies.get(KIOSK_LANGUAGE_COOKIE)
+        return chosen if chosen in LANGUAGES else settings.default_language
     user = request.scope.get("user")
     if user is not None:
         return user.language
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    settings = request.app.state.settings
     return i18n.negotiate(request.headers.get("accept-language"), settings.default_language)
 
 

@@ -1,9 +1,10 @@
 // lab kiosk shell: the idle timer and a clean slate for the next visitor.
 //
 // A shared tablet must never show one visitor's things to the next. After 75 s without a touch
-// a warning asks "are you still there?"; at 90 s the visit ends on the server, the browser's
-// storage is cleared and the tablet goes home (replacing the history entry, and every kiosk
-// page is no-store: pressing Back asks the server again, which no longer knows the visit).
+// a warning asks "are you still there?"; at 90 s the visit ends on the server (and with it the
+// language the visitor chose), the browser's storage is cleared and the tablet goes home
+// (replacing the history entry, and every kiosk page is no-store: pressing Back asks the
+// server again, which no longer knows the visit).
 // Times come from Date.now(), so tests can fast-forward the clock instead of waiting.
 (function () {
   "use strict";
@@ -38,8 +39,10 @@
     clearBrowserStorage();
     var done = function () { window.location.replace("/kiosk"); };
     var atHome = window.location.pathname === "/kiosk" || window.location.pathname === "/kiosk/";
-    if (body.getAttribute("data-visit") !== "on" && atHome) {
-      // Nobody's visit to end and already home: reset the page's forms without a reload loop.
+    var fresh = body.getAttribute("data-visit") !== "on" && body.getAttribute("data-language") !== "chosen";
+    if (fresh && atHome) {
+      // Nobody's visit to end, no language to forget, and already home: reset the page's
+      // forms without a reload loop.
       leaving = false;
       last = Date.now();
       if (warning) { warning.hidden = true; }

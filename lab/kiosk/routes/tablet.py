@@ -11,9 +11,11 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, get, post
 
+from lab.accounts.forms import LanguageInput
+from lab.core import i18n
 from lab.core.errors import Invalid
 from lab.core.forms import parse_form
-from lab.core.web import LANGUAGE_COOKIE, redirect, render
+from lab.core.web import KIOSK_LANGUAGE_COOKIE, KIOSK_PREFIX, redirect, render, safe_next
 from lab.kiosk import devices
 from lab.kiosk.auth import (
     KIOSK_EXCEPTION_HANDLERS,
@@ -30,8 +32,14 @@ class PairInput(msgspec.Struct):
 
 
 async def kiosk_context(request: Request, **extra: object) -> dict:
-    """What every kiosk page needs: the device, and the visit in progress (if any)."""
-    return {"device": device_of(request), "visit": await visit_of(request), **extra}
+    """What every kiosk page needs: the device, the visit in progress (if any), and whether
+    the visitor chose a language (the idle timer then goes back to the lab's)."""
+    return {
+        "device": device_of(request),
+        "visit": await visit_of(request),
+        "language_chosen": KIOSK_LANGUAGE_COOKIE in request.cookies,
+        **extra,
+    }
 
 
 @get("/", guards=[require_device()], name="kiosk_home")
@@ -60,19 +68,40 @@ async def pair(request: Request) -> Response:
     return response
 
 
+@post("/language", guards=[require_device()], name="kiosk_language")
+async def choose_language(request: Request) -> Response:
+    """The visitor at the tablet chooses a language, for their visit only (see
+    ``lab.core.web.language_for``): a cookie for /kiosk, gone with the browser or the visit."""
+    data = parse_form(LanguageInput, await request.form())
+    i18n.set_language(data.language)
+    target = safe_next(data.next, KIOSK_PREFIX)
+    if target != KIOSK_PREFIX and not target.startswith(f"{KIOSK_PREFIX}/"):
+        target = KIOSK_PREFIX
+    response = redirect(request, target)
+    response.set_cookie(
+        KIOSK_LANGUAGE_COOKIE,
+        data.language,
+        path=KIOSK_PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+    )
+    return response
+
+
 @post("/end", guards=[require_device()], name="kiosk_end")
 async def end(request: Request) -> Response:
-    """End the visit (button "I'm done", or the idle timer): server-side first, then home."""
-    response = redirect(request, "/kiosk")
+    """End the visit (button "I'm done", or the idle timer): server-side first, then home,
+    where the next visitor is greeted in the lab's default language."""
+    response = redirect(request, KIOSK_PREFIX)
     await end_visit(request, response)
-    # The next visitor starts in the lab's default language.
-    response.delete_cookie(LANGUAGE_COOKIE, path="/")
+    response.delete_cookie(KIOSK_LANGUAGE_COOKIE, path=KIOSK_PREFIX)
     return response
 
 
 tablet_router = Router(
     path="/kiosk",
-    route_handlers=[home, pair_form, pair, end],
+    route_handlers=[home, pair_form, pair, choose_language, end],
     exception_handlers=KIOSK_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     include_in_schema=False,
 )
