@@ -25,6 +25,8 @@ PUBLIC = {
     ("GET", "/me/start"),
     ("POST", "/me/sign-in"),
     ("GET", "/health"),
+    # The lab's icon, asked for by every browser on every site: the same for everyone.
+    ("GET", "/favicon.ico"),
     # A subscribed calendar has no session: the unguessable, revocable token is the key.
     ("GET", "/feeds/{filename:str}"),
     # Self check-in on a visitor's own phone: the projected QR's rotating code (or the form

@@ -16,8 +16,8 @@ class StaffSessionMiddleware(ASGIMiddleware):
     """Put the StaffPrincipal (or None) in ``scope["user"]``, the session in ``scope["auth"]``."""
 
     def should_bypass_for_scope(self, scope: Scope) -> bool:
-        # Static files need no session (and must not slide its idle timeout).
-        return scope["path"].startswith("/static/")
+        # Static files and the icon need no session (and must not slide its idle timeout).
+        return scope["path"].startswith("/static/") or scope["path"] == "/favicon.ico"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope)

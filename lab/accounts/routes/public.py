@@ -1,12 +1,17 @@
-"""Pages anyone may open: a scanned pass and the health check."""
+"""Pages anyone may open: a scanned pass, the health check and the lab's icon."""
 
 from __future__ import annotations
+
+from functools import cache
 
 from litestar import MediaType, Request, Response, Router, get
 from litestar.params import FromPath
 
 from lab.accounts import passes, pins
 from lab.me.pages import sign_in_page
+from lab.settings import PROJECT_ROOT
+
+FAVICON = PROJECT_ROOT / "static" / "img" / "favicon.ico"  # drawn by static/img/make_icons.py
 
 
 @get("/p/{token:str}", name="pass_landing")
@@ -25,4 +30,26 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-public_router = Router(path="/", route_handlers=[pass_landing, health])
+@cache
+def _favicon() -> bytes:
+    return FAVICON.read_bytes()
+
+
+# Browsers ask for /favicon.ico on every site, whatever a page links: answer it rather than
+# leave a 404 in every first visit. The same for everyone, so caches may keep it for a week;
+# no CSRF cookie rides on it (a cookie on a shared cached answer would be everyone's).
+@get(
+    "/favicon.ico",
+    include_in_schema=False,
+    opt={"exclude_from_csrf": True},
+    name="favicon",
+)
+async def favicon() -> Response:
+    return Response(
+        _favicon(),
+        media_type="image/vnd.microsoft.icon",
+        headers={"cache-control": "public, max-age=604800"},
+    )
+
+
+public_router = Router(path="/", route_handlers=[pass_landing, health, favicon])
