@@ -28,8 +28,8 @@ async def test_a_facilitator_creates_a_visitor_and_gets_the_printable_pass(clien
     await login(client, cast.email("awa"))
     response = await client.post("/visitors", data=NEW_VISITOR)
     assert response.status_code == 303
-    pass_page = response.headers["location"]
-    assert re.fullmatch(r"/visitors/\d+/pass", pass_page)
+    assert re.fullmatch(r"/visitors/\d+/pass\?done=visitor_created", response.headers["location"])
+    pass_page = response.headers["location"].split("?")[0]
     page = await client.get(pass_page)
     assert page.status_code == 200
     assert "<svg" in page.text and 'class="qr"' in page.text
@@ -48,7 +48,7 @@ async def test_a_facilitator_creates_a_visitor_and_gets_the_printable_pass(clien
 async def test_a_revoked_pass_url_no_longer_resolves(client, cast):
     await login(client, cast.email("awa"))
     created = await client.post("/visitors", data=NEW_VISITOR)
-    pass_page = created.headers["location"]
+    pass_page = created.headers["location"].split("?")[0]
     card = await client.get(pass_page + "/card.png")
     old_url = zxingcpp.read_barcodes(Image.open(io.BytesIO(card.content)))[0].text
     assert (await client.post(pass_page)).status_code == 303  # reissue

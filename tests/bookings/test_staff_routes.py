@@ -408,7 +408,8 @@ async def test_a_visitor_page_loads_their_bookings_and_inductions(client, cast):
     assert section.status_code == 200 and "<html" not in section.text
     assert "Présentation requise pour certaines ressources du site : studio" in text(section)
     granted = await client.post(f"/visitors/{yanis.id}/inductions", data={"name": "studio"})
-    assert granted.status_code == 303 and granted.headers["location"] == f"/visitors/{yanis.id}"
+    assert granted.status_code == 303
+    assert granted.headers["location"] == f"/visitors/{yanis.id}?done=induction_recorded"
     assert await Induction.exists().where(Induction.visitor == yanis.id)
     await book(cast, studio, at(10), at(11), visitor_id=yanis.id)
     prefilled = await client.get(f"/bookings/new?visitor={yanis.id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import string
 
 import zxingcpp
@@ -15,7 +16,7 @@ from tests.browser.conftest import ADMIN, FACILITATOR, login
 
 NETWORK_MANAGER = "reseau@lab.example"
 SAINT_DENIS = "Mission locale de Saint-Denis — Lab"
-PASS_PAGE = "**/visitors/*/pass"
+PASS_PAGE = re.compile(r".*/visitors/\d+/pass\?done=visitor_created$")
 
 
 def _unique_last_name() -> str:
@@ -85,12 +86,15 @@ def test_reissuing_a_pass_retires_the_old_qr(page: Page, live_server: str) -> No
     login(page, ADMIN)
     _create_visitor(page, "Rémi", _unique_last_name())
     old_url = _qr_url_on_page(page)
-    pass_path = page.url
+    pass_path = page.url.split("?")[0]
 
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Créer une nouvelle carte").click()
     page.wait_for_load_state("load")
-    expect(page).to_have_url(pass_path)
+    expect(page).to_have_url(f"{pass_path}?done=pass_replaced")
+    expect(page.locator("#done-message")).to_contain_text(
+        "Nouvelle carte émise : l'ancienne ne fonctionne plus."
+    )
     new_url = _qr_url_on_page(page)
     assert new_url != old_url
     assert new_url.startswith(f"{live_server}/p/")

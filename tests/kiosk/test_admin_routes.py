@@ -69,7 +69,7 @@ async def test_a_manager_creates_a_tablet_and_sees_its_pairing_code_and_qr(clien
     )
     assert response.status_code == 303
     device = await KioskDevice.objects().first()
-    assert response.headers["location"] == f"/kiosks/{device.id}/pairing"
+    assert response.headers["location"] == f"/kiosks/{device.id}/pairing?done=tablet_added"
     assert device.allowed_actions == "checkin,book"
     page = await client.get(f"/kiosks/{device.id}/pairing")
     assert page.status_code == 200 and "<svg" in page.text

@@ -52,7 +52,7 @@ async def site_create(request: Request) -> Response:
         return render(
             request, "admin/site_form.html", context, block="form", status_code=error.status_code
         )
-    return redirect(request, "/admin/sites")
+    return redirect(request, "/admin/sites?done=site_created")
 
 
 @get("/sites/{site_id:int}/edit")
@@ -111,7 +111,7 @@ async def user_create(request: Request) -> Response:
         return render(
             request, "admin/user_new.html", context, block="form", status_code=error.status_code
         )
-    return redirect(request, f"/admin/users/{user.id}")
+    return redirect(request, f"/admin/users/{user.id}?done=user_created")
 
 
 async def _render_user(
@@ -164,7 +164,7 @@ async def grant_add(request: Request, user_id: int = Id) -> Response:
             grant_errors=error.field_errors,
             message=error.message,
         )
-    return redirect(request, f"/admin/users/{user_id}")
+    return redirect(request, f"/admin/users/{user_id}?done=role_added")
 
 
 @post("/users/{user_id:int}/grants/{grant_id:int}/delete")

@@ -132,7 +132,7 @@ async def visitor_create(request: Request) -> Response:
         return render(request, "visitors/form.html", context, block="form", status_code=status)
     issued = await passes.active_pass(visitor.id)
     await _remember_fresh_pass(request, visitor.id, issued.id, token)
-    return redirect(request, f"/visitors/{visitor.id}/pass")
+    return redirect(request, f"/visitors/{visitor.id}/pass?done=visitor_created")
 
 
 async def _show(
@@ -258,9 +258,11 @@ async def pass_page(request: Request, visitor_id: int = VisitorId) -> Response:
 
 @post("/visitors/{visitor_id:int}/pass")
 async def pass_reissue(request: Request, visitor_id: int = VisitorId) -> Response:
+    replaced = await passes.active_pass(visitor_id) is not None
     issued, token = await visitors.reissue_pass(request.user, visitor_id)
     await _remember_fresh_pass(request, visitor_id, issued.id, token)
-    return redirect(request, f"/visitors/{visitor_id}/pass")
+    done = "pass_replaced" if replaced else "pass_issued"
+    return redirect(request, f"/visitors/{visitor_id}/pass?done={done}")
 
 
 async def _card(request: Request, visitor_id: int) -> cards.Card:

@@ -147,7 +147,7 @@ async def closure_add(request: Request) -> Response:
             errors=error.field_errors,
             message=error.message,
         )
-    return redirect(request, f"/resources/closures?site={data.site_id}")
+    return redirect(request, f"/resources/closures?site={data.site_id}&done=closure_added")
 
 
 @post("/closures/{closure_id:int}/delete")

@@ -128,7 +128,7 @@ async def asset_create(request: Request, resource_id: int = Id) -> Response:
             message=error.message,
             status_code=error.status_code,
         )
-    return redirect(request, f"/resources/{resource_id}/assets")
+    return redirect(request, f"/resources/{resource_id}/assets?done=assets_added")
 
 
 @post("/assets/{asset_id:int}/deactivate")

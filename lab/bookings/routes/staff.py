@@ -408,7 +408,7 @@ async def induction_grant(request: Request, visitor_id: int = Id) -> Response:
             block="section",
             status_code=error.status_code,
         )
-    return redirect(request, f"/visitors/{visitor_id}")
+    return redirect(request, f"/visitors/{visitor_id}?done=induction_recorded")
 
 
 staff_router = Router(

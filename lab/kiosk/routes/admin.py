@@ -145,7 +145,7 @@ async def device_create(request: Request) -> Response:
             request, "kiosks/form.html", context, block="form", status_code=error.status_code
         )
     await _remember_code(request, device.id, code)
-    return redirect(request, f"/kiosks/{device.id}/pairing")
+    return redirect(request, f"/kiosks/{device.id}/pairing?done=tablet_added")
 
 
 @get("/{device_id:int}/pairing")
