@@ -68,3 +68,89 @@ def test_the_kiosk_home_fits_the_tablet_whole_without_scrolling(
             assert_accessible(tablet, f"kiosk home, {orientation}, {language}")
     finally:
         context.close()
+
+
+# Every visible control of the first-visit form: its box, its border, and for a round button the
+# middle of its words (a Range over the label's text).
+FORM_CONTROLS = """() => {
+  const box = element => {
+    const rect = element.getBoundingClientRect();
+    return {x: rect.x, y: rect.y, width: rect.width, height: rect.height};
+  };
+  const controls = [...document.querySelectorAll('#signup-form input, #signup-form select')]
+    .filter(control => control.type !== 'hidden');
+  return controls.map(control => {
+    const style = getComputedStyle(control);
+    const found = {
+      id: control.id || control.name + '=' + control.value, type: control.type, ...box(control),
+      border: [style.borderTopStyle, parseFloat(style.borderTopWidth), style.borderTopColor],
+    };
+    const label = control.closest('label.choice');
+    if (label) {
+      const words = document.createRange();
+      words.selectNodeContents(label);
+      words.setStartAfter(control);
+      found.label = box(label);
+      found.words = box(words);
+    }
+    return found;
+  });
+}"""
+
+
+def _luminance(css_colour: str) -> float:
+    red, green, blue = (int(part) / 255 for part in css_colour[4:-1].split(",")[:3])
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast_on_white(css_colour: str) -> float:
+    return 1.05 / (_luminance(css_colour) + 0.05)
+
+
+@pytest.mark.parametrize("orientation", sorted(TABLETS))
+def test_the_first_visit_form_has_clear_round_buttons_and_boxes_of_one_height(
+    browser, live_server, tablet_code, orientation, tmp_path: Path
+):
+    width, height = TABLETS[orientation]
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": width, "height": height}
+    )
+    context.set_default_timeout(10_000)
+    try:
+        tablet = context.new_page()
+        pair(tablet, tablet_code)
+        tablet.goto("/kiosk/signup")
+        tablet.check("input[name=status][value=student]")
+        tablet.locator("fieldset:has(#k-birth_day)").scroll_into_view_if_needed()
+        tablet.screenshot(path=str(tmp_path / f"signup-{orientation}.png"), full_page=True)
+        controls = tablet.evaluate(FORM_CONTROLS)
+        print(orientation, json.dumps(controls))
+
+        radios = [control for control in controls if control["type"] == "radio"]
+        assert len(radios) == 6  # one per situation
+        for radio in radios:
+            assert radio["width"] >= 24 and radio["height"] >= 24, radio
+            assert radio["label"]["height"] >= 48 and radio["label"]["width"] >= 48, radio
+            style, border_width, colour = radio["border"]
+            assert style == "solid" and border_width >= 2, radio
+            assert _contrast_on_white(colour) >= 3, radio  # WCAG 1.4.11, non-text contrast
+            # The button sits on the line of its words, not above or below them.
+            button_middle = radio["y"] + radio["height"] / 2
+            words_middle = radio["words"]["y"] + radio["words"]["height"] / 2
+            assert abs(button_middle - words_middle) <= 2, radio
+
+        boxes = [control for control in controls if control["type"] != "radio"]
+        heights = {round(control["height"]) for control in boxes}
+        assert len(heights) == 1 and heights.pop() >= 48, boxes
+        assert len({tuple(control["border"]) for control in boxes}) == 1, boxes
+        day, month, year = (
+            next(control for control in boxes if control["id"] == f"k-birth_{part}")
+            for part in ("day", "month", "year")
+        )
+        assert day["y"] == month["y"] == year["y"]  # one row, one height
+        assert_accessible(tablet, f"first-visit form, {orientation}")
+    finally:
+        context.close()
