@@ -25,6 +25,7 @@
   var MAX_DELAY_UNREACHABLE = 5000;
   var TIMEOUT = 10000;
   var ANSWER_MS = 6000;
+  var READ_MS = 12000;
   var CHOICE_MS = 30000;
 
   // ---- The service worker -------------------------------------------------------------------
@@ -327,7 +328,13 @@
           field.focus();
           return;
         }
-        show("refused", [box("error", [data.message || text("failed")])], ANSWER_MS);
+        // A refused visitor is told their next appointment here, when they have one: time
+        // to read it.
+        var refusal = box("error", [data.message || text("failed")]);
+        if (data.next_appointment) {
+          refusal.appendChild(element("p", "next-appointment", data.next_appointment));
+        }
+        show("refused", [refusal], data.next_appointment ? READ_MS : ANSWER_MS);
         field.focus();
       };
     }

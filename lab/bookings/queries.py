@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from lab.bookings.rules import HOLDING, Held
@@ -50,3 +51,27 @@ async def visitor_bookings(
     if excluding is not None:
         query = query.where(Booking.id != excluding)
     return [as_held(row) for row in await query]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NextBooking:
+    booking_id: int
+    title: str  # the resource's name
+    starts_at: dt.datetime
+
+
+async def next_booking_of(visitor_id: int, site_id: int, after: dt.datetime) -> NextBooking | None:
+    """The visitor's first confirmed booking at ``site_id`` starting after ``after``. One still
+    awaiting the team's approval is not an appointment yet: it is left out."""
+    row = (
+        await Booking.select(Booking.id, Booking.starts_at, Booking.resource.name.as_alias("title"))
+        .where(
+            (Booking.visitor == visitor_id)
+            & (Booking.resource.site == site_id)
+            & (Booking.status == "confirmed")
+            & (Booking.starts_at > after)
+        )
+        .order_by(Booking.starts_at)
+        .first()
+    )
+    return NextBooking(row["id"], row["title"], row["starts_at"]) if row else None

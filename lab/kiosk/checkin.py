@@ -69,6 +69,16 @@ def refusal_message(code: str) -> str:
     return _(KIOSK_REFUSALS.get(code, UNKNOWN_REFUSAL))
 
 
+class KioskScanRefused(ScanRefused):
+    """A refused kiosk scan that knows whose pass it was (``visitor_id``; None for a pass
+    nobody holds), so that the tablet can tell them their next appointment. The id stays on
+    the server: the answer never carries it."""
+
+    def __init__(self, message: str, *, code: str, visitor_id: int | None) -> None:
+        super().__init__(message, code=code)
+        self.visitor_id = visitor_id
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Choice:
     session_id: int
@@ -93,6 +103,7 @@ class KioskCheckIn:
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Refusal:
     code: str
+    visitor_id: int | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -102,6 +113,7 @@ class _IntoSession:
 
     session: Session
     module: Module
+    visitor_id: int
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -161,7 +173,7 @@ async def check_in_at_kiosk(
     Errors (ScanRefused, journaled with the code): bad_nonce (Invalid), unknown_pass,
     too_old, nothing_now, session_closed, not_enrolled, other_site, too_early, session_over,
     not_confirmed, outside_window. A repeated nonce returns the first answer (``duplicate``),
-    or repeats its refusal."""
+    or repeats its refusal. A refusal is a KioskScanRefused, naming the pass's holder."""
     valid_nonce(nonce)
     now = clock.now()
     at, skew = scan_time(client_at, sent_at, now)
@@ -183,9 +195,11 @@ async def check_in_at_kiosk(
         else:
             answer = await _decide(scan, visitor, session_id)
     if isinstance(answer, _IntoSession):
-        answer = await _into_session(scan, answer.session, answer.module, code)
+        answer = await _into_session(scan, answer, code)
     if isinstance(answer, _Refusal):
-        raise ScanRefused(refusal_message(answer.code), code=answer.code)
+        raise KioskScanRefused(
+            refusal_message(answer.code), code=answer.code, visitor_id=answer.visitor_id
+        )
     return answer
 
 
@@ -212,7 +226,7 @@ async def _decide(
         )
     if acceptable:
         _none, session, module = min(acceptable, key=lambda r: _nearest(r[1], scan.at))
-        return _IntoSession(session, module)
+        return _IntoSession(session, module, visitor.id)
     if session_id is None:
         found = await bookings.open_booking_at(visitor.id, scan.device.site_id, scan.at)
         if found is not None:
@@ -264,9 +278,8 @@ async def _reason(
     return otherwise or reason
 
 
-async def _into_session(
-    scan: _Scan, session: Session, module: Module, code: str
-) -> KioskCheckIn | _Refusal:
+async def _into_session(scan: _Scan, into: _IntoSession, code: str) -> KioskCheckIn | _Refusal:
+    session, module = into.session, into.module
     try:
         result = await attendance.check_in(
             scan.device,
@@ -281,7 +294,7 @@ async def _into_session(
             clock_skew_seconds=scan.skew,
         )
     except ScanRefused as refused:  # journaled and audited by attendance
-        return _Refusal(refused.code)
+        return _Refusal(refused.code, into.visitor_id)
     return KioskCheckIn(
         "duplicate" if result.repeated else "accepted",
         result.first_name,
@@ -343,7 +356,7 @@ async def _refuse(
         booking_id=booking,
         offline=scan.offline,
     )
-    return _Refusal(reason)
+    return _Refusal(reason, visitor.id if visitor else None)
 
 
 async def _repeat(scan: _Scan, first: ScanEvent) -> KioskCheckIn | _Refusal:
@@ -358,7 +371,7 @@ async def _repeat(scan: _Scan, first: ScanEvent) -> KioskCheckIn | _Refusal:
         )
     )
     if first.outcome == "refused":
-        return _Refusal(first.reason)
+        return _Refusal(first.reason, first.visitor)
     visitor = await Visitor.objects().get(Visitor.id == first.visitor)
     title, kind, starts_at = "", "", None
     if first.booking is not None:

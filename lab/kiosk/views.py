@@ -13,14 +13,16 @@ import dataclasses
 import datetime as dt
 
 from lab.accounts.tables import Site
+from lab.bookings import queries as booking_queries
 from lab.bookings.availability import day_slots
 from lab.bookings.resources import policy_for
 from lab.bookings.rules import WEEKDAYS
 from lab.bookings.tables import Resource
-from lab.core import clock
+from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import _
 from lab.kiosk.devices import DevicePrincipal
+from lab.workshops import queries as workshop_queries
 from lab.workshops.enrolment import LIVE, capacity_of, enrolled_counts, waitlist_position
 from lab.workshops.tables import Enrolment, Module, Session
 
@@ -34,6 +36,47 @@ SESSIONS_ON_PAGE = 12
 async def site_timezone(device: DevicePrincipal) -> str:
     row = await Site.select(Site.timezone).where(Site.id == device.site_id).first()
     return row["timezone"]
+
+
+# -- The visitor's next appointment ------------------------------------------------------------
+
+# A time said the way each language writes it: "14 h 00" in French (never split across lines).
+_TIME_FORMATS = {"fr": "H\u00a0'h'\u00a0mm"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Appointment:
+    title: str
+    starts_at: dt.datetime
+    timezone: str  # the site's
+
+    def sentence(self) -> str:
+        """« Votre prochain rendez-vous : mardi 8 décembre à 14 h 00, Atelier CV »."""
+        time_format = _TIME_FORMATS.get(i18n.current_language(), "HH:mm")
+        return _(
+            "Votre prochain rendez-vous : %(day)s à %(time)s, %(title)s",
+            day=i18n.format_datetime(self.starts_at, self.timezone, "EEEE d MMMM"),
+            time=i18n.format_datetime(self.starts_at, self.timezone, time_format),
+            title=self.title,
+        )
+
+
+async def next_appointment(device: DevicePrincipal, visitor_id: int) -> Appointment | None:
+    """The visitor's next appointment at the tablet's site, from now: the sooner of their next
+    workshop session (enrolled) and their next booking (confirmed). None when they have none."""
+    now = clock.now()
+    found = [
+        item
+        for item in (
+            await workshop_queries.next_session_of(visitor_id, device.site_id, now),
+            await booking_queries.next_booking_of(visitor_id, device.site_id, now),
+        )
+        if item is not None
+    ]
+    if not found:
+        return None
+    first = min(found, key=lambda item: item.starts_at)
+    return Appointment(first.title, first.starts_at, await site_timezone(device))
 
 
 # -- Workshops --------------------------------------------------------------------------------

@@ -20,14 +20,14 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 
-from lab.attendance.services import ScanRefused
 from lab.core import clock, i18n
 from lab.core.errors import Invalid
 from lab.core.forms import Id, parse_form
 from lab.core.i18n import _, format_datetime
 from lab.core.web import handle_http_error, is_api, language_for, render
+from lab.kiosk import views
 from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
-from lab.kiosk.checkin import KioskCheckIn, check_in_at_kiosk
+from lab.kiosk.checkin import KioskCheckIn, KioskScanRefused, check_in_at_kiosk
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.settings import PROJECT_ROOT
 
@@ -58,6 +58,15 @@ class CheckinBody(msgspec.Struct, forbid_unknown_fields=True):
     offline: bool = False
 
 
+class CheckinRefusal(msgspec.Struct, omit_defaults=True):
+    """A refused scan: lab's error body (``code``, ``message``), and the visitor's next
+    appointment at this lab in plain words when they have one (``next_appointment``)."""
+
+    code: str
+    message: str
+    next_appointment: str | None = None
+
+
 class CheckinForm(msgspec.Struct):
     nonce: Nonce
     code: Code
@@ -85,8 +94,12 @@ async def checkin_form(request: Request) -> Response:
     except Invalid as error:
         context = await _page_context(request, message=error.message, values={"code": ""})
         return render(request, "kiosk/checkin.html", context, status_code=error.status_code)
-    except ScanRefused as refused:
-        context = await kiosk_context(request, refused=refused.message)
+    except KioskScanRefused as refused:
+        context = await kiosk_context(
+            request,
+            refused=refused.message,
+            next_appointment=await _next_appointment(request, refused),
+        )
         return render(request, "kiosk/checkin_result.html", context, status_code=409)
     context = await kiosk_context(
         request,
@@ -106,16 +119,30 @@ async def checkin_form(request: Request) -> Response:
 async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response:
     """The queue's endpoint: 201 checked in, 200 already done (a repeat) or a choice to make,
     409 refused (a definitive answer: the queue drops the scan), 401 not paired."""
-    result = await check_in_at_kiosk(
-        device_of(request),
-        code=data.code,
-        nonce=data.nonce,
-        client_at=data.client_at,
-        sent_at=data.sent_at,
-        session_id=data.session_id,
-        offline=data.offline,
-    )
+    try:
+        result = await check_in_at_kiosk(
+            device_of(request),
+            code=data.code,
+            nonce=data.nonce,
+            client_at=data.client_at,
+            sent_at=data.sent_at,
+            session_id=data.session_id,
+            offline=data.offline,
+        )
+    except KioskScanRefused as refused:
+        body = CheckinRefusal(
+            refused.code, refused.message, await _next_appointment(request, refused)
+        )
+        return Response(body, status_code=409)
     return Response(_answer(result), status_code=201 if result.outcome == "accepted" else 200)
+
+
+async def _next_appointment(request: Request, refused: KioskScanRefused) -> str | None:
+    """A refused visitor is told when to come back: their next appointment at this lab."""
+    if refused.visitor_id is None:
+        return None
+    found = await views.next_appointment(device_of(request), refused.visitor_id)
+    return found.sentence() if found else None
 
 
 def _answer(result: KioskCheckIn) -> dict:
