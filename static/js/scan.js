@@ -1,14 +1,24 @@
-// lab: scanning on the roster. Every page works without this file: a USB or Bluetooth scanner
-// types into the focused field and presses Enter, and the form is sent.
+// lab: scanning a pass, wherever a page asks for one (the roster, the kiosk's check-in and its
+// "my card and my code"). Every page works without this file: a USB or Bluetooth scanner types
+// into the focused field and presses Enter, and the form is sent.
 //
-// 1. After each check-in, the cursor goes back to the scan field, ready for the next card.
+// 1. After each check-in on the roster, the cursor goes back to the scan field.
 // 2. The camera (tablet or laptop): frames are drawn on a canvas and read by jsQR (loaded only
 //    when the camera is turned on). The camera needs a secure context (https or localhost);
 //    without one, or without a camera, the page says so and the field stays.
+//    The panel (#camera) names the pass field (data-field, default f-code) and its form
+//    (data-form, default scan-form). A pass read is put in the field and the form is sent; with
+//    data-next-field (the PIN, which the visitor still has to type), the camera is turned off
+//    and that field comes next instead, as it does after a scanner's Enter.
 (function () {
   "use strict";
 
-  function scanField() { return document.getElementById("f-code"); }
+  var panel = document.getElementById("camera");
+  var fieldId = (panel && panel.getAttribute("data-field")) || "f-code";
+  var formId = (panel && panel.getAttribute("data-form")) || "scan-form";
+  var nextId = panel && panel.getAttribute("data-next-field");
+
+  function scanField() { return document.getElementById(fieldId); }
 
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!event.target || event.target.id !== "live") { return; }
@@ -19,7 +29,6 @@
     if (field && !document.querySelector("#live [aria-invalid='true']")) { field.focus(); }
   });
 
-  var panel = document.getElementById("camera");
   if (!panel) { return; }
   panel.hidden = false;
   var message = document.getElementById("camera-message");
@@ -50,10 +59,21 @@
     lastText = text;
     lastAt = now;
     var field = scanField();
-    var form = document.getElementById("scan-form");
+    var form = document.getElementById(formId);
     if (!field || !form) { return; }
     field.value = text;
+    if (nextId) {
+      stop();
+      say("data-read");
+      goNext();
+      return;
+    }
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  }
+
+  function goNext() {
+    var next = document.getElementById(nextId);
+    if (next) { next.focus(); }
   }
 
   function readFrame() {
@@ -102,6 +122,17 @@
     }).catch(function (error) {
       var denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
       say(denied ? "data-denied" : "data-no-camera");
+    });
+  }
+
+  // A scanner's Enter after the pass: on to the PIN rather than sending the form without it.
+  if (nextId && scanField()) {
+    scanField().addEventListener("keydown", function (event) {
+      var next = document.getElementById(nextId);
+      if (event.key === "Enter" && scanField().value.trim() && next && !next.value) {
+        event.preventDefault();
+        goNext();
+      }
     });
   }
 

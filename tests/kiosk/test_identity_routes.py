@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from lab.accounts import pins
 from lab.accounts.tables import Pass, Visitor, VisitorPin
@@ -176,3 +177,34 @@ async def test_a_visit_ends_after_90_seconds_without_a_request(client, cast):
     assert "J'ai fini" in (await client.get("/kiosk")).text  # activity slides the window
     freeze(T0 + dt.timedelta(seconds=80 + 91))
     assert "J'ai fini" not in (await client.get("/kiosk")).text
+
+
+async def test_the_card_page_offers_the_camera_which_goes_on_to_the_pin(client, cast):
+    await pair_client(client, cast)
+    page = await client.get("/kiosk/identify")
+    assert 'src="/static/js/scan.js"' in page.text and "jsQR-1.4.0.js" in page.text
+    panel = re.search(r'<section id="camera"[^>]*>', page.text).group(0)
+    assert 'data-field="k-code"' in panel and 'data-form="identify-form"' in panel
+    assert 'data-next-field="k-pin"' in panel  # a card read never sends the form without the PIN
+    assert re.search(r'<input id="k-code"[^>]* autofocus', page.text)  # a scanner types here
+    code = await _visitor_with_pin(cast)
+    wrong = await client.post("/kiosk/identify", data={"code": code, "pin": "9173"})
+    assert re.search(r'<input id="k-code"[^>]*value="' + code, wrong.text)
+    assert not re.search(r'<input id="k-code"[^>]* autofocus', wrong.text)
+    assert re.search(r'<input id="k-pin"[^>]* autofocus', wrong.text)  # the card stays
+
+
+async def test_what_the_camera_reads_a_pass_url_opens_a_visit_with_the_pin(client, cast):
+    from lab.accounts import passes
+    from lab.core.audit import SYSTEM
+
+    visitor = await make_visitor(cast.saint_denis)
+    async with write_transaction(Visitor._meta.db):
+        _issued, token = await passes.issue_in_transaction(SYSTEM, visitor.id, cast.saint_denis.id)
+        await pins.set_pin_in_transaction(SYSTEM, visitor.id, "4826")
+    await pair_client(client, cast)
+    response = await client.post(
+        "/kiosk/identify", data={"code": f"https://lab.example/p/{token}", "pin": "4826"}
+    )
+    assert response.status_code == 303
+    assert VISIT_COOKIE in response.headers["set-cookie"]
