@@ -1,25 +1,21 @@
 """The lab's icon: /favicon.ico answers it, the kiosk's manifest names it, and the committed
-files are what static/img/make_icons.py draws."""
+files are what lab/core/icons.py draws."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 
 from PIL import Image, ImageChops, ImageStat
 
+from lab.core import icons
 from lab.settings import PROJECT_ROOT
 
 IMAGES = PROJECT_ROOT / "static" / "img"
 
 
 def _drawing():
-    spec = importlib.util.spec_from_file_location("make_icons", IMAGES / "make_icons.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return icons
 
 
 async def test_the_favicon_answers_the_icon_for_any_cache_to_keep(client):

@@ -2,7 +2,7 @@
 
 One list of shapes makes both the SVG and the PNGs (drawn 4× larger, then scaled down so that
 edges are smooth). Run it after changing a shape, and commit what it writes:
-    .venv/bin/python static/img/make_icons.py
+    .venv/bin/python -m lab.core.icons
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).parent
+# Kept out of static/: everything there is served to anyone.
+HERE = Path(__file__).resolve().parents[2] / "static" / "img"
 NAVY, WHITE, YELLOW = "#1d3557", "#ffffff", "#ffbf47"  # --primary, --primary-ink, --accent
 SIZE, CORNER, STROKE = 512, 112, 40
 # Bars (x, y, width, height, colour) and rings (centre x, centre y, radius, colour), on 512.

@@ -11,7 +11,7 @@ from lab.accounts import passes, pins
 from lab.me.pages import sign_in_page
 from lab.settings import PROJECT_ROOT
 
-FAVICON = PROJECT_ROOT / "static" / "img" / "favicon.ico"  # drawn by static/img/make_icons.py
+FAVICON = PROJECT_ROOT / "static" / "img" / "favicon.ico"  # drawn by lab/core/icons.py
 
 
 @get("/p/{token:str}", name="pass_landing")
