@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 
 from lab.accounts.roles import ROLES
-from lab.core.forms import TEXT_PATTERN, Email, Id, LongText, Name, Phone, ShortText
+from lab.core.forms import TEXT_PATTERN, Email, LongText, Name, Phone, ShortText
 from lab.core.i18n import N_
+from lab.core.params import FieldId
 
 Gender = Literal["female", "male", "other", "undisclosed"]
 PriorityArea = Literal["yes", "no", "undisclosed"]
@@ -74,7 +75,7 @@ class VisitorInput(msgspec.Struct, forbid_unknown_fields=False):
 
 
 class NewVisitorInput(VisitorInput):
-    site_id: Id | None = None
+    site_id: FieldId | None = None
     # Set after the duplicate warning: "this is another person, create anyway".
     confirm_not_duplicate: bool = False
 
@@ -106,7 +107,7 @@ class NewStaffInput(msgspec.Struct):
     password: Password
     role: RoleName
     language: Language = "fr"
-    site_id: Id | None = None
+    site_id: FieldId | None = None
 
 
 class StaffUpdateInput(msgspec.Struct):
@@ -117,7 +118,7 @@ class StaffUpdateInput(msgspec.Struct):
 
 class GrantInput(msgspec.Struct):
     role: RoleName
-    site_id: Id | None = None
+    site_id: FieldId | None = None
 
 
 class PasswordInput(msgspec.Struct):

@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 
 from lab.core.errors import Invalid
-from lab.core.forms import Id, LongText, ShortText
+from lab.core.forms import LongText, ShortText
 from lab.core.i18n import N_, _
+from lab.core.params import FieldId, Moment
 
 Kind = Literal["tablet_pool", "studio", "room", "screen", "computer", "other"]
 Minutes = Annotated[int, msgspec.Meta(ge=0, le=24 * 60)]
@@ -30,7 +31,7 @@ Note = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^<>]*$")]
 
 
 class ResourceInput(msgspec.Struct):
-    site_id: Id
+    site_id: FieldId
     kind: Kind
     name: ShortText
     units: Units = 1
@@ -66,7 +67,7 @@ class ResourceInput(msgspec.Struct):
 
 
 class ClosureInput(msgspec.Struct):
-    site_id: Id
+    site_id: FieldId
     day: dt.date
     label: ShortText | None = None
 
@@ -79,11 +80,11 @@ class BookingInput(msgspec.Struct):
     """A staff booking: a visitor's, or for the staff's own use when ``visitor_id`` is empty.
     Day and times are the site's local ones."""
 
-    resource_id: Id
+    resource_id: FieldId
     day: dt.date
     start: dt.time
     end: dt.time
-    visitor_id: Id | None = None
+    visitor_id: FieldId | None = None
     units: Units = 1
     note: Note = ""
 
@@ -96,7 +97,7 @@ class SeriesInput(BookingInput):
 
 
 class MoveInput(msgspec.Struct):
-    resource_id: Id
+    resource_id: FieldId
     day: dt.date
     start: dt.time
     end: dt.time
@@ -113,9 +114,9 @@ class CheckInInput(msgspec.Struct):
 class BookingApiInput(msgspec.Struct):
     """A booking through the API: aware instants (with a UTC offset)."""
 
-    resource_id: Id
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    visitor_id: Id | None = None
+    resource_id: FieldId
+    starts_at: Moment
+    ends_at: Moment
+    visitor_id: FieldId | None = None
     units: Units = 1
     note: Note = ""

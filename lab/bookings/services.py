@@ -25,8 +25,8 @@ from lab.core import audit, clock
 from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
-from lab.core.forms import day_in_range
 from lab.core.i18n import _
+from lab.core.params import day_in_bounds
 
 APPROVERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 MAX_SERIES = 60
@@ -81,7 +81,7 @@ def wanted_from_api(data: BookingApiInput) -> Wanted:
             _("Donnez les heures avec leur fuseau (par exemple 2026-12-01T10:00:00+01:00)."),
             code="naive_datetime",
         )
-    if not (day_in_range(data.starts_at.date()) and day_in_range(data.ends_at.date())):
+    if not (day_in_bounds(data.starts_at.date()) and day_in_bounds(data.ends_at.date())):
         raise Invalid(
             _("Vérifiez la date : elle est hors des limites acceptées."), code="out_of_range"
         )

@@ -22,6 +22,7 @@ from lab.bookings.services import APPROVERS, get_booking_for
 from lab.bookings.tables import Booking, Induction, Resource
 from lab.core import clock
 from lab.core.i18n import N_, _
+from lab.core.params import id_or_none
 from lab.core.tables import AuditLog
 
 PAGE_SIZE = 50
@@ -114,9 +115,8 @@ async def resource_options(actor: StaffPrincipal, site_id: int | None = None) ->
 
 async def visitor_choice(actor: StaffPrincipal, visitor_id: object) -> list[dict]:
     """The already chosen visitor as a one-item match list, when a form comes back."""
-    try:
-        wanted = int(str(visitor_id))
-    except ValueError:
+    wanted = id_or_none(visitor_id)
+    if wanted is None:
         return []
     visitor = await get_visitor_for(actor, wanted)
     site = await Site.select(Site.name).where(Site.id == visitor.created_site).first()

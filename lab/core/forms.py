@@ -17,6 +17,7 @@ import msgspec
 
 from lab.core.errors import Invalid
 from lab.core.i18n import _
+from lab.core.params import MAX_ID, day_in_bounds, dec_hook
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -27,11 +28,6 @@ TEXT_PATTERN = r"^[^<>]*$"
 EMAIL_PATTERN = r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 .\-]{5,18}$"
 
-# Row ids the database can hold (PostgreSQL's integer): a bigger one is refused here, not deep
-# in a query.
-Id = Annotated[int, msgspec.Meta(gt=0, le=2**31 - 1)]
-# Days a person can mean: anything else is a typo (and would overflow date arithmetic).
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 _HOUR_MINUTE = re.compile(r"^\d{1,2}:\d{2}$")
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=NAME_PATTERN)]
@@ -54,7 +50,7 @@ def parse_form(form_type: type[T], raw: Mapping[str, Any]) -> T:
             many = raw.getall(name, []) if hasattr(raw, "getall") else raw.get(name) or []
             many = [item for item in (many if isinstance(many, list) else [many]) if item != ""]
             try:
-                values[name] = msgspec.convert(many, field.type, strict=False)
+                values[name] = msgspec.convert(many, field.type, strict=False, dec_hook=dec_hook)
             except msgspec.ValidationError as error:
                 errors[name] = explain(str(error), field.type)
             continue
@@ -73,11 +69,14 @@ def parse_form(form_type: type[T], raw: Mapping[str, Any]) -> T:
         if isinstance(value, str) and _HOUR_MINUTE.match(value) and _accepts(field.type, dt.time):
             value = value.zfill(5) + ":00"  # <input type="time"> sends HH:MM
         try:
-            values[name] = msgspec.convert(value, field.type, strict=False)
+            values[name] = msgspec.convert(value, field.type, strict=False, dec_hook=dec_hook)
         except msgspec.ValidationError as error:
             errors[name] = explain(str(error), field.type)
             continue
-        if isinstance(values[name], dt.date) and not day_in_range(values[name]):
+        if isinstance(values[name], int) and not -MAX_ID <= values[name] <= MAX_ID:
+            # No column of lab holds more: a larger number would fail deep in a query.
+            errors[name] = _("Cette valeur est hors des limites acceptées.")
+        elif isinstance(values[name], dt.date) and not day_in_bounds(values[name]):
             errors[name] = _("Vérifiez la date : elle est hors des limites acceptées.")
     if errors:
         raise Invalid(_("Certains champs sont à corriger."), field_errors=errors)
@@ -114,10 +113,6 @@ def _custom_message(field_type: Any) -> str | None:
             message = arg.extra["message"]  # marked with N_ where it is written
             return _(message)
     return None
-
-
-def day_in_range(day: dt.date) -> bool:
-    return FIRST_DAY <= day <= LAST_DAY
 
 
 def _accepts(field_type: Any, wanted: type) -> bool:

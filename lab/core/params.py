@@ -26,6 +26,8 @@ MAX_ID = 2**31 - 1
 # Path parameters take their place from the route's path; query parameters say so (Litestar 3
 # drops the inferred style).
 Id = Annotated[int, Parameter(gt=0, le=MAX_ID)]
+# A path parameter of one of a handler's two paths (absent from the other).
+OptionalPathId = Annotated[int | None, Parameter(gt=0, le=MAX_ID, required=False)]
 QueryId = Annotated[int, QueryParameter(gt=0, le=MAX_ID)]
 OptionalId = Annotated[int | None, QueryParameter(gt=0, le=MAX_ID, required=False)]
 FieldId = Annotated[int, msgspec.Meta(gt=0, le=MAX_ID)]

@@ -10,12 +10,12 @@ its own, because a stray tap on a small screen must not cancel anything.
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts import passes
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.i18n import _
+from lab.core.params import Id
 from lab.core.qr import qr_svg
 from lab.core.web import LANGUAGE_COOKIE, error_response, file_response, redirect, render
 from lab.me import services, views
@@ -30,7 +30,6 @@ from lab.me.auth import (
 from lab.me.forms import SignInInput
 from lab.me.pages import sign_in_page
 
-ItemId = Parameter(gt=0, le=2**31 - 1)
 ICS = "text/calendar"  # Litestar adds the charset
 GUARDED = {"guards": [require_visitor]}
 
@@ -114,7 +113,7 @@ async def show_pass(request: Request) -> Response:
 
 
 @get("/enrolments/{enrolment_id:int}/cancel", name="me_enrolment_cancel_ask", **GUARDED)
-async def ask_cancel_enrolment(request: Request, enrolment_id: int = ItemId) -> Response:
+async def ask_cancel_enrolment(request: Request, enrolment_id: Id) -> Response:
     item = await views.enrolment_summary(visitor_of(request), enrolment_id)
     return render(
         request,
@@ -124,19 +123,19 @@ async def ask_cancel_enrolment(request: Request, enrolment_id: int = ItemId) -> 
 
 
 @post("/enrolments/{enrolment_id:int}/cancel", name="me_enrolment_cancel", **GUARDED)
-async def cancel_enrolment(request: Request, enrolment_id: int = ItemId) -> Response:
+async def cancel_enrolment(request: Request, enrolment_id: Id) -> Response:
     await services.cancel_enrolment(visitor_of(request), enrolment_id)
     return redirect(request, "/me?done=enrolment_cancelled")
 
 
 @get("/enrolments/{enrolment_id:int}/calendar.ics", name="me_enrolment_ics", **GUARDED)
-async def enrolment_ics(request: Request, enrolment_id: int = ItemId) -> Response:
+async def enrolment_ics(request: Request, enrolment_id: Id) -> Response:
     body = await views.enrolment_calendar(visitor_of(request), enrolment_id)
     return file_response(body, ICS, f"atelier-{enrolment_id}.ics", attachment=True)
 
 
 @get("/bookings/{booking_id:int}/cancel", name="me_booking_cancel_ask", **GUARDED)
-async def ask_cancel_booking(request: Request, booking_id: int = ItemId) -> Response:
+async def ask_cancel_booking(request: Request, booking_id: Id) -> Response:
     item = await views.booking_summary(visitor_of(request), booking_id)
     return render(
         request, "me/cancel.html", {"visitor": visitor_of(request), "kind": "booking", "item": item}
@@ -144,13 +143,13 @@ async def ask_cancel_booking(request: Request, booking_id: int = ItemId) -> Resp
 
 
 @post("/bookings/{booking_id:int}/cancel", name="me_booking_cancel", **GUARDED)
-async def cancel_booking(request: Request, booking_id: int = ItemId) -> Response:
+async def cancel_booking(request: Request, booking_id: Id) -> Response:
     await services.cancel_booking(visitor_of(request), booking_id)
     return redirect(request, "/me?done=booking_cancelled")
 
 
 @get("/bookings/{booking_id:int}/calendar.ics", name="me_booking_ics", **GUARDED)
-async def booking_ics(request: Request, booking_id: int = ItemId) -> Response:
+async def booking_ics(request: Request, booking_id: Id) -> Response:
     body = await views.booking_calendar(visitor_of(request), booking_id)
     return file_response(body, ICS, f"reservation-{booking_id}.ics", attachment=True)
 

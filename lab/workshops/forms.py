@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from lab.core.forms import Id, LongText, ShortText
+from lab.core.forms import LongText, ShortText
+from lab.core.params import FieldId
 
 ModuleKind = Literal[
     "job_search", "orientation", "digital_skills", "info_session", "partner_meeting", "other"
@@ -18,7 +19,7 @@ Tags = Annotated[str, msgspec.Meta(max_length=300, pattern=r"^[^<>]*$")]
 
 
 class ModuleInput(msgspec.Struct):
-    site_id: Id
+    site_id: FieldId
     title: ShortText
     kind: ModuleKind
     capacity: Capacity = 12
@@ -26,17 +27,17 @@ class ModuleInput(msgspec.Struct):
     description: LongText = ""
     audience: Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^<>]*$")] = ""
     self_enrol: bool = False
-    partner_id: Id | None = None
-    room_id: Id | None = None
+    partner_id: FieldId | None = None
+    room_id: FieldId | None = None
     completion_percent: Annotated[int, msgspec.Meta(ge=0, le=100)] = 80
     late_after_minutes: Annotated[int, msgspec.Meta(ge=0, le=120)] = 10
     competences: Tags = ""
-    facilitator_ids: list[Id] = []
+    facilitator_ids: list[FieldId] = []
     active: bool = True
 
 
 class PartnerInput(msgspec.Struct):
-    site_id: Id
+    site_id: FieldId
     name: ShortText
     kind: PartnerKind
     contact: LongText = ""
@@ -59,5 +60,5 @@ class SessionMoveInput(msgspec.Struct):
 
 
 class EnrolInput(msgspec.Struct):
-    visitor_id: Id
-    session_id: Id | None = None  # drop-in modules: the session
+    visitor_id: FieldId
+    session_id: FieldId | None = None  # drop-in modules: the session

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts import labels, sites, staff
 from lab.accounts.forms import GrantInput, NewStaffInput, PasswordInput, SiteInput, StaffUpdateInput
@@ -14,9 +13,8 @@ from lab.core.audit_view import recent_entries
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
+from lab.core.params import Id
 from lab.core.web import redirect, render
-
-Id = Parameter(gt=0, le=2**31 - 1)
 
 
 def _site_context(**extra: object) -> dict:
@@ -56,14 +54,14 @@ async def site_create(request: Request) -> Response:
 
 
 @get("/sites/{site_id:int}/edit")
-async def site_edit(request: Request, site_id: int = Id) -> Response:
+async def site_edit(request: Request, site_id: Id) -> Response:
     site = await sites.get_site_for(request.user, site_id)
     values = sites.site_form_values(site)
     return render(request, "admin/site_form.html", _site_context(values=values, site=site))
 
 
 @post("/sites/{site_id:int}")
-async def site_update(request: Request, site_id: int = Id) -> Response:
+async def site_update(request: Request, site_id: Id) -> Response:
     site = await sites.get_site_for(request.user, site_id)
     raw = await request.form()
     try:
@@ -130,12 +128,12 @@ async def _render_user(
 
 
 @get("/users/{user_id:int}")
-async def user_edit(request: Request, user_id: int = Id) -> Response:
+async def user_edit(request: Request, user_id: Id) -> Response:
     return await _render_user(request, user_id)
 
 
 @post("/users/{user_id:int}")
-async def user_update(request: Request, user_id: int = Id) -> Response:
+async def user_update(request: Request, user_id: Id) -> Response:
     raw = await request.form()
     try:
         await staff.update_staff(request.user, user_id, parse_form(StaffUpdateInput, raw))
@@ -152,7 +150,7 @@ async def user_update(request: Request, user_id: int = Id) -> Response:
 
 
 @post("/users/{user_id:int}/grants")
-async def grant_add(request: Request, user_id: int = Id) -> Response:
+async def grant_add(request: Request, user_id: Id) -> Response:
     raw = await request.form()
     try:
         await staff.add_grant(request.user, user_id, parse_form(GrantInput, raw))
@@ -168,13 +166,13 @@ async def grant_add(request: Request, user_id: int = Id) -> Response:
 
 
 @post("/users/{user_id:int}/grants/{grant_id:int}/delete")
-async def grant_remove(request: Request, user_id: int = Id, grant_id: int = Id) -> Response:
+async def grant_remove(request: Request, user_id: Id, grant_id: Id) -> Response:
     await staff.remove_grant(request.user, user_id, grant_id)
     return redirect(request, f"/admin/users/{user_id}")
 
 
 @post("/users/{user_id:int}/password")
-async def password_reset(request: Request, user_id: int = Id) -> Response:
+async def password_reset(request: Request, user_id: Id) -> Response:
     raw = await request.form()
     try:
         data = parse_form(PasswordInput, raw)

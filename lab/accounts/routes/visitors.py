@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts import cards, consent, labels, passes, pins, visitors
 from lab.accounts.forms import NewVisitorInput, PinResetInput, SearchInput, VisitorInput
@@ -16,6 +15,7 @@ from lab.core.errors import Conflict, LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _, translations
+from lab.core.params import Id
 from lab.core.qr import qr_svg
 from lab.core.sessions import SessionManager
 from lab.core.web import file_response, redirect, render
@@ -24,8 +24,6 @@ from lab.core.web import file_response, redirect, render
 # database; it lives this long in the staff member's server-side session, then only a reissue
 # can produce a printable card again.
 FRESH_PASS_SECONDS = 30 * 60
-
-VisitorId = Parameter(gt=0, le=2**31 - 1)
 
 
 def _choices() -> dict:
@@ -164,13 +162,13 @@ async def _show(
 
 
 @get("/visitors/{visitor_id:int}", name="visitor")
-async def visitor_show(request: Request, visitor_id: int = VisitorId) -> Response:
+async def visitor_show(request: Request, visitor_id: Id) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     return await _show(request, visitor, done=request.query_params.get("done"))
 
 
 @post("/visitors/{visitor_id:int}/pin")
-async def visitor_pin_reset(request: Request, visitor_id: int = VisitorId) -> Response:
+async def visitor_pin_reset(request: Request, visitor_id: Id) -> Response:
     """A new PIN typed twice by the visitor at the desk; it also unlocks a locked pass."""
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     try:
@@ -188,14 +186,14 @@ async def visitor_pin_reset(request: Request, visitor_id: int = VisitorId) -> Re
 
 
 @post("/visitors/{visitor_id:int}/guardian-consent")
-async def visitor_guardian_consent(request: Request, visitor_id: int = VisitorId) -> Response:
+async def visitor_guardian_consent(request: Request, visitor_id: Id) -> Response:
     """Record that a guardian consented, for a visitor under the site's consent age."""
     await consent.record_guardian_consent(request.user, visitor_id)
     return redirect(request, f"/visitors/{visitor_id}?done=consent_recorded")
 
 
 @get("/visitors/{visitor_id:int}/edit")
-async def visitor_edit(request: Request, visitor_id: int = VisitorId) -> Response:
+async def visitor_edit(request: Request, visitor_id: Id) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     values = {field: getattr(visitor, field) for field in VisitorInput.__struct_fields__}
     return render(
@@ -204,7 +202,7 @@ async def visitor_edit(request: Request, visitor_id: int = VisitorId) -> Respons
 
 
 @post("/visitors/{visitor_id:int}")
-async def visitor_update(request: Request, visitor_id: int = VisitorId) -> Response:
+async def visitor_update(request: Request, visitor_id: Id) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     raw = await request.form()
     try:
@@ -225,13 +223,13 @@ async def visitor_update(request: Request, visitor_id: int = VisitorId) -> Respo
 
 
 @post("/visitors/{visitor_id:int}/erase")
-async def visitor_erase(request: Request, visitor_id: int = VisitorId) -> Response:
+async def visitor_erase(request: Request, visitor_id: Id) -> Response:
     await visitors.erase_visitor(request.user, visitor_id)
     return redirect(request, "/visitors?erased=1")
 
 
 @get("/visitors/{visitor_id:int}/pass", name="visitor_pass")
-async def pass_page(request: Request, visitor_id: int = VisitorId) -> Response:
+async def pass_page(request: Request, visitor_id: Id) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     active = await passes.active_pass(visitor.id)
     token = _fresh_token(request, visitor.id, active.id) if active else None
@@ -257,7 +255,7 @@ async def pass_page(request: Request, visitor_id: int = VisitorId) -> Response:
 
 
 @post("/visitors/{visitor_id:int}/pass")
-async def pass_reissue(request: Request, visitor_id: int = VisitorId) -> Response:
+async def pass_reissue(request: Request, visitor_id: Id) -> Response:
     replaced = await passes.active_pass(visitor_id) is not None
     issued, token = await visitors.reissue_pass(request.user, visitor_id)
     await _remember_fresh_pass(request, visitor_id, issued.id, token)
@@ -293,13 +291,13 @@ async def _card(request: Request, visitor_id: int) -> cards.Card:
 
 
 @get("/visitors/{visitor_id:int}/pass/card.png")
-async def pass_card_png(request: Request, visitor_id: int = VisitorId) -> Response:
+async def pass_card_png(request: Request, visitor_id: Id) -> Response:
     card = await _card(request, visitor_id)
     return file_response(cards.card_png(card), "image/png", "carte-lab.png")
 
 
 @get("/visitors/{visitor_id:int}/pass/card.pdf")
-async def pass_card_pdf(request: Request, visitor_id: int = VisitorId) -> Response:
+async def pass_card_pdf(request: Request, visitor_id: Id) -> Response:
     card = await _card(request, visitor_id)
     return file_response(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")
 

@@ -14,7 +14,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import MultiDict
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
@@ -22,14 +22,13 @@ from lab.accounts.roles import STAFF_ROLES
 from lab.attendance import services, views
 from lab.attendance.services import STATUS_LABELS, ScanRefused
 from lab.core.errors import Conflict, Invalid
-from lab.core.forms import Id as FormId
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import FieldId, Id
 from lab.core.web import redirect, render
 from lab.workshops.services import KINDS
 
-Id = Parameter(gt=0, le=2**31 - 1)
 ROSTER = "attendance/roster.html"
 # A comment line this often keeps proxies and browsers from dropping a quiet stream.
 KEEP_ALIVE_SECONDS = 15.0
@@ -48,11 +47,11 @@ class ScanInput(msgspec.Struct):
     code: Annotated[str, msgspec.Meta(min_length=4, max_length=300, pattern=r"^[^<>]+$")] | None = (
         None
     )
-    visitor_id: FormId | None = None
+    visitor_id: FieldId | None = None
 
 
 class MarkInput(msgspec.Struct):
-    visitor_id: FormId
+    visitor_id: FieldId
     status: Literal["present", "late", "absent", "excused"]
 
 
@@ -98,7 +97,7 @@ async def today(request: Request) -> Response:
 
 @get("/attendance/sessions/{session_id:int}", name="attendance_roster")
 async def roster_page(
-    request: Request, session_id: int = Id, done: FromQuery[Literal["closed"] | None] = None
+    request: Request, session_id: Id, done: FromQuery[Literal["closed"] | None] = None
 ) -> Response:
     """The whole page; for htmx (the live refresh), only the list."""
     result = None
@@ -111,7 +110,7 @@ async def roster_page(
 
 
 @post("/attendance/sessions/{session_id:int}/check-in")
-async def roster_check_in(request: Request, session_id: int = Id) -> Response:
+async def roster_check_in(request: Request, session_id: Id) -> Response:
     raw = await request.form()
     try:
         data = _scan_input(raw)
@@ -147,7 +146,7 @@ async def roster_check_in(request: Request, session_id: int = Id) -> Response:
 
 
 @post("/attendance/sessions/{session_id:int}/mark")
-async def roster_mark(request: Request, session_id: int = Id) -> Response:
+async def roster_mark(request: Request, session_id: Id) -> Response:
     """Set or correct a status by hand (audited)."""
     raw = await request.form()
     try:
@@ -162,7 +161,7 @@ async def roster_mark(request: Request, session_id: int = Id) -> Response:
 
 
 @post("/attendance/sessions/{session_id:int}/close")
-async def roster_close(request: Request, session_id: int = Id) -> Response:
+async def roster_close(request: Request, session_id: Id) -> Response:
     try:
         await services.close_session(request.user, session_id)
     except Conflict as error:
@@ -215,7 +214,7 @@ async def session_events(
 
 
 @get("/attendance/sessions/{session_id:int}/stream", name="attendance_stream")
-async def roster_stream(request: Request, session_id: int = Id) -> ServerSentEvent:
+async def roster_stream(request: Request, session_id: Id) -> ServerSentEvent:
     """Server-sent events of a session, for its open rosters and projector (same guard as
     the roster: staff of the module's site)."""
     await views.session_header(request.user, session_id)
@@ -226,7 +225,7 @@ async def roster_stream(request: Request, session_id: int = Id) -> ServerSentEve
 
 
 @get("/attendance/sessions/{session_id:int}/projector", name="attendance_projector")
-async def projector(request: Request, session_id: int = Id) -> Response:
+async def projector(request: Request, session_id: Id) -> Response:
     """Full screen for the room: the QR code of the phones' self check-in (it changes every
     30 seconds) and how many people are in. htmx refreshes only the board."""
     base_url = request.app.state.settings.base_url

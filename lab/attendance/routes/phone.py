@@ -22,10 +22,10 @@ from lab.attendance.services import ScanRefused
 from lab.core import audit
 from lab.core.errors import Invalid
 from lab.core.forms import parse_form
+from lab.core.params import Id
 from lab.core.security import token_hash
 from lab.core.web import render
 
-Id = Parameter(gt=0, le=2**31 - 1)
 Code = Parameter(min_length=1, max_length=64)
 PHONE_PAGE = "attendance/phone.html"
 # Refusals that say the typed code was not right for this session: they count as wrong tries.
@@ -106,13 +106,13 @@ def _form(request: Request, session: dict, form_token: str, **extra: object) -> 
 
 
 @get("/c/{session_id:int}", name="self_check_start")
-async def phone_start(request: Request, session_id: int = Id) -> Response:
+async def phone_start(request: Request, session_id: Id) -> Response:
     """Where the language switch comes back to after the form: asks to scan the screen."""
     return render(request, PHONE_PAGE, {"state": "scan"})
 
 
 @get("/c/{session_id:int}/{code:str}", name="self_check_in")
-async def phone_page(request: Request, session_id: int = Id, code: str = Code) -> Response:
+async def phone_page(request: Request, session_id: Id, code: str = Code) -> Response:
     session = await views.phone_session(session_id)
     secret = session["checkin_secret"] if session else ""
     if session is None or not selfcheck.code_is_current(secret, session_id, code):
@@ -125,7 +125,7 @@ async def phone_page(request: Request, session_id: int = Id, code: str = Code) -
 
 
 @post("/c/{session_id:int}", name="self_check_in_send")
-async def phone_check_in(request: Request, session_id: int = Id) -> Response:
+async def phone_check_in(request: Request, session_id: Id) -> Response:
     raw = await request.form()
     session = await views.phone_session(session_id)
     token = str(raw.get("form_token") or "")

@@ -8,7 +8,7 @@ import re
 
 import anyio
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.attendance import completion, sheets, signatures
@@ -19,10 +19,9 @@ from lab.core.errors import LabError, NotFound
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import Id, OptionalId
 from lab.core.web import file_response, redirect, render
 
-Id = Parameter(gt=0, le=2**31 - 1)
-OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 _CERTIFICATE_FILE = re.compile(r"^([1-9][0-9]{0,9})\.pdf$")
 
 
@@ -63,8 +62,8 @@ async def _build(build, *args: object) -> bytes:
 @get("/sessions/{session_id:int}/sign", name="attendance_sign")
 async def sign_page(
     request: Request,
-    session_id: int = Id,
-    signed: int | None = OptionalId,
+    session_id: Id,
+    signed: OptionalId = None,
     countersigned: FromQuery[bool] = False,
 ) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
@@ -74,7 +73,7 @@ async def sign_page(
 
 
 @get("/sessions/{session_id:int}/sign/{visitor_id:int}")
-async def sign_pad(request: Request, session_id: int = Id, visitor_id: int = Id) -> Response:
+async def sign_pad(request: Request, session_id: Id, visitor_id: Id) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
     person = _person(sheet, visitor_id)
     if person is None:
@@ -83,7 +82,7 @@ async def sign_pad(request: Request, session_id: int = Id, visitor_id: int = Id)
 
 
 @post("/sessions/{session_id:int}/sign/{visitor_id:int}")
-async def sign_save(request: Request, session_id: int = Id, visitor_id: int = Id) -> Response:
+async def sign_save(request: Request, session_id: Id, visitor_id: Id) -> Response:
     raw = await request.form()
     try:
         data = parse_form(SignInput, raw)
@@ -111,7 +110,7 @@ async def sign_save(request: Request, session_id: int = Id, visitor_id: int = Id
 
 
 @post("/sessions/{session_id:int}/countersign")
-async def countersign(request: Request, session_id: int = Id) -> Response:
+async def countersign(request: Request, session_id: Id) -> Response:
     raw = await request.form()
     try:
         data = parse_form(SignInput, raw)
@@ -138,7 +137,7 @@ async def countersign(request: Request, session_id: int = Id) -> Response:
 
 
 @get("/sessions/{session_id:int}/sheet.pdf")
-async def sheet_pdf(request: Request, session_id: int = Id) -> Response:
+async def sheet_pdf(request: Request, session_id: Id) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
     lab_name = request.app.state.settings.lab_name
     content = await _build(sheets.sheet_pdf, sheet, lab_name)
@@ -146,7 +145,7 @@ async def sheet_pdf(request: Request, session_id: int = Id) -> Response:
 
 
 @get("/modules/{module_id:int}/certificates", name="attendance_certificates")
-async def certificate_list(request: Request, module_id: int = Id) -> Response:
+async def certificate_list(request: Request, module_id: Id) -> Response:
     module, people = await completion.participants(request.user, module_id)
     return render(
         request, "attendance/sheet_certificates.html", {"module": module, "people": people}
@@ -154,9 +153,7 @@ async def certificate_list(request: Request, module_id: int = Id) -> Response:
 
 
 @get("/certificates/{module_id:int}/{filename:str}")
-async def certificate_pdf(
-    request: Request, filename: FromPath[str], module_id: int = Id
-) -> Response:
+async def certificate_pdf(request: Request, filename: FromPath[str], module_id: Id) -> Response:
     """``{visitor_id}.pdf``: Litestar's path parameters cannot carry a suffix."""
     match = _CERTIFICATE_FILE.match(filename)
     if match is None or int(match.group(1)) > 2**31 - 1:

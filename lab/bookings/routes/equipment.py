@@ -6,7 +6,6 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER
 from lab.accounts.sites import get_site_for
@@ -16,10 +15,9 @@ from lab.bookings.views import site_choices
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
+from lab.core.params import Id, OptionalId
 from lab.core.web import redirect, render
 
-Id = Parameter(gt=0, le=2**31 - 1)
-OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 SLOT_CHOICES = {minutes: str(minutes) for minutes in (5, 10, 15, 20, 30, 45, 60, 90, 120)}
 DEFAULTS = {
@@ -62,7 +60,7 @@ async def _form_context(request: Request, values: dict, **extra: object) -> dict
 
 
 @get("/", name="resources")
-async def resource_list(request: Request, site: int | None = OptionalId) -> Response:
+async def resource_list(request: Request, site: OptionalId = None) -> Response:
     sites, site_id = await _managed_site(request, site)
     rows = await resources.list_resources(request.user, site_id, include_inactive=True)
     context = {"sites": sites, "site_id": site_id, "rows": rows, "kind_labels": resources.KINDS}
@@ -70,7 +68,7 @@ async def resource_list(request: Request, site: int | None = OptionalId) -> Resp
 
 
 @get("/new")
-async def resource_new(request: Request, site: int | None = OptionalId) -> Response:
+async def resource_new(request: Request, site: OptionalId = None) -> Response:
     _, site_id = await _managed_site(request, site)
     context = await _form_context(request, {**DEFAULTS, "site_id": site_id})
     return render(request, "resources/form.html", context)
@@ -92,7 +90,7 @@ async def resource_create(request: Request) -> Response:
 
 
 @get("/{resource_id:int}/edit")
-async def resource_edit(request: Request, resource_id: int = Id) -> Response:
+async def resource_edit(request: Request, resource_id: Id) -> Response:
     resource = await resources.get_resource_for(request.user, resource_id)
     values = {field: getattr(resource, field) for field in DEFAULTS}
     values.update(site_id=resource.site, kind=resource.kind, name=resource.name)
@@ -101,7 +99,7 @@ async def resource_edit(request: Request, resource_id: int = Id) -> Response:
 
 
 @post("/{resource_id:int}")
-async def resource_update(request: Request, resource_id: int = Id) -> Response:
+async def resource_update(request: Request, resource_id: Id) -> Response:
     resource = await resources.get_resource_for(request.user, resource_id)
     raw = await request.form()
     try:
@@ -128,7 +126,7 @@ async def _closures_page(
 
 
 @get("/closures")
-async def closure_list(request: Request, site: int | None = OptionalId) -> Response:
+async def closure_list(request: Request, site: OptionalId = None) -> Response:
     return await _closures_page(request, site)
 
 
@@ -151,7 +149,7 @@ async def closure_add(request: Request) -> Response:
 
 
 @post("/closures/{closure_id:int}/delete")
-async def closure_remove(request: Request, closure_id: int = Id) -> Response:
+async def closure_remove(request: Request, closure_id: Id) -> Response:
     site = parse_form(SiteRef, await request.form())
     await resources.remove_closure(request.user, closure_id)
     return redirect(request, f"/resources/closures?site={site.site_id}")

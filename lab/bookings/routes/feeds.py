@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import feeds, ics
@@ -11,10 +11,9 @@ from lab.bookings.resources import EQUIPMENT_MANAGERS
 from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import Id
 from lab.core.qr import qr_svg
 from lab.core.web import file_response, redirect, render
-
-Id = Parameter(gt=0, le=2**31 - 1)
 
 
 @get("/feeds/{filename:str}", name="calendar_feed")
@@ -31,7 +30,7 @@ async def public_feed(filename: FromPath[str]) -> Response:
 
 
 @get("/bookings/{booking_id:int}/calendar.ics")
-async def booking_ics(request: Request, booking_id: int = Id) -> Response:
+async def booking_ics(request: Request, booking_id: Id) -> Response:
     body = await ics.booking_calendar(request.user, booking_id)
     return file_response(body, ics.MEDIA_TYPE, f"reservation-{booking_id}.ics", attachment=True)
 
@@ -85,32 +84,32 @@ async def _revoke(request: Request, kind: str, subject_id: int) -> Response:
 
 
 @get("/resources/{resource_id:int}/feed")
-async def resource_feed(request: Request, resource_id: int = Id) -> Response:
+async def resource_feed(request: Request, resource_id: Id) -> Response:
     return await _page(request, "resource", resource_id)
 
 
 @post("/resources/{resource_id:int}/feed")
-async def resource_feed_create(request: Request, resource_id: int = Id) -> Response:
+async def resource_feed_create(request: Request, resource_id: Id) -> Response:
     return await _create(request, "resource", resource_id)
 
 
 @post("/resources/{resource_id:int}/feed/revoke")
-async def resource_feed_revoke(request: Request, resource_id: int = Id) -> Response:
+async def resource_feed_revoke(request: Request, resource_id: Id) -> Response:
     return await _revoke(request, "resource", resource_id)
 
 
 @get("/visitors/{visitor_id:int}/feed")
-async def visitor_feed(request: Request, visitor_id: int = Id) -> Response:
+async def visitor_feed(request: Request, visitor_id: Id) -> Response:
     return await _page(request, "visitor", visitor_id)
 
 
 @post("/visitors/{visitor_id:int}/feed")
-async def visitor_feed_create(request: Request, visitor_id: int = Id) -> Response:
+async def visitor_feed_create(request: Request, visitor_id: Id) -> Response:
     return await _create(request, "visitor", visitor_id)
 
 
 @post("/visitors/{visitor_id:int}/feed/revoke")
-async def visitor_feed_revoke(request: Request, visitor_id: int = Id) -> Response:
+async def visitor_feed_revoke(request: Request, visitor_id: Id) -> Response:
     return await _revoke(request, "visitor", visitor_id)
 
 

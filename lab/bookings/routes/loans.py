@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import assets, loans
@@ -13,16 +12,13 @@ from lab.bookings.resources import EQUIPMENT_MANAGERS, KINDS
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
+from lab.core.params import Id, OptionalId, id_or_none
 from lab.core.web import file_response, redirect, render
-
-Id = Parameter(gt=0, le=2**31 - 1)
-OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 
 
 def _site_in(raw: Any) -> int | None:
     """The desk's site, carried by its forms (a wrong value is refused by the service)."""
-    value = str(raw.get("site") or "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return id_or_none(raw.get("site"))
 
 
 async def _desk(
@@ -52,7 +48,7 @@ async def _refused(
 
 
 @get("/loans", name="loans")
-async def loan_desk(request: Request, site: int | None = OptionalId) -> Response:
+async def loan_desk(request: Request, site: OptionalId = None) -> Response:
     return await _desk(request, site)
 
 
@@ -79,13 +75,13 @@ async def loan_return(request: Request) -> Response:
 
 
 @get("/loans/overdue", name="loans_overdue")
-async def loan_overdue(request: Request, site: int | None = OptionalId) -> Response:
+async def loan_overdue(request: Request, site: OptionalId = None) -> Response:
     view = await loans.overdue(request.user, site)
     return render(request, "loans/overdue.html", {"view": view})
 
 
 @get("/visitors/{visitor_id:int}/loans")
-async def visitor_loans(request: Request, visitor_id: int = Id) -> Response:
+async def visitor_loans(request: Request, visitor_id: Id) -> Response:
     view = await loans.visitor_loans(request.user, visitor_id)
     return render(request, "loans/visitor.html", {"view": view})
 
@@ -109,12 +105,12 @@ async def _asset_list(request: Request, resource_id: int, **extra: Any) -> Respo
 
 
 @get("/resources/{resource_id:int}/assets")
-async def resource_assets(request: Request, resource_id: int = Id) -> Response:
+async def resource_assets(request: Request, resource_id: Id) -> Response:
     return await _asset_list(request, resource_id)
 
 
 @post("/resources/{resource_id:int}/assets")
-async def asset_create(request: Request, resource_id: int = Id) -> Response:
+async def asset_create(request: Request, resource_id: Id) -> Response:
     raw = await request.form()
     try:
         data = parse_form(assets.AssetInput, raw)
@@ -132,25 +128,25 @@ async def asset_create(request: Request, resource_id: int = Id) -> Response:
 
 
 @post("/assets/{asset_id:int}/deactivate")
-async def asset_deactivate(request: Request, asset_id: int = Id) -> Response:
+async def asset_deactivate(request: Request, asset_id: Id) -> Response:
     asset = await assets.set_active(request.user, asset_id, False)
     return redirect(request, f"/resources/{asset.resource}/assets")
 
 
 @post("/assets/{asset_id:int}/activate")
-async def asset_activate(request: Request, asset_id: int = Id) -> Response:
+async def asset_activate(request: Request, asset_id: Id) -> Response:
     asset = await assets.set_active(request.user, asset_id, True)
     return redirect(request, f"/resources/{asset.resource}/assets")
 
 
 @get("/assets/{asset_id:int}/tag.png")
-async def asset_tag_png(request: Request, asset_id: int = Id) -> Response:
+async def asset_tag_png(request: Request, asset_id: Id) -> Response:
     tag, png = await assets.tag_png(request.user, asset_id, request.app.state.settings.lab_name)
     return file_response(png, "image/png", f"etiquette-{tag}.png")
 
 
 @get("/resources/{resource_id:int}/assets/tags.pdf")
-async def asset_tags_pdf(request: Request, resource_id: int = Id) -> Response:
+async def asset_tags_pdf(request: Request, resource_id: Id) -> Response:
     pdf = await assets.tags_pdf(request.user, resource_id, request.app.state.settings.lab_name)
     return file_response(pdf, "application/pdf", f"etiquettes-{resource_id}.pdf")
 

@@ -20,14 +20,12 @@ from lab.bookings.forms import BookingInput, CheckInInput, InductionInput, MoveI
 from lab.bookings.resources import grant_induction
 from lab.bookings.services import BookingRefused
 from lab.core.errors import Invalid, LabError
-from lab.core.forms import Id as FormId
-from lab.core.forms import day_in_range, parse_form
+from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import FieldId, Id, OptionalId, day_in_bounds
 from lab.core.web import redirect, render, wants_fragment
 
-Id = Parameter(gt=0, le=2**31 - 1)
-OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 HourMinute = Parameter(required=False, pattern=r"^\d{2}:\d{2}$")
 PageNumber = Parameter(ge=1, le=100_000, default=1)
 Status = Literal[tuple(views.STATUS_LABELS)]  # type: ignore[valid-type]
@@ -37,7 +35,7 @@ WEEKDAY_CHOICES = {index: WEEKDAY_LABELS[day] for index, day in enumerate(WEEKDA
 class DeskScanInput(CheckInInput):
     """A scan at the desk: the pass (URL, token or short code) and the site it is scanned at."""
 
-    site_id: FormId
+    site_id: FieldId
 
 
 def _check_days(**days: dt.date | None) -> None:
@@ -45,7 +43,7 @@ def _check_days(**days: dt.date | None) -> None:
     errors = {
         name: _("Vérifiez la date : elle est hors des limites acceptées.")
         for name, day in days.items()
-        if day is not None and not day_in_range(day)
+        if day is not None and not day_in_bounds(day)
     }
     if errors:
         raise Invalid(_("Certains champs sont à corriger."), field_errors=errors)
@@ -70,10 +68,10 @@ def _values(raw: MultiDict) -> dict[str, object]:
 @get("/bookings", name="bookings")
 async def booking_grid(
     request: Request,
-    site: int | None = OptionalId,
+    site: OptionalId = None,
     day: FromQuery[dt.date | None] = None,
     view: FromQuery[Literal["day", "week"]] = "day",
-    booked: int | None = OptionalId,
+    booked: OptionalId = None,
 ) -> Response:
     actor = request.user
     sites = await views.site_choices(actor)
@@ -132,11 +130,11 @@ async def _form_context(request: Request, values: dict, **extra: object) -> dict
 @get("/bookings/new", name="booking_new")
 async def booking_new(
     request: Request,
-    resource: int | None = OptionalId,
+    resource: OptionalId = None,
     day: FromQuery[dt.date | None] = None,
     start: str | None = HourMinute,
     end: str | None = HourMinute,
-    visitor: int | None = OptionalId,
+    visitor: OptionalId = None,
 ) -> Response:
     values = {"resource_id": resource, "day": day, "start": start, "end": end, "units": 1}
     values["visitor_id"] = visitor
@@ -208,7 +206,7 @@ async def _detail(
 
 
 @get("/bookings/{booking_id:int}", name="booking")
-async def booking_show(request: Request, booking_id: int = Id) -> Response:
+async def booking_show(request: Request, booking_id: Id) -> Response:
     return await _detail(request, booking_id)
 
 
@@ -224,12 +222,12 @@ async def _act(request: Request, booking_id: int, action: Awaitable[object], don
 
 
 @post("/bookings/{booking_id:int}/cancel")
-async def booking_cancel(request: Request, booking_id: int = Id) -> Response:
+async def booking_cancel(request: Request, booking_id: Id) -> Response:
     return await _act(request, booking_id, services.cancel(request.user, booking_id), "cancelled")
 
 
 @post("/bookings/{booking_id:int}/check-in")
-async def booking_check_in(request: Request, booking_id: int = Id) -> Response:
+async def booking_check_in(request: Request, booking_id: Id) -> Response:
     return await _act(request, booking_id, checkin.check_in(request.user, booking_id), "checked_in")
 
 
@@ -250,12 +248,12 @@ async def _decide(request: Request, booking_id: int, *, approve: bool) -> Respon
 
 
 @post("/bookings/{booking_id:int}/approve")
-async def booking_approve(request: Request, booking_id: int = Id) -> Response:
+async def booking_approve(request: Request, booking_id: Id) -> Response:
     return await _decide(request, booking_id, approve=True)
 
 
 @post("/bookings/{booking_id:int}/refuse")
-async def booking_refuse(request: Request, booking_id: int = Id) -> Response:
+async def booking_refuse(request: Request, booking_id: Id) -> Response:
     return await _decide(request, booking_id, approve=False)
 
 
@@ -271,14 +269,14 @@ async def _move_context(request: Request, booking_id: int, **extra: object) -> d
 
 
 @get("/bookings/{booking_id:int}/move")
-async def booking_move_form(request: Request, booking_id: int = Id) -> Response:
+async def booking_move_form(request: Request, booking_id: Id) -> Response:
     context = await _move_context(request, booking_id)
     context["values"] = views.local_values(context["booking"], context["site"].timezone)
     return render(request, "bookings/move.html", context, block="form")
 
 
 @post("/bookings/{booking_id:int}/move")
-async def booking_move(request: Request, booking_id: int = Id) -> Response:
+async def booking_move(request: Request, booking_id: Id) -> Response:
     raw = await request.form()
     try:
         await services.move(request.user, booking_id, parse_form(MoveInput, raw))
@@ -302,8 +300,8 @@ async def booking_move(request: Request, booking_id: int = Id) -> Response:
 @get("/bookings/list", name="booking_list")
 async def booking_list(
     request: Request,
-    site: int | None = OptionalId,
-    resource: int | None = OptionalId,
+    site: OptionalId = None,
+    resource: OptionalId = None,
     status: FromQuery[Status | None] = None,
     day_from: Annotated[dt.date | None, QueryParameter(name="from")] = None,
     day_to: Annotated[dt.date | None, QueryParameter(name="to")] = None,
@@ -350,7 +348,7 @@ async def booking_approvals(request: Request) -> Response:
 
 
 @get("/bookings/check-in", name="booking_desk")
-async def desk(request: Request, site: int | None = OptionalId) -> Response:
+async def desk(request: Request, site: OptionalId = None) -> Response:
     sites = await views.site_choices(request.user)
     values = {"site_id": site or next(iter(sites), None)}
     return render(request, "bookings/check_in.html", {"sites": sites, "values": values})
@@ -380,7 +378,7 @@ async def desk_scan(request: Request) -> Response:
 
 
 @get("/bookings/for-visitor/{visitor_id:int}")
-async def visitor_bookings(request: Request, visitor_id: int = Id) -> Response:
+async def visitor_bookings(request: Request, visitor_id: Id) -> Response:
     """Lazy-loaded into the visitor's page (accounts must not import bookings)."""
     context = await views.visitor_bookings_summary(request.user, visitor_id)
     context["status_labels"] = views.STATUS_LABELS
@@ -388,7 +386,7 @@ async def visitor_bookings(request: Request, visitor_id: int = Id) -> Response:
 
 
 @post("/visitors/{visitor_id:int}/inductions")
-async def induction_grant(request: Request, visitor_id: int = Id) -> Response:
+async def induction_grant(request: Request, visitor_id: Id) -> Response:
     raw = await request.form()
     try:
         data = parse_form(InductionInput, raw)

@@ -10,23 +10,20 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts import passes
 from lab.accounts.roles import ROLES
 from lab.accounts.sites import get_site_for
 from lab.bookings.views import site_choices
 from lab.core.errors import Forbidden, LabError
-from lab.core.forms import Id, parse_form
+from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import FieldId, Id, OptionalId
 from lab.core.qr import qr_svg
 from lab.core.sessions import SessionManager
 from lab.core.web import redirect, render, wants_fragment
 from lab.kiosk import admin, devices, syncs
-
-PathId = Parameter(gt=0, le=2**31 - 1)
-OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 
 Action = Literal[devices.ACTIONS]  # type: ignore[valid-type]
 DeviceName = Annotated[
@@ -36,7 +33,7 @@ Note = Annotated[str, msgspec.Meta(max_length=syncs.NOTE_MAX, pattern=r"^[^<>]*$
 
 
 class NewDeviceInput(msgspec.Struct):
-    site_id: Id
+    site_id: FieldId
     name: DeviceName
     allowed_actions: list[Action] = []
 
@@ -52,7 +49,7 @@ class ResolveInput(msgspec.Struct):
 
 
 class SiteRef(msgspec.Struct):
-    site_id: Id
+    site_id: FieldId
 
 
 # --- the code just issued, kept in the staff member's server-side session -----------------
@@ -94,7 +91,7 @@ async def _sites(request: Request, site: int | None, *roles: str) -> tuple[dict[
 
 
 @get("/", name="kiosks")
-async def device_list(request: Request, site: int | None = OptionalId) -> Response:
+async def device_list(request: Request, site: OptionalId = None) -> Response:
     sites, site_id = await _sites(request, site, *devices.DEVICE_MANAGERS)
     rows = await admin.device_rows(request.user, site_id)
     context = {
@@ -122,7 +119,7 @@ def _chosen_actions(raw) -> list[str]:
 
 
 @get("/new")
-async def device_new(request: Request, site: int | None = OptionalId) -> Response:
+async def device_new(request: Request, site: OptionalId = None) -> Response:
     sites, site_id = await _sites(request, site, *devices.DEVICE_MANAGERS)
     values = {"site_id": site_id, "name": "", "allowed_actions": list(devices.ACTIONS)}
     return render(request, "kiosks/form.html", _form_context(values, sites=sites))
@@ -149,7 +146,7 @@ async def device_create(request: Request) -> Response:
 
 
 @get("/{device_id:int}/pairing")
-async def device_pairing(request: Request, device_id: int = PathId) -> Response:
+async def device_pairing(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     code = await admin.live_pairing_code(
         request.user, device_id, _remembered_code(request, device_id)
@@ -166,21 +163,21 @@ async def device_pairing(request: Request, device_id: int = PathId) -> Response:
 
 
 @post("/{device_id:int}/pairing")
-async def device_new_code(request: Request, device_id: int = PathId) -> Response:
+async def device_new_code(request: Request, device_id: Id) -> Response:
     row, code = await admin.new_pairing_code(request.user, device_id)
     await _remember_code(request, row.id, code)
     return redirect(request, f"/kiosks/{row.id}/pairing")
 
 
 @get("/{device_id:int}/edit")
-async def device_edit(request: Request, device_id: int = PathId) -> Response:
+async def device_edit(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     values = {"name": row.name, "allowed_actions": list(row.actions)}
     return render(request, "kiosks/form.html", _form_context(values, device=row))
 
 
 @post("/{device_id:int}")
-async def device_update(request: Request, device_id: int = PathId) -> Response:
+async def device_update(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     raw = await request.form()
     try:
@@ -197,13 +194,13 @@ async def device_update(request: Request, device_id: int = PathId) -> Response:
 
 
 @get("/{device_id:int}/revoke")
-async def device_revoke_confirm(request: Request, device_id: int = PathId) -> Response:
+async def device_revoke_confirm(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     return render(request, "kiosks/revoke.html", {"device": row})
 
 
 @post("/{device_id:int}/revoke")
-async def device_revoke(request: Request, device_id: int = PathId) -> Response:
+async def device_revoke(request: Request, device_id: Id) -> Response:
     device = await devices.revoke(request.user, device_id)
     return redirect(request, f"/kiosks?site={device.site}&revoked={device.id}")
 
@@ -250,12 +247,12 @@ async def _sync_page(
 
 
 @get("/", name="kiosk_sync")
-async def sync_problems(request: Request, site: int | None = OptionalId) -> Response:
+async def sync_problems(request: Request, site: OptionalId = None) -> Response:
     return await _sync_page(request, site)
 
 
 @post("/{scan_id:int}")
-async def scan_resolve(request: Request, scan_id: int = PathId) -> Response:
+async def scan_resolve(request: Request, scan_id: Id) -> Response:
     """Resolve one refused scan. htmx swaps the scan's row for its new state (or its error);
     without JavaScript the page comes back whole."""
     raw = await request.form()

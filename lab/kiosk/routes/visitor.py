@@ -25,6 +25,7 @@ from lab.core import clock
 from lab.core.errors import LabError, NotFound
 from lab.core.forms import parse_form
 from lab.core.i18n import N_, _
+from lab.core.params import Id, OptionalPathId
 from lab.core.web import render
 from lab.kiosk import appointments, views
 from lab.kiosk.auth import (
@@ -42,7 +43,6 @@ from lab.me import views as my_views
 from lab.workshops import enrolment as enrolments
 from lab.workshops.services import KINDS as WORKSHOP_KINDS
 
-PathId = Parameter(gt=0, le=2**31 - 1)
 # A start time in the path, as HHMM (site time): "1430".
 StartTime = Parameter(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")
 
@@ -80,7 +80,7 @@ async def workshop_list(request: Request) -> Response:
 
 
 @get("/workshops/{module_id:int}", guards=[require_device("enrol")], name="kiosk_workshop")
-async def workshop_page(request: Request, module_id: int = PathId) -> Response:
+async def workshop_page(request: Request, module_id: Id) -> Response:
     device = device_of(request)
     visit = await visit_of(request)
     workshop = await views.workshop(device, module_id)
@@ -123,7 +123,7 @@ async def _enrol_step(request: Request, module_id: int, session_id: int | None) 
     name="kiosk_enrol_confirm",
 )
 async def enrol_confirm(
-    request: Request, module_id: int = PathId, session_id: int | None = PathId
+    request: Request, module_id: Id, session_id: OptionalPathId = None
 ) -> Response:
     """Ask "enrol?", or say where the visitor already stands."""
     context = await _enrol_step(request, module_id, session_id)
@@ -136,9 +136,7 @@ async def enrol_confirm(
     guards=[require_device("enrol")],
     name="kiosk_enrol",
 )
-async def enrol(
-    request: Request, module_id: int = PathId, session_id: int | None = PathId
-) -> Response:
+async def enrol(request: Request, module_id: Id, session_id: OptionalPathId = None) -> Response:
     context = await _enrol_step(request, module_id, session_id)
     visit: KioskVisit = context["visit"]
     try:
@@ -164,7 +162,7 @@ async def resource_list(request: Request) -> Response:
 
 
 @get("/book/{resource_id:int}", guards=[require_device("book")], name="kiosk_book_days")
-async def day_list(request: Request, resource_id: int = PathId) -> Response:
+async def day_list(request: Request, resource_id: Id) -> Response:
     device = device_of(request)
     resource = await views.resource(device, resource_id)
     timezone = await views.site_timezone(device)
@@ -196,9 +194,7 @@ async def _day(request: Request, resource_id: int, day: dt.date) -> dict:
 
 
 @get("/book/{resource_id:int}/{day:date}", guards=[require_device("book")], name="kiosk_book_slots")
-async def slot_list(
-    request: Request, day: FromPath[dt.date], resource_id: int = PathId
-) -> Response:
+async def slot_list(request: Request, day: FromPath[dt.date], resource_id: Id) -> Response:
     context = await kiosk_context(request, **await _day(request, resource_id, day))
     return render(request, "kiosk/book_slots.html", context)
 
@@ -224,7 +220,7 @@ async def _booking_step(request: Request, resource_id: int, day: dt.date, start:
     name="kiosk_book_confirm",
 )
 async def book_confirm(
-    request: Request, day: FromPath[dt.date], resource_id: int = PathId, start: str = StartTime
+    request: Request, day: FromPath[dt.date], resource_id: Id, start: str = StartTime
 ) -> Response:
     """Ask "book this?" with the durations free from that time (or say it is gone)."""
     context = await _booking_step(request, resource_id, day, start)
@@ -237,7 +233,7 @@ async def book_confirm(
     name="kiosk_book_slot",
 )
 async def book_slot(
-    request: Request, day: FromPath[dt.date], resource_id: int = PathId, start: str = StartTime
+    request: Request, day: FromPath[dt.date], resource_id: Id, start: str = StartTime
 ) -> Response:
     context = await _booking_step(request, resource_id, day, start)
     visit: KioskVisit = context["visit"]
@@ -282,7 +278,7 @@ async def mine(request: Request) -> Response:
     guards=[require_device()],
     name="kiosk_enrolment_cancel_confirm",
 )
-async def enrolment_cancel_confirm(request: Request, enrolment_id: int = PathId) -> Response:
+async def enrolment_cancel_confirm(request: Request, enrolment_id: Id) -> Response:
     visit = await require_visit(request)
     item = await my_views.enrolment_summary(visit, enrolment_id)
     context = await kiosk_context(request, enrolment=item, action=request.url.path)
@@ -294,7 +290,7 @@ async def enrolment_cancel_confirm(request: Request, enrolment_id: int = PathId)
     guards=[require_device()],
     name="kiosk_enrolment_cancel",
 )
-async def enrolment_cancel(request: Request, enrolment_id: int = PathId) -> Response:
+async def enrolment_cancel(request: Request, enrolment_id: Id) -> Response:
     visit = await require_visit(request)
     await enrolments.cancel_own(device_of(request), visit.visitor_id, enrolment_id)
     context = await _mine(request, visit, done=_("Votre inscription est annulée."))
@@ -306,7 +302,7 @@ async def enrolment_cancel(request: Request, enrolment_id: int = PathId) -> Resp
     guards=[require_device()],
     name="kiosk_booking_cancel_confirm",
 )
-async def booking_cancel_confirm(request: Request, booking_id: int = PathId) -> Response:
+async def booking_cancel_confirm(request: Request, booking_id: Id) -> Response:
     visit = await require_visit(request)
     item = await my_views.booking_summary(visit, booking_id)
     context = await kiosk_context(request, booking=item, action=request.url.path)
@@ -318,7 +314,7 @@ async def booking_cancel_confirm(request: Request, booking_id: int = PathId) -> 
     guards=[require_device()],
     name="kiosk_booking_cancel",
 )
-async def booking_cancel(request: Request, booking_id: int = PathId) -> Response:
+async def booking_cancel(request: Request, booking_id: Id) -> Response:
     visit = await require_visit(request)
     try:
         await bookings.cancel_own(device_of(request), visit.visitor_id, booking_id)

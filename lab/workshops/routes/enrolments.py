@@ -10,18 +10,16 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, Router, post
-from litestar.params import Parameter
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.core.errors import LabError
-from lab.core.forms import TEXT_PATTERN, Id, parse_form
+from lab.core.forms import TEXT_PATTERN, parse_form
 from lab.core.guards import require_role
+from lab.core.params import FieldId, Id, id_or_none
 from lab.core.web import render, wants_fragment
 from lab.workshops import enrolment, services, views
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Module, Session
-
-PathId = Parameter(gt=0, le=2**31 - 1)
 
 
 class FinderInput(msgspec.Struct):
@@ -29,7 +27,7 @@ class FinderInput(msgspec.Struct):
     pass URL (a scanner types it, longer than a name)."""
 
     q: Annotated[str, msgspec.Meta(max_length=300, pattern=TEXT_PATTERN)] | None = None
-    session_id: Id | None = None
+    session_id: FieldId | None = None
 
 
 async def _context(request: Request, module: Module, session: Session | None) -> dict:
@@ -53,7 +51,7 @@ async def _session(module: Module, session_id: int | None) -> Session | None:
 
 
 @post("/workshops/{module_id:int}/enrolments/search")
-async def enrol_search(request: Request, module_id: int = PathId) -> Response:
+async def enrol_search(request: Request, module_id: Id) -> Response:
     """POST, not GET: a typed name must not end up in URLs and logs. A name or a code lists
     matches; a scanned pass enrols its holder at once (the whole list comes back)."""
     actor = request.user
@@ -65,7 +63,7 @@ async def enrol_search(request: Request, module_id: int = PathId) -> Response:
         context = await _context(request, module, session)
         visitor = await views.visitor_from_scan(actor, data.q or "")
     except LabError as error:
-        session = await _session(module, _int(raw.get("session_id")))
+        session = await _session(module, id_or_none(raw.get("session_id")))
         context = await _context(request, module, session)
         context.update(enrol_message=error.message, finder={"q": ""})
         response = _render(request, context, status=error.status_code)
@@ -77,11 +75,6 @@ async def enrol_search(request: Request, module_id: int = PathId) -> Response:
         context["matches"] = await views.matches_for(actor, module, data.q, context["queue"])
         context["searched"] = True
     return _render(request, context, block="matches")
-
-
-def _int(value: object) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
 
 
 def _whole_list(request: Request, response: Response) -> Response:
@@ -107,11 +100,11 @@ async def _enrol(
 
 
 @post("/workshops/{module_id:int}/enrolments")
-async def enrol(request: Request, module_id: int = PathId) -> Response:
+async def enrol(request: Request, module_id: Id) -> Response:
     """Enrol the chosen visitor: enrolled, or on the waitlist with their position."""
     module = await services.get_module_for(request.user, module_id)
     raw = await request.form()
-    session = await _session(module, _int(raw.get("session_id")))
+    session = await _session(module, id_or_none(raw.get("session_id")))
     context = await _context(request, module, session)
     try:
         data = parse_form(EnrolInput, raw)
@@ -122,7 +115,7 @@ async def enrol(request: Request, module_id: int = PathId) -> Response:
 
 
 @post("/workshops/enrolments/{enrolment_id:int}/cancel")
-async def enrol_cancel(request: Request, enrolment_id: int = PathId) -> Response:
+async def enrol_cancel(request: Request, enrolment_id: Id) -> Response:
     """Cancel an enrolment; whoever the freed seat goes to shows up enrolled at once."""
     module, session = await views.queue_of(request.user, enrolment_id)
     before = await views.queue_block(module, session)

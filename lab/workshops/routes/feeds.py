@@ -7,17 +7,16 @@ their hash is stored, the URL is shown once, and a new one revokes the old one.
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import feeds
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import Id
 from lab.core.qr import qr_svg
 from lab.core.web import redirect, render
 from lab.workshops import ics, services
 
-Id = Parameter(gt=0, le=2**31 - 1)
 MY_FEED = "/workshops/my-feed"
 
 
@@ -90,17 +89,17 @@ async def my_feed_revoke(request: Request) -> Response:
 
 
 @get("/workshops/{module_id:int}/feed")
-async def module_feed(request: Request, module_id: int = Id) -> Response:
+async def module_feed(request: Request, module_id: Id) -> Response:
     return await _page(request, ics.MODULE_KIND, module_id)
 
 
 @post("/workshops/{module_id:int}/feed")
-async def module_feed_create(request: Request, module_id: int = Id) -> Response:
+async def module_feed_create(request: Request, module_id: Id) -> Response:
     return await _create(request, ics.MODULE_KIND, module_id)
 
 
 @post("/workshops/{module_id:int}/feed/revoke")
-async def module_feed_revoke(request: Request, module_id: int = Id) -> Response:
+async def module_feed_revoke(request: Request, module_id: Id) -> Response:
     return await _revoke(request, ics.MODULE_KIND, module_id)
 
 

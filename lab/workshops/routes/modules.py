@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import MultiDict
-from litestar.params import Parameter
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.sites import get_site_for
@@ -14,12 +13,10 @@ from lab.core.errors import Forbidden, LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
+from lab.core.params import Id, OptionalId, id_or_none
 from lab.core.web import redirect, render, wants_fragment
 from lab.workshops import services, views
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput
-
-Id = Parameter(gt=0, le=2**31 - 1)
-OptionalId = Parameter(gt=0, le=2**31 - 1, required=False)
 
 
 def _values(raw: MultiDict) -> dict[str, object]:
@@ -32,7 +29,7 @@ def _values(raw: MultiDict) -> dict[str, object]:
 
 
 @get("/workshops", name="workshops")
-async def module_list(request: Request, site: int | None = OptionalId) -> Response:
+async def module_list(request: Request, site: OptionalId = None) -> Response:
     actor = request.user
     sites = await site_choices(actor)
     if site is not None:
@@ -54,7 +51,7 @@ async def module_list(request: Request, site: int | None = OptionalId) -> Respon
 
 
 async def _form_context(request: Request, site_id: int, values: dict, **extra: object) -> dict:
-    chosen = [int(i) for i in values.get("facilitator_ids") or [] if str(i).isdigit()]
+    chosen = [i for i in map(id_or_none, values.get("facilitator_ids") or []) if i is not None]
     site = await get_site_for(request.user, site_id)
     return {
         "values": values,
@@ -73,7 +70,7 @@ async def _form_context(request: Request, site_id: int, values: dict, **extra: o
 
 @get("/workshops/new")
 async def module_new(
-    request: Request, site: int | None = OptionalId, partner: int | None = OptionalId
+    request: Request, site: OptionalId = None, partner: OptionalId = None
 ) -> Response:
     sites = await site_choices(request.user, *services.PROGRAMME_MANAGERS)
     site_id = site or next(iter(sites), None)
@@ -107,12 +104,11 @@ async def module_create(request: Request) -> Response:
 
 
 def _site_in(raw: MultiDict) -> int | None:
-    value = str(raw.get("site_id") or "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+    return id_or_none(raw.get("site_id"))
 
 
 @get("/workshops/{module_id:int}/edit")
-async def module_edit(request: Request, module_id: int = Id) -> Response:
+async def module_edit(request: Request, module_id: Id) -> Response:
     module = await services.get_module_for(request.user, module_id)
     if not views.can_manage(request.user, module.site):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
@@ -122,7 +118,7 @@ async def module_edit(request: Request, module_id: int = Id) -> Response:
 
 
 @post("/workshops/{module_id:int}/edit")
-async def module_update(request: Request, module_id: int = Id) -> Response:
+async def module_update(request: Request, module_id: Id) -> Response:
     module = await services.get_module_for(request.user, module_id)
     raw = await request.form()
     try:
@@ -187,12 +183,12 @@ async def _page(request: Request, module_id: int, *, status_code: int = 200, **e
 
 
 @get("/workshops/{module_id:int}", name="workshop")
-async def module_show(request: Request, module_id: int = Id) -> Response:
+async def module_show(request: Request, module_id: Id) -> Response:
     return await _page(request, module_id)
 
 
 @post("/workshops/{module_id:int}/sessions")
-async def module_schedule(request: Request, module_id: int = Id) -> Response:
+async def module_schedule(request: Request, module_id: Id) -> Response:
     """Schedule one session or a weekly run: the result lists every created session, every
     refused date with the booking rule's reason, and facilitator clashes."""
     raw = await request.form()

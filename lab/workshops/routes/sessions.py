@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import ics as calendars
@@ -11,11 +10,10 @@ from lab.bookings.services import BookingRefused
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
+from lab.core.params import Id
 from lab.core.web import file_response, redirect, render
 from lab.workshops import ics, services, views
 from lab.workshops.forms import SessionMoveInput
-
-Id = Parameter(gt=0, le=2**31 - 1)
 
 
 async def _page(
@@ -27,18 +25,18 @@ async def _page(
 
 
 @get("/workshops/sessions/{session_id:int}", name="workshop_session")
-async def session_show(request: Request, session_id: int = Id) -> Response:
+async def session_show(request: Request, session_id: Id) -> Response:
     return await _page(request, session_id)
 
 
 @get("/workshops/sessions/{session_id:int}/calendar.ics")
-async def session_ics(request: Request, session_id: int = Id) -> Response:
+async def session_ics(request: Request, session_id: Id) -> Response:
     body = await ics.session_calendar(request.user, session_id)
     return file_response(body, calendars.MEDIA_TYPE, f"seance-{session_id}.ics", attachment=True)
 
 
 @post("/workshops/sessions/{session_id:int}/move")
-async def session_move(request: Request, session_id: int = Id) -> Response:
+async def session_move(request: Request, session_id: Id) -> Response:
     """Move a session; its room booking moves too, and the booking rules are checked again."""
     raw = await request.form()
     try:
@@ -58,7 +56,7 @@ async def session_move(request: Request, session_id: int = Id) -> Response:
 
 
 @post("/workshops/sessions/{session_id:int}/cancel")
-async def session_cancel(request: Request, session_id: int = Id) -> Response:
+async def session_cancel(request: Request, session_id: Id) -> Response:
     try:
         await services.cancel_session(request.user, session_id)
     except LabError as error:
