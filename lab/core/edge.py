@@ -17,7 +17,7 @@ import re
 from litestar import Request
 from litestar.datastructures import UploadFile
 
-from lab.core.errors import Invalid, LabError
+from lab.core.errors import BodyTooLarge, Invalid, MalformedBody
 from lab.core.i18n import _
 
 # The largest JSON lab expects is the kiosk's offline queue: a few hundred scans of ~300 bytes.
@@ -27,16 +27,6 @@ JSON_MAX_DEPTH = 32
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
-
-
-class BodyTooLarge(LabError):
-    status_code = 413
-    default_code = "too_large"
-
-
-class MalformedBody(LabError):
-    status_code = 400
-    default_code = "malformed_body"
 
 
 def json_depth(body: bytes) -> int:

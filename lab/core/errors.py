@@ -44,6 +44,18 @@ class Invalid(LabError):
     default_code = "invalid"
 
 
+class MalformedBody(LabError):
+    """A request body no handler can read (JSON nested too deep, not UTF-8…)."""
+
+    status_code = 400
+    default_code = "malformed_body"
+
+
+class BodyTooLarge(LabError):
+    status_code = 413
+    default_code = "too_large"
+
+
 class TooManyAttempts(LabError):
     status_code = 429
     default_code = "too_many_attempts"
