@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,12 +11,19 @@ from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine, TransactionType
 
+from lab.core.params import Day, Moment
 from lab.settings import Settings
 
 # SQLite allows one writer at a time. Waiting a little is better than failing a booking.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+# sqlite3 finds an adapter by a value's exact type: lab's Day and Moment (the date and datetime
+# subclasses every day and instant read from a request is, see lab.core.params) are written as
+# the dates and instants they are, like Piccolo writes date and datetime.
+for _kind, _base in ((Day, dt.date), (Moment, dt.datetime)):
+    sqlite3.register_adapter(_kind, ADAPTERS[_base])
 
 
 def engine_for(settings: Settings) -> Engine:
