@@ -18,6 +18,7 @@ from litestar.middleware import ASGIMiddleware, DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -41,6 +42,7 @@ from lab.attendance.routes import ROUTERS as ATTENDANCE_ROUTERS
 from lab.bookings.releases import release_loop
 from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db, events, mail
+from lab.core.api import SECURITY_SCHEMES, LabSchemaPlugin
 from lab.core.params import TYPE_DECODERS
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
@@ -51,6 +53,14 @@ from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 
 CSRF_HEADER = "x-csrftoken"
+API_DESCRIPTION = (
+    "The JSON API of a Mission locale 2.0 lab. Under /api/: visitors, passes, resources and "
+    "bookings, for staff, with the session cookie of a signed-in staff member (lab_session) "
+    "and, on POST and PUT, the CSRF token (the lab_csrf cookie and the same value in the "
+    "x-csrftoken header). Under /kiosk/api/: a paired tablet's check-ins, with its device "
+    "cookie (lab_kiosk) and the same CSRF token. Every refusal is JSON: {code, message} and, "
+    "for input to fix, field_errors."
+)
 # Gzip what never changes between users (scripts, styles, the QR decoder, the kiosk's worker):
 # a cheap tablet on a poor network downloads a third of it. Pages stay uncompressed: they carry
 # CSRF tokens next to reflected input, the mix that compression attacks (BREACH) feed on.
@@ -188,14 +198,17 @@ def create_app(
         # Days and moments are checked against lab's bounds wherever they are read.
         type_decoders=TYPE_DECODERS,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        plugins=[HTMXPlugin(), channels],
+        plugins=[HTMXPlugin(), channels, LabSchemaPlugin()],
+        # The OpenAPI document is the JSON API's (see lab.core.api), nothing else: no route is in
+        # it unless its router or handler says include_in_schema=True, so a new page never is.
+        include_in_schema=False,
         openapi_config=OpenAPIConfig(
             title="lab API",
             version=__version__,
             path="/api/schema",
             render_plugins=[JsonRenderPlugin()],
-            description="Visitors and passes of a Mission locale 2.0 lab. Staff session and "
-            "CSRF header (x-csrftoken) required.",
+            description=API_DESCRIPTION,
+            components=Components(security_schemes=SECURITY_SCHEMES),  # type: ignore[arg-type]
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},

@@ -23,8 +23,9 @@ from litestar.handlers.base import BaseRouteHandler
 from lab.accounts.tables import Visitor
 from lab.core import clock
 from lab.core.guards import Guard
+from lab.core.i18n import _
 from lab.core.sessions import ServerSessions, SessionHandle, SessionKind
-from lab.core.web import is_api, redirect
+from lab.core.web import error_response, is_api, redirect
 from lab.kiosk.devices import DevicePrincipal, device_for
 
 DEVICE_COOKIE = "lab_kiosk"
@@ -42,7 +43,7 @@ class DeviceNotPaired(NotAuthorizedException):
 def require_device(*actions: str) -> Guard:
     """Let through a paired, unrevoked tablet allowed to do each of ``actions``."""
 
-    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         device = await device_for(connection.cookies.get(DEVICE_COOKIE))
         if device is None:
             raise DeviceNotPaired()
@@ -182,15 +183,16 @@ async def require_visit(request: Request, *, with_pin: bool = True) -> KioskVisi
     return visit
 
 
-def not_paired(request: Request, _: DeviceNotPaired) -> Response:
+def not_paired(request: Request, _error: DeviceNotPaired) -> Response:
     if is_api(request):
-        return Response({"code": "not_paired"}, status_code=401)
+        message = _("Cette tablette n'est pas associée. Demandez à l'accueil.")
+        return error_response(request, 401, message, code="not_paired")
     return redirect(request, f"{KIOSK_PATH}/pair")
 
 
 def visit_needed(request: Request, error: VisitNeeded) -> Response:
     if is_api(request):
-        return Response({"code": "visit_needed"}, status_code=401)
+        return error_response(request, 401, _("Montrez votre carte"), code="visit_needed")
     target = f"{KIOSK_PATH}/identify?next={quote(request.url.path)}"
     return redirect(request, target)
 

@@ -65,7 +65,9 @@ async def test_a_time_without_offset_is_refused_clearly(client, cast):
         },
     )
     assert response.status_code == 422
-    assert response.json()["code"] == "naive_datetime"
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "starts_at" in body["field_errors"]
 
 
 async def test_another_sites_resource_is_forbidden_through_the_api(client, cast):

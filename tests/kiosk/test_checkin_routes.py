@@ -43,7 +43,10 @@ async def test_an_unpaired_tablet_gets_401_from_the_api_and_the_pairing_page_oth
     client.headers["x-csrftoken"] = client.cookies["lab_csrf"]
     response = await client.post(API, json=body("ABCD-EFGH"))
     assert response.status_code == 401
-    assert response.json() == {"code": "not_paired"}
+    assert response.json() == {
+        "code": "not_paired",
+        "message": "Cette tablette n'est pas associée. Demandez à l'accueil.",
+    }
 
 
 async def test_a_tablet_not_allowed_to_check_in_gets_403(client, cast, lab):

@@ -6,17 +6,26 @@ import datetime as dt
 
 import msgspec
 from litestar import Request, Router, get, post, put
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
 from lab.accounts import passes, visitors
-from lab.accounts.forms import NewVisitorInput, SearchInput, VisitorInput
+from lab.accounts.forms import (
+    EducationLevel,
+    Gender,
+    Language,
+    NewVisitorInput,
+    PriorityArea,
+    SearchInput,
+    Status,
+    VisitorInput,
+)
 from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.tables import Visitor
+from lab.core.api import STAFF_READ, STAFF_WRITE, documented
 from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
-
-Id = Parameter(gt=0, le=2**31 - 1)
+from lab.core.params import Id
 
 
 class VisitorSummary(msgspec.Struct):
@@ -28,11 +37,26 @@ class VisitorSummary(msgspec.Struct):
     external_ref: str | None = None
 
 
-class VisitorOut(VisitorInput):
-    id: int = 0
-    site_id: int = 0
-    created_at: dt.datetime | None = None
-    short_code: str | None = None
+class VisitorOut(msgspec.Struct):
+    """A visitor's record as stored. Text fields are plain text here: the rules on what may be
+    typed are the input's (VisitorInput), and a record may predate one of them."""
+
+    id: int
+    site_id: int
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    postcode: str
+    status: Status
+    preferred_language: Language
+    gender: Gender | None
+    priority_area: PriorityArea | None
+    education_level: EducationLevel | None
+    phone: str | None
+    email: str | None
+    external_ref: str | None
+    created_at: dt.datetime
+    short_code: str | None  # the active pass's, to read out (never its token)
 
 
 class PassOut(msgspec.Struct):
@@ -72,36 +96,63 @@ async def _out(visitor: Visitor) -> VisitorOut:
     )
 
 
-@get("/visitors", summary="Recently updated visitors of your sites")
+@get(
+    "/visitors",
+    summary="Recently updated visitors of your sites",
+    **documented(STAFF_READ, 401, 403),
+)
 async def api_visitors(request: Request) -> list[VisitorSummary]:
     return [_summary(row) for row in await visitors.recent_visitors(request.user, limit=50)]
 
 
-@post("/visitors/search", summary="Search by name, pass short code or file number", status_code=200)
+@post(
+    "/visitors/search",
+    summary="Search by name, pass short code or file number",
+    status_code=200,
+    **documented(STAFF_WRITE, 400, 401, 403, 413, 422),
+)
 async def api_search(request: Request, data: JSONBody[SearchInput]) -> list[VisitorSummary]:
     return [_summary(row) for row in await visitors.search_visitors(request.user, data.q)]
 
 
-@post("/visitors", summary="Create a visitor and their first pass", status_code=201)
+@post(
+    "/visitors",
+    summary="Create a visitor and their first pass",
+    description="409 ``possible_duplicate`` when someone of the same name and birth date is "
+    "already known: send again with ``confirm_not_duplicate`` to create anyway.",
+    status_code=201,
+    **documented(STAFF_WRITE, 400, 401, 403, 409, 413, 422),
+)
 async def api_create(request: Request, data: JSONBody[NewVisitorInput]) -> VisitorOut:
     visitor, _token = await visitors.create_visitor(request.user, data)
     return await _out(visitor)
 
 
-@get("/visitors/{visitor_id:int}")
-async def api_visitor(request: Request, visitor_id: int = Id) -> VisitorOut:
+@get(
+    "/visitors/{visitor_id:int}",
+    summary="A visitor's record",
+    **documented(STAFF_READ, 401, 403, 404, 422),
+)
+async def api_visitor(request: Request, visitor_id: Id) -> VisitorOut:
     return await _out(await visitors.get_visitor_for(request.user, visitor_id))
 
 
-@put("/visitors/{visitor_id:int}")
-async def api_update(
-    request: Request, data: JSONBody[VisitorInput], visitor_id: int = Id
-) -> VisitorOut:
+@put(
+    "/visitors/{visitor_id:int}",
+    summary="Correct a visitor's record",
+    **documented(STAFF_WRITE, 400, 401, 403, 404, 413, 422),
+)
+async def api_update(request: Request, data: JSONBody[VisitorInput], visitor_id: Id) -> VisitorOut:
     return await _out(await visitors.update_visitor(request.user, visitor_id, data))
 
 
-@get("/visitors/{visitor_id:int}/pass", summary="The visitor's active pass")
-async def api_pass(request: Request, visitor_id: int = Id) -> PassOut:
+@get(
+    "/visitors/{visitor_id:int}/pass",
+    summary="The visitor's active pass",
+    description="404 ``no_active_pass`` when the visitor has none.",
+    **documented(STAFF_READ, 401, 403, 404, 422),
+)
+async def api_pass(request: Request, visitor_id: Id) -> PassOut:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     active = await passes.active_pass(visitor.id)
     if active is None:
@@ -111,8 +162,12 @@ async def api_pass(request: Request, visitor_id: int = Id) -> PassOut:
     )
 
 
-@post("/visitors/{visitor_id:int}/pass", summary="Issue a new pass (revokes the current one)")
-async def api_reissue(request: Request, visitor_id: int = Id) -> IssuedPassOut:
+@post(
+    "/visitors/{visitor_id:int}/pass",
+    summary="Issue a new pass (revokes the current one)",
+    **documented(STAFF_WRITE, 401, 403, 404, 422),
+)
+async def api_reissue(request: Request, visitor_id: Id) -> IssuedPassOut:
     issued, token = await visitors.reissue_pass(request.user, visitor_id)
     return IssuedPassOut(
         short_code=passes.display_short_code(issued.short_code),
@@ -122,7 +177,13 @@ async def api_reissue(request: Request, visitor_id: int = Id) -> IssuedPassOut:
     )
 
 
-@post("/passes/resolve", summary="Who holds this pass (token or scanned URL)", status_code=200)
+@post(
+    "/passes/resolve",
+    summary="Who holds this pass (token or scanned URL)",
+    description="404 ``unknown_pass`` for a token that is no pass, or a revoked one.",
+    status_code=200,
+    **documented(STAFF_WRITE, 400, 401, 403, 404, 413, 422),
+)
 async def api_resolve(request: Request, data: JSONBody[ResolveInput]) -> ResolvedPass:
     token = passes.token_from_scan(data.token)
     visitor = await passes.resolve_token(token) if token else None
@@ -137,6 +198,7 @@ api_router = Router(
     path="/api",
     guards=[require_role(*STAFF_ROLES)],
     tags=["visitors"],
+    include_in_schema=True,
     route_handlers=[
         api_visitors,
         api_search,

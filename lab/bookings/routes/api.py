@@ -6,7 +6,7 @@ import datetime as dt
 
 import msgspec
 from litestar import Request, Router, get, post
-from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.params import JSONBody
 
 from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import services
@@ -14,9 +14,9 @@ from lab.bookings.availability import availability_for
 from lab.bookings.forms import BookingApiInput
 from lab.bookings.resources import get_resource_for, list_resources
 from lab.bookings.tables import Booking
+from lab.core.api import STAFF_READ, STAFF_WRITE, documented
 from lab.core.guards import require_role
-
-Id = Parameter(gt=0, le=2**31 - 1)
+from lab.core.params import Id, OptionalId, QueryDay
 
 
 class ResourceOut(msgspec.Struct):
@@ -77,24 +77,34 @@ def booking_out(booking: Booking) -> BookingOut:
     )
 
 
-@get("/resources", summary="Resources of your sites")
-async def api_resources(
-    request: Request, site_id: FromQuery[int | None] = None
-) -> list[ResourceOut]:
+@get(
+    "/resources",
+    summary="Resources of your sites",
+    description="Only the active resources of the sites you work at; ``site_id`` narrows them "
+    "to one site (another site gives an empty list).",
+    **documented(STAFF_READ, 401, 403, 422),
+)
+async def api_resources(request: Request, site_id: OptionalId = None) -> list[ResourceOut]:
     return [_resource(r) for r in await list_resources(request.user, site_id)]
 
 
-@get("/resources/{resource_id:int}/availability", summary="Free units per slot of a day")
-async def api_availability(
-    request: Request, day: FromQuery[dt.date], resource_id: int = Id
-) -> list[SlotOut]:
+@get(
+    "/resources/{resource_id:int}/availability",
+    summary="Free units per slot of a day",
+    **documented(STAFF_READ, 401, 403, 404, 422),
+)
+async def api_availability(request: Request, day: QueryDay, resource_id: Id) -> list[SlotOut]:
     slots = await availability_for(request.user, resource_id, day)
     return [SlotOut(s.starts_at, s.ends_at, s.free_units) for s in slots]
 
 
-@get("/resources/{resource_id:int}/bookings", summary="Bookings of a resource over a day")
+@get(
+    "/resources/{resource_id:int}/bookings",
+    summary="Bookings of a resource over a day",
+    **documented(STAFF_READ, 401, 403, 404, 422),
+)
 async def api_resource_bookings(
-    request: Request, day: FromQuery[dt.date], resource_id: int = Id
+    request: Request, day: QueryDay, resource_id: Id
 ) -> list[BookingOut]:
     resource = await get_resource_for(request.user, resource_id)
     start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=14)
@@ -111,18 +121,33 @@ async def api_resource_bookings(
     return [booking_out(b) for b in rows]
 
 
-@post("/bookings", summary="Book (409 with the rule that refused)", status_code=201)
+@post(
+    "/bookings",
+    summary="Book (409 with the rule that refused)",
+    status_code=201,
+    **documented(STAFF_WRITE, 400, 401, 403, 404, 409, 413, 422),
+)
 async def api_book(request: Request, data: JSONBody[BookingApiInput]) -> BookingOut:
     return booking_out(await services.book(request.user, services.wanted_from_api(data)))
 
 
-@get("/bookings/{booking_id:int}")
-async def api_booking(request: Request, booking_id: int = Id) -> BookingOut:
+@get(
+    "/bookings/{booking_id:int}",
+    summary="A booking",
+    **documented(STAFF_READ, 401, 403, 404, 422),
+)
+async def api_booking(request: Request, booking_id: Id) -> BookingOut:
     return booking_out(await services.get_booking_for(request.user, booking_id))
 
 
-@post("/bookings/{booking_id:int}/cancel", status_code=200)
-async def api_cancel(request: Request, booking_id: int = Id) -> BookingOut:
+@post(
+    "/bookings/{booking_id:int}/cancel",
+    summary="Cancel a booking",
+    description="409 ``not_cancellable`` once it is over, checked in or already cancelled.",
+    status_code=200,
+    **documented(STAFF_WRITE, 401, 403, 404, 409, 422),
+)
+async def api_cancel(request: Request, booking_id: Id) -> BookingOut:
     return booking_out(await services.cancel(request.user, booking_id))
 
 
@@ -130,6 +155,7 @@ api_router = Router(
     path="/api",
     guards=[require_role(*STAFF_ROLES)],
     tags=["bookings"],
+    include_in_schema=True,
     route_handlers=[
         api_resources,
         api_availability,

@@ -9,21 +9,23 @@ posts here with a nonce the server put in the page. Either way the rules are
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from lab.core import clock, i18n
+from lab.core.api import KIOSK_WRITE, documented
 from lab.core.errors import Invalid
-from lab.core.forms import Id, parse_form
+from lab.core.forms import parse_form
 from lab.core.i18n import _, format_datetime
+from lab.core.params import FieldId, Moment
 from lab.core.web import handle_http_error, is_api, language_for, render
 from lab.kiosk import views
 from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
@@ -44,18 +46,35 @@ SHELL_FILES = (
 Nonce = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 # A pass URL, a bare token or a short code; longer is not a pass.
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-AwareTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 
 
 class CheckinBody(msgspec.Struct, forbid_unknown_fields=True):
-    """One queued scan. No names: the pass's text, the scan's nonce and the tablet's times."""
+    """One queued scan. No names: the pass's text, the scan's nonce and the tablet's times
+    (aware: the tablet's clock, with its offset)."""
 
     nonce: Nonce
     code: Code
-    client_at: AwareTime
-    sent_at: AwareTime | None = None
-    session_id: Id | None = None
+    client_at: Moment
+    sent_at: Moment | None = None
+    session_id: FieldId | None = None
     offline: bool = False
+
+
+class CheckinChoice(msgspec.Struct):
+    session_id: int
+    title: str
+    time: str  # HH:MM, the session's start in the site's time zone
+
+
+class CheckinAnswer(msgspec.Struct, omit_defaults=True):
+    """What the tablet shows: the visitor's first name only, and what they came for
+    (``title``, ``kind``) or the sessions to choose from (``choices``)."""
+
+    outcome: Literal["accepted", "duplicate", "choose"]
+    first_name: str
+    title: str | None = None
+    kind: Literal["session", "booking"] | None = None
+    choices: list[CheckinChoice] | None = None
 
 
 class CheckinRefusal(msgspec.Struct, omit_defaults=True):
@@ -70,7 +89,7 @@ class CheckinRefusal(msgspec.Struct, omit_defaults=True):
 class CheckinForm(msgspec.Struct):
     nonce: Nonce
     code: Code
-    session_id: Id | None = None
+    session_id: FieldId | None = None
 
 
 @get("/checkin", guards=[require_device("checkin")], name="kiosk_checkin")
@@ -114,11 +133,38 @@ async def checkin_form(request: Request) -> Response:
     "/api/checkins",
     guards=[require_device("checkin")],
     name="kiosk_api_checkins",
+    summary="Check in a scanned or typed pass (the tablet's queue)",
     status_code=201,
+    include_in_schema=True,
+    tags=["kiosk"],
+    **documented(
+        KIOSK_WRITE,
+        400,
+        401,
+        403,
+        409,
+        413,
+        422,
+        answers={
+            200: ResponseSpec(
+                CheckinAnswer,
+                description="Already checked in (a repeated nonce: ``duplicate``), or "
+                "sessions to choose from (``choose``).",
+                generate_examples=False,
+            ),
+            409: ResponseSpec(
+                CheckinRefusal,
+                description="Refused; ``code`` says why, ``message`` says it to the visitor, "
+                "with their next appointment at this lab when they have one.",
+                generate_examples=False,
+            ),
+        },
+    ),
 )
-async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response:
+async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response[CheckinAnswer]:
     """The queue's endpoint: 201 checked in, 200 already done (a repeat) or a choice to make,
-    409 refused (a definitive answer: the queue drops the scan), 401 not paired."""
+    409 refused (a definitive answer: the queue drops the scan), 400 unreadable (dropped too),
+    401 not paired."""
     try:
         result = await check_in_at_kiosk(
             device_of(request),
@@ -133,7 +179,7 @@ async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response
         body = CheckinRefusal(
             refused.code, refused.message, await _next_appointment(request, refused)
         )
-        return Response(body, status_code=409)
+        return Response(body, status_code=409)  # type: ignore[return-value]
     return Response(_answer(result), status_code=201 if result.outcome == "accepted" else 200)
 
 
@@ -145,20 +191,23 @@ async def _next_appointment(request: Request, refused: KioskScanRefused) -> str 
     return found.sentence() if found else None
 
 
-def _answer(result: KioskCheckIn) -> dict:
-    body: dict = {"outcome": result.outcome, "first_name": result.first_name}
+def _answer(result: KioskCheckIn) -> CheckinAnswer:
     if result.outcome == "choose":
-        body["choices"] = [
-            {
-                "session_id": choice.session_id,
-                "title": choice.title,
-                "time": format_datetime(choice.starts_at, result.timezone, "HH:mm"),
-            }
+        choices = [
+            CheckinChoice(
+                session_id=choice.session_id,
+                title=choice.title,
+                time=format_datetime(choice.starts_at, result.timezone, "HH:mm"),
+            )
             for choice in result.choices
         ]
-    else:
-        body.update(title=result.title, kind=result.kind)
-    return body
+        return CheckinAnswer(result.outcome, result.first_name, choices=choices)  # type: ignore[arg-type]
+    return CheckinAnswer(
+        result.outcome,  # type: ignore[arg-type]
+        result.first_name,
+        title=result.title,
+        kind=result.kind,  # type: ignore[arg-type]
+    )
 
 
 async def _page_context(request: Request, **extra: object) -> dict:
