@@ -13,10 +13,11 @@ import dataclasses
 from http import HTTPStatus
 from typing import Any
 
+# Litestar's schema of a msgspec Struct, which the plugin below completes (no public name in 2.x).
+from litestar._openapi.schema_generation.plugins import StructSchemaPlugin
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, Schema, SecurityRequirement, SecurityScheme
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
 from lab.core.params import YEARS_AHEAD, YEARS_BACK, Day, Moment
@@ -110,13 +111,21 @@ class ApiOperation(Operation):
                 break
 
 
-class LabSchemaPlugin(OpenAPISchemaPlugin):
-    """``Day`` and ``Moment`` are ``date`` and ``datetime`` subclasses that Litestar does not
-    know: without this their schema would be empty (any value)."""
+class LabSchemaPlugin(StructSchemaPlugin):
+    """What Litestar's own schemas leave out about lab's types:
 
-    @staticmethod
-    def is_plugin_supported_type(value: Any) -> bool:
-        return value in (Day, Moment)
+    - ``Day`` and ``Moment`` are ``date`` and ``datetime`` subclasses it does not know: their
+      schema would be empty (any value);
+    - a Struct that refuses unknown fields (``forbid_unknown_fields=True``, the kiosk's queue
+      items) is documented open (``additionalProperties`` unsaid): it says ``false`` here.
+    """
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        if field_definition.annotation in (Day, Moment):
+            return True
+        return super().is_plugin_supported_field(field_definition) and bool(
+            field_definition.type_.__struct_config__.forbid_unknown_fields
+        )
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
         span = f"{YEARS_BACK} years back to {YEARS_AHEAD} years ahead of the current year"
@@ -126,8 +135,12 @@ class LabSchemaPlugin(OpenAPISchemaPlugin):
                 format=OpenAPIFormat.DATE,
                 description=f"A day (YYYY-MM-DD), from {span}.",
             )
-        return Schema(
-            type=OpenAPIType.STRING,
-            format=OpenAPIFormat.DATE_TIME,
-            description=f"An instant with its UTC offset (ISO 8601), on a day from {span}.",
-        )
+        if field_definition.annotation is Moment:
+            return Schema(
+                type=OpenAPIType.STRING,
+                format=OpenAPIFormat.DATE_TIME,
+                description=f"An instant with its UTC offset (ISO 8601), on a day from {span}.",
+            )
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema

@@ -24,13 +24,14 @@ from lab.core import clock
 MAX_ID = 2**31 - 1
 
 # Path parameters take their place from the route's path; query parameters say so (Litestar 3
-# drops the inferred style).
-Id = Annotated[int, Parameter(gt=0, le=MAX_ID)]
+# drops the inferred style). ``ge=1`` rather than ``gt=0``: Litestar leaves a bound of 0 out of
+# an optional value's OpenAPI schema.
+Id = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 # A path parameter of one of a handler's two paths (absent from the other).
-OptionalPathId = Annotated[int | None, Parameter(gt=0, le=MAX_ID, required=False)]
-QueryId = Annotated[int, QueryParameter(gt=0, le=MAX_ID)]
-OptionalId = Annotated[int | None, QueryParameter(gt=0, le=MAX_ID, required=False)]
-FieldId = Annotated[int, msgspec.Meta(gt=0, le=MAX_ID)]
+OptionalPathId = Annotated[int | None, Parameter(ge=1, le=MAX_ID, required=False)]
+QueryId = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, required=False)]
+FieldId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 # Days lab reasons about (calendars, bookings, sessions, reports): this span around today. A
 # birth date goes further back (see accounts.forms); nothing in a lab is planned 30 years ahead.
