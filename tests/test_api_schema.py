@@ -4,10 +4,10 @@ Schemathesis reads the document the app serves and sends every operation generat
 its coverage phase (each parameter and field at and past its bounds, missing, of the wrong type,
 and the methods the path does not answer), then valid and invalid requests drawn by Hypothesis.
 Each request goes to the real app on SQLite and PostgreSQL, signed in as each principal the API
-has: a manager and a facilitator (session cookie and CSRF header) on /api/, a paired tablet
-(device cookie and CSRF header) on /kiosk/api/. Every answer must be no server error, have a
-documented status code and content type, match its documented schema, refuse invalid input
-with a 4xx and name the allowed methods on a 405.
+has: a manager (every phase) and a facilitator (valid requests) with a session cookie and the
+CSRF header on /api/, a paired tablet (device cookie and CSRF header) on /kiosk/api/. Every
+answer must be no server error, have a documented status code and content type, match its
+documented schema, refuse invalid input with a 4xx and name the allowed methods on a 405.
 
 Valid requests are half the time steered toward the lab's real rows (the ids, days and pass
 codes of the fixture's sites), so that success answers are checked too, not only 404s.
@@ -212,8 +212,8 @@ def _request(kwargs: dict[str, Any], principal: Principal) -> dict[str, Any]:
 
 
 class Run:
-    """Sends the cases of one principal from Hypothesis' thread to the app on the test's loop,
-    and keeps count and every failure."""
+    """Sends one principal's cases from Hypothesis' thread through the test client (on the
+    test's event loop), and keeps count of the answers and every failure."""
 
     def __init__(self, client, loop: asyncio.AbstractEventLoop, principal: Principal) -> None:
         self.client = client
