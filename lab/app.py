@@ -43,6 +43,7 @@ from lab.bookings.releases import release_loop
 from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db, events, mail
 from lab.core.api import SECURITY_SCHEMES, LabSchemaPlugin
+from lab.core.edge import check_body
 from lab.core.params import TYPE_DECODERS
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
@@ -122,6 +123,19 @@ def _store(settings: Settings) -> Store:
     return MemoryStore()
 
 
+def settings_state(settings: Settings, store: Store | None = None) -> dict[str, object]:
+    """What ``app.state`` holds that follows the settings: them, the store, and the sessions and
+    login counts kept in it. (The test suite builds one app per worker and swaps these per test.)
+    """
+    store = store or _store(settings)
+    return {
+        "settings": settings,
+        "store": store,
+        "sessions": SessionManager(store, settings),
+        "login_throttle": LoginThrottle(store, settings),
+    }
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -197,6 +211,8 @@ def create_app(
         ),
         # Days and moments are checked against lab's bounds wherever they are read.
         type_decoders=TYPE_DECODERS,
+        # No file parts, JSON bombs or non-UTF-8 forms reach a handler.
+        before_request=check_body,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         plugins=[HTMXPlugin(), channels, LabSchemaPlugin()],
         # The OpenAPI document is the JSON API's (see lab.core.api), nothing else: no route is in
@@ -218,11 +234,8 @@ def create_app(
         on_shutdown=[shutdown],
         state=State(
             {
-                "settings": settings,
+                **settings_state(settings, store),
                 "engine": engine,
-                "store": store,
-                "sessions": SessionManager(store, settings),
-                "login_throttle": LoginThrottle(store, settings),
                 "jinja": build_jinja(),
                 "channels": channels,
             }

@@ -22,7 +22,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.engine.base import Engine
 
-from lab.app import create_app
+from lab.app import create_app, settings_state
 from lab.core import clock, db, i18n
 from lab.settings import PROJECT_ROOT, Settings
 
@@ -154,11 +154,25 @@ async def _empty_postgres(engine: Engine) -> None:
     await engine._run_in_new_connection(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 
+# One app per worker and engine: building one takes most of a second, as long as a short test.
+_apps: dict[str, Litestar] = {}
+
+
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> Litestar:
-    # The test client runs the app in its own event loop while fixtures query from the tests'
-    # loop: no shared connection pool, one connection per query.
-    return create_app(settings, engine=engine, pool=False, background_jobs=False)
+    """The app, with this test's settings and a fresh store (no session, count or cache of an
+    earlier test). A test that changes the app itself (adds a route) builds its own.
+
+    The test client runs the app in its own event loop while fixtures query from the tests'
+    loop: no shared connection pool, one connection per query.
+    """
+    kind = "sqlite" if db.is_sqlite(engine) else "postgres"
+    if kind not in _apps:
+        _apps[kind] = create_app(settings, engine=engine, pool=False, background_jobs=False)
+    app = _apps[kind]
+    app.state.update(settings_state(settings))
+    app.state.engine = engine
+    return app
 
 
 @pytest.fixture

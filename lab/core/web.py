@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import msgspec
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -230,7 +230,8 @@ def handle_http_error(request: Request, error: HTTPException) -> Response:
     i18n.set_language(language_for(request))
     status = error.status_code
     if isinstance(error, NotAuthorizedException) and not is_api(request):
-        target = "/login?next=" + request.url.path
+        # Quoted: a path may hold any character, a Location header only ASCII.
+        target = "/login?next=" + quote(request.url.path, safe="/")
         if wants_fragment(request):
             return Response("", status_code=204, headers={"HX-Redirect": target})
         return Response("", status_code=HTTP_303_SEE_OTHER, headers={"Location": target})

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import get
 
 from lab.accounts.roles import STAFF_ROLES
+from lab.app import create_app
 from lab.core.guards import require_role
 from tests.helpers import login
+
+
+@pytest.fixture
+def app(settings, engine):
+    """A route is added here: this module's own app, not the one the worker's tests share."""
+    return create_app(settings, engine=engine, pool=False, background_jobs=False)
 
 
 async def test_an_unknown_page_is_a_404_in_the_chosen_language(client):
