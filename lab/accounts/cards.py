@@ -81,7 +81,8 @@ def _pieces(text: str, hyphens: bool = True) -> list[tuple[str, str]]:
     """(piece, what joins it to the previous one): words, and with ``hyphens`` the parts of a
     hyphenated word ("Marie-" "Christine"), which may end a line after their hyphen."""
     pieces = []
-    for word in text.split():
+    # Ordinary spaces only: a no-break space (French "Bienvenue !") keeps its words together.
+    for word in filter(None, re.split(r"[ \t\n]+", text)):
         parts = re.split(r"(?<=-)(?=.)", word) if hyphens else [word]
         pieces += [(part, " " if index == 0 else "") for index, part in enumerate(parts)]
     return pieces

@@ -8,6 +8,7 @@ there is no compile step to forget. The current language is a context variable s
 from __future__ import annotations
 
 import gettext as _gettext
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -38,12 +39,41 @@ def set_language(language: str) -> None:
     _current.set(language if language in LANGUAGES else "fr")
 
 
+# French typography puts a space before ? ! ; : and inside « ». An ordinary space there lets the
+# line break before the sign, leaving a lone "?" or ":" at the start of a line on a phone. So
+# French text gets a no-break space there, always U+00A0 (espace insécable): the narrow U+202F
+# that French printers prefer before ? ! ; is not in Latin-1, and old tablets' fonts, the PDF
+# fallback core font or a mail client may show it as a box or a gap; U+00A0 every font has.
+NO_BREAK_SPACE = "\u00a0"
+_SPACE_BEFORE = re.compile(r"[ \u202f]+(?=[?!;:»])")
+_SPACE_AFTER_OPENING = re.compile(r"«[ \u202f]*")
+_NO_SPACE_BEFORE_CLOSING = re.compile(r"(?<=[^\s\u00a0«])»")
+
+
+@cache
+def french_typography(text: str) -> str:
+    """``text`` with no-break spaces before ? ! ; : and inside « » (where French has a space).
+
+    Only spaces already written become unbreakable (plus the one a guillemet always needs):
+    "10:00", "https://", "%(name)s" and a "!" inside a word stay as they are. Cached: message
+    ids are a fixed set.
+    """
+    text = _SPACE_BEFORE.sub(NO_BREAK_SPACE, text)
+    text = _SPACE_AFTER_OPENING.sub("«" + NO_BREAK_SPACE, text)
+    return _NO_SPACE_BEFORE_CLOSING.sub(NO_BREAK_SPACE + "»", text)
+
+
 class _French(_gettext.NullTranslations):
-    """The source language needs no catalogue, but its own plural rule: 0 and 1 are singular
-    in French ("0 absence"), where the default rule is English's."""
+    """The source language needs no catalogue (message ids are French), but its own plural
+    rule: 0 and 1 are singular in French ("0 absence"), where the default rule is English's;
+    and French typography, applied here, where every French text is produced (Python's ``_``,
+    templates' ``_`` and ``{% trans %}``, documents, calendars, mails)."""
+
+    def gettext(self, message: str) -> str:
+        return french_typography(message)
 
     def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
-        return msgid1 if n <= 1 else msgid2
+        return french_typography(msgid1 if n <= 1 else msgid2)
 
 
 @cache

@@ -108,7 +108,7 @@ async def test_a_visitor_is_edited_and_the_form_comes_back_with_errors(client, c
     await login(client, cast.email("awa"))
     bad = await client.post(f"/visitors/{visitor.id}", data={**NEW_VISITOR, "postcode": "ABC"})
     assert bad.status_code == 422
-    assert "Code postal : 4 chiffres" in bad.text
+    assert "Code postal\u00a0: 4 chiffres" in bad.text
     good = await client.post(f"/visitors/{visitor.id}", data=NEW_VISITOR)
     assert good.status_code == 303
     page = await client.get(f"/visitors/{visitor.id}")

@@ -139,7 +139,7 @@ async def test_a_tap_checks_a_person_in(client, cast, room):
     assert response.status_code == 200
     page = text(response)
     assert page.lstrip().startswith('<div id="live">')
-    assert "Léa : arrivée enregistrée (Présent·e)." in page
+    assert "Léa\u00a0: arrivée enregistrée (Présent·e)." in page
     row = await Attendance.objects().where(Attendance.visitor == room["lea"].id).first()
     assert (row.status, row.method) == ("present", "staff")
 
@@ -173,7 +173,7 @@ async def test_scanning_a_pass_by_its_short_code_checks_in(client, cast, room):
     await login(client, cast.email("awa"))
     response = await check_in(client, room, code=room["short_code"].lower())
     assert response.status_code == 200
-    assert "Yanis : arrivée enregistrée (Présent·e)." in text(response)
+    assert "Yanis\u00a0: arrivée enregistrée (Présent·e)." in text(response)
     row = await Attendance.objects().where(Attendance.visitor == room["yanis"].id).first()
     assert row.method == "staff_scan"
 
@@ -205,7 +205,7 @@ async def test_a_status_is_corrected_afterwards_and_audited(client, cast, room):
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert "Statut enregistré : Excusé·e." in text(response)
+    assert "Statut enregistré\u00a0: Excusé·e." in text(response)
     row = await Attendance.objects().where(Attendance.visitor == room["lea"].id).first()
     assert row.status == "excused"
     entry = await AuditLog.objects().where(AuditLog.action == "attendance.marked").first()
@@ -447,7 +447,7 @@ async def test_a_current_code_opens_the_form_and_the_short_code_checks_in(client
         f"/c/{room['session'].id}", data={**fields, "code": room["short_code"]}
     )
     assert response.status_code == 200
-    assert "Merci Yanis !" in text(response)
+    assert "Merci Yanis\u00a0!" in text(response)
     assert "Martin" not in response.text
     row = await Attendance.objects().where(Attendance.visitor == room["yanis"].id).first()
     assert (row.status, row.method) == ("present", "self_phone")

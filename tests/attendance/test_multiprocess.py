@@ -237,7 +237,7 @@ async def test_a_check_in_on_one_process_reaches_the_stream_of_the_other(two_ser
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, response.text
-            assert "Yanis : arrivée enregistrée" in response.text
+            assert "Yanis\u00a0: arrivée enregistrée" in response.text
             seen = await _lines_until(lines, f'"visitor_id": {two_servers["visitor_id"]}')
         event = json.loads(seen[-1].removeprefix("data: "))
         assert event["type"] == "attendance" and event["status"] == "present"

@@ -150,7 +150,7 @@ async def test_every_rule_that_refuses_is_listed(client, cast):
     page = text(response)
     assert 'data-code="outside_opening_hours"' in page
     assert 'data-code="induction_required"' in page
-    assert "la présentation « studio »" in page
+    assert "la présentation «\u00a0studio\u00a0»" in page
     assert "Moussa Martin" in page  # the chosen person is still chosen
     assert re.search(rf'value="{moussa.id}" checked', page)
 
@@ -238,7 +238,7 @@ async def test_the_booking_page_shows_times_visitor_no_shows_and_history(client,
     assert "10:00–11:00" in page and "mardi 1 décembre 2026" in page
     assert f'href="/visitors/{yanis.id}"' in page
     assert re.search(r"0 absences? sans prévenir", page)
-    assert "Présentation requise : studio" in page
+    assert "Présentation requise\u00a0: studio" in page
     assert "Réservation créée" in page
     assert "Accepter la demande" not in page  # not pending
 
@@ -385,7 +385,7 @@ async def test_the_desk_checks_in_a_scanned_pass(client, cast):
     )
     assert scanned.status_code == 200 and "<html" in scanned.text
     page = text(scanned)
-    assert "Yanis" in page and "Studio, 10:00–11:00 : arrivée enregistrée." in page
+    assert "Yanis" in page and "Studio, 10:00–11:00\u00a0: arrivée enregistrée." in page
     unknown = await client.post("/bookings/check-in", data={"site_id": site, "code": "ZZZZ-ZZZZ"})
     assert unknown.status_code == 404 and "Cette carte n'est pas valable." in text(unknown)
 
@@ -406,7 +406,7 @@ async def test_a_visitor_page_loads_their_bookings_and_inductions(client, cast):
     assert f'hx-get="/bookings/for-visitor/{yanis.id}"' in show.text
     section = await client.get(f"/bookings/for-visitor/{yanis.id}", headers=HTMX)
     assert section.status_code == 200 and "<html" not in section.text
-    assert "Présentation requise pour certaines ressources du site : studio" in text(section)
+    assert "Présentation requise pour certaines ressources du site\u00a0: studio" in text(section)
     granted = await client.post(f"/visitors/{yanis.id}/inductions", data={"name": "studio"})
     assert granted.status_code == 303
     assert granted.headers["location"] == f"/visitors/{yanis.id}?done=induction_recorded"

@@ -153,7 +153,7 @@ async def test_without_javascript_the_form_checks_in_and_shows_the_first_name_on
     form = {"_csrf_token": client.cookies["lab_csrf"], "nonce": nonce}
     response = await client.post("/kiosk/checkin", data={**form, "code": lab["short_code"]})
     assert response.status_code == 200
-    assert "Bienvenue, Yanis !" in response.text
+    assert "Bienvenue, Yanis\u00a0!" in response.text
     assert "Martinez" not in response.text
     assert 'http-equiv="refresh" content="6;url=/kiosk/checkin"' in response.text
     again = await client.post("/kiosk/checkin", data={**form, "code": lab["short_code"]})
@@ -188,7 +188,7 @@ async def test_without_javascript_a_refusal_and_a_choice_are_pages_too(client, c
         "/kiosk/checkin",
         data={"_csrf_token": token, "nonce": nonce, "code": lab["token"], "session_id": cafe.id},
     )
-    assert "Votre arrivée est notée : Café numérique." in chosen.text
+    assert "Votre arrivée est notée\u00a0: Café numérique." in chosen.text
 
 
 async def test_the_service_worker_and_queue_sources_are_served_to_anyone(client):

@@ -170,7 +170,7 @@ async def test_the_next_appointment_is_the_sooner_said_in_the_sites_time_and_lan
         with i18n.language(language):
             said[language] = found.sentence()
     assert said == {
-        "fr": "Votre prochain rendez-vous : mardi 8 décembre à 14\u00a0h\u00a000, Atelier CV",
+        "fr": "Votre prochain rendez-vous\u00a0: mardi 8 décembre à 14\u00a0h\u00a000, Atelier CV",
         "en": "Your next appointment: Tuesday 8 December at 14:00, Atelier CV",
         "nl": "Uw volgende afspraak: dinsdag 8 december om 14:00, Atelier CV",
     }
@@ -201,7 +201,7 @@ async def test_a_refusal_names_whose_pass_it_was_for_the_tablet_only(cast, yanis
 # -- What the tablet shows -------------------------------------------------------------------
 
 API = "/kiosk/api/checkins"
-THURSDAY_CV = "Votre prochain rendez-vous : jeudi 3 décembre à 14\u00a0h\u00a000, Atelier CV"
+THURSDAY_CV = "Votre prochain rendez-vous\u00a0: jeudi 3 décembre à 14\u00a0h\u00a000, Atelier CV"
 
 
 def _scan(code: str) -> dict:

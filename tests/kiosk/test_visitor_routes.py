@@ -89,7 +89,7 @@ async def test_a_full_workshop_says_so_and_offers_the_waiting_list(client, cast)
     someone = await visitor_with_pass(cast.saint_denis, "Malik")
     await enrolled(module, someone.visitor)
     response = await client.get("/kiosk/workshops")
-    assert "Complet : liste d'attente" in response.text
+    assert "Complet\u00a0: liste d'attente" in response.text
 
 
 async def test_enrolling_without_a_visit_sends_the_tablet_to_the_pass_and_pin_page(client, cast):
@@ -114,7 +114,7 @@ async def test_a_visitor_with_pass_and_pin_enrols_once(client, cast):
     await identify(client, ines, path)
     confirm = await client.get(path)
     assert confirm.status_code == 200
-    assert "Voulez-vous vous inscrire ?" in confirm.text
+    assert "Voulez-vous vous inscrire\u00a0?" in confirm.text
     assert "Bonjour Inès" in confirm.text
     assert "Martin" not in confirm.text  # the first name only, on a shared screen
     response = await client.post(path)
@@ -258,7 +258,7 @@ async def test_a_visitor_books_a_tablet_within_the_rules(client, cast):
     assert 'value="120"' not in confirm.text  # longer than the rules allow
     response = await client.post(path, data={"minutes": "60"})
     assert response.status_code == 200, response.text
-    assert "C'est réservé !" in response.text
+    assert "C'est réservé\u00a0!" in response.text
     booking = await Booking.objects().get(Booking.visitor == ines.visitor.id)
     assert (booking.starts_at, booking.ends_at) == (at(14), at(15))
     assert (booking.status, booking.source, booking.units) == ("confirmed", "kiosk", 1)
@@ -391,7 +391,8 @@ async def test_a_visitor_cancels_their_booking(client, cast):
     booking = await book_directly(pool, ines, at(16), at(17))
     await identify(client, ines)
     confirm = await client.get(f"/kiosk/mine/bookings/{booking.id}/cancel")
-    assert confirm.status_code == 200 and "Voulez-vous annuler cette réservation ?" in confirm.text
+    assert confirm.status_code == 200
+    assert "Voulez-vous annuler cette réservation\u00a0?" in confirm.text
     done = await client.post(f"/kiosk/mine/bookings/{booking.id}/cancel")
     assert done.status_code == 200, done.text
     assert "Votre réservation est annulée." in done.text

@@ -275,7 +275,7 @@ async def test_the_visitor_sees_only_their_own_upcoming_sessions_and_bookings(cl
     await sign_in(client, holder)
     page = text(await client.get("/me"))
     assert "Atelier CV" in page and "Studio son" in page
-    assert "Café numérique" in page and "Liste d'attente : vous êtes n° 1." in page
+    assert "Café numérique" in page and "Liste d'attente\u00a0: vous êtes n° 1." in page
     assert "Atelier entretien" not in page and "Malik" not in page
     assert page.index("Atelier CV") < page.index("Café numérique")  # soonest first
 

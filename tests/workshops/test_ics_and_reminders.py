@@ -108,7 +108,7 @@ async def test_a_facilitators_feed_has_their_sessions_and_nobodys_name(cast, cli
     events, _zones = read_with_ical(text)
     assert set(events) == {mine.uid} and not_mine.uid not in text
     event = ics_events(text)[mine.uid]
-    assert str(event["DESCRIPTION"]) == "Inscrits : 1 sur 3 places."
+    assert str(event["DESCRIPTION"]) == "Inscrits\u00a0: 1 sur 3 places."
     assert str(event["LOCATION"]).startswith("Salle d'atelier — Lab Saint-Denis")
     for secret in ("Zoé", "Nguyen", "zoe@example.org"):
         assert secret not in text

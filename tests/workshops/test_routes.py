@@ -339,13 +339,13 @@ async def test_staff_find_a_visitor_by_name_and_enrol_them_then_the_next_is_wait
     assert enrolled.status_code == 200
     page = text(enrolled)
     assert page.lstrip().startswith('<section id="enrolments"')
-    assert "Yanis Martin : inscrit·e." in page
+    assert "Yanis Martin\u00a0: inscrit·e." in page
     waitlisted = text(
         await client.post(
             f"/workshops/{module.id}/enrolments", data={"visitor_id": str(ines.id)}, headers=HTMX
         )
     )
-    assert "Inès Diallo : liste d'attente, position 1." in waitlisted
+    assert "Inès Diallo\u00a0: liste d'attente, position 1." in waitlisted
     waitlist = re.search(r'<table class="table" id="waitlist".*?</table>', waitlisted, re.S)
     assert "Inès Diallo" in waitlist.group(0) and "<td>1</td>" in waitlist.group(0)
     # Searching again shows where each one already is.
@@ -385,7 +385,7 @@ async def test_scanning_a_pass_enrols_its_holder_at_once(client, cast):
     assert scanned.status_code == 200
     assert scanned.headers["hx-retarget"] == "#enrolments"
     assert scanned.headers["hx-reswap"] == "outerHTML"
-    assert "Yanis Martin : inscrit·e." in text(scanned)
+    assert "Yanis Martin\u00a0: inscrit·e." in text(scanned)
     assert await Enrolment.count().where(Enrolment.status == "enrolled") == 1
     unknown = await client.post(
         f"/workshops/{module.id}/enrolments/search",
@@ -447,7 +447,7 @@ async def test_drop_in_sessions_take_enrolments_on_the_session_page(client, cast
         data={"visitor_id": str(yanis.id), "session_id": str(session.id)},
         headers=HTMX,
     )
-    assert response.status_code == 200 and "Yanis Martin : inscrit·e." in text(response)
+    assert response.status_code == 200 and "Yanis Martin\u00a0: inscrit·e." in text(response)
     row = await Enrolment.objects().first()
     assert row.session == session.id
     # Without JavaScript, the same form answers with the whole session page.
@@ -457,7 +457,7 @@ async def test_drop_in_sessions_take_enrolments_on_the_session_page(client, cast
         data={"visitor_id": str(other.id), "session_id": str(session.id)},
     )
     assert full.status_code == 200 and "<html" in full.text
-    assert "Inès Diallo : liste d'attente, position 1." in text(full)
+    assert "Inès Diallo\u00a0: liste d'attente, position 1." in text(full)
 
 
 async def test_enrolling_by_staff_queues_a_confirmation_with_the_sessions(client, cast):
