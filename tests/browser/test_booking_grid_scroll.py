@@ -73,13 +73,19 @@ def test_a_long_day_scrolls_visibly_and_with_the_keyboard_at_1366_px(page: Page)
     region.focus()
     page.keyboard.press("ArrowRight")
     # Keyboard scrolling is smooth: wait for it to move.
-    page.wait_for_function("document.querySelector('.grid-scroll').scrollLeft > 0")
+    page.wait_for_function("() => document.querySelector('.grid-scroll').scrollLeft > 0")
     assert _figures(page)["focused"]
     for _ in range(60):
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "(box => box.scrollLeft >= box.scrollWidth - box.clientWidth - 1)"
-        "(document.querySelector('.grid-scroll'))"
+        "() => { const box = document.querySelector('.grid-scroll');"
+        " return box.scrollLeft >= box.scrollWidth - box.clientWidth - 1; }"
+    )
+    # The scroll event that updates the shading follows the last step of the scroll.
+    page.wait_for_function(
+        "() => document.querySelector('.grid-frame').classList.contains('more-left')"
+        " && !document.querySelector('.grid-frame').classList.contains('more-right')",
+        timeout=2000,
     )
     end = _figures(page)
     assert end["left"] >= end["scroll"] - end["client"] - 1, end
