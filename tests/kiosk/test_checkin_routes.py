@@ -203,3 +203,19 @@ async def test_the_service_worker_and_queue_sources_are_served_to_anyone(client)
     assert queue.status_code == 200
     assert queue.headers["content-type"].startswith("text/javascript")
     assert "/kiosk/api/checkins" in queue.text
+
+
+@pytest.mark.parametrize(
+    "client_at",
+    [-1, 1764579600, "-0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z", "2026-12-01T10:05:00"],
+)
+async def test_a_client_time_that_is_not_an_aware_moment_near_today_is_refused(
+    client, cast, lab, client_at
+):
+    """A number (a negative one was read as 1970), year 1, or a time without its offset: the
+    queue's definitive "unreadable" answer (it drops the item), and nothing is recorded."""
+    await pair_client(client, cast)
+    response = await client.post(API, json=body(lab["short_code"], client_at=client_at))
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert await Attendance.count() == 0
