@@ -14,11 +14,10 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 
-from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
 from lab.core import clock
-from lab.core.fonts import dejavu, latin1
+from lab.core.fonts import LabPdf, dejavu
 from lab.core.qr import qr_matrix
 
 DPI = 300
@@ -257,21 +256,10 @@ def card_png(card: Card) -> bytes:
 # -- PDF (fpdf2) ----------------------------------------------------------------------------
 
 
-class _CardPdf(FPDF):
+class _CardPdf(LabPdf):
     def __init__(self) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        fonts = dejavu()
-        self.unicode_text = fonts is not None
-        if fonts:
-            self.add_font("DejaVu", "", str(fonts[0]))
-            self.add_font("DejaVu", "B", str(fonts[1]))
-            self.family_name = "DejaVu"
-        else:
-            self.family_name = "Helvetica"
+        super().__init__()
         self.set_auto_page_break(False)
-
-    def t(self, text: str) -> str:
-        return text if self.unicode_text else latin1(text)
 
     def measure(self, text: str, size: float, bold: bool) -> float:
         self.set_font(self.family_name, "B" if bold else "", size)

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image
 
@@ -22,7 +20,7 @@ from lab.attendance.completion import Certificate
 from lab.attendance.services import STATUS_LABELS
 from lab.attendance.signatures import Sheet, SheetRow
 from lab.core import clock, i18n
-from lab.core.fonts import dejavu, latin1
+from lab.core.fonts import LabPdf
 from lab.core.i18n import _
 from lab.workshops.services import KINDS
 
@@ -33,22 +31,9 @@ COLUMNS = (38, 34, 30, 18, 60)
 ROW_HEIGHT = 18
 
 
-def _fonts() -> tuple[Path, Path] | None:
-    # Looked up here, at each document, so that a test can take the font away.
-    return dejavu()
-
-
-class _Document(FPDF):
+class _Document(LabPdf):
     def __init__(self, title: str, footer: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        fonts = _fonts()
-        self.unicode_text = fonts is not None
-        if fonts:
-            self.add_font("DejaVu", "", str(fonts[0]))
-            self.add_font("DejaVu", "B", str(fonts[1]))
-            self.family_name = "DejaVu"
-        else:
-            self.family_name = "Helvetica"
+        super().__init__()
         self.footer_text = footer
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=18)
@@ -56,9 +41,6 @@ class _Document(FPDF):
         self.set_lang(i18n.current_language())
         self.set_creator("lab")
         self.set_creation_date(clock.now())
-
-    def t(self, text: str) -> str:
-        return text if self.unicode_text else latin1(text)
 
     def use(self, size: float, bold: bool = False) -> None:
         self.set_font(self.family_name, "B" if bold else "", size)

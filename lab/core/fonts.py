@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from fpdf import FPDF
+
 from lab.settings import PROJECT_ROOT
 
 FONT_DIRS = (PROJECT_ROOT / "static" / "vendor" / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
@@ -40,3 +42,23 @@ def latin1(text: str) -> str:
             char = base or "?"
         out.append(char)
     return "".join(out)
+
+
+class LabPdf(FPDF):
+    """The base of lab's printed documents: A4 portrait in millimetres, in DejaVu Sans when it is
+    there, else in the core font with what Latin-1 can show (see ``t``)."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        fonts = dejavu()  # looked up at each document, so that a test can take the font away
+        self.unicode_text = fonts is not None
+        if fonts:
+            self.add_font("DejaVu", "", str(fonts[0]))
+            self.add_font("DejaVu", "B", str(fonts[1]))
+            self.family_name = "DejaVu"
+        else:
+            self.family_name = "Helvetica"
+
+    def t(self, text: str) -> str:
+        """``text`` as this document's font can draw it."""
+        return text if self.unicode_text else latin1(text)

@@ -18,6 +18,7 @@ from lab.accounts.tables import Site
 from lab.attendance import completion, services, sheets, signatures
 from lab.attendance.signatures import SignInput
 from lab.attendance.tables import Signature
+from lab.core import fonts
 from lab.core.errors import Conflict, Invalid
 from lab.core.tables import AuditLog
 from lab.workshops import enrolment
@@ -265,7 +266,7 @@ async def test_the_pdf_sheet_lists_everyone_with_status_arrival_and_signature(
 
 
 async def test_the_sheet_still_builds_without_the_unicode_font(workshop, monkeypatch):
-    monkeypatch.setattr(sheets, "_fonts", lambda: None)
+    monkeypatch.setattr(fonts, "dejavu", lambda: None)
     await _arrive(workshop, "Léa", 9, 59)
     sheet = await signatures.sheet(workshop["awa"], workshop["session"].id)
     text, _ = _pdf_text(sheets.sheet_pdf(sheet, "Lab — Mission locale"))
@@ -308,7 +309,7 @@ def test_the_place_of_a_certificate_is_the_town_of_the_address():
     assert sheets.place_of("12 rue de la République, 93200 Saint-Denis", "Lab") == "Saint-Denis"
     assert sheets.place_of("Rue Wayez 45, 1070 Anderlecht", "Lab") == "Anderlecht"
     assert sheets.place_of("", "Lab Saint-Denis") == "Lab Saint-Denis"
-    assert sheets.latin1("Ğül — “ok”") == 'Gül - "ok"'
+    assert fonts.latin1("Ğül — “ok”") == 'Gül - "ok"'
 
 
 # -- Certificates -----------------------------------------------------------------------------
