@@ -57,6 +57,7 @@ BASE_URL = "http://testserver.local"
 
 _ran: Counter[str] = Counter()
 _skipped: list[str] = []
+_figures: list[str] = []
 
 
 def _migrate(database_url: str, data_dir: Path) -> None:
@@ -198,7 +199,15 @@ async def cast(engine: Engine):
     return await create_cast()
 
 
+def report_figure(request: pytest.FixtureRequest, line: str) -> None:
+    """A figure a test measured (pages checked, requests sent…), printed at the end of the run,
+    also from xdist workers, where a closing note or a reviewer finds it."""
+    request.node.user_properties.append(("figure", line))
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _figures.extend(value for name, value in report.user_properties if name == "figure")
     if report.skipped:
         _skipped.append(
             f"{report.nodeid}: {report.longrepr[2] if isinstance(report.longrepr, tuple) else ''}"
@@ -213,6 +222,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int) -> None:
+    for line in _figures:
+        terminalreporter.write_line(f"lab: {line}")
     terminalreporter.write_line(
         f"lab: database tests passed on SQLite: {_ran['sqlite']}, on PostgreSQL: "
         f"{_ran['postgres']}; browser tests passed in Chromium: {_ran['chromium']}; "

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from lab.accounts.tables import Visitor
 from lab.app import create_app
-from tests.conftest import BASE_URL
+from tests.conftest import BASE_URL, report_figure
 from tests.fuzz import Outcome, Target, fuzz, targets
 from tests.helpers import login
 from tests.kiosk.helpers import pair_client
@@ -82,7 +82,7 @@ async def _run(
 
 
 async def test_no_route_answers_a_server_error_or_echoes_markup_to_hostile_input(
-    app, cast, database_url
+    app, cast, database_url, request
 ):
     every = list(targets(app))
     by_principal: dict[str, list[Target]] = {"public": [], "staff": [], "kiosk": [], "phone": []}
@@ -93,9 +93,10 @@ async def test_no_route_answers_a_server_error_or_echoes_markup_to_hostile_input
     # Everything on SQLite; on PostgreSQL, what its stricter types and text could break.
     engine_only = not database_url.startswith("sqlite")
     outcome = await _run(app, cast, by_principal, engine_only=engine_only)
-    print(
-        f"\nfuzz ({database_url.split(':')[0]}): {len(every)} routes, {outcome.tried} requests, "
-        f"{len(outcome.failures)} failures"
+    report_figure(
+        request,
+        f"fuzz ({database_url.split(':')[0]}): {len(every)} routes, {outcome.tried} requests, "
+        f"{len(outcome.failures)} answers >= 500 or echoing markup",
     )
     assert not outcome.failures, "\n".join(outcome.failures[:60])
     assert len(every) > 150 and outcome.tried > (1200 if engine_only else 4000)
