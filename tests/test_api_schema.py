@@ -45,13 +45,14 @@ from lab.accounts import visitors
 from lab.app import create_app
 from lab.bookings import services as bookings
 from lab.bookings.forms import BookingApiInput
+from lab.core import db
 from lab.kiosk import devices
 from lab.kiosk.auth import DEVICE_COOKIE
 from lab.settings import Settings
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
-from tests.conftest import BASE_URL, SECRET
+from tests.conftest import BASE_URL, SECRET, report_figure
 from tests.helpers import csrf_token, login
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
@@ -295,7 +296,9 @@ async def pooled_client(settings, engine, lab_data) -> AsyncIterator[AsyncTestCl
         yield client
 
 
-async def test_every_api_operation_answers_as_its_schema_says(pooled_client, cast, lab_data):
+async def test_every_api_operation_answers_as_its_schema_says(
+    pooled_client, cast, lab_data, request, engine
+):
     client = pooled_client
     document = (await client.get("/api/schema/openapi.json")).json()
     schema = schemathesis.openapi.from_dict(document)
@@ -322,6 +325,15 @@ async def test_every_api_operation_answers_as_its_schema_says(pooled_client, cas
             answers = " ".join(f"{code}×{n}" for code, n in sorted(statuses.items()))
             print(f"  {run.principal.name:<12} {label:<48} {statuses.total():>4}  {answers}")
     failures = [failure for run in runs for failure in run.failures]
+    kind = "sqlite" if db.is_sqlite(engine) else "postgresql"
+    per_operation = ", ".join(
+        f"{label} {statuses.total()}" for label, statuses in sorted(runs[0].sent.items())
+    )
+    report_figure(
+        request,
+        f"API schema ({kind}): {len(operations)} operations, {total} requests, "
+        f"{len(failures)} failures (server errors or conformance); as the manager: {per_operation}",
+    )
     assert not failures, "\n\n".join(failures)
 
 
