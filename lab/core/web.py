@@ -122,6 +122,9 @@ def base_context(request: Request) -> dict[str, Any]:
         "csrf_token": token if isinstance(token, str) else "",
         "lab_name": settings.lab_name,
         "current_path": request.url.path,
+        # Links to the app's own pages come from route names, never from paths written in
+        # templates: a renamed or moved route then fails at render time, in the tests.
+        "url_for": request.app.route_reverse,
     }
 
 

@@ -441,15 +441,12 @@ async def test_staff_of_another_site_get_403_and_strangers_the_login_page(client
     assert (await client.get(f"/attendance/certificates/{module_id}/x.pdf")).status_code == 404
 
 
-def test_the_links_section_for_other_pages_points_at_the_sheet_and_certificates():
+async def test_the_links_section_for_other_pages_points_at_the_sheet_and_certificates(app):
     from types import SimpleNamespace
 
-    from lab.core.web import build_jinja
-
-    html = (
-        build_jinja()
-        .get_template("attendance/sheet_links.html")
-        .render(session=SimpleNamespace(id=7), module=SimpleNamespace(id=3))
+    # The links come from route names, so the partial renders with the app's url_for.
+    html = app.state.jinja.get_template("attendance/sheet_links.html").render(
+        session=SimpleNamespace(id=7), module=SimpleNamespace(id=3), url_for=app.route_reverse
     )
     for path in (
         "/attendance/sessions/7/sign",

@@ -32,13 +32,13 @@ async def site_list(request: Request) -> Response:
     return render(request, "admin/sites.html", {"sites": rows})
 
 
-@get("/sites/new")
+@get("/sites/new", name="admin_site_new")
 async def site_new(request: Request) -> Response:
     values = {"timezone": request.app.state.settings.default_timezone, "active": True}
     return render(request, "admin/site_form.html", _site_context(values=values, site=None))
 
 
-@post("/sites")
+@post("/sites", name="admin_site_create")
 async def site_create(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -53,14 +53,14 @@ async def site_create(request: Request) -> Response:
     return redirect(request, "/admin/sites?done=site_created")
 
 
-@get("/sites/{site_id:int}/edit")
+@get("/sites/{site_id:int}/edit", name="admin_site_edit")
 async def site_edit(request: Request, site_id: Id) -> Response:
     site = await sites.get_site_for(request.user, site_id)
     values = sites.site_form_values(site)
     return render(request, "admin/site_form.html", _site_context(values=values, site=site))
 
 
-@post("/sites/{site_id:int}")
+@post("/sites/{site_id:int}", name="admin_site_update")
 async def site_update(request: Request, site_id: Id) -> Response:
     site = await sites.get_site_for(request.user, site_id)
     raw = await request.form()
@@ -90,13 +90,13 @@ async def user_list(request: Request) -> Response:
     return render(request, "admin/users.html", {"users": users, "role_labels": ROLE_LABELS})
 
 
-@get("/users/new")
+@get("/users/new", name="admin_user_new")
 async def user_new(request: Request) -> Response:
     context = await _user_context(request, values={"language": "fr", "role": "facilitator"})
     return render(request, "admin/user_new.html", context)
 
 
-@post("/users")
+@post("/users", name="admin_user_create")
 async def user_create(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -127,12 +127,12 @@ async def _render_user(
     return render(request, "admin/user_edit.html", context, status_code=status_code)
 
 
-@get("/users/{user_id:int}")
+@get("/users/{user_id:int}", name="admin_user")
 async def user_edit(request: Request, user_id: Id) -> Response:
     return await _render_user(request, user_id)
 
 
-@post("/users/{user_id:int}")
+@post("/users/{user_id:int}", name="admin_user_update")
 async def user_update(request: Request, user_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -149,7 +149,7 @@ async def user_update(request: Request, user_id: Id) -> Response:
     return redirect(request, f"/admin/users/{user_id}")
 
 
-@post("/users/{user_id:int}/grants")
+@post("/users/{user_id:int}/grants", name="admin_grant_add")
 async def grant_add(request: Request, user_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -165,13 +165,13 @@ async def grant_add(request: Request, user_id: Id) -> Response:
     return redirect(request, f"/admin/users/{user_id}?done=role_added")
 
 
-@post("/users/{user_id:int}/grants/{grant_id:int}/delete")
+@post("/users/{user_id:int}/grants/{grant_id:int}/delete", name="admin_grant_remove")
 async def grant_remove(request: Request, user_id: Id, grant_id: Id) -> Response:
     await staff.remove_grant(request.user, user_id, grant_id)
     return redirect(request, f"/admin/users/{user_id}")
 
 
-@post("/users/{user_id:int}/password")
+@post("/users/{user_id:int}/password", name="admin_user_password")
 async def password_reset(request: Request, user_id: Id) -> Response:
     raw = await request.form()
     try:

@@ -21,7 +21,7 @@ async def login_page(request: Request, next: FromQuery[str | None] = None) -> Re
     return render(request, "accounts/login.html", {"next": safe_next(next), "values": {}})
 
 
-@post("/login")
+@post("/login", name="login_submit")
 async def login(request: Request) -> Response:
     raw = await request.form()
     next_path = safe_next(raw.get("next"))
@@ -46,7 +46,7 @@ async def login(request: Request) -> Response:
     return sessions.attach(redirect(request, next_path), handle)
 
 
-@post("/logout")
+@post("/logout", name="logout")
 async def logout(request: Request) -> Response:
     sessions: SessionManager = request.app.state.sessions
     if request.scope.get("auth"):
@@ -54,7 +54,7 @@ async def logout(request: Request) -> Response:
     return sessions.attach(redirect(request, "/login"), None)
 
 
-@post("/language")
+@post("/language", name="language")
 async def choose_language(request: Request) -> Response:
     """Switch the interface language; remembered on the account, or in a cookie before login."""
     raw = await request.form()

@@ -72,7 +72,7 @@ async def visitor_list(request: Request) -> Response:
     return render(request, "visitors/list.html", {"results": results, "q": "", "searched": False})
 
 
-@post("/visitors/search")
+@post("/visitors/search", name="visitor_search")
 async def visitor_search(request: Request) -> Response:
     """POST, not GET: a name typed in a search box must not end up in URLs and access logs."""
     raw = await request.form()
@@ -110,7 +110,7 @@ async def visitor_new(request: Request) -> Response:
     )
 
 
-@post("/visitors")
+@post("/visitors", name="visitor_create")
 async def visitor_create(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -167,7 +167,7 @@ async def visitor_show(request: Request, visitor_id: Id) -> Response:
     return await _show(request, visitor, done=request.query_params.get("done"))
 
 
-@post("/visitors/{visitor_id:int}/pin")
+@post("/visitors/{visitor_id:int}/pin", name="visitor_pin_reset")
 async def visitor_pin_reset(request: Request, visitor_id: Id) -> Response:
     """A new PIN typed twice by the visitor at the desk; it also unlocks a locked pass."""
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
@@ -185,14 +185,14 @@ async def visitor_pin_reset(request: Request, visitor_id: Id) -> Response:
     return redirect(request, f"/visitors/{visitor_id}?done=pin_reset")
 
 
-@post("/visitors/{visitor_id:int}/guardian-consent")
+@post("/visitors/{visitor_id:int}/guardian-consent", name="visitor_guardian_consent")
 async def visitor_guardian_consent(request: Request, visitor_id: Id) -> Response:
     """Record that a guardian consented, for a visitor under the site's consent age."""
     await consent.record_guardian_consent(request.user, visitor_id)
     return redirect(request, f"/visitors/{visitor_id}?done=consent_recorded")
 
 
-@get("/visitors/{visitor_id:int}/edit")
+@get("/visitors/{visitor_id:int}/edit", name="visitor_edit")
 async def visitor_edit(request: Request, visitor_id: Id) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     values = {field: getattr(visitor, field) for field in VisitorInput.__struct_fields__}
@@ -201,7 +201,7 @@ async def visitor_edit(request: Request, visitor_id: Id) -> Response:
     )
 
 
-@post("/visitors/{visitor_id:int}")
+@post("/visitors/{visitor_id:int}", name="visitor_update")
 async def visitor_update(request: Request, visitor_id: Id) -> Response:
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
     raw = await request.form()
@@ -222,7 +222,7 @@ async def visitor_update(request: Request, visitor_id: Id) -> Response:
     return redirect(request, f"/visitors/{visitor_id}")
 
 
-@post("/visitors/{visitor_id:int}/erase")
+@post("/visitors/{visitor_id:int}/erase", name="visitor_erase")
 async def visitor_erase(request: Request, visitor_id: Id) -> Response:
     await visitors.erase_visitor(request.user, visitor_id)
     return redirect(request, "/visitors?erased=1")
@@ -254,7 +254,7 @@ async def pass_page(request: Request, visitor_id: Id) -> Response:
     return response
 
 
-@post("/visitors/{visitor_id:int}/pass")
+@post("/visitors/{visitor_id:int}/pass", name="visitor_pass_reissue")
 async def pass_reissue(request: Request, visitor_id: Id) -> Response:
     replaced = await passes.active_pass(visitor_id) is not None
     issued, token = await visitors.reissue_pass(request.user, visitor_id)
@@ -290,13 +290,13 @@ async def _card(request: Request, visitor_id: int) -> cards.Card:
     )
 
 
-@get("/visitors/{visitor_id:int}/pass/card.png")
+@get("/visitors/{visitor_id:int}/pass/card.png", name="visitor_pass_png")
 async def pass_card_png(request: Request, visitor_id: Id) -> Response:
     card = await _card(request, visitor_id)
     return file_response(cards.card_png(card), "image/png", "carte-lab.png")
 
 
-@get("/visitors/{visitor_id:int}/pass/card.pdf")
+@get("/visitors/{visitor_id:int}/pass/card.pdf", name="visitor_pass_pdf")
 async def pass_card_pdf(request: Request, visitor_id: Id) -> Response:
     card = await _card(request, visitor_id)
     return file_response(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")

@@ -109,7 +109,7 @@ async def roster_page(
     return await _roster(request, session_id, block="roster", result=result)
 
 
-@post("/attendance/sessions/{session_id:int}/check-in")
+@post("/attendance/sessions/{session_id:int}/check-in", name="attendance_check_in")
 async def roster_check_in(request: Request, session_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -145,7 +145,7 @@ async def roster_check_in(request: Request, session_id: Id) -> Response:
     return await _roster(request, session_id, result=result)
 
 
-@post("/attendance/sessions/{session_id:int}/mark")
+@post("/attendance/sessions/{session_id:int}/mark", name="attendance_mark")
 async def roster_mark(request: Request, session_id: Id) -> Response:
     """Set or correct a status by hand (audited)."""
     raw = await request.form()
@@ -160,7 +160,7 @@ async def roster_mark(request: Request, session_id: Id) -> Response:
     return await _roster(request, session_id, result=result)
 
 
-@post("/attendance/sessions/{session_id:int}/close")
+@post("/attendance/sessions/{session_id:int}/close", name="attendance_close")
 async def roster_close(request: Request, session_id: Id) -> Response:
     try:
         await services.close_session(request.user, session_id)

@@ -72,7 +72,7 @@ async def sign_page(
     return render(request, "attendance/sign.html", context)
 
 
-@get("/sessions/{session_id:int}/sign/{visitor_id:int}")
+@get("/sessions/{session_id:int}/sign/{visitor_id:int}", name="attendance_sign_pad")
 async def sign_pad(request: Request, session_id: Id, visitor_id: Id) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
     person = _person(sheet, visitor_id)
@@ -81,7 +81,7 @@ async def sign_pad(request: Request, session_id: Id, visitor_id: Id) -> Response
     return render(request, "attendance/sign_pad.html", _sheet_context(sheet, person=person))
 
 
-@post("/sessions/{session_id:int}/sign/{visitor_id:int}")
+@post("/sessions/{session_id:int}/sign/{visitor_id:int}", name="attendance_sign_save")
 async def sign_save(request: Request, session_id: Id, visitor_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -109,7 +109,7 @@ async def sign_save(request: Request, session_id: Id, visitor_id: Id) -> Respons
     return redirect(request, f"{_sign_path(session_id)}?signed={visitor_id}")
 
 
-@post("/sessions/{session_id:int}/countersign")
+@post("/sessions/{session_id:int}/countersign", name="attendance_countersign")
 async def countersign(request: Request, session_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -136,7 +136,7 @@ async def countersign(request: Request, session_id: Id) -> Response:
 # -- Documents ------------------------------------------------------------------------------
 
 
-@get("/sessions/{session_id:int}/sheet.pdf")
+@get("/sessions/{session_id:int}/sheet.pdf", name="attendance_sheet")
 async def sheet_pdf(request: Request, session_id: Id) -> Response:
     sheet = await signatures.sheet(request.user, session_id)
     lab_name = request.app.state.settings.lab_name
@@ -152,7 +152,7 @@ async def certificate_list(request: Request, module_id: Id) -> Response:
     )
 
 
-@get("/certificates/{module_id:int}/{filename:str}")
+@get("/certificates/{module_id:int}/{filename:str}", name="attendance_certificate")
 async def certificate_pdf(request: Request, filename: FromPath[str], module_id: Id) -> Response:
     """``{visitor_id}.pdf``: Litestar's path parameters cannot carry a suffix."""
     match = _CERTIFICATE_FILE.match(filename)

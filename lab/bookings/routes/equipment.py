@@ -67,14 +67,14 @@ async def resource_list(request: Request, site: OptionalId = None) -> Response:
     return render(request, "resources/list.html", context)
 
 
-@get("/new")
+@get("/new", name="resource_new")
 async def resource_new(request: Request, site: OptionalId = None) -> Response:
     _, site_id = await _managed_site(request, site)
     context = await _form_context(request, {**DEFAULTS, "site_id": site_id})
     return render(request, "resources/form.html", context)
 
 
-@post("/")
+@post("/", name="resource_create")
 async def resource_create(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -89,7 +89,7 @@ async def resource_create(request: Request) -> Response:
     return redirect(request, f"/resources?site={resource.site}&saved={resource.id}")
 
 
-@get("/{resource_id:int}/edit")
+@get("/{resource_id:int}/edit", name="resource_edit")
 async def resource_edit(request: Request, resource_id: Id) -> Response:
     resource = await resources.get_resource_for(request.user, resource_id)
     values = {field: getattr(resource, field) for field in DEFAULTS}
@@ -98,7 +98,7 @@ async def resource_edit(request: Request, resource_id: Id) -> Response:
     return render(request, "resources/form.html", context)
 
 
-@post("/{resource_id:int}")
+@post("/{resource_id:int}", name="resource_update")
 async def resource_update(request: Request, resource_id: Id) -> Response:
     resource = await resources.get_resource_for(request.user, resource_id)
     raw = await request.form()
@@ -125,12 +125,12 @@ async def _closures_page(
     return render(request, "resources/closures.html", context, status_code=status_code)
 
 
-@get("/closures")
+@get("/closures", name="resource_closures")
 async def closure_list(request: Request, site: OptionalId = None) -> Response:
     return await _closures_page(request, site)
 
 
-@post("/closures")
+@post("/closures", name="resource_closure_add")
 async def closure_add(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -148,7 +148,7 @@ async def closure_add(request: Request) -> Response:
     return redirect(request, f"/resources/closures?site={data.site_id}&done=closure_added")
 
 
-@post("/closures/{closure_id:int}/delete")
+@post("/closures/{closure_id:int}/delete", name="resource_closure_remove")
 async def closure_remove(request: Request, closure_id: Id) -> Response:
     site = parse_form(SiteRef, await request.form())
     await resources.remove_closure(request.user, closure_id)

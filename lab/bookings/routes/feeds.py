@@ -29,7 +29,7 @@ async def public_feed(filename: FromPath[str]) -> Response:
     return response
 
 
-@get("/bookings/{booking_id:int}/calendar.ics")
+@get("/bookings/{booking_id:int}/calendar.ics", name="booking_ics")
 async def booking_ics(request: Request, booking_id: Id) -> Response:
     body = await ics.booking_calendar(request.user, booking_id)
     return file_response(body, ics.MEDIA_TYPE, f"reservation-{booking_id}.ics", attachment=True)
@@ -83,32 +83,32 @@ async def _revoke(request: Request, kind: str, subject_id: int) -> Response:
     return redirect(request, f"/{kind}s/{subject_id}/feed?revoked=1")
 
 
-@get("/resources/{resource_id:int}/feed")
+@get("/resources/{resource_id:int}/feed", name="resource_feed")
 async def resource_feed(request: Request, resource_id: Id) -> Response:
     return await _page(request, "resource", resource_id)
 
 
-@post("/resources/{resource_id:int}/feed")
+@post("/resources/{resource_id:int}/feed", name="resource_feed_create")
 async def resource_feed_create(request: Request, resource_id: Id) -> Response:
     return await _create(request, "resource", resource_id)
 
 
-@post("/resources/{resource_id:int}/feed/revoke")
+@post("/resources/{resource_id:int}/feed/revoke", name="resource_feed_revoke")
 async def resource_feed_revoke(request: Request, resource_id: Id) -> Response:
     return await _revoke(request, "resource", resource_id)
 
 
-@get("/visitors/{visitor_id:int}/feed")
+@get("/visitors/{visitor_id:int}/feed", name="visitor_feed")
 async def visitor_feed(request: Request, visitor_id: Id) -> Response:
     return await _page(request, "visitor", visitor_id)
 
 
-@post("/visitors/{visitor_id:int}/feed")
+@post("/visitors/{visitor_id:int}/feed", name="visitor_feed_create")
 async def visitor_feed_create(request: Request, visitor_id: Id) -> Response:
     return await _create(request, "visitor", visitor_id)
 
 
-@post("/visitors/{visitor_id:int}/feed/revoke")
+@post("/visitors/{visitor_id:int}/feed/revoke", name="visitor_feed_revoke")
 async def visitor_feed_revoke(request: Request, visitor_id: Id) -> Response:
     return await _revoke(request, "visitor", visitor_id)
 

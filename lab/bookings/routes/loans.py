@@ -52,7 +52,7 @@ async def loan_desk(request: Request, site: OptionalId = None) -> Response:
     return await _desk(request, site)
 
 
-@post("/loans")
+@post("/loans", name="loan_create")
 async def loan_create(request: Request) -> Response:
     raw = await request.form()
     site = _site_in(raw)
@@ -63,7 +63,7 @@ async def loan_create(request: Request) -> Response:
     return await _desk(request, site, block="desk", done=loan.id)
 
 
-@post("/loans/return")
+@post("/loans/return", name="loan_return")
 async def loan_return(request: Request) -> Response:
     raw = await request.form()
     site = _site_in(raw)
@@ -80,7 +80,7 @@ async def loan_overdue(request: Request, site: OptionalId = None) -> Response:
     return render(request, "loans/overdue.html", {"view": view})
 
 
-@get("/visitors/{visitor_id:int}/loans")
+@get("/visitors/{visitor_id:int}/loans", name="visitor_loans")
 async def visitor_loans(request: Request, visitor_id: Id) -> Response:
     view = await loans.visitor_loans(request.user, visitor_id)
     return render(request, "loans/visitor.html", {"view": view})
@@ -104,12 +104,12 @@ async def _asset_list(request: Request, resource_id: int, **extra: Any) -> Respo
     )
 
 
-@get("/resources/{resource_id:int}/assets")
+@get("/resources/{resource_id:int}/assets", name="resource_assets")
 async def resource_assets(request: Request, resource_id: Id) -> Response:
     return await _asset_list(request, resource_id)
 
 
-@post("/resources/{resource_id:int}/assets")
+@post("/resources/{resource_id:int}/assets", name="asset_create")
 async def asset_create(request: Request, resource_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -127,25 +127,25 @@ async def asset_create(request: Request, resource_id: Id) -> Response:
     return redirect(request, f"/resources/{resource_id}/assets?done=assets_added")
 
 
-@post("/assets/{asset_id:int}/deactivate")
+@post("/assets/{asset_id:int}/deactivate", name="asset_deactivate")
 async def asset_deactivate(request: Request, asset_id: Id) -> Response:
     asset = await assets.set_active(request.user, asset_id, False)
     return redirect(request, f"/resources/{asset.resource}/assets")
 
 
-@post("/assets/{asset_id:int}/activate")
+@post("/assets/{asset_id:int}/activate", name="asset_activate")
 async def asset_activate(request: Request, asset_id: Id) -> Response:
     asset = await assets.set_active(request.user, asset_id, True)
     return redirect(request, f"/resources/{asset.resource}/assets")
 
 
-@get("/assets/{asset_id:int}/tag.png")
+@get("/assets/{asset_id:int}/tag.png", name="asset_tag")
 async def asset_tag_png(request: Request, asset_id: Id) -> Response:
     tag, png = await assets.tag_png(request.user, asset_id, request.app.state.settings.lab_name)
     return file_response(png, "image/png", f"etiquette-{tag}.png")
 
 
-@get("/resources/{resource_id:int}/assets/tags.pdf")
+@get("/resources/{resource_id:int}/assets/tags.pdf", name="resource_asset_tags")
 async def asset_tags_pdf(request: Request, resource_id: Id) -> Response:
     pdf = await assets.tags_pdf(request.user, resource_id, request.app.state.settings.lab_name)
     return file_response(pdf, "application/pdf", f"etiquettes-{resource_id}.pdf")

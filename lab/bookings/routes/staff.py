@@ -142,7 +142,7 @@ async def booking_new(
     return render(request, "bookings/form.html", context, block="form")
 
 
-@post("/bookings")
+@post("/bookings", name="booking_create")
 async def booking_create(request: Request) -> Response:
     raw = await request.form()
     actor = request.user
@@ -174,7 +174,7 @@ async def booking_create(request: Request) -> Response:
     return redirect(request, await views.grid_path(booking, booked=booking.id))
 
 
-@post("/bookings/visitor-search")
+@post("/bookings/visitor-search", name="booking_visitor_search")
 async def booking_visitor_search(request: Request) -> Response:
     """POST, not GET: a typed name must not end up in URLs and logs. Fills the list of
     matches (htmx), or shows the whole form with them (no JavaScript)."""
@@ -221,12 +221,12 @@ async def _act(request: Request, booking_id: int, action: Awaitable[object], don
     return redirect(request, f"/bookings/{booking_id}?done={done}")
 
 
-@post("/bookings/{booking_id:int}/cancel")
+@post("/bookings/{booking_id:int}/cancel", name="booking_cancel")
 async def booking_cancel(request: Request, booking_id: Id) -> Response:
     return await _act(request, booking_id, services.cancel(request.user, booking_id), "cancelled")
 
 
-@post("/bookings/{booking_id:int}/check-in")
+@post("/bookings/{booking_id:int}/check-in", name="booking_check_in")
 async def booking_check_in(request: Request, booking_id: Id) -> Response:
     return await _act(request, booking_id, checkin.check_in(request.user, booking_id), "checked_in")
 
@@ -247,12 +247,12 @@ async def _decide(request: Request, booking_id: int, *, approve: bool) -> Respon
     return render(request, "bookings/_approval_row.html", context)
 
 
-@post("/bookings/{booking_id:int}/approve")
+@post("/bookings/{booking_id:int}/approve", name="booking_approve")
 async def booking_approve(request: Request, booking_id: Id) -> Response:
     return await _decide(request, booking_id, approve=True)
 
 
-@post("/bookings/{booking_id:int}/refuse")
+@post("/bookings/{booking_id:int}/refuse", name="booking_refuse")
 async def booking_refuse(request: Request, booking_id: Id) -> Response:
     return await _decide(request, booking_id, approve=False)
 
@@ -268,14 +268,14 @@ async def _move_context(request: Request, booking_id: int, **extra: object) -> d
     }
 
 
-@get("/bookings/{booking_id:int}/move")
+@get("/bookings/{booking_id:int}/move", name="booking_move_form")
 async def booking_move_form(request: Request, booking_id: Id) -> Response:
     context = await _move_context(request, booking_id)
     context["values"] = views.local_values(context["booking"], context["site"].timezone)
     return render(request, "bookings/move.html", context, block="form")
 
 
-@post("/bookings/{booking_id:int}/move")
+@post("/bookings/{booking_id:int}/move", name="booking_move")
 async def booking_move(request: Request, booking_id: Id) -> Response:
     raw = await request.form()
     try:
@@ -354,7 +354,7 @@ async def desk(request: Request, site: OptionalId = None) -> Response:
     return render(request, "bookings/check_in.html", {"sites": sites, "values": values})
 
 
-@post("/bookings/check-in")
+@post("/bookings/check-in", name="booking_desk_scan")
 async def desk_scan(request: Request) -> Response:
     raw = await request.form()
     actor = request.user
@@ -377,7 +377,7 @@ async def desk_scan(request: Request) -> Response:
 # -- A visitor's bookings and inductions ----------------------------------------------------
 
 
-@get("/bookings/for-visitor/{visitor_id:int}")
+@get("/bookings/for-visitor/{visitor_id:int}", name="visitor_bookings")
 async def visitor_bookings(request: Request, visitor_id: Id) -> Response:
     """Lazy-loaded into the visitor's page (accounts must not import bookings)."""
     context = await views.visitor_bookings_summary(request.user, visitor_id)
@@ -385,7 +385,7 @@ async def visitor_bookings(request: Request, visitor_id: Id) -> Response:
     return render(request, "bookings/for_visitor.html", context, block="section")
 
 
-@post("/visitors/{visitor_id:int}/inductions")
+@post("/visitors/{visitor_id:int}/inductions", name="visitor_induction")
 async def induction_grant(request: Request, visitor_id: Id) -> Response:
     raw = await request.form()
     try:

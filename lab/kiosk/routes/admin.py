@@ -118,14 +118,14 @@ def _chosen_actions(raw) -> list[str]:
     return raw.getall("allowed_actions", []) if hasattr(raw, "getall") else []
 
 
-@get("/new")
+@get("/new", name="kiosk_device_new")
 async def device_new(request: Request, site: OptionalId = None) -> Response:
     sites, site_id = await _sites(request, site, *devices.DEVICE_MANAGERS)
     values = {"site_id": site_id, "name": "", "allowed_actions": list(devices.ACTIONS)}
     return render(request, "kiosks/form.html", _form_context(values, sites=sites))
 
 
-@post("/")
+@post("/", name="kiosk_device_create")
 async def device_create(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -145,7 +145,7 @@ async def device_create(request: Request) -> Response:
     return redirect(request, f"/kiosks/{device.id}/pairing?done=tablet_added")
 
 
-@get("/{device_id:int}/pairing")
+@get("/{device_id:int}/pairing", name="kiosk_device_pairing")
 async def device_pairing(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     code = await admin.live_pairing_code(
@@ -162,21 +162,21 @@ async def device_pairing(request: Request, device_id: Id) -> Response:
     return render(request, "kiosks/pairing.html", context)
 
 
-@post("/{device_id:int}/pairing")
+@post("/{device_id:int}/pairing", name="kiosk_device_new_code")
 async def device_new_code(request: Request, device_id: Id) -> Response:
     row, code = await admin.new_pairing_code(request.user, device_id)
     await _remember_code(request, row.id, code)
     return redirect(request, f"/kiosks/{row.id}/pairing")
 
 
-@get("/{device_id:int}/edit")
+@get("/{device_id:int}/edit", name="kiosk_device_edit")
 async def device_edit(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     values = {"name": row.name, "allowed_actions": list(row.actions)}
     return render(request, "kiosks/form.html", _form_context(values, device=row))
 
 
-@post("/{device_id:int}")
+@post("/{device_id:int}", name="kiosk_device_update")
 async def device_update(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     raw = await request.form()
@@ -193,13 +193,13 @@ async def device_update(request: Request, device_id: Id) -> Response:
     return redirect(request, f"/kiosks?site={row.site_id}&saved={row.id}")
 
 
-@get("/{device_id:int}/revoke")
+@get("/{device_id:int}/revoke", name="kiosk_device_revoke_confirm")
 async def device_revoke_confirm(request: Request, device_id: Id) -> Response:
     row = await admin.get_device_row(request.user, device_id)
     return render(request, "kiosks/revoke.html", {"device": row})
 
 
-@post("/{device_id:int}/revoke")
+@post("/{device_id:int}/revoke", name="kiosk_device_revoke")
 async def device_revoke(request: Request, device_id: Id) -> Response:
     device = await devices.revoke(request.user, device_id)
     return redirect(request, f"/kiosks?site={device.site}&revoked={device.id}")
@@ -251,7 +251,7 @@ async def sync_problems(request: Request, site: OptionalId = None) -> Response:
     return await _sync_page(request, site)
 
 
-@post("/{scan_id:int}")
+@post("/{scan_id:int}", name="kiosk_sync_resolve")
 async def scan_resolve(request: Request, scan_id: Id) -> Response:
     """Resolve one refused scan. htmx swaps the scan's row for its new state (or its error);
     without JavaScript the page comes back whole."""

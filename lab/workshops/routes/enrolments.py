@@ -50,7 +50,7 @@ async def _session(module: Module, session_id: int | None) -> Session | None:
     return await Session.objects().get((Session.id == session_id) & (Session.module == module.id))
 
 
-@post("/workshops/{module_id:int}/enrolments/search")
+@post("/workshops/{module_id:int}/enrolments/search", name="workshop_enrol_search")
 async def enrol_search(request: Request, module_id: Id) -> Response:
     """POST, not GET: a typed name must not end up in URLs and logs. A name or a code lists
     matches; a scanned pass enrols its holder at once (the whole list comes back)."""
@@ -99,7 +99,7 @@ async def _enrol(
     return _whole_list(request, _render(request, context))
 
 
-@post("/workshops/{module_id:int}/enrolments")
+@post("/workshops/{module_id:int}/enrolments", name="workshop_enrol")
 async def enrol(request: Request, module_id: Id) -> Response:
     """Enrol the chosen visitor: enrolled, or on the waitlist with their position."""
     module = await services.get_module_for(request.user, module_id)
@@ -114,7 +114,7 @@ async def enrol(request: Request, module_id: Id) -> Response:
     return await _enrol(request, module, session, data.visitor_id, context)
 
 
-@post("/workshops/enrolments/{enrolment_id:int}/cancel")
+@post("/workshops/enrolments/{enrolment_id:int}/cancel", name="enrolment_cancel")
 async def enrol_cancel(request: Request, enrolment_id: Id) -> Response:
     """Cancel an enrolment; whoever the freed seat goes to shows up enrolled at once."""
     module, session = await views.queue_of(request.user, enrolment_id)

@@ -73,32 +73,32 @@ async def _revoke(request: Request, kind: str, subject_id: int) -> Response:
     return redirect(request, f"{action}?revoked=1")
 
 
-@get(MY_FEED)
+@get(MY_FEED, name="workshops_my_feed")
 async def my_feed(request: Request) -> Response:
     return await _page(request, ics.STAFF_KIND, request.user.user_id)
 
 
-@post(MY_FEED)
+@post(MY_FEED, name="workshops_my_feed_create")
 async def my_feed_create(request: Request) -> Response:
     return await _create(request, ics.STAFF_KIND, request.user.user_id)
 
 
-@post(MY_FEED + "/revoke")
+@post(MY_FEED + "/revoke", name="workshops_my_feed_revoke")
 async def my_feed_revoke(request: Request) -> Response:
     return await _revoke(request, ics.STAFF_KIND, request.user.user_id)
 
 
-@get("/workshops/{module_id:int}/feed")
+@get("/workshops/{module_id:int}/feed", name="workshop_feed")
 async def module_feed(request: Request, module_id: Id) -> Response:
     return await _page(request, ics.MODULE_KIND, module_id)
 
 
-@post("/workshops/{module_id:int}/feed")
+@post("/workshops/{module_id:int}/feed", name="workshop_feed_create")
 async def module_feed_create(request: Request, module_id: Id) -> Response:
     return await _create(request, ics.MODULE_KIND, module_id)
 
 
-@post("/workshops/{module_id:int}/feed/revoke")
+@post("/workshops/{module_id:int}/feed/revoke", name="workshop_feed_revoke")
 async def module_feed_revoke(request: Request, module_id: Id) -> Response:
     return await _revoke(request, ics.MODULE_KIND, module_id)
 

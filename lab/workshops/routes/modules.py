@@ -68,7 +68,7 @@ async def _form_context(request: Request, site_id: int, values: dict, **extra: o
     }
 
 
-@get("/workshops/new")
+@get("/workshops/new", name="workshop_new")
 async def module_new(
     request: Request, site: OptionalId = None, partner: OptionalId = None
 ) -> Response:
@@ -82,7 +82,7 @@ async def module_new(
     return render(request, "workshops/form.html", context)
 
 
-@post("/workshops/new")
+@post("/workshops/new", name="workshop_create")
 async def module_create(request: Request) -> Response:
     raw = await request.form()
     try:
@@ -107,7 +107,7 @@ def _site_in(raw: MultiDict) -> int | None:
     return id_or_none(raw.get("site_id"))
 
 
-@get("/workshops/{module_id:int}/edit")
+@get("/workshops/{module_id:int}/edit", name="workshop_edit")
 async def module_edit(request: Request, module_id: Id) -> Response:
     module = await services.get_module_for(request.user, module_id)
     if not views.can_manage(request.user, module.site):
@@ -117,7 +117,7 @@ async def module_edit(request: Request, module_id: Id) -> Response:
     return render(request, "workshops/form.html", context)
 
 
-@post("/workshops/{module_id:int}/edit")
+@post("/workshops/{module_id:int}/edit", name="workshop_update")
 async def module_update(request: Request, module_id: Id) -> Response:
     module = await services.get_module_for(request.user, module_id)
     raw = await request.form()
@@ -135,7 +135,7 @@ async def module_update(request: Request, module_id: Id) -> Response:
     return redirect(request, f"/workshops/{module_id}?done=saved")
 
 
-@post("/workshops/partners")
+@post("/workshops/partners", name="partner_create")
 async def partner_create(request: Request) -> Response:
     """The small "add a partner" form beside the module form. With htmx, the partner list
     of the module form gains the new partner, chosen; without, the form page reloads."""
@@ -187,7 +187,7 @@ async def module_show(request: Request, module_id: Id) -> Response:
     return await _page(request, module_id)
 
 
-@post("/workshops/{module_id:int}/sessions")
+@post("/workshops/{module_id:int}/sessions", name="workshop_schedule")
 async def module_schedule(request: Request, module_id: Id) -> Response:
     """Schedule one session or a weekly run: the result lists every created session, every
     refused date with the booking rule's reason, and facilitator clashes."""

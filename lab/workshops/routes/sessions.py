@@ -29,13 +29,13 @@ async def session_show(request: Request, session_id: Id) -> Response:
     return await _page(request, session_id)
 
 
-@get("/workshops/sessions/{session_id:int}/calendar.ics")
+@get("/workshops/sessions/{session_id:int}/calendar.ics", name="workshop_session_ics")
 async def session_ics(request: Request, session_id: Id) -> Response:
     body = await ics.session_calendar(request.user, session_id)
     return file_response(body, calendars.MEDIA_TYPE, f"seance-{session_id}.ics", attachment=True)
 
 
-@post("/workshops/sessions/{session_id:int}/move")
+@post("/workshops/sessions/{session_id:int}/move", name="workshop_session_move")
 async def session_move(request: Request, session_id: Id) -> Response:
     """Move a session; its room booking moves too, and the booking rules are checked again."""
     raw = await request.form()
@@ -55,7 +55,7 @@ async def session_move(request: Request, session_id: Id) -> Response:
     return redirect(request, f"/workshops/sessions/{session_id}?done=moved")
 
 
-@post("/workshops/sessions/{session_id:int}/cancel")
+@post("/workshops/sessions/{session_id:int}/cancel", name="workshop_session_cancel")
 async def session_cancel(request: Request, session_id: Id) -> Response:
     try:
         await services.cancel_session(request.user, session_id)
