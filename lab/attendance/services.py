@@ -14,6 +14,7 @@ import re
 from lab.accounts import passes
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Visitor
+from lab.attendance import refusals
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.core import audit, clock, events
 from lab.core.audit import Actor
@@ -34,18 +35,8 @@ STATUS_LABELS = {
 }
 _NONCE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
-REFUSALS = {
-    "unknown_pass": N_("Cette carte n'est pas valable."),
-    "session_closed": N_("Cette séance est annulée ou close."),
-    "too_early": N_("Le pointage ouvre 30 minutes avant le début de la séance."),
-    "session_over": N_("Cette séance est terminée."),
-    "not_enrolled": N_("Cette personne n'est pas inscrite à cet atelier."),
-    "other_site": N_("Cette personne est suivie par un autre site."),
-    # A kiosk scan that named no session or booking open at that time (lab.kiosk.checkin).
-    "nothing_now": N_("Pas de séance ni de réservation à pointer à cette heure-là."),
-    # An offline kiosk scan that reached the server more than 7 days after it was made.
-    "too_old": N_("Ce pointage hors ligne est arrivé trop tard (plus de 7 jours)."),
-}
+# Staff wording of the refusal codes (the visitor's is in lab.attendance.refusals too).
+REFUSALS = refusals.STAFF
 
 
 class ScanRefused(Conflict):

@@ -29,6 +29,7 @@ import datetime as dt
 
 from lab.accounts import passes
 from lab.accounts.tables import Site, Visitor
+from lab.attendance import refusals
 from lab.attendance import services as attendance
 from lab.attendance.services import ScanRefused, valid_nonce
 from lab.attendance.tables import ScanEvent
@@ -37,7 +38,6 @@ from lab.bookings.tables import Booking, Resource
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict
-from lab.core.i18n import N_, _
 from lab.kiosk.devices import DevicePrincipal
 from lab.kiosk.tables import KioskDevice
 from lab.workshops.tables import Module, Session
@@ -48,25 +48,12 @@ MAX_AGE = dt.timedelta(days=7)
 SKEW_FLAG_SECONDS = 120
 
 # What the visitor reads on the tablet: short, plain, and where to go next.
-KIOSK_REFUSALS = {
-    "unknown_pass": N_("Cette carte ne marche pas. Demandez à l'accueil."),
-    "session_closed": N_("Cet atelier est fermé ou annulé. Demandez à l'accueil."),
-    "not_enrolled": N_("Vous n'êtes pas inscrit·e à cet atelier. Demandez à l'accueil."),
-    "other_site": N_("Votre carte est celle d'un autre lab. Demandez à l'accueil."),
-    "too_early": N_("C'est trop tôt : on peut pointer 30 minutes avant le début."),
-    "session_over": N_("Cet atelier est terminé."),
-    "nothing_now": N_("Rien à pointer pour vous maintenant. Demandez à l'accueil."),
-    "too_old": N_("Ce pointage est trop ancien. Demandez à l'accueil."),
-    "not_confirmed": N_("Votre réservation n'est pas confirmée. Demandez à l'accueil."),
-    "outside_window": N_("Ce n'est pas l'heure de votre réservation."),
-}
-UNKNOWN_REFUSAL = N_("Pointage refusé. Demandez à l'accueil.")
 # When no session would take the visitor, the reason to give: the most useful one first.
 _REASON_ORDER = ("session_closed", "not_enrolled", "other_site", "too_early", "session_over")
 
 
 def refusal_message(code: str) -> str:
-    return _(KIOSK_REFUSALS.get(code, UNKNOWN_REFUSAL))
+    return refusals.for_visitor(code)
 
 
 class KioskScanRefused(ScanRefused):

@@ -14,6 +14,7 @@ import datetime as dt
 from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site, StaffUser, Visitor
+from lab.attendance import refusals
 from lab.attendance import services as attendance
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings.tables import Booking
@@ -42,18 +43,11 @@ OUTCOMES = {
     "duplicate": N_("Déjà reçu"),
     "refused": N_("Refusé"),
 }
-# Refusals of a booking check-in, next to the sessions' ones (attendance.REFUSALS).
-BOOKING_REFUSALS = {
-    "not_confirmed": N_("Cette réservation n'est pas confirmée."),
-    "outside_window": N_("Ce n'était pas l'heure de pointer cette réservation."),
-    "no_booking_now": N_("Pas de réservation à pointer à cette heure-là."),
-}
-UNKNOWN_REFUSAL = N_("Pointage refusé.")
 
 
 def reason_label(reason: str) -> str:
     """The msgid saying why a scan was refused (translate it where it is shown)."""
-    return attendance.REFUSALS.get(reason) or BOOKING_REFUSALS.get(reason) or UNKNOWN_REFUSAL
+    return refusals.staff_label(reason)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

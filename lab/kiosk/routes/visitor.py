@@ -18,13 +18,14 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, Parameter
 
+from lab.attendance import refusals
 from lab.bookings import services as bookings
 from lab.bookings.resources import KINDS as RESOURCE_KINDS
 from lab.bookings.services import BookingRefused
 from lab.core import clock
 from lab.core.errors import LabError, NotFound
 from lab.core.forms import parse_form
-from lab.core.i18n import N_, _
+from lab.core.i18n import _
 from lab.core.params import Id, OptionalPathId
 from lab.core.web import render
 from lab.kiosk import appointments, views
@@ -37,7 +38,6 @@ from lab.kiosk.auth import (
     require_visit,
     visit_of,
 )
-from lab.kiosk.checkin import KIOSK_REFUSALS
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.me import views as my_views
 from lab.workshops import enrolment as enrolments
@@ -46,22 +46,7 @@ from lab.workshops.services import KINDS as WORKSHOP_KINDS
 # A start time in the path, as HHMM (site time): "1430".
 StartTime = Parameter(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")
 
-# Rule refusals said to the visitor themselves; the others' own words are plain already.
-PLAIN_REFUSALS = {
-    "capacity": N_("Ce créneau vient d'être pris. Choisissez-en un autre."),
-    "induction_required": N_(
-        "Pour réserver cela, il faut d'abord une présentation par l'équipe. Demandez à l'accueil."
-    ),
-    "quota_day_bookings": N_("Vous avez déjà assez de réservations ce jour-là."),
-    "quota_week_bookings": N_("Vous avez déjà assez de réservations cette semaine."),
-    "quota_day_minutes": N_("Vous avez déjà réservé assez longtemps ce jour-là."),
-    "quota_week_minutes": N_("Vous avez déjà réservé assez longtemps cette semaine."),
-    "other_site": KIOSK_REFUSALS["other_site"],
-}
-
-
-def _plain(code: str, message: str) -> str:
-    return _(PLAIN_REFUSALS[code]) if code in PLAIN_REFUSALS else message
+_plain = refusals.plain_for_visitor
 
 
 # -- Workshops --------------------------------------------------------------------------------
