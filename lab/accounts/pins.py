@@ -53,7 +53,7 @@ def check_new_pin(pin: str, confirm: str | None = None) -> str:
 async def set_pin_in_transaction(actor: Actor, visitor_id: int, pin: str) -> None:
     """Set (or replace) the PIN and clear any lock. Call inside a write transaction."""
     now = clock.now()
-    set_by = actor.actor_id if isinstance(actor, StaffPrincipal) else None
+    set_by = actor.actor_id if actor.actor_kind == "staff" else None  # not a tablet's id
     existing = await VisitorPin.objects().get(VisitorPin.visitor == visitor_id)
     row = existing or VisitorPin(visitor=visitor_id)
     row.pin_hash = hash_password(pin)

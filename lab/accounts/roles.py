@@ -45,6 +45,14 @@ class StaffPrincipal:
     def actor_id(self) -> int | None:
         return self.user_id or None
 
+    # The access protocol of lab.core.principals: staff act for no one visitor, know the
+    # network, and are limited by their roles (the guards and ``site_ids(*roles)``).
+    visitor_id = None
+    knows_other_sites = True
+
+    def may(self, action: str) -> bool:
+        return True
+
     def has_role(self, *roles: str) -> bool:
         return any(grant.role in roles for grant in self.grants)
 

@@ -14,6 +14,7 @@ from lab.core.audit import Actor
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
+from lab.core.principals import Principal, require_own, require_site
 
 MIN_AGE, MAX_AGE = 10, 100
 SEARCH_LIMIT = 50
@@ -68,31 +69,33 @@ def _scope(actor: StaffPrincipal) -> list[int]:
     return list(actor.site_ids()) or [-1]
 
 
-async def get_visitor_for(actor: StaffPrincipal, visitor_id: int) -> Visitor:
-    """The visitor, if the actor works on the site that holds the record.
+async def get_visitor_for(actor: Principal, visitor_id: int) -> Visitor:
+    """The visitor, if the actor acts for the site that holds the record (and, on a phone,
+    only the visitor themselves).
 
-    Errors: not_found, forbidden (another site's visitor).
+    Errors: not_found, forbidden (another site's visitor, for staff; a tablet or a phone
+    gets not_found).
     """
+    missing = _("Cette personne n'existe pas ou sa fiche a été supprimée.")
     visitor = await Visitor.objects().get(Visitor.id == visitor_id)
     if visitor is None:
-        raise NotFound(_("Cette personne n'existe pas ou sa fiche a été supprimée."))
-    if not actor.can_reach_site(visitor.created_site):
-        raise Forbidden(_("Cette personne est suivie par un autre site."), code="other_site")
+        raise NotFound(missing)
+    require_own(actor, visitor.id, missing=missing)
+    require_site(
+        actor,
+        visitor.created_site,
+        missing=missing,
+        elsewhere=_("Cette personne est suivie par un autre site."),
+    )
     return visitor
 
 
-async def visitor_at_site(actor: Actor, visitor_id: int, site_id: int) -> Visitor:
-    """The visitor, who must be followed by ``site_id`` (the site of what they book or join).
-
-    Staff also need to reach the visitor's site; a kiosk or phone actor is already bound to
-    its site by the caller. Errors: not_found, forbidden (other_site).
+async def visitor_at_site(actor: Principal, visitor_id: int, site_id: int) -> Visitor:
+    """The visitor, who must be followed by ``site_id`` (the site of what they book or join)
+    and whom the actor may reach (``get_visitor_for``). Errors: not_found, forbidden
+    (other_site).
     """
-    if isinstance(actor, StaffPrincipal):
-        visitor = await get_visitor_for(actor, visitor_id)
-    else:
-        visitor = await Visitor.objects().get(Visitor.id == visitor_id)
-        if visitor is None:
-            raise NotFound(_("Cette personne n'existe pas ou sa fiche a été supprimée."))
+    visitor = await get_visitor_for(actor, visitor_id)
     if visitor.created_site != site_id:
         raise Forbidden(_("Cette personne est suivie par un autre site."), code="other_site")
     return visitor

@@ -21,6 +21,7 @@ from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.core.principals import Principal
 from lab.workshops.services import get_module_for
 from lab.workshops.tables import Enrolment, Module, Session
 
@@ -59,7 +60,7 @@ def valid_nonce(nonce: str) -> str:
 
 
 async def check_in(
-    actor: Actor,
+    actor: Principal,
     session_id: int,
     *,
     nonce: str,
@@ -75,6 +76,7 @@ async def check_in(
     """Check a visitor into a session, by pass (``code``) or by a tap on the roster
     (``visitor_id``). Errors (ScanRefused codes): unknown_pass, session_closed, too_early,
     session_over, not_enrolled, other_site; a repeated nonce repeats the first answer.
+    not_found: no such session, or one of a site the actor does not act for.
 
     ``at`` is when the scan happened if not now (a kiosk's offline scan, sent later): the
     rules are those of that moment and the arrival is timed then. ``offline`` and
@@ -83,7 +85,7 @@ async def check_in(
     session = await Session.objects().get(Session.id == session_id)
     if session is None:
         raise NotFound(_("Cette séance n'existe pas."))
-    module = await _module(actor, session.module)
+    module = await get_module_for(actor, session.module)
     token = None
     if code is not None:
         visitor, token = await passes.visitor_for_code(code)
@@ -122,12 +124,6 @@ async def check_in(
     if not result.repeated:
         events.publish(f"session:{session.id}", _event(result))
     return result
-
-
-async def _module(actor: Actor, module_id: int) -> Module:
-    if isinstance(actor, StaffPrincipal):
-        return await get_module_for(actor, module_id)
-    return await Module.objects().get(Module.id == module_id)
 
 
 def _actor_ids(actor: Actor) -> dict[str, int | None]:

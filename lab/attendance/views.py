@@ -201,6 +201,7 @@ async def phone_session(session_id: int) -> dict | None:
             Session.status,
             Session.checkin_secret,
             Session.module.title.as_alias("title"),
+            Session.module.site.as_alias("site"),
             Session.module.site.timezone.as_alias("timezone"),
         )
         .where(Session.id == session_id)

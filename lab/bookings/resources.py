@@ -16,6 +16,7 @@ from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
 from lab.core.i18n import N_, _
+from lab.core.principals import Principal, require_site
 
 # Who may change a site's equipment and its rules.
 EQUIPMENT_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
@@ -42,13 +43,19 @@ async def list_resources(
     return await query.order_by(Resource.site).order_by(Resource.name)
 
 
-async def get_resource_for(actor: StaffPrincipal, resource_id: int) -> Resource:
-    """Errors: not_found, forbidden (another site's resource)."""
+async def get_resource_for(actor: Principal, resource_id: int) -> Resource:
+    """Errors: not_found, forbidden (another site's resource, for staff; a tablet or a phone
+    gets not_found)."""
+    missing = _("Cette ressource n'existe pas.")
     resource = await Resource.objects().get(Resource.id == resource_id)
     if resource is None:
-        raise NotFound(_("Cette ressource n'existe pas."))
-    if not actor.can_reach_site(resource.site):
-        raise Forbidden(_("Cette ressource appartient à un autre site."), code="other_site")
+        raise NotFound(missing)
+    require_site(
+        actor,
+        resource.site,
+        missing=missing,
+        elsewhere=_("Cette ressource appartient à un autre site."),
+    )
     return resource
 
 

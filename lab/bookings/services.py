@@ -27,6 +27,7 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.params import day_in_bounds
+from lab.core.principals import Principal, require_own
 
 APPROVERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 MAX_SERIES = 60
@@ -138,13 +139,8 @@ async def _check(
         raise BookingRefused(found)
 
 
-async def _resource_for_booking(actor: Actor, resource_id: int) -> Resource:
-    if isinstance(actor, StaffPrincipal):
-        resource = await get_resource_for(actor, resource_id)
-    else:
-        resource = await Resource.objects().get(Resource.id == resource_id)
-        if resource is None:
-            raise NotFound(_("Cette ressource n'existe pas."))
+async def _resource_for_booking(actor: Principal, resource_id: int) -> Resource:
+    resource = await get_resource_for(actor, resource_id)
     if not resource.active:
         raise Conflict(_("Cette ressource n'est pas disponible en ce moment."), code="inactive")
     return resource
@@ -269,11 +265,14 @@ async def book_series(actor: StaffPrincipal, data: SeriesInput) -> SeriesResult:
     return result
 
 
-async def get_booking_for(actor: StaffPrincipal, booking_id: int) -> Booking:
-    """Errors: not_found, forbidden (another site's booking)."""
+async def get_booking_for(actor: Principal, booking_id: int) -> Booking:
+    """Errors: not_found (also someone else's booking, on a phone), forbidden (another
+    site's booking, for staff; a tablet or a phone gets not_found)."""
+    missing = _("Cette réservation n'existe pas.")
     booking = await Booking.objects().get(Booking.id == booking_id)
     if booking is None:
-        raise NotFound(_("Cette réservation n'existe pas."))
+        raise NotFound(missing)
+    require_own(actor, booking.visitor, missing=missing)
     await get_resource_for(actor, booking.resource)
     return booking
 

@@ -3,9 +3,10 @@ what is theirs.
 
 The actor is always the tablet (a DevicePrincipal), acting for the visitor of the current
 visit (pass + PIN). The tablet's site bounds everything: only its self-enrolment workshops
-and self-service resources, only for visitors of its site (checked again by the workshops and
-bookings services). Cancelling is the domains' own ``cancel_own`` (the phone uses it too),
-with the visitor taken from the visit, never from the form.
+and self-service resources, only for visitors of its site (the workshops and bookings services
+enforce the site again for any principal: lab.core.principals). Cancelling is the domains'
+own ``cancel_own`` (the phone uses it too), with the visitor taken from the visit, never from
+the form.
 """
 
 from __future__ import annotations
@@ -35,9 +36,8 @@ async def enrol(
     one of its sessions to come), or put them on its waiting list when it is full. Asking
     again gives back the place they already have.
 
-    Errors: not_found (another site's workshop, not open to self-enrolment, a session past or
-    of another module), forbidden (other_site: the visitor is followed by another site),
-    module_closed, session_closed.
+    Errors: not_found (another site's workshop or visitor, not open to self-enrolment, a
+    session past or of another module), module_closed, session_closed.
     """
     workshop = await views.workshop(device, module_id)
     session = views.session_of(workshop, session_id)
@@ -66,8 +66,8 @@ async def book(
     every self-service rule (lead time, horizon, quotas, opening hours, capacity). A resource
     that needs approval gets a pending booking.
 
-    Errors: not_found (another site's resource, or not self-service), forbidden (other_site
-    visitor), inactive, and BookingRefused with every rule broken (``refusals``).
+    Errors: not_found (another site's resource or visitor, or not self-service), inactive,
+    and BookingRefused with every rule broken (``refusals``).
     """
     resource = await views.resource(device, resource_id)
     wanted = bookings.Wanted(

@@ -46,6 +46,14 @@ class DevicePrincipal:
     def actor_id(self) -> int:
         return self.device_id
 
+    # The access protocol of lab.core.principals: a tablet acts for its own site only, for
+    # whoever's visit is open (the visit, not the tablet, names the visitor).
+    visitor_id = None
+    knows_other_sites = False
+
+    def site_ids(self, *roles: str) -> frozenset[int]:
+        return frozenset() if roles else frozenset({self.site_id})
+
     def may(self, action: str) -> bool:
         return action in self.allowed_actions
 

@@ -50,6 +50,15 @@ class VisitorPrincipal:
     def actor_id(self) -> int:
         return self.visitor_id
 
+    # The access protocol of lab.core.principals: the visitor's own site and own things.
+    knows_other_sites = False
+
+    def site_ids(self, *roles: str) -> frozenset[int]:
+        return frozenset() if roles else frozenset({self.site_id})
+
+    def may(self, action: str) -> bool:
+        return True  # bounded by visitor_id: whatever they do is for themselves
+
 
 class ForVisitor(Protocol):
     """Whoever acts for one visitor: their phone (VisitorPrincipal) or a kiosk visit. The

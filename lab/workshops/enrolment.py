@@ -10,7 +10,6 @@ enrolment per visitor and queue (partial unique indexes).
 from __future__ import annotations
 
 from lab.accounts import consent
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Visitor
 from lab.accounts.visitors import visitor_at_site
 from lab.core import audit, clock, i18n, mail
@@ -18,6 +17,7 @@ from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.core.principals import require_own
 from lab.workshops import ics
 from lab.workshops.forms import EnrolInput
 from lab.workshops.services import get_module_for
@@ -65,7 +65,7 @@ async def enrol(
     Enrolling someone already enrolled or waitlisted returns their enrolment unchanged.
     Errors: not_found, forbidden (other site), module_closed, session_closed, invalid.
     """
-    module = await _module_for(actor, module_id)
+    module = await get_module_for(actor, module_id)
     visitor = await visitor_at_site(actor, data.visitor_id, module.site)
     async with write_transaction(Enrolment._meta.db):
         await lock_row(Module, module.id)
@@ -119,7 +119,8 @@ async def cancel(actor: Actor, enrolment_id: int) -> Enrolment:
         enrolment = await Enrolment.objects().get(Enrolment.id == enrolment_id)
         if enrolment is None:
             raise NotFound(_("Cette inscription n'existe pas."))
-        module = await _module_for(actor, enrolment.module)
+        require_own(actor, enrolment.visitor, missing=_("Cette inscription n'existe pas."))
+        module = await get_module_for(actor, enrolment.module)
         await lock_row(Module, module.id)
         enrolment = await Enrolment.objects().get(Enrolment.id == enrolment_id)
         if enrolment.status not in LIVE:
@@ -241,15 +242,6 @@ async def roster(module: Module, session_id: int | None = None) -> dict[str, lis
         "enrolled": [row for row in rows if row["status"] == "enrolled"],
         "waitlisted": [row for row in rows if row["status"] == "waitlisted"],
     }
-
-
-async def _module_for(actor: Actor, module_id: int) -> Module:
-    if isinstance(actor, StaffPrincipal):
-        return await get_module_for(actor, module_id)
-    module = await Module.objects().get(Module.id == module_id)
-    if module is None:
-        raise NotFound(_("Ce module n'existe pas."))
-    return module
 
 
 # (subject, body) per kind, translated into the visitor's language when queued.

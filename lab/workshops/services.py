@@ -17,6 +17,7 @@ from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.core.principals import Principal, require_site
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput, SessionMoveInput
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 
@@ -45,13 +46,16 @@ def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
 
 
-async def get_module_for(actor: StaffPrincipal, module_id: int) -> Module:
-    """Errors: not_found, forbidden (another site's module)."""
+async def get_module_for(actor: Principal, module_id: int) -> Module:
+    """Errors: not_found, forbidden (another site's module, for staff; a tablet or a phone
+    gets not_found)."""
+    missing = _("Ce module n'existe pas.")
     module = await Module.objects().get(Module.id == module_id)
     if module is None:
-        raise NotFound(_("Ce module n'existe pas."))
-    if not actor.can_reach_site(module.site):
-        raise Forbidden(_("Ce module appartient à un autre site."), code="other_site")
+        raise NotFound(missing)
+    require_site(
+        actor, module.site, missing=missing, elsewhere=_("Ce module appartient à un autre site.")
+    )
     return module
 
 
@@ -273,7 +277,9 @@ async def _facilitator_clashes(
     ]
 
 
-async def get_session_for(actor: StaffPrincipal, session_id: int) -> tuple[Session, Module]:
+async def get_session_for(actor: Principal, session_id: int) -> tuple[Session, Module]:
+    """Errors: not_found, forbidden (another site's session, for staff; a tablet or a phone
+    gets not_found)."""
     session = await Session.objects().get(Session.id == session_id)
     if session is None:
         raise NotFound(_("Cette séance n'existe pas."))

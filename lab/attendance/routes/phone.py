@@ -9,6 +9,7 @@ never per IP address: every phone on the lab's wifi shares one.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import msgspec
@@ -32,12 +33,25 @@ PHONE_PAGE = "attendance/phone.html"
 WRONG_CODE = frozenset({"unknown_pass", "not_enrolled", "other_site"})
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class VisitorOnPhone:
     """The actor of a self check-in: a visitor on their own phone, not logged in. Who they are
-    comes from the short code they type, and the audit log keeps that (as a visitor id)."""
+    comes from the short code they type, and the audit log keeps that (as a visitor id).
 
-    actor_kind = "visitor"
-    actor_id = None
+    It acts for the site of the session whose form token it holds (a token only shown in
+    that room): the access protocol of lab.core.principals, for check-in only."""
+
+    site_id: int | None = None  # None: for no site (a refusal before the form is read)
+    actor_kind: str = "visitor"
+    actor_id: None = None
+    visitor_id: None = None
+    knows_other_sites: bool = False
+
+    def site_ids(self, *roles: str) -> frozenset[int]:
+        return frozenset() if roles or self.site_id is None else frozenset({self.site_id})
+
+    def may(self, action: str) -> bool:
+        return action == "checkin"
 
 
 VISITOR_ON_PHONE = VisitorOnPhone()
@@ -141,7 +155,11 @@ async def phone_check_in(request: Request, session_id: Id) -> Response:
     try:
         data = parse_form(PhoneInput, raw)
         checked = await services.check_in(
-            VISITOR_ON_PHONE, session_id, nonce=data.nonce, method="self_phone", code=data.code
+            VisitorOnPhone(site_id=session["site"]),
+            session_id,
+            nonce=data.nonce,
+            method="self_phone",
+            code=data.code,
         )
     except ScanRefused as refused:
         if refused.code in WRONG_CODE:
