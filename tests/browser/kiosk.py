@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +31,20 @@ def pair(tablet_page, code: str) -> None:
     tablet_page.fill("#k-code", code)
     tablet_page.click("#pair-form button[type=submit]")
     tablet_page.wait_for_selector("#pair-result")
+
+
+@contextmanager
+def paired_tablet(browser, base_url: str, code: str, **options) -> Iterator[object]:
+    """A tablet's own browser (no staff cookies), in French, paired with ``code``; ``options``
+    go to the browser context (a viewport, say). Closed on the way out."""
+    context = browser.new_context(base_url=base_url, locale="fr-FR", **options)
+    context.set_default_timeout(10_000)
+    try:
+        tablet = context.new_page()
+        pair(tablet, code)
+        yield tablet
+    finally:
+        context.close()
 
 
 @cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.kiosk import assert_accessible, pair, pairing_code
+from tests.browser.kiosk import assert_accessible, paired_tablet, pairing_code
 
 # The tile boxes, the page's height and the window's, measured in the page itself.
 HOME_BOXES = """() => ({
@@ -38,13 +38,8 @@ def test_the_kiosk_home_fits_the_tablet_whole_without_scrolling(
     browser, live_server, tablet_code, orientation, tmp_path: Path
 ):
     width, height = TABLETS[orientation]
-    context = browser.new_context(
-        base_url=live_server, locale="fr-FR", viewport={"width": width, "height": height}
-    )
-    context.set_default_timeout(10_000)
-    try:
-        tablet = context.new_page()
-        pair(tablet, tablet_code)
+    viewport = {"width": width, "height": height}
+    with paired_tablet(browser, live_server, tablet_code, viewport=viewport) as tablet:
         tablet.goto("/kiosk")
         # French, then Dutch: its words are the longest of the three.
         for language in ("fr", "nl"):
@@ -66,8 +61,6 @@ def test_the_kiosk_home_fits_the_tablet_whole_without_scrolling(
             assert measured["scrollHeight"] <= measured["innerHeight"]
             assert measured["scrollWidth"] <= measured["innerWidth"]
             assert_accessible(tablet, f"kiosk home, {orientation}, {language}")
-    finally:
-        context.close()
 
 
 # Every visible control of the first-visit form: its box, its border, and for a round button the
@@ -115,13 +108,8 @@ def test_the_first_visit_form_has_clear_round_buttons_and_boxes_of_one_height(
     browser, live_server, tablet_code, orientation, tmp_path: Path
 ):
     width, height = TABLETS[orientation]
-    context = browser.new_context(
-        base_url=live_server, locale="fr-FR", viewport={"width": width, "height": height}
-    )
-    context.set_default_timeout(10_000)
-    try:
-        tablet = context.new_page()
-        pair(tablet, tablet_code)
+    viewport = {"width": width, "height": height}
+    with paired_tablet(browser, live_server, tablet_code, viewport=viewport) as tablet:
         tablet.goto("/kiosk/signup")
         tablet.check("input[name=status][value=student]")
         tablet.locator("fieldset:has(#k-birth_day)").scroll_into_view_if_needed()
@@ -152,5 +140,3 @@ def test_the_first_visit_form_has_clear_round_buttons_and_boxes_of_one_height(
         )
         assert day["y"] == month["y"] == year["y"]  # one row, one height
         assert_accessible(tablet, f"first-visit form, {orientation}")
-    finally:
-        context.close()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.kiosk import assert_accessible, audit, browser_storage, pair, pairing_code
+from tests.browser.kiosk import (
+    assert_accessible,
+    audit,
+    browser_storage,
+    pair,
+    paired_tablet,
+    pairing_code,
+)
 
 FIRST, LAST = "Inès", "Kiosquetest"
 
@@ -79,11 +86,7 @@ def test_a_paired_tablet_signs_up_a_visitor_then_idles_home_and_forgets_them(
 
 def test_the_kiosk_speaks_each_language_named_in_itself(browser, live_server, page):
     code = pairing_code(page, "Tablette langues (test)")
-    tablet_context = browser.new_context(base_url=live_server, locale="fr-FR")
-    tablet_context.set_default_timeout(10_000)
-    try:
-        tablet = tablet_context.new_page()
-        pair(tablet, code)
+    with paired_tablet(browser, live_server, code) as tablet:
         tablet.goto("/kiosk")
         tablet.click("button[lang=nl]")
         tablet.wait_for_selector("html[lang=nl]")
@@ -95,5 +98,3 @@ def test_the_kiosk_speaks_each_language_named_in_itself(browser, live_server, pa
         # The audit itself can fail: an unlabelled field is caught.
         tablet.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input>')")
         assert "label" in {violation["id"] for violation in audit(tablet)}
-    finally:
-        tablet_context.close()
