@@ -14,6 +14,7 @@ import pytest
 from lab.accounts.tables import StaffUser
 from lab.kiosk.tables import KioskDevice
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
+from tests.forms import NEW_SITE, NEW_VISITOR, new_account, new_tablet
 from tests.helpers import login
 from tests.personas import make_visitor
 
@@ -42,17 +43,7 @@ async def confirmation_after(client, response) -> str:
 
 async def test_creating_a_visitor_says_the_record_and_its_card_are_made(client, cast):
     await login(client, cast.email("awa"))
-    created = await client.post(
-        "/visitors",
-        data={
-            "first_name": "Aïcha",
-            "last_name": "Camara",
-            "birth_date": "2006-09-30",
-            "postcode": "93200",
-            "status": "job_seeker",
-            "preferred_language": "fr",
-        },
-    )
+    created = await client.post("/visitors", data=NEW_VISITOR)
     assert await confirmation_after(client, created) == "La fiche est créée, avec sa carte."
 
 
@@ -73,22 +64,9 @@ async def test_issuing_a_new_pass_says_the_old_one_no_longer_works(client, cast)
 
 async def test_creating_a_site_an_account_and_a_role_says_so(client, cast):
     await login(client, cast.email("camille"))
-    site = await client.post(
-        "/admin/sites",
-        data={"name": "Lab Ixelles", "slug": "ixelles", "timezone": "Europe/Brussels"},
-    )
+    site = await client.post("/admin/sites", data=NEW_SITE)
     assert await confirmation_after(client, site) == "Le site est créé."
-    account = await client.post(
-        "/admin/users",
-        data={
-            "email": "eline@lab.test",
-            "name": "Eline",
-            "password": "a long password",
-            "role": "facilitator",
-            "site_id": str(cast.brussels.id),
-            "language": "nl",
-        },
-    )
+    account = await client.post("/admin/users", data=new_account(cast.brussels.id))
     assert await confirmation_after(client, account) == "Le compte est créé."
     eline = await StaffUser.objects().get(StaffUser.email == "eline@lab.test")
     role = await client.post(
@@ -100,14 +78,7 @@ async def test_creating_a_site_an_account_and_a_role_says_so(client, cast):
 
 async def test_adding_a_tablet_says_to_pair_it_with_the_code_shown(client, cast):
     await login(client, cast.email("julien"))
-    added = await client.post(
-        "/kiosks",
-        data={
-            "site_id": str(cast.saint_denis.id),
-            "name": "Tablette accueil",
-            "allowed_actions": ["checkin", "book"],
-        },
-    )
+    added = await client.post("/kiosks", data=new_tablet(cast.saint_denis.id))
     assert await KioskDevice.count() == 1
     assert (
         await confirmation_after(client, added)

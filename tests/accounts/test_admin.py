@@ -16,6 +16,7 @@ from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.tables import AuditLog
 from lab.settings import PROJECT_ROOT
 from tests.conftest import SECRET
+from tests.forms import NEW_SITE, new_account
 from tests.helpers import login
 
 
@@ -103,29 +104,11 @@ async def test_a_deactivated_account_loses_its_open_session(client, cast):
 async def test_the_admin_pages_create_a_site_and_an_account(client, cast):
     await login(client, cast.email("camille"))
     assert (await client.get("/admin/sites/new")).status_code == 200
-    created = await client.post(
-        "/admin/sites",
-        data={
-            "name": "Lab Ixelles",
-            "slug": "ixelles",
-            "timezone": "Europe/Brussels",
-            "active": "on",
-        },
-    )
+    created = await client.post("/admin/sites", data=NEW_SITE)
     assert created.status_code == 303
     site = await Site.objects().get(Site.slug == "ixelles")
     assert (await client.get(f"/admin/sites/{site.id}/edit")).status_code == 200
-    account = await client.post(
-        "/admin/users",
-        data={
-            "email": "eline@lab.test",
-            "name": "Eline",
-            "password": "a long password",
-            "role": "facilitator",
-            "site_id": str(site.id),
-            "language": "nl",
-        },
-    )
+    account = await client.post("/admin/users", data=new_account(site.id))
     assert account.status_code == 303
     user = await StaffUser.objects().get(StaffUser.email == "eline@lab.test")
     page = await client.get(f"/admin/users/{user.id}")

@@ -11,17 +11,9 @@ import zxingcpp
 from PIL import Image
 
 from lab.accounts.tables import Visitor
+from tests.forms import NEW_VISITOR
 from tests.helpers import login
 from tests.personas import make_visitor
-
-NEW_VISITOR = {
-    "first_name": "Aïcha",
-    "last_name": "Camara",
-    "birth_date": "2006-09-30",
-    "postcode": "93200",
-    "status": "job_seeker",
-    "preferred_language": "fr",
-}
 
 
 async def test_a_facilitator_creates_a_visitor_and_gets_the_printable_pass(client, cast):

@@ -12,6 +12,7 @@ from lab.core import clock
 from lab.kiosk import devices
 from lab.kiosk.tables import KioskDevice, ScanReview
 from tests.bookings.factories import at, freeze
+from tests.forms import new_tablet
 from tests.helpers import login
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
@@ -59,14 +60,7 @@ async def test_a_manager_creates_a_tablet_and_sees_its_pairing_code_and_qr(clien
     await login(client, cast.email("julien"))
     form = await client.get("/kiosks/new")
     assert form.status_code == 200 and 'name="allowed_actions"' in form.text
-    response = await client.post(
-        "/kiosks",
-        data={
-            "site_id": str(cast.saint_denis.id),
-            "name": "Tablette accueil",
-            "allowed_actions": ["checkin", "book"],
-        },
-    )
+    response = await client.post("/kiosks", data=new_tablet(cast.saint_denis.id))
     assert response.status_code == 303
     device = await KioskDevice.objects().first()
     assert response.headers["location"] == f"/kiosks/{device.id}/pairing?done=tablet_added"
