@@ -99,6 +99,8 @@ def dec_hook(target: type, value: Any) -> Any:
     for predicate, decoder in TYPE_DECODERS:
         if predicate(target):
             return decoder(target, value)
+    # msgspec's protocol for a dec_hook: NotImplementedError means "not a type I decode", and
+    # msgspec turns it into a validation error for that field.
     raise NotImplementedError(f"no decoder for {target!r}")
 
 

@@ -20,3 +20,11 @@ async def pair_client(
     client.cookies.set(DEVICE_COOKIE, credential, path="/kiosk")
     client.headers["x-csrftoken"] = await csrf_token(client, "/kiosk/pair")
     return credential
+
+
+async def paired_device(cast, site: str = "saint_denis") -> devices.DevicePrincipal:
+    """A tablet of ``site``, paired by its manager, as the principal its requests act as."""
+    manager = await cast.principal("julien" if site == "saint_denis" else "pieter")
+    _device, code = await devices.create_device(manager, getattr(cast, site).id, "Accueil")
+    _device, credential = await devices.pair(code)
+    return await devices.device_for(credential)

@@ -21,16 +21,14 @@ from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Session
 from tests.bookings.factories import at, freeze, make_resource
+from tests.kiosk.helpers import paired_device
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
 
 
 @pytest.fixture
 async def tablet(cast) -> devices.DevicePrincipal:
-    julien = await cast.principal("julien")
-    _device, code = await devices.create_device(julien, cast.saint_denis.id, "Accueil")
-    _device, credential = await devices.pair(code)
-    return await devices.device_for(credential)
+    return await paired_device(cast)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from lab.workshops.forms import EnrolInput
 from lab.workshops.queries import next_session_of
 from lab.workshops.tables import Enrolment, Session
 from tests.bookings.factories import at, freeze, make_resource
-from tests.kiosk.helpers import pair_client
+from tests.kiosk.helpers import pair_client, paired_device
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
 
@@ -33,10 +33,7 @@ NEXT_WEEK = dt.date(2026, 12, 8)
 
 @pytest.fixture
 async def tablet(cast) -> devices.DevicePrincipal:
-    julien = await cast.principal("julien")
-    _device, code = await devices.create_device(julien, cast.saint_denis.id, "Accueil")
-    _device, credential = await devices.pair(code)
-    return await devices.device_for(credential)
+    return await paired_device(cast)
 
 
 @pytest.fixture
