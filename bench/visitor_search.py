@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lab.accounts import passes, visitors
-from lab.accounts.roles import Grant, StaffPrincipal
+from lab.core.roles import Grant, StaffPrincipal
 from lab.accounts.tables import Pass, Site, Visitor
 from lab.core import db
 from lab.core.security import new_token, token_hash

@@ -10,13 +10,13 @@ import random
 
 from lab.accounts import sites, staff, visitors
 from lab.accounts.forms import NewStaffInput, NewVisitorInput, SiteInput
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, StaffUser, Visitor
 from lab.bookings import checkin, releases, services
 from lab.bookings.forms import BookingInput, ResourceInput
 from lab.bookings.resources import create_resource, grant_induction
 from lab.bookings.tables import Asset, Booking
 from lab.core import clock
+from lab.core.roles import StaffPrincipal
 from lab.kiosk import devices as kiosk_devices
 from lab.system import operator
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lab.accounts.roles import ADMIN, Grant, StaffPrincipal
 from lab.accounts.sites import active_site_ids
+from lab.core.roles import ADMIN, Grant, StaffPrincipal
 
 
 async def operator() -> StaffPrincipal:

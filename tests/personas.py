@@ -13,11 +13,11 @@ import datetime as dt
 import json
 from functools import cache
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.staff import load_principal
 from lab.accounts.tables import Role, Site, StaffUser, Visitor
 from lab.accounts.visitors import search_key
 from lab.core import clock
+from lab.core.roles import StaffPrincipal
 from lab.core.security import hash_password
 
 PASSWORD = "correct horse battery"

@@ -16,13 +16,13 @@ import datetime as dt
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import get_visitor_for
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict
 from lab.core.i18n import _
+from lab.core.roles import StaffPrincipal
 
 CONSENT_AGE = {"FR": 15, "BE": 13}
 _BELGIAN_ZONES = frozenset({"Europe/Brussels"})

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from lab.accounts.roles import ROLES
 from lab.core.forms import TEXT_PATTERN, Email, LongText, Name, Phone, ShortText
 from lab.core.i18n import N_
 from lab.core.params import FieldId
+from lab.core.roles import ROLES
 
 Gender = Literal["female", "male", "other", "undisclosed"]
 PriorityArea = Literal["yes", "no", "undisclosed"]

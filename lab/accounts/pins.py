@@ -12,13 +12,13 @@ import datetime as dt
 import re
 
 from lab.accounts import passes
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Visitor, VisitorPin
 from lab.core import audit, clock
 from lab.core.audit import Actor
 from lab.core.db import write_transaction
 from lab.core.errors import Invalid, TooManyAttempts
 from lab.core.i18n import _
+from lab.core.roles import StaffPrincipal
 from lab.core.security import hash_password, verify_password
 
 MAX_FAILURES = 5

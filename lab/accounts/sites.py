@@ -6,12 +6,12 @@ import json
 import re
 
 from lab.accounts.forms import SiteInput
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.core.roles import StaffPrincipal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = {

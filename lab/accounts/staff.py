@@ -5,7 +5,6 @@ from __future__ import annotations
 from litestar.stores.base import Store
 
 from lab.accounts.forms import GrantInput, LoginInput, NewStaffInput, StaffUpdateInput
-from lab.accounts.roles import ADMIN, NETWORK_WIDE, Grant, StaffPrincipal
 from lab.accounts.sites import active_site_ids, get_site_for
 from lab.accounts.tables import Role, Site, StaffUser
 from lab.core import audit, clock
@@ -13,6 +12,7 @@ from lab.core.audit import ANONYMOUS
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from lab.core.i18n import _, ngettext
+from lab.core.roles import ADMIN, NETWORK_WIDE, Grant, StaffPrincipal
 from lab.core.security import hash_password, password_needs_rehash, token_hash, verify_password
 from lab.settings import Settings
 

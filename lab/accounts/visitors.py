@@ -7,7 +7,6 @@ import unicodedata
 
 from lab.accounts import passes
 from lab.accounts.forms import NewVisitorInput, VisitorInput
-from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.accounts.tables import Pass, Site, Visitor
 from lab.core import audit, clock
 from lab.core.audit import Actor
@@ -15,11 +14,11 @@ from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.principals import Principal, require_own, require_site
+from lab.core.roles import MANAGERS, StaffPrincipal
 
 MIN_AGE, MAX_AGE = 10, 100
 SEARCH_LIMIT = 50
 # Erasing a person's record is for those who answer for the site's data.
-ERASERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 
 LIST_COLUMNS = (
     Visitor.id,
@@ -226,7 +225,7 @@ async def erase_visitor(actor: StaffPrincipal, visitor_id: int) -> None:
     """
     async with write_transaction(Visitor._meta.db):
         visitor = await get_visitor_for(actor, visitor_id)
-        if not actor.can_reach_site(visitor.created_site, *ERASERS):
+        if not actor.can_reach_site(visitor.created_site, *MANAGERS):
             raise Forbidden(_("Seul un ou une responsable peut supprimer une fiche."))
         await Visitor.delete().where(Visitor.id == visitor.id)
         await audit.record(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import get_visitor_for
 from lab.attendance.signatures import PRESENT, facilitator_names
@@ -19,6 +18,7 @@ from lab.attendance.tables import Attendance
 from lab.core import clock
 from lab.core.errors import Conflict
 from lab.core.i18n import ngettext
+from lab.core.roles import StaffPrincipal
 from lab.workshops.services import get_module_for
 from lab.workshops.tables import Enrolment, Module, Session
 

@@ -12,7 +12,6 @@ import datetime as dt
 import re
 
 from lab.accounts import passes
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Visitor
 from lab.attendance import refusals
 from lab.attendance.tables import Attendance, ScanEvent
@@ -22,6 +21,7 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.principals import Principal
+from lab.core.roles import StaffPrincipal
 from lab.workshops.services import get_module_for
 from lab.workshops.tables import Enrolment, Module, Session
 

@@ -24,7 +24,6 @@ import io
 import msgspec
 from PIL import Image, UnidentifiedImageError
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, StaffUser
 from lab.attendance import services as attendance
 from lab.attendance.tables import Signature
@@ -33,6 +32,7 @@ from lab.core import audit, clock, events
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.i18n import _
+from lab.core.roles import StaffPrincipal
 from lab.workshops.services import get_session_for
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 

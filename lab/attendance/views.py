@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site
 from lab.attendance import selfcheck
 from lab.attendance.services import STATUS_LABELS, roster
@@ -19,6 +18,7 @@ from lab.attendance.tables import Attendance
 from lab.core import clock
 from lab.core.i18n import N_, _
 from lab.core.qr import qr_svg
+from lab.core.roles import StaffPrincipal
 from lab.workshops.services import get_session_for
 from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
 

@@ -12,16 +12,16 @@ from typing import Annotated
 
 import msgspec
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site
 from lab.bookings import tags
-from lab.bookings.resources import EQUIPMENT_MANAGERS, get_resource_for
+from lab.bookings.resources import MANAGERS, get_resource_for
 from lab.bookings.tables import Asset, Loan, Resource
 from lab.core import audit, clock
 from lab.core.db import is_sqlite, lock_row, write_transaction
 from lab.core.errors import Forbidden, NotFound
 from lab.core.forms import ShortText
 from lab.core.i18n import _
+from lab.core.roles import StaffPrincipal
 
 TAG_PREFIXES = {
     "tablet_pool": "TAB",
@@ -50,7 +50,7 @@ def normalise_tag(text: str) -> str | None:
 
 
 def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
-    if not actor.can_reach_site(site_id, *EQUIPMENT_MANAGERS):
+    if not actor.can_reach_site(site_id, *MANAGERS):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le matériel."))
 
 
@@ -70,7 +70,7 @@ async def get_asset_for(actor: StaffPrincipal, asset_id: int) -> tuple[Asset, Re
 
 async def overview(actor: StaffPrincipal) -> list[dict]:
     """Resources of the sites the actor manages, with how many items each has."""
-    sites = list(actor.site_ids(*EQUIPMENT_MANAGERS)) or [-1]
+    sites = list(actor.site_ids(*MANAGERS)) or [-1]
     resources = (
         await Resource.select(
             Resource.id, Resource.name, Resource.kind, Resource.site.name.as_alias("site_name")

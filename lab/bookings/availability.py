@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.roles import StaffPrincipal
 from lab.bookings import releases
 from lab.bookings.queries import held_bookings
 from lab.bookings.resources import get_resource_for, policy_for
 from lab.bookings.rules import WEEKDAYS, free_units
 from lab.bookings.tables import Resource
 from lab.core import clock
+from lab.core.roles import StaffPrincipal
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

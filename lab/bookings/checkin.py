@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from lab.accounts import passes
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.visitors import get_visitor_for
 from lab.bookings.resources import get_resource_for
 from lab.bookings.services import get_booking_for, record_change
@@ -20,6 +19,7 @@ from lab.core.audit import Actor
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
 from lab.core.i18n import _
+from lab.core.roles import StaffPrincipal
 
 
 def checkin_window(booking: Booking, resource: Resource) -> tuple[dt.datetime, dt.datetime]:

@@ -22,16 +22,16 @@ from typing import Literal
 
 from piccolo.columns.combination import Combinable
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Site, StaffUser, Visitor
 from lab.accounts.visitors import get_visitor_for
 from lab.bookings import ics
-from lab.bookings.resources import EQUIPMENT_MANAGERS, get_resource_for, site_timezone
+from lab.bookings.resources import MANAGERS, get_resource_for, site_timezone
 from lab.bookings.tables import Booking, CalendarFeed, Resource
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Forbidden, Invalid
 from lab.core.i18n import N_, _, translations
+from lab.core.roles import StaffPrincipal
 from lab.core.security import new_token, token_hash
 
 Kind = Literal["resource", "visitor"]
@@ -116,7 +116,7 @@ async def subject_for(actor: StaffPrincipal, kind: str, subject_id: int) -> Subj
     asking for a resource's feed)."""
     if kind == "resource":
         resource = await get_resource_for(actor, subject_id)
-        if not actor.can_reach_site(resource.site, *EQUIPMENT_MANAGERS):
+        if not actor.can_reach_site(resource.site, *MANAGERS):
             raise Forbidden(
                 _("Seul un ou une responsable du site peut gérer l'agenda d'une ressource.")
             )

@@ -7,7 +7,6 @@ import datetime as dt
 import itertools
 import json
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site
 from lab.bookings import releases
@@ -16,6 +15,7 @@ from lab.bookings.resources import list_resources
 from lab.bookings.rules import HOLDING, WEEKDAYS
 from lab.bookings.tables import Booking, Closure, Resource
 from lab.core import clock
+from lab.core.roles import StaffPrincipal
 
 BOOKING_COLUMNS = (
     Booking.id,

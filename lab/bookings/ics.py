@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration
 
-from lab.accounts.roles import StaffPrincipal
 from lab.bookings.services import get_booking_for
 from lab.bookings.tables import Booking
 from lab.core import clock
 from lab.core.i18n import N_, translations
+from lab.core.roles import StaffPrincipal
 
 PRODID = "-//lab//Mission locale//FR"
 # The bare type: Litestar adds "; charset=utf-8" to every text/* response itself.

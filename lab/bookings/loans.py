@@ -16,7 +16,6 @@ from typing import Annotated
 import msgspec
 
 from lab.accounts import passes
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import WEEKDAYS
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import get_visitor_for
@@ -28,6 +27,7 @@ from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, LabError, NotFound
 from lab.core.i18n import _, format_datetime
+from lab.core.roles import StaffPrincipal
 
 DEFAULT_LOAN = dt.timedelta(hours=2)
 LONGEST_LOAN = dt.timedelta(days=30)

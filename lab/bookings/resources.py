@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site
 from lab.bookings.forms import ClosureInput, ResourceInput
@@ -17,9 +16,9 @@ from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
 from lab.core.i18n import N_, _
 from lab.core.principals import Principal, require_site
+from lab.core.roles import MANAGERS, StaffPrincipal
 
 # Who may change a site's equipment and its rules.
-EQUIPMENT_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 
 KINDS = {
     "tablet_pool": N_("Tablettes (lot)"),
@@ -60,7 +59,7 @@ async def get_resource_for(actor: Principal, resource_id: int) -> Resource:
 
 
 def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
-    if not actor.can_reach_site(site_id, *EQUIPMENT_MANAGERS):
+    if not actor.can_reach_site(site_id, *MANAGERS):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le matériel."))
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.accounts.visitors import visitor_at_site
 from lab.bookings import releases
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
@@ -28,8 +27,8 @@ from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.params import day_in_bounds
 from lab.core.principals import Principal, require_own
+from lab.core.roles import MANAGERS, StaffPrincipal
 
-APPROVERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 MAX_SERIES = 60
 
 
@@ -388,7 +387,7 @@ async def decide(actor: StaffPrincipal, booking_id: int, *, approve: bool) -> Bo
     async with write_transaction(Booking._meta.db):
         booking = await get_booking_for(actor, booking_id)
         resource = await get_resource_for(actor, booking.resource)
-        if not actor.can_reach_site(resource.site, *APPROVERS):
+        if not actor.can_reach_site(resource.site, *MANAGERS):
             raise Forbidden(_("Seul un ou une responsable peut valider les demandes."))
         if booking.status != "pending":
             raise Conflict(_("Cette demande a déjà été traitée."), code="not_pending")

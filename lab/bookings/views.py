@@ -10,7 +10,6 @@ import datetime as dt
 import math
 from urllib.parse import urlencode
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import get_visitor_for
@@ -18,11 +17,12 @@ from lab.bookings.checkin import no_show_count
 from lab.bookings.grid import site_today
 from lab.bookings.resources import KINDS, get_resource_for, list_resources
 from lab.bookings.rules import HOLDING
-from lab.bookings.services import APPROVERS, get_booking_for
+from lab.bookings.services import MANAGERS, get_booking_for
 from lab.bookings.tables import Booking, Induction, Resource
 from lab.core import clock
 from lab.core.i18n import N_, _
 from lab.core.params import id_or_none
+from lab.core.roles import StaffPrincipal
 from lab.core.tables import AuditLog
 
 PAGE_SIZE = 50
@@ -199,7 +199,7 @@ async def booking_detail(actor: StaffPrincipal, booking_id: int) -> dict:
         "can_move": open_status,
         "can_check_in": booking.status == "confirmed",
         "can_decide": booking.status == "pending"
-        and actor.can_reach_site(resource.site, *APPROVERS),
+        and actor.can_reach_site(resource.site, *MANAGERS),
     }
 
 
@@ -267,7 +267,7 @@ async def approval_row(actor: StaffPrincipal, booking_id: int) -> dict:
 async def _queue_row(actor: StaffPrincipal, row: dict) -> dict:
     row["no_shows"] = await no_show_count(row["visitor"]) if row["visitor"] else 0
     row["can_decide"] = row["status"] == "pending" and actor.can_reach_site(
-        row["site_id"], *APPROVERS
+        row["site_id"], *MANAGERS
     )
     return row
 

@@ -18,7 +18,7 @@ from lab.core.errors import Forbidden, NotFound
 
 
 class Principal(Protocol):
-    """What staff (``lab.accounts.roles.StaffPrincipal``), a tablet
+    """What staff (``lab.core.roles.StaffPrincipal``), a tablet
     (``lab.kiosk.devices.DevicePrincipal``) and a phone (``lab.me.auth.VisitorPrincipal``)
     share."""
 

@@ -19,7 +19,7 @@ from litestar.exceptions import (
 from litestar.middleware.csrf import ScopeState
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from lab.core import i18n
+from lab.core import i18n, roles
 from lab.core.errors import Invalid, LabError
 from lab.core.i18n import _
 from lab.settings import LANGUAGES, PROJECT_ROOT
@@ -53,6 +53,8 @@ def build_jinja() -> Environment:
     env.filters["number"] = i18n.format_number
     env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
     env.globals["month_names"] = i18n.month_names
+    # The menu shows what a role group may open, by the same names the guards use.
+    env.globals["MANAGERS"] = roles.MANAGERS
     # Form macros as a global, so a block rendered alone for htmx has them too (a template's
     # top-level imports do not run when only one of its blocks is rendered).
     env.globals["f"] = env.get_template("_macros/forms.html").module

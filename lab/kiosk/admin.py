@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.roles import StaffPrincipal
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict
 from lab.core.i18n import N_, _
+from lab.core.roles import StaffPrincipal
 from lab.core.security import token_hash
 from lab.kiosk import devices
 from lab.kiosk.tables import KioskDevice

@@ -11,18 +11,17 @@ import dataclasses
 import datetime as dt
 
 from lab.accounts import passes
-from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.core.security import new_token, token_hash
 from lab.kiosk.tables import KioskDevice
 
 PAIRING_MINUTES = 15
 PAIR_PATH = "/kiosk/pair"
 NAME_MAX = 60
-DEVICE_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 ACTIONS = ("checkin", "signup", "enrol", "book", "skills")
 ACTION_LABELS = {
     "checkin": N_("Pointer sa présence"),
@@ -59,7 +58,7 @@ class DevicePrincipal:
 
 
 def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
-    if not actor.can_reach_site(site_id, *DEVICE_MANAGERS):
+    if not actor.can_reach_site(site_id, *MANAGERS):
         raise Forbidden(_("Seul un ou une responsable du site peut gérer les tablettes."))
 
 

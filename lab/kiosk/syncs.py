@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site, StaffUser, Visitor
 from lab.attendance import refusals
@@ -22,6 +21,7 @@ from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
+from lab.core.roles import StaffPrincipal
 from lab.kiosk.tables import KioskDevice, ScanReview
 from lab.workshops.tables import Session
 

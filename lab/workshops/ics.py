@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from piccolo.columns.combination import Combinable
 
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import StaffUser
 from lab.bookings import feeds
 from lab.bookings import ics as calendars
@@ -25,7 +24,8 @@ from lab.bookings.resources import site_timezone
 from lab.core import clock
 from lab.core.errors import Forbidden
 from lab.core.i18n import N_, _, translations
-from lab.workshops.services import PROGRAMME_MANAGERS, get_module_for, get_session_for
+from lab.core.roles import StaffPrincipal
+from lab.workshops.services import MANAGERS, get_module_for, get_session_for
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Session
 
 STAFF_KIND = "staff"
@@ -170,7 +170,7 @@ async def _staff_subject(actor: StaffPrincipal, staff_id: int) -> feeds.Subject:
 
 async def _module_subject(actor: StaffPrincipal, module_id: int) -> feeds.Subject:
     module = await get_module_for(actor, module_id)
-    if not actor.can_reach_site(module.site, *PROGRAMME_MANAGERS):
+    if not actor.can_reach_site(module.site, *MANAGERS):
         raise Forbidden(_("Seul un ou une responsable du site peut gérer l'agenda d'un module."))
     timezone = await site_timezone(module.site)
     return feeds.Subject(MODULE_KIND, module.id, module.site, module.title, timezone)

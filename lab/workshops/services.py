@@ -7,7 +7,6 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER, StaffPrincipal
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import StaffUser
 from lab.bookings import services as bookings
@@ -18,10 +17,9 @@ from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.principals import Principal, require_site
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput, SessionMoveInput
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
-
-PROGRAMME_MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 
 KINDS = {
     "job_search": N_("Recherche d'emploi"),
@@ -42,7 +40,7 @@ PARTNER_KINDS = {
 
 
 def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
-    if not actor.can_reach_site(site_id, *PROGRAMME_MANAGERS):
+    if not actor.can_reach_site(site_id, *MANAGERS):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
 
 

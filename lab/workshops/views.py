@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from lab.accounts import passes
-from lab.accounts.roles import StaffPrincipal
 from lab.accounts.tables import Role, Site, StaffUser, Visitor
 from lab.accounts.visitors import get_visitor_for, search_visitors
 from lab.attendance.tables import Attendance
@@ -19,6 +18,7 @@ from lab.bookings.tables import Booking, Resource
 from lab.core import clock
 from lab.core.errors import NotFound
 from lab.core.i18n import N_, _
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops import enrolment, services
 from lab.workshops.enrolment import enrolled_counts
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
@@ -38,7 +38,7 @@ ROOM_KINDS = ("room", "studio", "screen")
 
 
 def can_manage(actor: StaffPrincipal, site_id: int) -> bool:
-    return actor.can_reach_site(site_id, *services.PROGRAMME_MANAGERS)
+    return actor.can_reach_site(site_id, *MANAGERS)
 
 
 async def _site(site_id: int) -> Site:

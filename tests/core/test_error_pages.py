@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from litestar import get
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.app import create_app
 from lab.core.guards import require_role
+from lab.core.roles import STAFF_ROLES
 from tests.helpers import login
 
 

@@ -8,12 +8,12 @@ from litestar import Request, Response, Router, get, post
 
 from lab.accounts import labels, sites, staff
 from lab.accounts.forms import GrantInput, NewStaffInput, PasswordInput, SiteInput, StaffUpdateInput
-from lab.accounts.roles import ADMIN, ROLE_LABELS
 from lab.core.audit_view import recent_entries
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.params import Id
+from lab.core.roles import ADMIN, ROLE_LABELS
 from lab.core.web import redirect, render
 
 

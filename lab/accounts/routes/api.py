@@ -19,13 +19,13 @@ from lab.accounts.forms import (
     Status,
     VisitorInput,
 )
-from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.tables import Visitor
 from lab.core.api import STAFF_READ, STAFF_WRITE, documented
 from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
+from lab.core.roles import STAFF_ROLES
 
 
 class VisitorSummary(msgspec.Struct):

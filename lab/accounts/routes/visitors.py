@@ -8,7 +8,6 @@ from litestar import Request, Response, Router, get, post
 
 from lab.accounts import cards, consent, labels, passes, pins, visitors
 from lab.accounts.forms import NewVisitorInput, PinResetInput, SearchInput, VisitorInput
-from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.staff import site_options as staff_site_options
 from lab.accounts.tables import Visitor
 from lab.core.errors import Conflict, LabError
@@ -17,6 +16,7 @@ from lab.core.guards import require_role
 from lab.core.i18n import _, translations
 from lab.core.params import Id
 from lab.core.qr import qr_svg
+from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.sessions import SessionManager
 from lab.core.web import file_response, redirect, render
 
@@ -147,7 +147,7 @@ async def _show(
             "site": site,
             "active_pass": active,
             "short_code": passes.display_short_code(active.short_code) if active else None,
-            "can_erase": request.user.can_reach_site(visitor.created_site, *visitors.ERASERS),
+            "can_erase": request.user.can_reach_site(visitor.created_site, *MANAGERS),
             "pin_set": await pins.has_pin(visitor.id),
             "pin_locked": await pins.is_locked(visitor.id),
             "consent_age": consent.consent_age(site),

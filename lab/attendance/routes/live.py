@@ -18,7 +18,6 @@ from litestar.params import FromQuery
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.attendance import services, views
 from lab.attendance.services import STATUS_LABELS, ScanRefused
 from lab.core.errors import Conflict, Invalid
@@ -26,6 +25,7 @@ from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import FieldId, Id
+from lab.core.roles import STAFF_ROLES
 from lab.core.web import redirect, render
 from lab.workshops.services import KINDS
 

@@ -10,7 +10,6 @@ import anyio
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.attendance import completion, sheets, signatures
 from lab.attendance.services import STATUS_LABELS
 from lab.attendance.signatures import SignInput
@@ -20,6 +19,7 @@ from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id, OptionalId
+from lab.core.roles import STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 
 _CERTIFICATE_FILE = re.compile(r"^([1-9][0-9]{0,9})\.pdf$")

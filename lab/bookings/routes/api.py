@@ -8,7 +8,6 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import JSONBody
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import services
 from lab.bookings.availability import availability_for
 from lab.bookings.forms import BookingApiInput
@@ -17,6 +16,7 @@ from lab.bookings.tables import Booking
 from lab.core.api import STAFF_READ, STAFF_WRITE, documented
 from lab.core.guards import require_role
 from lab.core.params import Id, OptionalId, QueryDay
+from lab.core.roles import STAFF_ROLES
 
 
 class ResourceOut(msgspec.Struct):

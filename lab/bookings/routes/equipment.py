@@ -7,7 +7,6 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts.roles import ADMIN, MANAGER, NETWORK_MANAGER
 from lab.accounts.sites import get_site_for
 from lab.bookings import resources
 from lab.bookings.forms import ClosureInput, ResourceInput
@@ -16,9 +15,9 @@ from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.params import Id, OptionalId
+from lab.core.roles import MANAGERS
 from lab.core.web import redirect, render
 
-MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 SLOT_CHOICES = {minutes: str(minutes) for minutes in (5, 10, 15, 20, 30, 45, 60, 90, 120)}
 DEFAULTS = {
     field.name: field.default
@@ -41,7 +40,7 @@ def _site_in(raw) -> int | None:
 
 async def _managed_site(request: Request, site: int | None) -> tuple[dict[int, str], int | None]:
     """The sites the actor manages, and the one asked for (or the first); 403 for another."""
-    sites = await site_choices(request.user, *resources.EQUIPMENT_MANAGERS)
+    sites = await site_choices(request.user, *MANAGERS)
     if site is not None:
         await get_site_for(request.user, site)
     return sites, site or next(iter(sites), None)
@@ -54,7 +53,7 @@ async def _form_context(request: Request, values: dict, **extra: object) -> dict
         "resource": None,
         "kind_labels": resources.KINDS,
         "slot_choices": SLOT_CHOICES,
-        "site_options": await site_choices(request.user, *resources.EQUIPMENT_MANAGERS),
+        "site_options": await site_choices(request.user, *MANAGERS),
         **extra,
     }
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import feeds, ics
-from lab.bookings.resources import EQUIPMENT_MANAGERS
+from lab.bookings.resources import MANAGERS
 from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
 from lab.core.qr import qr_svg
+from lab.core.roles import STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 
 
@@ -124,6 +124,6 @@ feeds_staff_router = Router(
 
 feeds_manager_router = Router(
     path="/",
-    guards=[require_role(*EQUIPMENT_MANAGERS)],
+    guards=[require_role(*MANAGERS)],
     route_handlers=[resource_feed, resource_feed_create, resource_feed_revoke],
 )

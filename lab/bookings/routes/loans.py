@@ -6,13 +6,13 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import assets, loans
-from lab.bookings.resources import EQUIPMENT_MANAGERS, KINDS
+from lab.bookings.resources import KINDS, MANAGERS
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.params import Id, OptionalId, id_or_none
+from lab.core.roles import STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 
 
@@ -159,7 +159,7 @@ loans_router = Router(
 
 assets_router = Router(
     path="/",
-    guards=[require_role(*EQUIPMENT_MANAGERS)],
+    guards=[require_role(*MANAGERS)],
     route_handlers=[
         asset_overview,
         resource_assets,

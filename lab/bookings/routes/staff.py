@@ -12,7 +12,6 @@ from litestar.datastructures import MultiDict
 from litestar.params import FromQuery, Parameter, QueryParameter
 
 from lab.accounts.forms import SearchInput
-from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.sites import WEEKDAY_LABELS, WEEKDAYS, get_site_for
 from lab.accounts.visitors import search_visitors
 from lab.bookings import checkin, grid, services, views
@@ -24,6 +23,7 @@ from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import FieldId, Id, OptionalId, day_in_bounds
+from lab.core.roles import STAFF_ROLES
 from lab.core.web import redirect, render, wants_fragment
 
 HourMinute = Parameter(required=False, pattern=r"^\d{2}:\d{2}$")

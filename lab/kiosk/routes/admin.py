@@ -12,7 +12,6 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts import passes
-from lab.accounts.roles import ROLES
 from lab.accounts.sites import get_site_for
 from lab.bookings.views import site_choices
 from lab.core.errors import Forbidden, LabError
@@ -21,6 +20,7 @@ from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import FieldId, Id, OptionalId
 from lab.core.qr import qr_svg
+from lab.core.roles import MANAGERS, ROLES
 from lab.core.sessions import SessionManager
 from lab.core.web import redirect, render, wants_fragment
 from lab.kiosk import admin, devices, syncs
@@ -92,7 +92,7 @@ async def _sites(request: Request, site: int | None, *roles: str) -> tuple[dict[
 
 @get("/", name="kiosks")
 async def device_list(request: Request, site: OptionalId = None) -> Response:
-    sites, site_id = await _sites(request, site, *devices.DEVICE_MANAGERS)
+    sites, site_id = await _sites(request, site, *MANAGERS)
     rows = await admin.device_rows(request.user, site_id)
     context = {
         "sites": sites,
@@ -120,7 +120,7 @@ def _chosen_actions(raw) -> list[str]:
 
 @get("/new", name="kiosk_device_new")
 async def device_new(request: Request, site: OptionalId = None) -> Response:
-    sites, site_id = await _sites(request, site, *devices.DEVICE_MANAGERS)
+    sites, site_id = await _sites(request, site, *MANAGERS)
     values = {"site_id": site_id, "name": "", "allowed_actions": list(devices.ACTIONS)}
     return render(request, "kiosks/form.html", _form_context(values, sites=sites))
 
@@ -134,7 +134,7 @@ async def device_create(request: Request) -> Response:
             request.user, data.site_id, data.name, data.allowed_actions
         )
     except LabError as error:
-        sites = await site_choices(request.user, *devices.DEVICE_MANAGERS)
+        sites = await site_choices(request.user, *MANAGERS)
         values = {**dict(raw), "allowed_actions": _chosen_actions(raw)}
         context = _form_context(values, sites=sites, errors=error.field_errors)
         context["message"] = error.message
@@ -207,7 +207,7 @@ async def device_revoke(request: Request, device_id: Id) -> Response:
 
 devices_router = Router(
     path="/kiosks",
-    guards=[require_role(*devices.DEVICE_MANAGERS)],
+    guards=[require_role(*MANAGERS)],
     route_handlers=[
         device_list,
         device_new,
@@ -238,7 +238,7 @@ async def _sync_page(
         "clocks": await syncs.clock_problems(actor, site_id),
         "resolutions": syncs.RESOLUTIONS,
         "outcomes": syncs.OUTCOMES,
-        "manages_devices": actor.can_reach_site(site_id, *devices.DEVICE_MANAGERS),
+        "manages_devices": actor.can_reach_site(site_id, *MANAGERS),
         "skew_limit": syncs.SKEW_LIMIT_SECONDS,
         "errors": {},
         **extra,

@@ -11,11 +11,11 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, post
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.core.errors import LabError
 from lab.core.forms import TEXT_PATTERN, parse_form
 from lab.core.guards import require_role
 from lab.core.params import FieldId, Id, id_or_none
+from lab.core.roles import STAFF_ROLES
 from lab.core.web import render, wants_fragment
 from lab.workshops import enrolment, services, views
 from lab.workshops.forms import EnrolInput

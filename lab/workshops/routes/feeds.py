@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import feeds
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
 from lab.core.qr import qr_svg
+from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import redirect, render
-from lab.workshops import ics, services
+from lab.workshops import ics
 
 MY_FEED = "/workshops/my-feed"
 
@@ -111,6 +111,6 @@ my_feed_router = Router(
 
 module_feed_router = Router(
     path="/",
-    guards=[require_role(*services.PROGRAMME_MANAGERS)],
+    guards=[require_role(*MANAGERS)],
     route_handlers=[module_feed, module_feed_create, module_feed_revoke],
 )

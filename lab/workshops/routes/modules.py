@@ -6,7 +6,6 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import MultiDict
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.accounts.sites import get_site_for
 from lab.bookings.views import site_choices, today_at
 from lab.core.errors import Forbidden, LabError
@@ -14,6 +13,7 @@ from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id, OptionalId, id_or_none
+from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import redirect, render, wants_fragment
 from lab.workshops import services, views
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput
@@ -35,7 +35,7 @@ async def module_list(request: Request, site: OptionalId = None) -> Response:
     if site is not None:
         await get_site_for(actor, site)
     site_id = site or next(iter(sites), None)
-    managed = await site_choices(actor, *services.PROGRAMME_MANAGERS)
+    managed = await site_choices(actor, *MANAGERS)
     context = {
         "sites": sites,
         "site_id": site_id,
@@ -57,7 +57,7 @@ async def _form_context(request: Request, site_id: int, values: dict, **extra: o
         "values": values,
         "errors": {},
         "site": site,
-        "sites": await site_choices(request.user, *services.PROGRAMME_MANAGERS),
+        "sites": await site_choices(request.user, *MANAGERS),
         "kind_labels": services.KINDS,
         "partner_kinds": services.PARTNER_KINDS,
         "mode_labels": views.MODE_LABELS,
@@ -72,7 +72,7 @@ async def _form_context(request: Request, site_id: int, values: dict, **extra: o
 async def module_new(
     request: Request, site: OptionalId = None, partner: OptionalId = None
 ) -> Response:
-    sites = await site_choices(request.user, *services.PROGRAMME_MANAGERS)
+    sites = await site_choices(request.user, *MANAGERS)
     site_id = site or next(iter(sites), None)
     if site_id is None or site_id not in sites:
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
@@ -88,9 +88,7 @@ async def module_create(request: Request) -> Response:
     try:
         module = await services.create_module(request.user, parse_form(ModuleInput, raw))
     except LabError as error:
-        site_id = _site_in(raw) or next(
-            iter(await site_choices(request.user, *services.PROGRAMME_MANAGERS)), None
-        )
+        site_id = _site_in(raw) or next(iter(await site_choices(request.user, *MANAGERS)), None)
         if site_id is None:
             raise
         context = await _form_context(
@@ -223,7 +221,7 @@ modules_router = Router(
 
 programme_router = Router(
     path="/",
-    guards=[require_role(*services.PROGRAMME_MANAGERS)],
+    guards=[require_role(*MANAGERS)],
     route_handlers=[
         module_new,
         module_create,

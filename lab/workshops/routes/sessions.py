@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts.roles import STAFF_ROLES
 from lab.bookings import ics as calendars
 from lab.bookings.services import BookingRefused
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.params import Id
+from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 from lab.workshops import ics, services, views
 from lab.workshops.forms import SessionMoveInput
@@ -74,6 +74,6 @@ sessions_router = Router(
 
 session_changes_router = Router(
     path="/",
-    guards=[require_role(*services.PROGRAMME_MANAGERS)],
+    guards=[require_role(*MANAGERS)],
     route_handlers=[session_move, session_cancel],
 )

@@ -1,4 +1,7 @@
-"""Staff roles and the principal a request acts as."""
+"""Staff roles, their named groups, and the staff principal a request acts as.
+
+A core idea, not an accounts one: every domain's guards, services and the menu ask about
+roles, and ``lab.core.principals`` is the protocol this principal implements."""
 
 from __future__ import annotations
 
@@ -11,7 +14,10 @@ MANAGER = "manager"
 NETWORK_MANAGER = "network_manager"
 ADMIN = "admin"
 ROLES = (FACILITATOR, MANAGER, NETWORK_MANAGER, ADMIN)
+# The role groups, named once: guards, services and the menu use these names.
 STAFF_ROLES = ROLES
+# Who manages a site: its equipment, tablets, programme, approvals and erasures.
+MANAGERS = (MANAGER, NETWORK_MANAGER, ADMIN)
 # Roles whose grant may leave the site empty, meaning every site.
 NETWORK_WIDE = (NETWORK_MANAGER, ADMIN)
 
