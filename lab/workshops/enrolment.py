@@ -20,10 +20,9 @@ from lab.core.i18n import N_, _
 from lab.core.principals import require_own
 from lab.workshops import ics
 from lab.workshops.forms import EnrolInput
+from lab.workshops.queries import LIVE, queue_of
 from lab.workshops.services import get_module_for
 from lab.workshops.tables import Enrolment, Module, Session
-
-LIVE = ("enrolled", "waitlisted")
 
 
 def capacity_of(module: Module, session: Session | None) -> int:
@@ -33,10 +32,7 @@ def capacity_of(module: Module, session: Session | None) -> int:
 
 
 def _queue(module: Module, session_id: int | None):
-    where = Enrolment.module == module.id
-    if module.enrolment == "drop_in":
-        return where & (Enrolment.session == session_id)
-    return where & Enrolment.session.is_null()
+    return queue_of(module.id, module.enrolment, session_id)
 
 
 async def _session_of(module: Module, session_id: int | None) -> Session | None:

@@ -5,7 +5,47 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from piccolo.columns.combination import Combination
+
 from lab.workshops.tables import Enrolment, Session
+
+# Enrolment statuses that hold or wait for a place.
+LIVE = ("enrolled", "waitlisted")
+
+
+def queue_of(module_id: int, enrolment: str, session_id: int | None) -> Combination:
+    """The enrolments (any status) that make up a session's queue, as a condition on
+    ``Enrolment``: a series module has one queue for all its sessions (enrolments with no
+    session); a drop-in module has one per session. The single place this rule is written."""
+    where = Enrolment.module == module_id
+    if enrolment == "drop_in":
+        return where & (Enrolment.session == session_id)
+    return where & Enrolment.session.is_null()
+
+
+def expected_at(module_id: int, enrolment: str, session_id: int) -> Combination:
+    """Who is expected at a session: those holding a place in its queue."""
+    return queue_of(module_id, enrolment, session_id) & (Enrolment.status == "enrolled")
+
+
+async def expected_visitors(module_id: int, enrolment: str, session_id: int) -> list[int]:
+    """The ids of the visitors expected at a session (see ``expected_at``)."""
+    rows = await Enrolment.select(Enrolment.visitor).where(
+        expected_at(module_id, enrolment, session_id)
+    )
+    return [row["visitor"] for row in rows]
+
+
+async def expected_count(module_id: int, enrolment: str, session_id: int) -> int:
+    return await Enrolment.count().where(expected_at(module_id, enrolment, session_id))
+
+
+async def is_expected(module_id: int, enrolment: str, session_id: int, visitor_id: int) -> bool:
+    """Whether ``visitor_id`` holds a place at the session. Anyone may walk into a drop-in
+    session: there, this says whether they enrolled beforehand."""
+    return await Enrolment.exists().where(
+        expected_at(module_id, enrolment, session_id) & (Enrolment.visitor == visitor_id)
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
