@@ -7,7 +7,7 @@ import datetime as dt
 
 from piccolo.columns.combination import Combination
 
-from lab.workshops.tables import Enrolment, Session
+from lab.workshops.tables import Enrolment, Module, Session
 
 # Enrolment statuses that hold or wait for a place.
 LIVE = ("enrolled", "waitlisted")
@@ -80,3 +80,32 @@ async def next_session_of(visitor_id: int, site_id: int, after: dt.datetime) -> 
         .first()
     )
     return NextSession(row["id"], row["title"], row["starts_at"]) if row else None
+
+
+async def sessions_open_at(
+    site_id: int, start: dt.datetime, end: dt.datetime, *, session_id: int | None = None
+) -> list[tuple[Session, Module]]:
+    """Sessions at ``site_id`` (whatever their status) under way at some moment between
+    ``start`` and ``end`` (starting at or before ``end``, ending after ``start``), with their
+    module, earliest first. With ``session_id``: that one session, whenever it is, if it is at
+    the site."""
+    where = Session.module.site == site_id
+    if session_id is not None:
+        where &= Session.id == session_id
+    else:
+        where &= (Session.starts_at <= end) & (Session.ends_at > start)
+    sessions = await Session.objects().where(where).order_by(Session.starts_at)
+    if not sessions:
+        return []
+    ids = list({session.module for session in sessions})
+    modules = {m.id: m for m in await Module.objects().where(Module.id.is_in(ids))}
+    return [(session, modules[session.module]) for session in sessions]
+
+
+async def session_summary(session_id: int) -> dict | None:
+    """A session's module title (``title``) and start (``starts_at``), to name it."""
+    return (
+        await Session.select(Session.starts_at, Session.module.title.as_alias("title"))
+        .where(Session.id == session_id)
+        .first()
+    )

@@ -13,7 +13,7 @@ from lab.bookings import services as bookings
 from lab.bookings.resources import get_resource_for, site_timezone
 from lab.bookings.tables import Booking
 from lab.core import audit, clock
-from lab.core.db import write_transaction
+from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.principals import Principal, require_site
@@ -347,3 +347,11 @@ async def move_session(actor: StaffPrincipal, session_id: int, data: SessionMove
         await audit.record(actor, "session.moved", f"session:{session.id}", site_id=module.site)
         await enrolment.announce(session, module, "session_moved")
     return session
+
+
+async def lock_session(session_id: int) -> Session:
+    """Lock a session's row until the caller's write transaction ends, and read it again
+    under the lock (its status may have changed since it was first read). Everything that
+    records attendance at a session takes this lock, so that it sees the session as it is."""
+    await lock_row(Session, session_id)
+    return await Session.objects().get(Session.id == session_id)
