@@ -1,0 +1,146 @@
+"""What other domains may read from accounts: sites, visitors, passes, PINs, consent, staff.
+
+This module is accounts' public surface for reads (``lab.accounts.services`` is the one for
+writes). Other domains import these names and nothing else of accounts but ``forms`` (the input
+types) and, from their own ``tables.py`` only, ``tables`` for foreign keys. The modules behind it
+(``sites``, ``visitors``, ``passes``, ``pins``, ``consent``, ``staff``, ``labels``) are accounts'
+own and may change.
+
+- ``get_site_for`` / ``get_visitor_for`` / ``visitor_at_site`` check the actor's sites and raise
+  ``not_found`` / ``forbidden``; ``get_site`` / ``get_visitor`` do not: use them for a row
+  reached through one the caller has already checked (a resource's site, a booking's visitor).
+- ``Site`` and ``Visitor`` are exposed as the types these functions return (for annotations and
+  reading fields): other domains do not query them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lab.accounts.consent import (
+    age_on,
+    consent_age,
+    is_under_consent_age,
+    needs_guardian_consent,
+    optional_features_allowed,
+    today_at,
+)
+from lab.accounts.labels import STATUS as VISITOR_STATUSES
+from lab.accounts.passes import (
+    PASS_PATH,
+    active_pass,
+    display_short_code,
+    new_short_code,
+    normalise_short_code,
+    pass_url,
+    resolve_token,
+    token_from_scan,
+    visitor_for_code,
+)
+from lab.accounts.pins import has_pin, is_locked
+from lab.accounts.sites import WEEKDAY_LABELS, WEEKDAYS, active_site_ids, get_site_for, list_sites
+from lab.accounts.staff import load_principal
+from lab.accounts.tables import Site, Visitor
+from lab.accounts.visitors import (
+    get_visitor_for,
+    recent_visitors,
+    same_person,
+    search_key,
+    search_visitors,
+    visitor_at_site,
+)
+from lab.core.roles import StaffPrincipal
+
+__all__ = [
+    "PASS_PATH",
+    "VISITOR_STATUSES",
+    "WEEKDAYS",
+    "WEEKDAY_LABELS",
+    "Site",
+    "Visitor",
+    "active_pass",
+    "active_site_ids",
+    "age_on",
+    "consent_age",
+    "display_short_code",
+    "get_site",
+    "get_site_for",
+    "get_visitor",
+    "get_visitor_for",
+    "has_pin",
+    "is_locked",
+    "is_under_consent_age",
+    "list_sites",
+    "load_principal",
+    "needs_guardian_consent",
+    "new_short_code",
+    "normalise_short_code",
+    "optional_features_allowed",
+    "pass_url",
+    "recent_visitors",
+    "resolve_token",
+    "same_person",
+    "search_key",
+    "search_visitors",
+    "site_choices",
+    "site_timezone",
+    "timezones",
+    "today_at",
+    "token_from_scan",
+    "visitor_at_site",
+    "visitor_for_code",
+    "visitor_names",
+]
+
+
+# -- sites ----------------------------------------------------------------------------------
+
+
+async def get_site(site_id: int) -> Site | None:
+    """The site, unchecked: for a site reached through a row the caller may already see."""
+    return await Site.objects().get(Site.id == site_id)
+
+
+async def site_timezone(site_id: int) -> str | None:
+    """The site's IANA time zone ("Europe/Paris"), or None for an unknown site."""
+    row = await Site.select(Site.timezone).where(Site.id == site_id).first()
+    return row["timezone"] if row else None
+
+
+async def timezones(site_ids: Iterable[int]) -> dict[int, str]:
+    """{site id: IANA time zone} of these sites (unknown ids are left out)."""
+    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(list(site_ids) or [-1]))
+    return {row["id"]: row["timezone"] for row in rows}
+
+
+async def site_choices(actor: StaffPrincipal) -> dict[int, str]:
+    """{id: name} of the open sites the actor works on (every open site for an admin), by
+    name: the sites a staff member may pick in a form."""
+    query = Site.select(Site.id, Site.name).where(Site.active.eq(True)).order_by(Site.name)
+    if not actor.is_admin:
+        query = query.where(Site.id.is_in(list(actor.site_ids()) or [-1]))
+    return {row["id"]: row["name"] for row in await query}
+
+
+# -- visitors -------------------------------------------------------------------------------
+
+
+async def get_visitor(visitor_id: int) -> Visitor | None:
+    """The visitor, unchecked: for a visitor reached through a row the caller may already see
+    (an enrolment, a booking, a signed-in visitor's own id)."""
+    return await Visitor.objects().get(Visitor.id == visitor_id)
+
+
+async def visitor_names(
+    visitor_ids: Iterable[int], *, site_ids: Iterable[int] | None = None
+) -> list[dict]:
+    """``{id, first_name, last_name}`` of these visitors, by last then first name; with
+    ``site_ids``, only those followed by one of these sites."""
+    where = Visitor.id.is_in(sorted(set(visitor_ids)) or [-1])
+    if site_ids is not None:
+        where &= Visitor.created_site.is_in(list(site_ids) or [-1])
+    return (
+        await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name)
+        .where(where)
+        .order_by(Visitor.last_name, Visitor.first_name)
+    )

@@ -1,0 +1,51 @@
+"""What other domains may ask accounts to do: create visitors, issue passes, set and check
+PINs, record a guardian's consent, create sites and staff.
+
+This module is accounts' public surface for writes (``lab.accounts.queries`` is the one for
+reads). Each function keeps the error codes its docstring lists. Functions named
+``…_in_transaction`` or ``insert_…`` write without opening a transaction: call them inside the
+caller's ``write_transaction`` (every table shares one engine: open it on one of your own).
+"""
+
+from __future__ import annotations
+
+from lab.accounts.consent import record_guardian_consent
+from lab.accounts.passes import issue_in_transaction as issue_pass_in_transaction
+from lab.accounts.pins import (
+    check_new_pin,
+    reset_pin,
+    set_pin_in_transaction,
+    sign_in,
+    verify_pin,
+)
+from lab.accounts.sites import create_site, update_site
+from lab.accounts.staff import create_staff
+from lab.accounts.visitors import (
+    PossibleDuplicate,
+    check_birth_date,
+    create_visitor,
+    erase_visitor,
+    insert_visitor,
+    reissue_pass,
+    update_visitor,
+)
+
+__all__ = [
+    "PossibleDuplicate",
+    "check_birth_date",
+    "check_new_pin",
+    "create_site",
+    "create_staff",
+    "create_visitor",
+    "erase_visitor",
+    "insert_visitor",
+    "issue_pass_in_transaction",
+    "record_guardian_consent",
+    "reissue_pass",
+    "reset_pin",
+    "set_pin_in_transaction",
+    "sign_in",
+    "update_site",
+    "update_visitor",
+    "verify_pin",
+]
