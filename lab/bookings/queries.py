@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.bookings.rules import HOLDING, Held
-from lab.bookings.tables import Booking
+from lab.bookings.rules import HOLDING, Held, checkin_window
+from lab.bookings.tables import Booking, Resource
 
 
 def as_held(row: dict) -> Held:
@@ -75,3 +75,43 @@ async def next_booking_of(visitor_id: int, site_id: int, after: dt.datetime) -> 
         .first()
     )
     return NextBooking(row["id"], row["title"], row["starts_at"]) if row else None
+
+
+async def booking_summary(booking_id: int) -> dict | None:
+    """What describes a booking to someone else: {"title": the resource's name, "starts_at"};
+    None if there is no such booking."""
+    return (
+        await Booking.select(Booking.resource.name.as_alias("title"), Booking.starts_at)
+        .where(Booking.id == booking_id)
+        .first()
+    )
+
+
+async def open_booking_at(
+    visitor_id: int, site_id: int, at: dt.datetime
+) -> tuple[Booking, Resource] | None:
+    """The visitor's confirmed (or already checked-in) booking at ``site_id`` whose check-in
+    window holds ``at``, the one starting nearest to it; None if there is none."""
+    candidates = await Booking.objects().where(
+        (Booking.visitor == visitor_id)
+        & Booking.status.is_in(["confirmed", "checked_in"])
+        & (Booking.starts_at <= at + dt.timedelta(hours=4))
+        & (Booking.ends_at > at)
+    )
+    found = []
+    for booking in candidates:
+        resource = await Resource.objects().get(Resource.id == booking.resource)
+        opens, closes = checkin_window(booking, resource)
+        if resource.site == site_id and opens <= at < closes:
+            found.append((abs(booking.starts_at - at), booking.id, booking, resource))
+    if not found:
+        return None
+    _distance, _id, booking, resource = min(found, key=lambda item: item[:2])
+    return booking, resource
+
+
+async def no_show_count(visitor_id: int) -> int:
+    """How many of the visitor's bookings were released or marked no-show."""
+    return await Booking.count().where(
+        (Booking.visitor == visitor_id) & Booking.status.is_in(["released", "no_show"])
+    )

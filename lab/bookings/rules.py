@@ -10,9 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from lab.core.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from lab.bookings.tables import Booking, Resource
 
 # Statuses that occupy units; the others (cancelled, no_show, released) free them.
 HOLDING = ("pending", "confirmed", "checked_in", "completed")
@@ -270,3 +274,14 @@ def _quotas(policy: Policy, request: Request, mine: list[Held]) -> list[Refusal]
             )
         )
     return found
+
+
+def checkin_window(booking: Booking, resource: Resource) -> tuple[dt.datetime, dt.datetime]:
+    """When a booking can be checked in: from ``checkin_before_minutes`` before its start
+    until it is released (or until its end when the resource never releases)."""
+    opens = booking.starts_at - dt.timedelta(minutes=resource.checkin_before_minutes)
+    if resource.release_after_minutes is None:
+        return opens, booking.ends_at
+    return opens, min(
+        booking.ends_at, booking.starts_at + dt.timedelta(minutes=resource.release_after_minutes)
+    )

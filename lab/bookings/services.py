@@ -18,7 +18,7 @@ from lab.bookings import releases
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
 from lab.bookings.queries import held_bookings, visitor_bookings
 from lab.bookings.resources import get_resource_for, inductions_of, policy_for, site_timezone
-from lab.bookings.rules import Policy, Refusal, Request, refusals
+from lab.bookings.rules import Policy, Refusal, Request, checkin_window, refusals
 from lab.bookings.tables import Booking, Resource
 from lab.core import audit, clock
 from lab.core.audit import Actor
@@ -394,3 +394,37 @@ async def decide(actor: StaffPrincipal, booking_id: int, *, approve: bool) -> Bo
         booking.status = "confirmed" if approve else "cancelled"
         await record_change(actor, booking, "booking.approved" if approve else "booking.declined")
     return booking
+
+
+async def check_in(actor: StaffPrincipal, booking_id: int) -> Booking:
+    """Mark the visitor arrived. Errors: not_found, forbidden, not_confirmed, outside_window."""
+    async with write_transaction(Booking._meta.db):
+        booking = await get_booking_for(actor, booking_id)
+        resource = await get_resource_for(actor, booking.resource)
+        await check_in_at(actor, booking, resource)
+    return booking
+
+
+async def check_in_at(
+    actor: Actor, booking: Booking, resource: Resource, at: dt.datetime | None = None
+) -> None:
+    """Check ``booking`` in as of ``at`` (now if None; a kiosk's offline scan sent later),
+    inside the caller's write transaction. A second scan changes nothing.
+    Errors: not_confirmed, outside_window."""
+    if booking.status == "checked_in":
+        return
+    if booking.status != "confirmed":
+        raise Conflict(_("Cette réservation n'est pas confirmée."), code="not_confirmed")
+    opens, closes = checkin_window(booking, resource)
+    now = at or clock.now()
+    if not opens <= now < closes:
+        raise Conflict(
+            _(
+                "On peut pointer de %(before)s minutes avant le début jusqu'à la libération.",
+                before=resource.checkin_before_minutes,
+            ),
+            code="outside_window",
+        )
+    booking.status = "checked_in"
+    booking.checked_in_at = now
+    await record_change(actor, booking, "booking.checked_in")
