@@ -355,3 +355,11 @@ async def lock_session(session_id: int) -> Session:
     records attendance at a session takes this lock, so that it sees the session as it is."""
     await lock_row(Session, session_id)
     return await Session.objects().get(Session.id == session_id)
+
+
+async def mark_session_closed(session: Session, at: dt.datetime) -> None:
+    """Record that a session is closed (attendance's ``close_session`` does it, under
+    ``lock_session``, with the absences it writes)."""
+    session.status = "closed"
+    session.updated_at = at
+    await session.save()
