@@ -7,6 +7,7 @@ import datetime as dt
 
 from lab.bookings.rules import HOLDING, Held, checkin_window
 from lab.bookings.tables import Booking, Resource
+from lab.core import clock
 
 
 def as_held(row: dict) -> Held:
@@ -115,3 +116,44 @@ async def no_show_count(visitor_id: int) -> int:
     return await Booking.count().where(
         (Booking.visitor == visitor_id) & Booking.status.is_in(["released", "no_show"])
     )
+
+
+# A booking its visitor may still cancel themselves, before it starts (services.cancel_own).
+CANCELLABLE = ("pending", "confirmed")
+# Bookings still to come or going on.
+UPCOMING = ("pending", "confirmed", "checked_in")
+
+
+async def upcoming_bookings(visitor_id: int) -> list[dict]:
+    """The visitor's bookings not over yet, soonest first: ``id``, ``starts_at``, ``ends_at``,
+    ``status``, ``resource_name``, ``site_name``, ``timezone`` and whether they may still
+    ``cancellable`` it themselves."""
+    now = clock.now()
+    bookings = (
+        await Booking.select(
+            Booking.id,
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.status,
+            Booking.resource.name.as_alias("resource_name"),
+            Booking.resource.site.name.as_alias("site_name"),
+            Booking.resource.site.timezone.as_alias("timezone"),
+        )
+        .where(
+            (Booking.visitor == visitor_id)
+            & Booking.status.is_in(list(UPCOMING))
+            & (Booking.ends_at > now)
+        )
+        .order_by(Booking.starts_at)
+    )
+    for booking in bookings:
+        booking["cancellable"] = booking["status"] in CANCELLABLE and booking["starts_at"] > now
+    return bookings
+
+
+async def cancellable_booking(visitor_id: int, booking_id: int) -> dict | None:
+    """One of ``upcoming_bookings`` the visitor may still cancel, or None."""
+    for booking in await upcoming_bookings(visitor_id):
+        if booking["id"] == booking_id and booking["cancellable"]:
+            return booking
+    return None

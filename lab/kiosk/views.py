@@ -300,3 +300,38 @@ async def start_at(resource: Resource, day: dt.date, starts_at: dt.datetime) -> 
         if start.starts_at == starts_at:
             return start
     return None
+
+
+# -- My appointments ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mine:
+    enrolments: list[dict]  # workshops.queries.upcoming_enrolments
+    bookings: list[dict]  # bookings.queries.upcoming_bookings
+
+
+async def mine(visitor_id: int) -> Mine:
+    """The visitor's enrolments and bookings still to come (each domain's own listing, the
+    one their phone shows too)."""
+    return Mine(
+        await workshop_queries.upcoming_enrolments(visitor_id),
+        await booking_queries.upcoming_bookings(visitor_id),
+    )
+
+
+async def enrolment_to_cancel(visitor_id: int, enrolment_id: int) -> dict:
+    """One of the visitor's live enrolments with sessions to come, for "cancel?".
+    Errors: not_found (missing, someone else's, no longer live, or over)."""
+    found = await workshop_queries.upcoming_enrolment(visitor_id, enrolment_id)
+    if found is None:
+        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+    return found
+
+
+async def booking_to_cancel(visitor_id: int, booking_id: int) -> dict:
+    """One of the visitor's bookings they may still cancel, for "cancel?". Errors: not_found."""
+    found = await booking_queries.cancellable_booking(visitor_id, booking_id)
+    if found is None:
+        raise NotFound(_("Cette réservation n'existe pas."))
+    return found

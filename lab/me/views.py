@@ -14,6 +14,7 @@ from lab.accounts import passes
 from lab.accounts.tables import Pass, Site, Visitor, VisitorPin
 from lab.attendance.tables import Attendance
 from lab.bookings import ics as booking_ics
+from lab.bookings import queries as booking_queries
 from lab.bookings.tables import Booking, Loan
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
@@ -21,124 +22,47 @@ from lab.core.i18n import _
 from lab.me.auth import ForVisitor, VisitorPrincipal
 from lab.me.services import own_booking, own_enrolment
 from lab.workshops import ics as workshop_ics
-from lab.workshops.enrolment import LIVE, waitlist_position
+from lab.workshops import queries as workshop_queries
 from lab.workshops.tables import Enrolment, Session
-
-# A booking the visitor may still cancel themselves (see bookings.services.cancel_own).
-CANCELLABLE = ("pending", "confirmed")
-# Bookings still to come or going on.
-UPCOMING_BOOKINGS = ("pending", "confirmed", "checked_in")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Upcoming:
-    enrolments: list[dict]
-    bookings: list[dict]
-
-
-async def _enrolment_rows(visitor_id: int) -> list[dict]:
-    return (
-        await Enrolment.select(
-            Enrolment.id,
-            Enrolment.module,
-            Enrolment.session,
-            Enrolment.status,
-            Enrolment.position,
-            Enrolment.module.title.as_alias("title"),
-            Enrolment.module.enrolment.as_alias("kind"),
-            Enrolment.module.site.name.as_alias("site_name"),
-            Enrolment.module.site.timezone.as_alias("timezone"),
-        )
-        .where((Enrolment.visitor == visitor_id) & Enrolment.status.is_in(list(LIVE)))
-        .order_by(Enrolment.id)
-    )
-
-
-async def _sessions_to_come(rows: list[dict]) -> dict[tuple[str, int], list[dict]]:
-    """("module", id) or ("session", id) -> the scheduled sessions still to come."""
-    module_ids = [row["module"] for row in rows if row["session"] is None] or [-1]
-    session_ids = [row["session"] for row in rows if row["session"] is not None] or [-1]
-    sessions = (
-        await Session.select(Session.id, Session.module, Session.starts_at, Session.ends_at)
-        .where(
-            (Session.module.is_in(module_ids) | Session.id.is_in(session_ids))
-            & (Session.status == "scheduled")
-            & (Session.ends_at > clock.now())
-        )
-        .order_by(Session.starts_at)
-    )
-    found: dict[tuple[str, int], list[dict]] = {}
-    for session in sessions:
-        found.setdefault(("module", session["module"]), []).append(session)
-        found.setdefault(("session", session["id"]), []).append(session)
-    return found
+    enrolments: list[dict]  # workshops.queries.upcoming_enrolments
+    bookings: list[dict]  # bookings.queries.upcoming_bookings
 
 
 async def upcoming(actor: ForVisitor) -> Upcoming:
     """The visitor's enrolments with a session still to come (the next ones of a series, or
     the one drop-in session), and their bookings not over yet, soonest first."""
-    rows = await _enrolment_rows(actor.visitor_id)
-    to_come = await _sessions_to_come(rows)
-    items = []
-    for row in rows:
-        if row["session"] is None:
-            sessions = to_come.get(("module", row["module"]), [])
-        else:
-            sessions = to_come.get(("session", row["session"]), [])
-        if not sessions:
-            continue  # the series is over, or the session past or cancelled
-        position = None
-        if row["status"] == "waitlisted":
-            position = await waitlist_position(await own_enrolment(actor, row["id"]))
-        items.append({**row, "sessions": sessions, "position": position})
-    items.sort(key=lambda item: item["sessions"][0]["starts_at"])
-    bookings = (
-        await Booking.select(
-            Booking.id,
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.status,
-            Booking.resource.name.as_alias("resource_name"),
-            Booking.resource.site.name.as_alias("site_name"),
-            Booking.resource.site.timezone.as_alias("timezone"),
-        )
-        .where(
-            (Booking.visitor == actor.visitor_id)
-            & Booking.status.is_in(list(UPCOMING_BOOKINGS))
-            & (Booking.ends_at > clock.now())
-        )
-        .order_by(Booking.starts_at)
+    return Upcoming(
+        await workshop_queries.upcoming_enrolments(actor.visitor_id),
+        await booking_queries.upcoming_bookings(actor.visitor_id),
     )
-    now = clock.now()
-    for booking in bookings:
-        booking["cancellable"] = booking["status"] in CANCELLABLE and booking["starts_at"] > now
-    return Upcoming(items, bookings)
 
 
 async def enrolment_summary(actor: ForVisitor, enrolment_id: int) -> dict:
     """One live enrolment with its sessions to come, for the "cancel?" question.
     Errors: not_found (missing, someone else's, or no longer live)."""
-    enrolment = await own_enrolment(actor, enrolment_id)
-    for item in (await upcoming(actor)).enrolments:
-        if item["id"] == enrolment.id:
-            return item
-    raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+    found = await workshop_queries.upcoming_enrolment(actor.visitor_id, enrolment_id)
+    if found is None:
+        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
+    return found
 
 
 async def booking_summary(actor: ForVisitor, booking_id: int) -> dict:
     """One cancellable booking, for the "cancel?" question. Errors: not_found."""
-    booking = await own_booking(actor, booking_id)
-    for item in (await upcoming(actor)).bookings:
-        if item["id"] == booking.id and item["cancellable"]:
-            return item
-    raise NotFound(_("Cette réservation n'existe pas."))
+    found = await booking_queries.cancellable_booking(actor.visitor_id, booking_id)
+    if found is None:
+        raise NotFound(_("Cette réservation n'existe pas."))
+    return found
 
 
 async def enrolment_calendar(actor: VisitorPrincipal, enrolment_id: int) -> bytes:
     """The sessions to come of one enrolment, as an .ics to import (in the page's language).
     Errors: not_found (missing, someone else's, no longer live, or nothing to come)."""
     enrolment = await own_enrolment(actor, enrolment_id)
-    if enrolment.status not in LIVE:
+    if enrolment.status not in workshop_queries.LIVE:
         raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
     if enrolment.session is not None:
         where = Session.id == enrolment.session

@@ -7,6 +7,7 @@ import datetime as dt
 
 from piccolo.columns.combination import Combination
 
+from lab.core import clock
 from lab.workshops.tables import Enrolment, Module, Session
 
 # Enrolment statuses that hold or wait for a place.
@@ -109,3 +110,85 @@ async def session_summary(session_id: int) -> dict | None:
         .where(Session.id == session_id)
         .first()
     )
+
+
+# -- A visitor's own enrolments (their phone, or a kiosk visit) -----------------------------
+
+
+async def _sessions_to_come(rows: list[dict]) -> dict[tuple[str, int], list[dict]]:
+    """("module", id) or ("session", id) -> the scheduled sessions still to come."""
+    module_ids = [row["module"] for row in rows if row["session"] is None] or [-1]
+    session_ids = [row["session"] for row in rows if row["session"] is not None] or [-1]
+    sessions = (
+        await Session.select(Session.id, Session.module, Session.starts_at, Session.ends_at)
+        .where(
+            (Session.module.is_in(module_ids) | Session.id.is_in(session_ids))
+            & (Session.status == "scheduled")
+            & (Session.ends_at > clock.now())
+        )
+        .order_by(Session.starts_at)
+    )
+    found: dict[tuple[str, int], list[dict]] = {}
+    for session in sessions:
+        found.setdefault(("module", session["module"]), []).append(session)
+        found.setdefault(("session", session["id"]), []).append(session)
+    return found
+
+
+async def place_in_line(
+    module_id: int, enrolment: str, session_id: int | None, position: int
+) -> int:
+    """Where a waitlisted enrolment at ``position`` stands in its queue: 1 for the next."""
+    ahead = await Enrolment.count().where(
+        queue_of(module_id, enrolment, session_id)
+        & (Enrolment.status == "waitlisted")
+        & (Enrolment.position < position)
+    )
+    return ahead + 1
+
+
+async def upcoming_enrolments(visitor_id: int) -> list[dict]:
+    """The visitor's live enrolments with a session still to come (the next ones of a series,
+    or the one drop-in session), soonest first. Each has its ``sessions`` to come and, when
+    waitlisted, its ``position`` (1 = next), besides ``id``, ``status``, ``title``, ``kind``
+    (series or drop_in), ``site_name`` and ``timezone``."""
+    rows = (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.module,
+            Enrolment.session,
+            Enrolment.status,
+            Enrolment.position,
+            Enrolment.module.title.as_alias("title"),
+            Enrolment.module.enrolment.as_alias("kind"),
+            Enrolment.module.site.name.as_alias("site_name"),
+            Enrolment.module.site.timezone.as_alias("timezone"),
+        )
+        .where((Enrolment.visitor == visitor_id) & Enrolment.status.is_in(list(LIVE)))
+        .order_by(Enrolment.id)
+    )
+    to_come = await _sessions_to_come(rows)
+    items = []
+    for row in rows:
+        if row["session"] is None:
+            sessions = to_come.get(("module", row["module"]), [])
+        else:
+            sessions = to_come.get(("session", row["session"]), [])
+        if not sessions:
+            continue  # the series is over, or the session past or cancelled
+        position = None
+        if row["status"] == "waitlisted":
+            position = await place_in_line(
+                row["module"], row["kind"], row["session"], row["position"]
+            )
+        items.append({**row, "sessions": sessions, "position": position})
+    items.sort(key=lambda item: item["sessions"][0]["starts_at"])
+    return items
+
+
+async def upcoming_enrolment(visitor_id: int, enrolment_id: int) -> dict | None:
+    """One of ``upcoming_enrolments``, or None (someone else's, no longer live, or over)."""
+    for item in await upcoming_enrolments(visitor_id):
+        if item["id"] == enrolment_id:
+            return item
+    return None

@@ -39,7 +39,6 @@ from lab.kiosk.auth import (
     visit_of,
 )
 from lab.kiosk.routes.tablet import kiosk_context
-from lab.me import views as my_views
 from lab.workshops import enrolment as enrolments
 from lab.workshops.services import KINDS as WORKSHOP_KINDS
 
@@ -245,8 +244,7 @@ async def book_slot(
 
 
 async def _mine(request: Request, visit: KioskVisit, **extra: object) -> dict:
-    # The visitor space's own listing (lab.me.views): it reads by visitor id only.
-    upcoming = await my_views.upcoming(visit)
+    upcoming = await views.mine(visit.visitor_id)
     return await kiosk_context(
         request, enrolments=upcoming.enrolments, bookings=upcoming.bookings, **extra
     )
@@ -265,7 +263,7 @@ async def mine(request: Request) -> Response:
 )
 async def enrolment_cancel_confirm(request: Request, enrolment_id: Id) -> Response:
     visit = await require_visit(request)
-    item = await my_views.enrolment_summary(visit, enrolment_id)
+    item = await views.enrolment_to_cancel(visit.visitor_id, enrolment_id)
     context = await kiosk_context(request, enrolment=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
@@ -289,7 +287,7 @@ async def enrolment_cancel(request: Request, enrolment_id: Id) -> Response:
 )
 async def booking_cancel_confirm(request: Request, booking_id: Id) -> Response:
     visit = await require_visit(request)
-    item = await my_views.booking_summary(visit, booking_id)
+    item = await views.booking_to_cancel(visit.visitor_id, booking_id)
     context = await kiosk_context(request, booking=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
