@@ -154,7 +154,13 @@ async def build_world(cast) -> dict:
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=late.id))  # waiting list
     for person in (holder.visitor, yanis):
         await attendance.check_in(
-            awa, session.id, nonce=str(uuid.uuid4()), method="staff", visitor_id=person.id
+            attendance.Scan(
+                by=awa,
+                session_id=session.id,
+                nonce=str(uuid.uuid4()),
+                method="staff",
+                visitor_id=person.id,
+            )
         )
     drop_in = await make_module(site, "Café numérique", enrolment="drop_in", self_enrol=True)
     drop_in_session = await make_session(drop_in, at(16, day=TUESDAY + dt.timedelta(days=1)))

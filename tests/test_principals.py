@@ -146,7 +146,13 @@ async def test_a_check_in_into_another_sites_session_is_not_found(cast, principa
     session = await make_session(module, at(9, 30, day=TUESDAY - dt.timedelta(days=1)))
     with pytest.raises(NotFound) as refused:
         await attendance.check_in(
-            principal, session.id, nonce=str(uuid.uuid4()), method="kiosk_scan", visitor_id=yanis.id
+            attendance.Scan(
+                by=principal,
+                session_id=session.id,
+                nonce=str(uuid.uuid4()),
+                method="kiosk_scan",
+                visitor_id=yanis.id,
+            )
         )
     assert refused.value.code == "not_found"
     assert await Attendance.count() == 0
@@ -161,14 +167,22 @@ async def test_a_self_check_in_reaches_only_the_site_of_its_session(cast, yanis)
     phone = VisitorOnPhone(site_id=cast.saint_denis.id)
     with pytest.raises(NotFound):
         await attendance.check_in(
-            phone,
-            session_there.id,
+            attendance.Scan(
+                by=phone,
+                session_id=session_there.id,
+                nonce=str(uuid.uuid4()),
+                method="self_phone",
+                visitor_id=yanis.id,
+            )
+        )
+    checked = await attendance.check_in(
+        attendance.Scan(
+            by=phone,
+            session_id=session_here.id,
             nonce=str(uuid.uuid4()),
             method="self_phone",
             visitor_id=yanis.id,
         )
-    checked = await attendance.check_in(
-        phone, session_here.id, nonce=str(uuid.uuid4()), method="self_phone", visitor_id=yanis.id
     )
     assert checked.first_name == yanis.first_name
     assert await Attendance.count() == 1

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 from lab.core.params import Day, Moment
 from lab.settings import Settings
@@ -117,3 +118,13 @@ async def lock_row(table: type, row_id: int) -> None:
     if not is_sqlite(engine):
         name = table._meta.tablename
         await table.raw(f"SELECT id FROM {name} WHERE id = {{}} FOR UPDATE", int(row_id))  # noqa: S608
+
+
+async def lock_key(engine: Engine, key: str) -> None:
+    """Lock a name until the transaction ends (PostgreSQL: a transaction-level advisory lock
+    on the name's 64-bit hash), for a rule about something that has no row yet, such as a
+    scan's nonce. On SQLite the IMMEDIATE transaction already holds the single write lock."""
+    if not is_sqlite(engine):
+        await engine.run_querystring(
+            QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+        )

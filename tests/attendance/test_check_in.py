@@ -34,11 +34,13 @@ async def test_the_same_nonce_ten_times_in_a_row_makes_one_attendance(workshop):
     nonce = str(uuid.uuid4())
     results = [
         await services.check_in(
-            workshop["awa"],
-            workshop["session"].id,
-            nonce=nonce,
-            method="staff_scan",
-            code=workshop["token"],
+            services.Scan(
+                by=workshop["awa"],
+                session_id=workshop["session"].id,
+                nonce=nonce,
+                method="staff_scan",
+                code=workshop["token"],
+            )
         )
         for _ in range(10)
     ]
@@ -52,11 +54,13 @@ async def test_the_same_nonce_ten_times_at_once_makes_one_attendance(workshop):
     results = await asyncio.gather(
         *(
             services.check_in(
-                workshop["awa"],
-                workshop["session"].id,
-                nonce=nonce,
-                method="kiosk_scan",
-                code=workshop["token"],
+                services.Scan(
+                    by=workshop["awa"],
+                    session_id=workshop["session"].id,
+                    nonce=nonce,
+                    method="kiosk_scan",
+                    code=workshop["token"],
+                )
             )
             for _ in range(10)
         )
@@ -72,23 +76,37 @@ async def test_a_refused_scan_leaves_a_journal_row_with_its_reason(workshop, cas
     nonce = str(uuid.uuid4())
     with pytest.raises(ScanRefused) as refused:
         await services.check_in(
-            workshop["awa"], workshop["session"].id, nonce=nonce, method="kiosk_scan", code=token
+            services.Scan(
+                by=workshop["awa"],
+                session_id=workshop["session"].id,
+                nonce=nonce,
+                method="kiosk_scan",
+                code=token,
+            )
         )
     assert refused.value.code == "not_enrolled"
     row = await ScanEvent.objects().where(ScanEvent.nonce == nonce).first()
     assert (row.outcome, row.reason) == ("refused", "not_enrolled")
     with pytest.raises(ScanRefused, match="pas inscrite"):  # the repeat repeats the refusal
         await services.check_in(
-            workshop["awa"], workshop["session"].id, nonce=nonce, method="kiosk_scan", code=token
+            services.Scan(
+                by=workshop["awa"],
+                session_id=workshop["session"].id,
+                nonce=nonce,
+                method="kiosk_scan",
+                code=token,
+            )
         )
     bad = str(uuid.uuid4())
     with pytest.raises(ScanRefused):
         await services.check_in(
-            workshop["awa"],
-            workshop["session"].id,
-            nonce=bad,
-            method="kiosk_code",
-            code="ZZZZ-ZZZZ",
+            services.Scan(
+                by=workshop["awa"],
+                session_id=workshop["session"].id,
+                nonce=bad,
+                method="kiosk_code",
+                code="ZZZZ-ZZZZ",
+            )
         )
     assert (
         await ScanEvent.objects().where(ScanEvent.nonce == bad).first()
@@ -102,11 +120,13 @@ async def test_arriving_after_the_threshold_is_late_and_closing_marks_the_rest_a
     await enrolment.enrol(workshop["awa"], workshop["module"].id, EnrolInput(visitor_id=lea.id))
     freeze(at(10, 11))
     result = await services.check_in(
-        workshop["awa"],
-        workshop["session"].id,
-        nonce=str(uuid.uuid4()),
-        method="staff_scan",
-        code=workshop["token"],
+        services.Scan(
+            by=workshop["awa"],
+            session_id=workshop["session"].id,
+            nonce=str(uuid.uuid4()),
+            method="staff_scan",
+            code=workshop["token"],
+        )
     )
     assert result.attendance.status == "late"
     julien = await cast.principal("julien")
@@ -118,11 +138,13 @@ async def test_arriving_after_the_threshold_is_late_and_closing_marks_the_rest_a
     assert statuses == {workshop["yanis"].id: "late", lea.id: "absent"}
     with pytest.raises(ScanRefused) as refused:
         await services.check_in(
-            workshop["awa"],
-            workshop["session"].id,
-            nonce=str(uuid.uuid4()),
-            method="staff",
-            visitor_id=lea.id,
+            services.Scan(
+                by=workshop["awa"],
+                session_id=workshop["session"].id,
+                nonce=str(uuid.uuid4()),
+                method="staff",
+                visitor_id=lea.id,
+            )
         )
     assert refused.value.code == "session_closed"
 
@@ -139,11 +161,13 @@ async def test_a_correction_after_the_fact_is_audited(workshop):
 
 async def test_the_scan_journal_is_append_only(workshop, engine):
     await services.check_in(
-        workshop["awa"],
-        workshop["session"].id,
-        nonce=str(uuid.uuid4()),
-        method="staff",
-        visitor_id=workshop["yanis"].id,
+        services.Scan(
+            by=workshop["awa"],
+            session_id=workshop["session"].id,
+            nonce=str(uuid.uuid4()),
+            method="staff",
+            visitor_id=workshop["yanis"].id,
+        )
     )
     with pytest.raises(Exception, match="append-only"):
         await engine._run_in_new_connection("DELETE FROM scan_event")
@@ -156,7 +180,13 @@ async def test_walk_ins_are_welcome_at_drop_in_sessions(cast):
     walker = await make_visitor(cast.saint_denis, "Omar", "Haddad")
     freeze(at(14, 5))
     result = await services.check_in(
-        awa, session.id, nonce=str(uuid.uuid4()), method="staff", visitor_id=walker.id
+        services.Scan(
+            by=awa,
+            session_id=session.id,
+            nonce=str(uuid.uuid4()),
+            method="staff",
+            visitor_id=walker.id,
+        )
     )
     assert result.attendance.status == "present"
     people = await services.roster(awa, session.id)

@@ -76,9 +76,14 @@ async def test_today_lists_my_sessions_first_with_their_counts(client, cast, roo
     brussels = await make_module(cast.brussels, "Atelier Bruxelles")
     await make_session(brussels, at(11))
     await services.check_in(
-        room["awa"], room["session"].id, nonce=str(uuid.uuid4()), method="staff",
-        visitor_id=room["yanis"].id,
-    )  # fmt: skip
+        services.Scan(
+            by=room["awa"],
+            session_id=room["session"].id,
+            nonce=str(uuid.uuid4()),
+            method="staff",
+            visitor_id=room["yanis"].id,
+        )
+    )
     await login(client, cast.email("awa"))
     response = await client.get("/attendance/today")
     assert response.status_code == 200
@@ -104,9 +109,14 @@ async def test_a_manager_sees_the_site_sessions_among_the_others(client, cast, r
 
 async def test_the_roster_shows_everyone_with_their_status(client, cast, room):
     await services.check_in(
-        room["awa"], room["session"].id, nonce=str(uuid.uuid4()), method="staff",
-        visitor_id=room["yanis"].id,
-    )  # fmt: skip
+        services.Scan(
+            by=room["awa"],
+            session_id=room["session"].id,
+            nonce=str(uuid.uuid4()),
+            method="staff",
+            visitor_id=room["yanis"].id,
+        )
+    )
     await login(client, cast.email("awa"))
     response = await client.get(room["path"])
     assert response.status_code == 200

@@ -59,13 +59,14 @@ async def _refused_scan(lab, visitor, expected: str) -> ScanEvent:
     nonce = str(uuid.uuid4())
     with pytest.raises(ScanRefused) as refused:
         await attendance.check_in(
-            lab["tablet"],
-            lab["session"].id,
-            nonce=nonce,
-            method="kiosk_scan",
-            code=token,
-            client_at=NOW - dt.timedelta(minutes=1),
-            device_id=lab["tablet"].device_id,
+            attendance.Scan(
+                by=lab["tablet"],
+                session_id=lab["session"].id,
+                nonce=nonce,
+                method="kiosk_scan",
+                code=token,
+                client_at=NOW - dt.timedelta(minutes=1),
+            )
         )
     assert refused.value.code == expected
     return await ScanEvent.objects().where(ScanEvent.nonce == nonce).first()
@@ -237,12 +238,13 @@ async def test_a_visitor_of_another_site_stays_anonymous(lab, cast):
     _, token = await visitors.reissue_pass(pieter, lars.id)
     with pytest.raises(ScanRefused):
         await attendance.check_in(
-            lab["tablet"],
-            lab["session"].id,
-            nonce=str(uuid.uuid4()),
-            method="kiosk_scan",
-            code=token,
-            device_id=lab["tablet"].device_id,
+            attendance.Scan(
+                by=lab["tablet"],
+                session_id=lab["session"].id,
+                nonce=str(uuid.uuid4()),
+                method="kiosk_scan",
+                code=token,
+            )
         )
     [row] = await syncs.refused_scans(lab["awa"], cast.saint_denis.id)
     assert row.reason == "other_site"
@@ -388,7 +390,7 @@ async def test_the_device_of_a_scan_is_kept_even_once_revoked(lab, cast):
 async def test_an_offline_tablet_scan_shows_in_every_list_it_belongs_to(lab, cast):
     """The kiosk's own check-in journals what these lists read: a scan made at 10:05 on a
     tablet 3 minutes ahead, sent at 10:45 when the network came back, refused."""
-    from lab.kiosk.checkin import check_in_at_kiosk
+    from lab.kiosk.services import check_in_at_kiosk
 
     lea = await make_visitor(cast.saint_denis, "Léa", "Petit")
     _, token = await visitors.reissue_pass(lab["awa"], lea.id)

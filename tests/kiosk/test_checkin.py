@@ -16,7 +16,7 @@ from lab.bookings.services import Wanted
 from lab.bookings.tables import Booking
 from lab.core.tables import AuditLog
 from lab.kiosk import devices
-from lab.kiosk.checkin import check_in_at_kiosk
+from lab.kiosk.services import check_in_at_kiosk
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Session

@@ -114,18 +114,16 @@ async def roster_check_in(request: Request, session_id: Id) -> Response:
     raw = await request.form()
     try:
         data = _scan_input(raw)
-        if data.code is not None:
-            checked = await services.check_in(
-                request.user, session_id, nonce=data.nonce, method="staff_scan", code=data.code
-            )
-        else:
-            checked = await services.check_in(
-                request.user,
-                session_id,
+        checked = await services.check_in(
+            services.Scan(
+                by=request.user,
                 nonce=data.nonce,
-                method="staff",
+                method="staff" if data.code is None else "staff_scan",
+                code=data.code,
                 visitor_id=data.visitor_id,
+                session_id=session_id,
             )
+        )
     except (ScanRefused, Invalid) as error:
         result = {"ok": False, "message": error.message, "code": error.code}
         errors = error.field_errors

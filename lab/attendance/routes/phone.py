@@ -155,11 +155,13 @@ async def phone_check_in(request: Request, session_id: Id) -> Response:
     try:
         data = parse_form(PhoneInput, raw)
         checked = await services.check_in(
-            VisitorOnPhone(site_id=session["site"]),
-            session_id,
-            nonce=data.nonce,
-            method="self_phone",
-            code=data.code,
+            services.Scan(
+                by=VisitorOnPhone(site_id=session["site"]),
+                nonce=data.nonce,
+                method="self_phone",
+                code=data.code,
+                session_id=session_id,
+            )
         )
     except ScanRefused as refused:
         if refused.code in WRONG_CODE:

@@ -4,7 +4,7 @@ device-side sources (service worker and queue) served from the top-level ``kiosk
 With JavaScript, every scan goes through the tablet's queue (``kiosk/web/queue.js``), which
 posts to ``/kiosk/api/checkins`` now or, when the network is down, later. Without it, the form
 posts here with a nonce the server put in the page. Either way the rules are
-``lab.kiosk.checkin``'s.
+``lab.attendance.checkin``'s (through ``lab.kiosk.services``).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from lab.core.forms import parse_form
 from lab.core.i18n import _, format_datetime
 from lab.core.params import FieldId, Moment
 from lab.core.web import handle_http_error, is_api, language_for, render
-from lab.kiosk import views
+from lab.kiosk import services, views
 from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
-from lab.kiosk.checkin import KioskCheckIn, KioskScanRefused, check_in_at_kiosk
 from lab.kiosk.routes.tablet import kiosk_context
+from lab.kiosk.services import CheckIn, KioskScanRefused
 from lab.settings import PROJECT_ROOT
 
 KIOSK_WEB = PROJECT_ROOT / "kiosk" / "web"
@@ -103,7 +103,7 @@ async def checkin_form(request: Request) -> Response:
     raw = await request.form()
     try:
         data = parse_form(CheckinForm, raw)
-        result = await check_in_at_kiosk(
+        result = await services.check_in_at_kiosk(
             device_of(request),
             code=data.code,
             nonce=data.nonce,
@@ -166,7 +166,7 @@ async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response
     409 refused (a definitive answer: the queue drops the scan), 400 unreadable (dropped too),
     401 not paired."""
     try:
-        result = await check_in_at_kiosk(
+        result = await services.check_in_at_kiosk(
             device_of(request),
             code=data.code,
             nonce=data.nonce,
@@ -191,7 +191,7 @@ async def _next_appointment(request: Request, refused: KioskScanRefused) -> str 
     return found.sentence() if found else None
 
 
-def _answer(result: KioskCheckIn) -> CheckinAnswer:
+def _answer(result: CheckIn) -> CheckinAnswer:
     if result.outcome == "choose":
         choices = [
             CheckinChoice(

@@ -13,6 +13,7 @@ from litestar import Request, Response, Router, get, post
 
 from lab.accounts import passes, pins
 from lab.accounts.labels import STATUS
+from lab.attendance import services as attendance
 from lab.core.errors import Forbidden, LabError
 from lab.core.forms import parse_form
 from lab.core.i18n import _
@@ -26,7 +27,6 @@ from lab.kiosk.auth import (
     require_device,
     start_visit,
 )
-from lab.kiosk.checkin import refusal_message
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.kiosk.signup import SignUpInput, sign_up
 
@@ -61,7 +61,7 @@ async def identify(request: Request) -> Response:
         data = parse_form(IdentifyInput, raw)
         visitor = await pins.sign_in(device, data.code, data.pin)
         if visitor.created_site != device.site_id:
-            raise Forbidden(refusal_message("other_site"), code="other_site")
+            raise Forbidden(attendance.refusal_for_visitor("other_site"), code="other_site")
     except LabError as error:
         # The PIN is never sent back into the page; the card stays so one can fix the PIN.
         values = {"code": raw.get("code", "")}

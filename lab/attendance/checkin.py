@@ -1,0 +1,434 @@
+"""Checking in: one entry point, whatever reads the pass.
+
+A tablet (its camera, a scanner or a typed short code, now or later from its offline queue),
+a staff member at a session's roster (a scanned pass or a tap on a name) and a visitor's
+phone at the session's screen each describe what they read as a ``Scan`` and call
+``check_in``; they only translate its answer. In one transaction it decides:
+
+- **Once.** The nonce, made by the scanner for this scan, is locked for the transaction. A
+  nonce seen before gets the first answer again (a retry whose answer was lost), journaled as
+  a repeat: nothing is recorded twice, even when copies race.
+- **When.** The scanner's clock corrected by its error, measured on this very request
+  (``sent_at`` against the server's clock), never in the future. A scan older than 7 days is
+  refused (``too_old``); a skew over 2 minutes is journaled for staff.
+- **Who.** The pass's holder (``unknown_pass`` for a pass nobody holds), or the person staff
+  tapped.
+- **Where to.** The session the scan names (a roster, the phone's screen), or, at a tablet's
+  site, a session open for check-in then (from 30 minutes before its start to its end) that
+  takes the visitor: several, and the visitor chooses (nothing is recorded yet), or an
+  offline scan takes the one starting nearest; none, and their booking whose check-in window
+  holds that time; nothing, and the most useful reason. (Drop-in lab visits come next here.)
+- **Record.** The attendance (under the session's lock, late or present), or the booking's
+  check-in; and for every scan, accepted or refused, one ``ScanEvent`` in the append-only
+  journal. Refusals are audited.
+
+Refusal codes are ``lab.attendance.refusals``'s: ``ScanRefused.message`` is the staff
+wording, and a surface that speaks to the visitor shows ``refusals.for_visitor(code)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from lab.accounts import queries as accounts
+from lab.attendance import refusals, rules
+from lab.attendance.tables import Attendance, ScanEvent
+from lab.bookings import queries as booking_queries
+from lab.bookings import services as bookings
+from lab.core import audit, clock, events
+from lab.core.db import lock_key, write_transaction
+from lab.core.errors import Conflict, Invalid
+from lab.core.i18n import _
+from lab.core.principals import Principal
+from lab.workshops import queries as workshop_queries
+from lab.workshops import services as workshops
+
+# An offline scan older than this is not recorded: the session's sheet is long signed.
+MAX_AGE = dt.timedelta(days=7)
+# A scanner's clock off by more than this is flagged in the journal for staff.
+SKEW_FLAG_SECONDS = 120
+# When no session at a tablet's site would take the visitor, the reason to give: the most
+# useful first (then the session starting nearest to the scan).
+REASON_ORDER = ("session_closed", "not_enrolled", "other_site", "too_early", "session_over")
+_NONCE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+class ScanRefused(Conflict):
+    """A refused scan: ``code`` is the reason journaled with it; ``visitor_id`` whose pass it
+    was (None for a pass nobody holds), so that a tablet can tell them their next appointment
+    (the id stays on the server)."""
+
+    default_code = "scan_refused"
+
+    def __init__(self, message: str, *, code: str, visitor_id: int | None = None) -> None:
+        super().__init__(message, code=code)
+        self.visitor_id = visitor_id
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Scan:
+    """One check-in as its surface read it: who scans, what, when, its nonce, and where."""
+
+    by: Principal  # who scans: a tablet, a staff member, the visitor's phone
+    nonce: str  # made by the scanner for this scan: a repeat is the same scan
+    method: str  # how: kiosk_scan, kiosk_code, staff_scan, staff (a tap), self_phone
+    code: str | None = None  # what: the pass read or typed (URL, token or short code)…
+    visitor_id: int | None = None  # …or the person tapped on a roster (staff)
+    session_id: int | None = None  # where: the session whose roster or screen this is…
+    site_id: int | None = None  # …or the tablet's site, where the service finds the session
+    chosen_session_id: int | None = None  # the session the visitor picked after ``choose``
+    client_at: dt.datetime | None = None  # when, on the scanner's clock (None: now)
+    sent_at: dt.datetime | None = None  # the scanner's clock when it sent this request
+    offline: bool = False  # sent from a queue after the visitor left: nobody to choose
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Choice:
+    session_id: int
+    title: str
+    starts_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckIn:
+    """The answer: ``accepted``, ``duplicate`` (already checked in: this nonce, or this person
+    into this session) or ``choose`` (``choices``, to show in the site's ``timezone``). It
+    names the visitor by first name only, and what they came for."""
+
+    outcome: str  # accepted | duplicate | choose
+    first_name: str
+    kind: str = ""  # session | booking
+    title: str = ""
+    starts_at: dt.datetime | None = None
+    attendance: Attendance | None = None  # a session's check-in: its row
+    choices: tuple[Choice, ...] = ()
+    timezone: str = "UTC"
+
+    @property
+    def repeated(self) -> bool:
+        return self.outcome == "duplicate"
+
+
+def valid_nonce(nonce: str) -> str:
+    if not _NONCE.match(nonce or ""):
+        raise Invalid(_("Identifiant de pointage invalide."), code="bad_nonce")
+    return nonce
+
+
+def scan_time(
+    client_at: dt.datetime | None, sent_at: dt.datetime | None, now: dt.datetime
+) -> tuple[dt.datetime, int | None]:
+    """When the scan happened on the server's clock, and the scanner's skew if it is flagged.
+
+    The skew is how far ahead the scanner's clock is (``sent_at`` is its clock when it sent
+    this request, so the request's own travel time is the error); the scan's time is corrected
+    by it and never later than now."""
+    if client_at is None:
+        return now, None
+    skew = (sent_at - now).total_seconds() if sent_at is not None else 0.0
+    at = min(client_at - dt.timedelta(seconds=skew), now)
+    return at, (round(skew) if abs(skew) > SKEW_FLAG_SECONDS else None)
+
+
+async def check_in(scan: Scan) -> CheckIn:
+    """Check in whoever the scan names (see the module's docstring).
+
+    Errors: ScanRefused (journaled, audited) with the codes of ``lab.attendance.refusals``:
+    unknown_pass, too_old, nothing_now, session_closed, not_enrolled, other_site, too_early,
+    session_over, not_confirmed, outside_window; a repeated nonce repeats the first answer.
+    Before anything is journaled: bad_nonce (Invalid); for a named session, not_found or
+    forbidden (another site's, for staff) as ``workshops.get_session_for`` says."""
+    valid_nonce(scan.nonce)
+    now = clock.now()
+    at, skew = scan_time(scan.client_at, scan.sent_at, now)
+    named = None
+    if scan.session_id is not None:
+        named = await workshops.get_session_for(scan.by, scan.session_id)
+    if scan.code is not None:
+        visitor, token_hash = await accounts.visitor_for_code(scan.code)
+    else:
+        visitor, token_hash = await accounts.get_visitor(scan.visitor_id), None
+    site_id = named[1].site if named is not None else scan.site_id
+    journal = _Journal(scan, site_id, token_hash, at, skew)
+    async with write_transaction(ScanEvent._meta.db):
+        await lock_key(ScanEvent._meta.db, f"scan:{scan.nonce}")
+        first = (
+            await ScanEvent.objects()
+            .where(ScanEvent.nonce == scan.nonce)
+            .order_by(ScanEvent.id)
+            .first()
+        )
+        if first is not None:
+            answer = await _repeat(journal, first)
+        elif at < now - MAX_AGE:
+            answer = await journal.refuse("too_old", visitor)
+        elif visitor is None:
+            answer = await journal.refuse("unknown_pass", None)
+        elif named is not None:
+            answer = await _into_session(journal, visitor, *named)
+        else:
+            answer = await _decide(journal, visitor)
+    if isinstance(answer, _Refusal):
+        if not answer.repeated:
+            await _audit_refusal(journal, answer)
+        raise ScanRefused(
+            refusals.for_staff(answer.code), code=answer.code, visitor_id=answer.visitor_id
+        )
+    if answer.kind == "session" and answer.outcome == "accepted":
+        events.publish(f"session:{answer.attendance.session}", _event(answer.attendance))
+    return answer
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Refusal:
+    code: str
+    visitor_id: int | None
+    session_id: int | None = None
+    booking_id: int | None = None
+    repeated: bool = False  # a repeated nonce's: audited the first time only
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Journal:
+    """What the journal keeps of one scan, whatever its outcome."""
+
+    scan: Scan
+    site_id: int | None  # where it was made: the named session's site, or the tablet's
+    token_hash: str | None
+    at: dt.datetime
+    skew: int | None
+
+    async def write(self, **fields: object) -> None:
+        by = self.scan.by
+        await ScanEvent.insert(
+            ScanEvent(
+                nonce=self.scan.nonce,
+                method=self.scan.method,
+                token_hash=self.token_hash,
+                client_at=self.at if self.scan.client_at is not None else None,
+                received_at=clock.now(),
+                offline=self.scan.offline,
+                clock_skew_seconds=self.skew,
+                device_id=by.actor_id if by.actor_kind == "kiosk" else None,
+                staff_user=by.actor_id if by.actor_kind == "staff" else None,
+                **fields,
+            )
+        )
+
+    async def refuse(
+        self,
+        code: str,
+        visitor: accounts.Visitor | None,
+        *,
+        session_id: int | None = None,
+        booking_id: int | None = None,
+    ) -> _Refusal:
+        """Journal a refusal (of the named session when there is one)."""
+        visitor_id = visitor.id if visitor else None
+        session_id = session_id if session_id is not None else self.scan.session_id
+        await self.write(
+            visitor=visitor_id,
+            session=session_id,
+            booking=booking_id,
+            outcome="refused",
+            reason=code,
+        )
+        return _Refusal(code, visitor_id, session_id, booking_id)
+
+
+async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Refusal:
+    """At a tablet's site: the session to go to, a choice, the booking, or why not."""
+    scan, at = journal.scan, journal.at
+    chosen = scan.chosen_session_id
+    found = await workshop_queries.sessions_open_at(
+        scan.site_id, at, at + rules.OPENS_BEFORE, session_id=chosen
+    )
+    if chosen is not None and not found:
+        return await journal.refuse("nothing_now", visitor)
+    acceptable, refused = [], []
+    for session, module in found:
+        reason = rules.reason_for_visitor(rules.refusals(await _seat(session, module, visitor), at))
+        (refused if reason else acceptable).append((reason, session, module))
+    if len(acceptable) > 1 and not scan.offline and chosen is None:
+        return CheckIn(
+            "choose",
+            visitor.first_name,
+            timezone=await accounts.site_timezone(scan.site_id),
+            choices=tuple(
+                Choice(session.id, module.title, session.starts_at)
+                for _reason, session, module in sorted(acceptable, key=lambda r: r[1].starts_at)
+            ),
+        )
+    if acceptable:
+        _none, session, module = min(acceptable, key=lambda r: _nearest(r[1], at))
+        return await _into_session(journal, visitor, session, module)
+    if chosen is None:
+        booking = await booking_queries.open_booking_at(visitor.id, scan.site_id, at)
+        if booking is not None:
+            return await _into_booking(journal, visitor, *booking)
+    if refused:
+        reason, session, module = min(
+            refused, key=lambda r: (REASON_ORDER.index(r[0]), _nearest(r[1], at))
+        )
+        return await journal.refuse(reason, visitor, session_id=session.id)
+    return await journal.refuse("nothing_now", visitor)
+
+
+def _nearest(session: workshop_queries.Session, at: dt.datetime) -> tuple[float, int]:
+    return abs((session.starts_at - at).total_seconds()), session.id
+
+
+async def _seat(session, module, visitor: accounts.Visitor) -> rules.Seat:
+    drop_in = module.enrolment == "drop_in"
+    return rules.Seat(
+        session_status=session.status,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        module_site=module.site,
+        drop_in=drop_in,
+        visitor_site=visitor.created_site,
+        expected=drop_in
+        or await workshop_queries.is_expected(module.id, module.enrolment, session.id, visitor.id),
+    )
+
+
+async def _into_session(
+    journal: _Journal, visitor: accounts.Visitor, session, module
+) -> CheckIn | _Refusal:
+    """Record the visitor's arrival at ``session``, under its lock (read again there: it may
+    have been closed meanwhile), unless a rule refuses it."""
+    session = await workshops.lock_session(session.id)
+    reasons = rules.refusals(await _seat(session, module, visitor), journal.at)
+    if reasons:
+        return await journal.refuse(reasons[0], visitor, session_id=session.id)
+    attendance, repeated = await _record(journal, session, module, visitor)
+    outcome = "duplicate" if repeated else "accepted"
+    await journal.write(visitor=visitor.id, session=session.id, outcome=outcome)
+    return CheckIn(
+        outcome,
+        visitor.first_name,
+        "session",
+        module.title,
+        session.starts_at,
+        attendance=attendance,
+    )
+
+
+async def _record(
+    journal: _Journal, session, module, visitor: accounts.Visitor
+) -> tuple[Attendance, bool]:
+    """The visitor's attendance, now present or late; True if they were already there."""
+    existing = (
+        await Attendance.objects()
+        .where((Attendance.session == session.id) & (Attendance.visitor == visitor.id))
+        .first()
+    )
+    if existing is not None and existing.status in ("present", "late"):
+        return existing, True
+    scan, now = journal.scan, clock.now()
+    arrived = journal.at
+    attendance = existing or Attendance(
+        visitor=visitor.id, session=session.id, created_at=now, nonce=scan.nonce
+    )
+    late = rules.is_late(arrived, session.starts_at, module.late_after_minutes)
+    attendance.status = "late" if late else "present"
+    attendance.checked_in_at = arrived
+    attendance.method = scan.method
+    attendance.device_id = scan.by.actor_id if scan.by.actor_kind == "kiosk" else None
+    attendance.updated_by = scan.by.actor_id if scan.by.actor_kind == "staff" else None
+    attendance.updated_at = now
+    await attendance.save()
+    await audit.record(
+        scan.by,
+        "attendance.checked_in",
+        f"session:{session.id}",
+        site_id=module.site,
+        visitor_id=visitor.id,
+        status=attendance.status,
+        method=scan.method,
+    )
+    return attendance, False
+
+
+async def _into_booking(
+    journal: _Journal, visitor: accounts.Visitor, booking, resource
+) -> CheckIn | _Refusal:
+    already = booking.status == "checked_in"
+    try:
+        await bookings.check_in_at(journal.scan.by, booking, resource, journal.at)
+    except Conflict as refused:
+        return await journal.refuse(refused.code, visitor, booking_id=booking.id)
+    outcome = "duplicate" if already else "accepted"
+    await journal.write(visitor=visitor.id, booking=booking.id, outcome=outcome)
+    return CheckIn(outcome, visitor.first_name, "booking", resource.name, booking.starts_at)
+
+
+async def _repeat(journal: _Journal, first: ScanEvent) -> CheckIn | _Refusal:
+    """The same nonce again: journal it, and answer what the first scan got."""
+    await journal.write(
+        visitor=first.visitor,
+        session=first.session,
+        booking=first.booking,
+        outcome="duplicate",
+        reason="repeated_nonce",
+    )
+    if first.outcome == "refused":
+        return _Refusal(first.reason, first.visitor, first.session, first.booking, repeated=True)
+    visitor = await accounts.get_visitor(first.visitor)
+    first_name = visitor.first_name if visitor else ""
+    if first.booking is not None:
+        found = await booking_queries.booking_summary(first.booking) or {}
+        return CheckIn(
+            "duplicate", first_name, "booking", found.get("title", ""), found.get("starts_at")
+        )
+    found = await workshop_queries.session_summary(first.session) or {}
+    attendance = (
+        await Attendance.objects()
+        .where((Attendance.session == first.session) & (Attendance.visitor == first.visitor))
+        .first()
+    )
+    return CheckIn(
+        "duplicate",
+        first_name,
+        "session",
+        found.get("title", ""),
+        found.get("starts_at"),
+        attendance=attendance,
+    )
+
+
+async def _audit_refusal(journal: _Journal, refusal: _Refusal) -> None:
+    """A tablet's refusals are audited as the kiosk's (staff resolve them on the scans
+    page); a roster's or a phone's as the session's."""
+    scan = journal.scan
+    if scan.by.actor_kind == "kiosk":
+        await audit.record(
+            scan.by,
+            "kiosk.checkin_refused",
+            f"kiosk:{scan.by.actor_id}",
+            site_id=journal.site_id,
+            reason=refusal.code,
+            visitor_id=refusal.visitor_id,
+            session_id=refusal.session_id,
+            booking_id=refusal.booking_id,
+            offline=scan.offline,
+        )
+    else:
+        await audit.record(
+            scan.by,
+            "attendance.refused",
+            f"session:{scan.session_id}",
+            site_id=journal.site_id,
+            reason=refusal.code,
+        )
+
+
+def _event(attendance: Attendance) -> dict:
+    return {
+        "type": "attendance",
+        "visitor_id": attendance.visitor,
+        "status": attendance.status,
+        "checked_in_at": attendance.checked_in_at.isoformat() if attendance.checked_in_at else None,
+    }

@@ -1,0 +1,61 @@
+"""What a paired tablet does, as services other parts of lab may call.
+
+Checking in at a tablet is attendance's ``check_in`` (one entry point for every surface):
+the tablet's part is to say what it read, at its site, and to put a refusal in the visitor's
+words. Pairing, sign-up and the tablet's other actions live in their named modules
+(``devices``, ``signup``, ``appointments``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lab.accounts import queries as accounts
+from lab.attendance import services as attendance
+from lab.attendance.services import CheckIn, ScanRefused
+from lab.kiosk.devices import DevicePrincipal
+
+__all__ = ["CheckIn", "KioskScanRefused", "check_in_at_kiosk"]
+
+
+class KioskScanRefused(ScanRefused):
+    """A refused scan, worded for the visitor standing at the tablet."""
+
+
+async def check_in_at_kiosk(
+    device: DevicePrincipal,
+    *,
+    code: str,
+    nonce: str,
+    client_at: dt.datetime,
+    sent_at: dt.datetime | None = None,
+    session_id: int | None = None,
+    offline: bool = False,
+) -> CheckIn:
+    """Check in whoever ``code`` names at the tablet's site, as of ``client_at`` on the
+    tablet's clock (``sent_at``: its clock when sending, to correct it). ``session_id``: the
+    session the visitor chose after a ``choose`` answer. ``offline``: sent from the tablet's
+    queue after the visitor left, so nobody is there to choose.
+
+    Errors: those of ``attendance.check_in``, as a KioskScanRefused in the visitor's words
+    (with ``visitor_id``, the pass's holder, for their next appointment)."""
+    method = "kiosk_scan" if accounts.token_from_scan(code) else "kiosk_code"
+    scan = attendance.Scan(
+        by=device,
+        nonce=nonce,
+        method=method,
+        code=code,
+        site_id=device.site_id,
+        chosen_session_id=session_id,
+        client_at=client_at,
+        sent_at=sent_at,
+        offline=offline,
+    )
+    try:
+        return await attendance.check_in(scan)
+    except ScanRefused as refused:
+        raise KioskScanRefused(
+            attendance.refusal_for_visitor(refused.code),
+            code=refused.code,
+            visitor_id=refused.visitor_id,
+        ) from None
