@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from lab.bookings import releases
-from lab.bookings.queries import held_bookings
+from lab.bookings.holdings import held_bookings
 from lab.bookings.resources import get_resource_for, policy_for
 from lab.bookings.rules import WEEKDAYS, free_units
 from lab.bookings.tables import Resource

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration
 
-from lab.bookings.services import get_booking_for
+from lab.bookings.access import get_booking_for
 from lab.bookings.tables import Booking
 from lab.core import clock
 from lab.core.i18n import N_, translations

@@ -1,57 +1,75 @@
-"""Reads shared by the bookings services (no rules here)."""
+"""What other domains (and bookings' own routes) read of bookings: the public read surface.
+
+Reads written here take ids and return rows or small dicts; the rest is re-exported from the
+private modules that own it (resources, availability, the calendars and their feeds), so a
+caller never imports those nor reads bookings' tables. ``__all__`` is the surface. Writes are
+in ``lab.bookings.services``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
-from lab.bookings.rules import HOLDING, Held, checkin_window
-from lab.bookings.tables import Booking, Resource
+from lab.bookings import ics
+from lab.bookings.access import get_booking_for
+from lab.bookings.availability import Slot, availability_for, day_slots
+from lab.bookings.feeds import AHEAD as FEED_AHEAD
+from lab.bookings.feeds import PAST as FEED_PAST
+from lab.bookings.feeds import feed_status, feed_url, webcal_url
+from lab.bookings.ics import MEDIA_TYPE as CALENDAR_MEDIA_TYPE
+from lab.bookings.ics import EventData, calendar, location
+from lab.bookings.resources import KINDS as RESOURCE_KINDS
+from lab.bookings.resources import get_resource_for, list_resources, policy_for, site_timezone
+from lab.bookings.rules import WEEKDAYS, checkin_window
+from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
+from lab.core.principals import Principal
 
-
-def as_held(row: dict) -> Held:
-    return Held(row["starts_at"], row["ends_at"], row["blocked_until"], row["units"])
-
-
-async def held_bookings(
-    resource_id: int, start: dt.datetime, end: dt.datetime, *, excluding: int | None = None
-) -> list[Held]:
-    """Bookings of a resource that hold units at some point of [start, end)."""
-    query = Booking.select(
-        Booking.starts_at, Booking.ends_at, Booking.blocked_until, Booking.units
-    ).where(
-        (Booking.resource == resource_id)
-        & Booking.status.is_in(list(HOLDING))
-        & (Booking.starts_at < end)
-        & (Booking.blocked_until > start)
-    )
-    if excluding is not None:
-        query = query.where(Booking.id != excluding)
-    return [as_held(row) for row in await query]
-
-
-async def visitor_bookings(
-    visitor_id: int,
-    resource_id: int,
-    start: dt.datetime,
-    end: dt.datetime,
-    *,
-    excluding: int | None = None,
-) -> list[Held]:
-    """A visitor's holding bookings of one resource starting in [start, end): for quotas."""
-    query = Booking.select(
-        Booking.starts_at, Booking.ends_at, Booking.blocked_until, Booking.units
-    ).where(
-        (Booking.visitor == visitor_id)
-        & (Booking.resource == resource_id)
-        & Booking.status.is_in(list(HOLDING))
-        & (Booking.starts_at >= start)
-        & (Booking.starts_at < end)
-    )
-    if excluding is not None:
-        query = query.where(Booking.id != excluding)
-    return [as_held(row) for row in await query]
+# Row types (Booking, Resource) are here for annotations: read rows through the functions.
+__all__ = [
+    "CALENDAR_MEDIA_TYPE",
+    "CANCELLABLE",
+    "FEED_AHEAD",
+    "FEED_PAST",
+    "RESOURCE_KINDS",
+    "UPCOMING",
+    "WEEKDAYS",
+    "Booking",
+    "EventData",
+    "NextBooking",
+    "Resource",
+    "Slot",
+    "availability_for",
+    "booking_summaries",
+    "booking_summary",
+    "bookings_around",
+    "calendar",
+    "cancellable_booking",
+    "day_slots",
+    "feed_status",
+    "feed_url",
+    "get_booking",
+    "get_booking_for",
+    "get_resource",
+    "get_resource_for",
+    "list_resources",
+    "location",
+    "next_booking_of",
+    "no_show_count",
+    "open_booking_at",
+    "own_booking_calendar",
+    "policy_for",
+    "resource_name",
+    "self_service_resource",
+    "self_service_resources",
+    "site_timezone",
+    "upcoming_bookings",
+    "visitor_booking_history",
+    "visitor_loans",
+    "webcal_url",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,14 +96,35 @@ async def next_booking_of(visitor_id: int, site_id: int, after: dt.datetime) -> 
     return NextBooking(row["id"], row["title"], row["starts_at"]) if row else None
 
 
+# A booking as other domains describe it (booking_summary, booking_summaries).
+SUMMARY_COLUMNS = (
+    Booking.id,
+    Booking.resource.as_alias("resource_id"),
+    Booking.resource.name.as_alias("title"),
+    Booking.starts_at,
+    Booking.ends_at,
+    Booking.status,
+)
+
+
 async def booking_summary(booking_id: int) -> dict | None:
-    """What describes a booking to someone else: {"title": the resource's name, "starts_at"};
-    None if there is no such booking."""
-    return (
-        await Booking.select(Booking.resource.name.as_alias("title"), Booking.starts_at)
-        .where(Booking.id == booking_id)
-        .first()
-    )
+    """What describes a booking to someone else: {"id", "resource_id", "title" (the resource's
+    name), "starts_at", "ends_at", "status"}; None if there is no such booking."""
+    return await Booking.select(*SUMMARY_COLUMNS).where(Booking.id == booking_id).first()
+
+
+async def booking_summaries(booking_ids: Iterable[int]) -> dict[int, dict]:
+    """{id: booking_summary} of the bookings among ``booking_ids`` that exist."""
+    wanted = list(booking_ids)
+    if not wanted:
+        return {}
+    rows = await Booking.select(*SUMMARY_COLUMNS).where(Booking.id.is_in(wanted))
+    return {row["id"]: row for row in rows}
+
+
+async def get_booking(booking_id: int) -> Booking | None:
+    """A booking by id, whoever it belongs to: the caller checks it may see it."""
+    return await Booking.objects().get(Booking.id == booking_id)
 
 
 async def open_booking_at(
@@ -157,3 +196,90 @@ async def cancellable_booking(visitor_id: int, booking_id: int) -> dict | None:
         if booking["id"] == booking_id and booking["cancellable"]:
             return booking
     return None
+
+
+async def visitor_booking_history(visitor_id: int) -> list[dict]:
+    """Every booking of the visitor, oldest first, as their data export lists it."""
+    return (
+        await Booking.select(
+            Booking.resource.name.as_alias("resource"),
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.status,
+            Booking.source,
+            Booking.note,
+            Booking.created_at,
+            Booking.checked_in_at,
+        )
+        .where(Booking.visitor == visitor_id)
+        .order_by(Booking.starts_at)
+    )
+
+
+async def visitor_loans(visitor_id: int) -> list[dict]:
+    """Every loan of the visitor, oldest first, as their data export lists it."""
+    return (
+        await Loan.select(
+            Loan.asset.label.as_alias("item"),
+            Loan.asset.tag.as_alias("tag"),
+            Loan.out_at,
+            Loan.due_at,
+            Loan.returned_at,
+            Loan.condition_out,
+            Loan.condition_in,
+        )
+        .where(Loan.visitor == visitor_id)
+        .order_by(Loan.out_at)
+    )
+
+
+async def own_booking_calendar(booking_id: int, language: str) -> bytes:
+    """One booking as an .ics for its own visitor (no name in it: they know who they are).
+    The caller checks the booking is theirs."""
+    row = await Booking.select(*ics.COLUMNS).where(Booking.id == booking_id).first()
+    return calendar([ics.event_from_row(row, language, with_first_name=False)])
+
+
+async def bookings_around(actor: Principal, resource_id: int, day: dt.date) -> list[Booking]:
+    """The bookings of a resource that overlap ``day`` wherever on Earth (UTC-14 to UTC+14),
+    soonest first. Errors: not_found, forbidden (another site's resource)."""
+    resource = await get_resource_for(actor, resource_id)
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=14)
+    end = start + dt.timedelta(hours=48)
+    return (
+        await Booking.objects()
+        .where(
+            (Booking.resource == resource.id)
+            & (Booking.starts_at < end)
+            & (Booking.ends_at > start)
+        )
+        .order_by(Booking.starts_at)
+    )
+
+
+async def get_resource(resource_id: int) -> Resource | None:
+    """A resource by id, whatever its site: the caller checks it may see it."""
+    return await Resource.objects().get(Resource.id == resource_id)
+
+
+async def resource_name(resource_id: int) -> str | None:
+    row = await Resource.select(Resource.name).where(Resource.id == resource_id).first()
+    return row["name"] if row else None
+
+
+def _self_service():
+    return Resource.objects().where(Resource.kiosk_self_service.eq(True) & Resource.active.eq(True))
+
+
+async def self_service_resources(site_id: int) -> list[Resource]:
+    """What a visitor may book by themselves at a site: its active self-service resources."""
+    return await _self_service().where(Resource.site == site_id).order_by(Resource.name)
+
+
+async def self_service_resource(site_id: int, resource_id: int) -> Resource | None:
+    """One of ``self_service_resources``, or None (another site's, not self-service, inactive)."""
+    return (
+        await _self_service()
+        .where((Resource.id == resource_id) & (Resource.site == site_id))
+        .first()
+    )

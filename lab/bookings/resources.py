@@ -8,7 +8,7 @@ import json
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site
 from lab.bookings.forms import ClosureInput, ResourceInput
-from lab.bookings.queries import held_bookings
+from lab.bookings.holdings import held_bookings
 from lab.bookings.rules import Policy, peak_units
 from lab.bookings.tables import Closure, Induction, Resource
 from lab.core import audit, clock

@@ -4,6 +4,10 @@ Every write follows one pattern: lock, check, write, log. The resource row is lo
 SQLite the IMMEDIATE transaction holds the database's write lock), the rule engine checks the
 request against what already holds units, and only then the booking is written. A refusal is
 logged too, after the transaction rolled back.
+
+This module is bookings' public write surface (``__all__``): other domains book, move, cancel
+and check in through it, and register their own calendar feeds through the re-exported names
+of ``lab.bookings.feeds``. Reads are in ``lab.bookings.queries``.
 """
 
 from __future__ import annotations
@@ -15,8 +19,13 @@ import uuid
 
 from lab.accounts.visitors import visitor_at_site
 from lab.bookings import releases
+from lab.bookings.access import get_booking_for
+from lab.bookings.feeds import OtherKind as FeedKind
+from lab.bookings.feeds import Subject as FeedSubject
+from lab.bookings.feeds import add_visitor_events, create_feed, revoke_feed
+from lab.bookings.feeds import register_kind as register_feed_kind
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
-from lab.bookings.queries import held_bookings, visitor_bookings
+from lab.bookings.holdings import held_bookings, visitor_bookings
 from lab.bookings.resources import get_resource_for, inductions_of, policy_for, site_timezone
 from lab.bookings.rules import Policy, Refusal, Request, checkin_window, refusals
 from lab.bookings.tables import Booking, Resource
@@ -26,8 +35,35 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.params import day_in_bounds
-from lab.core.principals import Principal, require_own
+from lab.core.principals import Principal
 from lab.core.roles import MANAGERS, StaffPrincipal
+
+# Booking is the row type the services return (for annotations).
+__all__ = [
+    "MAX_SERIES",
+    "Booking",
+    "BookingRefused",
+    "FeedKind",
+    "FeedSubject",
+    "SeriesResult",
+    "Wanted",
+    "add_visitor_events",
+    "book",
+    "book_series",
+    "cancel",
+    "cancel_own",
+    "check_in",
+    "check_in_at",
+    "create_feed",
+    "decide",
+    "get_booking_for",
+    "move",
+    "record_change",
+    "register_feed_kind",
+    "revoke_feed",
+    "wanted_from_api",
+    "wanted_from_form",
+]
 
 MAX_SERIES = 60
 
@@ -262,18 +298,6 @@ async def book_series(actor: StaffPrincipal, data: SeriesInput) -> SeriesResult:
         except BookingRefused as refused:
             result.skipped.append((day, refused.message))
     return result
-
-
-async def get_booking_for(actor: Principal, booking_id: int) -> Booking:
-    """Errors: not_found (also someone else's booking, on a phone), forbidden (another
-    site's booking, for staff; a tablet or a phone gets not_found)."""
-    missing = _("Cette réservation n'existe pas.")
-    booking = await Booking.objects().get(Booking.id == booking_id)
-    if booking is None:
-        raise NotFound(missing)
-    require_own(actor, booking.visitor, missing=missing)
-    await get_resource_for(actor, booking.resource)
-    return booking
 
 
 async def record_change(actor: Actor, booking: Booking, action: str, **data: object) -> None:

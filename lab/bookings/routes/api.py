@@ -8,11 +8,9 @@ import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import JSONBody
 
-from lab.bookings import services
-from lab.bookings.availability import availability_for
+from lab.bookings import queries, services
 from lab.bookings.forms import BookingApiInput
-from lab.bookings.resources import get_resource_for, list_resources
-from lab.bookings.tables import Booking
+from lab.bookings.queries import Booking
 from lab.core.api import STAFF_READ, STAFF_WRITE, documented
 from lab.core.guards import require_role
 from lab.core.params import Id, OptionalId, QueryDay
@@ -85,7 +83,7 @@ def booking_out(booking: Booking) -> BookingOut:
     **documented(STAFF_READ, 401, 403, 422),
 )
 async def api_resources(request: Request, site_id: OptionalId = None) -> list[ResourceOut]:
-    return [_resource(r) for r in await list_resources(request.user, site_id)]
+    return [_resource(r) for r in await queries.list_resources(request.user, site_id)]
 
 
 @get(
@@ -94,7 +92,7 @@ async def api_resources(request: Request, site_id: OptionalId = None) -> list[Re
     **documented(STAFF_READ, 401, 403, 404, 422),
 )
 async def api_availability(request: Request, day: QueryDay, resource_id: Id) -> list[SlotOut]:
-    slots = await availability_for(request.user, resource_id, day)
+    slots = await queries.availability_for(request.user, resource_id, day)
     return [SlotOut(s.starts_at, s.ends_at, s.free_units) for s in slots]
 
 
@@ -106,18 +104,7 @@ async def api_availability(request: Request, day: QueryDay, resource_id: Id) -> 
 async def api_resource_bookings(
     request: Request, day: QueryDay, resource_id: Id
 ) -> list[BookingOut]:
-    resource = await get_resource_for(request.user, resource_id)
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) - dt.timedelta(hours=14)
-    end = start + dt.timedelta(hours=48)
-    rows = (
-        await Booking.objects()
-        .where(
-            (Booking.resource == resource.id)
-            & (Booking.starts_at < end)
-            & (Booking.ends_at > start)
-        )
-        .order_by(Booking.starts_at)
-    )
+    rows = await queries.bookings_around(request.user, resource_id, day)
     return [booking_out(b) for b in rows]
 
 
@@ -137,7 +124,7 @@ async def api_book(request: Request, data: JSONBody[BookingApiInput]) -> Booking
     **documented(STAFF_READ, 401, 403, 404, 422),
 )
 async def api_booking(request: Request, booking_id: Id) -> BookingOut:
-    return booking_out(await services.get_booking_for(request.user, booking_id))
+    return booking_out(await queries.get_booking_for(request.user, booking_id))
 
 
 @post(
