@@ -38,7 +38,16 @@ from lab.accounts.passes import (
     visitor_for_code,
 )
 from lab.accounts.pins import has_pin, is_locked
-from lab.accounts.sites import WEEKDAY_LABELS, WEEKDAYS, active_site_ids, get_site_for, list_sites
+from lab.accounts.sites import (
+    WEEKDAY_LABELS,
+    WEEKDAYS,
+    active_site_ids,
+    get_site_for,
+    list_sites,
+    site_choices,
+    site_timezone,
+    timezones,
+)
 from lab.accounts.staff import load_principal
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import (
@@ -49,7 +58,6 @@ from lab.accounts.visitors import (
     search_visitors,
     visitor_at_site,
 )
-from lab.core.roles import StaffPrincipal
 
 __all__ = [
     "PASS_PATH",
@@ -99,27 +107,6 @@ __all__ = [
 async def get_site(site_id: int) -> Site | None:
     """The site, unchecked: for a site reached through a row the caller may already see."""
     return await Site.objects().get(Site.id == site_id)
-
-
-async def site_timezone(site_id: int) -> str | None:
-    """The site's IANA time zone ("Europe/Paris"), or None for an unknown site."""
-    row = await Site.select(Site.timezone).where(Site.id == site_id).first()
-    return row["timezone"] if row else None
-
-
-async def timezones(site_ids: Iterable[int]) -> dict[int, str]:
-    """{site id: IANA time zone} of these sites (unknown ids are left out)."""
-    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(list(site_ids) or [-1]))
-    return {row["id"]: row["timezone"] for row in rows}
-
-
-async def site_choices(actor: StaffPrincipal) -> dict[int, str]:
-    """{id: name} of the open sites the actor works on (every open site for an admin), by
-    name: the sites a staff member may pick in a form."""
-    query = Site.select(Site.id, Site.name).where(Site.active.eq(True)).order_by(Site.name)
-    if not actor.is_admin:
-        query = query.where(Site.id.is_in(list(actor.site_ids()) or [-1]))
-    return {row["id"]: row["name"] for row in await query}
 
 
 # -- visitors -------------------------------------------------------------------------------

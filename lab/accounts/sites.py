@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from lab.accounts.forms import SiteInput
 from lab.accounts.tables import Site
@@ -95,6 +96,27 @@ async def list_sites(actor: StaffPrincipal, *, include_inactive: bool = False) -
 async def active_site_ids() -> tuple[int, ...]:
     rows = await Site.select(Site.id).where(Site.active.eq(True)).order_by(Site.id)
     return tuple(row["id"] for row in rows)
+
+
+async def site_choices(actor: StaffPrincipal, *roles: str) -> dict[int, str]:
+    """{id: name} of the open sites the actor may pick in a form, by name: those where they
+    hold one of ``roles`` (any role when none is given; every open site for an admin)."""
+    query = Site.select(Site.id, Site.name).where(Site.active.eq(True)).order_by(Site.name)
+    if roles or not actor.is_admin:
+        query = query.where(Site.id.is_in(list(actor.site_ids(*roles)) or [-1]))
+    return {row["id"]: row["name"] for row in await query}
+
+
+async def site_timezone(site_id: int) -> str | None:
+    """The site's IANA time zone ("Europe/Paris"), or None for an unknown site."""
+    row = await Site.select(Site.timezone).where(Site.id == site_id).first()
+    return row["timezone"] if row else None
+
+
+async def timezones(site_ids: Iterable[int]) -> dict[int, str]:
+    """{site id: IANA time zone} of these sites (unknown ids are left out)."""
+    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(list(site_ids) or [-1]))
+    return {row["id"]: row["timezone"] for row in rows}
 
 
 async def get_site_for(actor: StaffPrincipal, site_id: int) -> Site:

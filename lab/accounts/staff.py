@@ -6,7 +6,7 @@ from litestar.stores.base import Store
 
 from lab.accounts.forms import GrantInput, LoginInput, NewStaffInput, StaffUpdateInput
 from lab.accounts.sites import active_site_ids, get_site_for
-from lab.accounts.tables import Role, Site, StaffUser
+from lab.accounts.tables import Role, StaffUser
 from lab.core import audit, clock
 from lab.core.audit import ANONYMOUS
 from lab.core.db import write_transaction
@@ -265,11 +265,3 @@ async def set_password(actor: StaffPrincipal, user_id: int, password: str) -> No
 
 async def set_language(user_id: int, language: str) -> None:
     await StaffUser.update({StaffUser.language: language}).where(StaffUser.id == user_id)
-
-
-async def site_options(actor: StaffPrincipal) -> dict[int, str]:
-    """{id: name} of the open sites the actor works on, for a select."""
-    query = Site.select(Site.id, Site.name).where(Site.active.eq(True)).order_by(Site.name)
-    if not actor.is_admin:
-        query = query.where(Site.id.is_in(list(actor.site_ids()) or [-1]))
-    return {row["id"]: row["name"] for row in await query}

@@ -10,9 +10,14 @@ import datetime as dt
 import math
 from urllib.parse import urlencode
 
-from lab.accounts.sites import get_site_for
-from lab.accounts.tables import Site, Visitor
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.queries import (
+    get_site,
+    get_site_for,
+    get_visitor_for,
+    site_choices,
+    timezones,
+    visitor_names,
+)
 from lab.bookings.checkin import no_show_count
 from lab.bookings.grid import site_today
 from lab.bookings.resources import KINDS, get_resource_for, list_resources
@@ -78,17 +83,6 @@ def _scope(actor: StaffPrincipal) -> list[int]:
     return list(actor.site_ids()) or [-1]
 
 
-async def site_choices(actor: StaffPrincipal, *roles: str) -> dict[int, str]:
-    """{id: name} of the open sites where the actor holds one of ``roles`` (any role if none)."""
-    ids = list(actor.site_ids(*roles)) or [-1]
-    rows = (
-        await Site.select(Site.id, Site.name)
-        .where(Site.active.eq(True) & Site.id.is_in(ids))
-        .order_by(Site.name)
-    )
-    return {row["id"]: row["name"] for row in rows}
-
-
 async def today_at(actor: StaffPrincipal, site_id: int) -> dt.date:
     """Today in the site's time zone. Errors: not_found, forbidden."""
     return site_today(await get_site_for(actor, site_id))
@@ -119,14 +113,14 @@ async def visitor_choice(actor: StaffPrincipal, visitor_id: object) -> list[dict
     if wanted is None:
         return []
     visitor = await get_visitor_for(actor, wanted)
-    site = await Site.select(Site.name).where(Site.id == visitor.created_site).first()
+    site = await get_site(visitor.created_site)
     return [
         {
             "id": visitor.id,
             "first_name": visitor.first_name,
             "last_name": visitor.last_name,
             "birth_date": visitor.birth_date,
-            "site_name": site["name"] if site else "",
+            "site_name": site.name if site else "",
         }
     ]
 
@@ -160,14 +154,10 @@ async def booking_detail(actor: StaffPrincipal, booking_id: int) -> dict:
     """Everything the booking page shows. Errors: not_found, forbidden (another site)."""
     booking = await get_booking_for(actor, booking_id)
     resource = await get_resource_for(actor, booking.resource)
-    site = await Site.objects().get(Site.id == resource.site)
+    site = await get_site(resource.site)
     visitor, no_shows = None, 0
     if booking.visitor is not None:
-        visitor = (
-            await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name)
-            .where(Visitor.id == booking.visitor)
-            .first()
-        )
+        visitor = next(iter(await visitor_names([booking.visitor])), None)
         no_shows = await no_show_count(booking.visitor)
     history = (
         await AuditLog.select(AuditLog.action, AuditLog.at)
@@ -243,8 +233,7 @@ async def list_bookings(
 
 
 async def _timezone_of(site_ids: list[int]) -> str:
-    row = await Site.select(Site.timezone).where(Site.id.is_in(site_ids)).first()
-    return row["timezone"] if row else "UTC"
+    return next(iter((await timezones(site_ids)).values()), "UTC")
 
 
 async def approval_queue(actor: StaffPrincipal) -> list[dict]:
@@ -287,7 +276,7 @@ async def checkin_summary(booking: Booking) -> dict:
 async def visitor_bookings_summary(actor: StaffPrincipal, visitor_id: int) -> dict:
     """A visitor's inductions, upcoming bookings and no-shows. Errors: not_found, forbidden."""
     visitor = await get_visitor_for(actor, visitor_id)
-    site = await Site.objects().get(Site.id == visitor.created_site)
+    site = await get_site(visitor.created_site)
     inductions = (
         await Induction.select(Induction.name, Induction.granted_at)
         .where(Induction.visitor == visitor.id)
@@ -329,5 +318,5 @@ def page_query(filters: dict[str, object], page: int) -> str:
 async def series_context(actor: StaffPrincipal, resource_id: int, result) -> dict:
     """The result page of a weekly series: the resource, its site's zone, what was created."""
     resource = await get_resource_for(actor, resource_id)
-    site = await Site.objects().get(Site.id == resource.site)
+    site = await get_site(resource.site)
     return {"result": result, "resource": resource, "site": site}

@@ -79,7 +79,7 @@ async def site_update(request: Request, site_id: Id) -> Response:
 async def _user_context(request: Request, **extra: object) -> dict:
     return {
         "role_labels": ROLE_LABELS,
-        "site_options": await staff.site_options(request.user),
+        "site_options": await sites.site_choices(request.user),
         **extra,
     }
 

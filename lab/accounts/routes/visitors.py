@@ -8,7 +8,7 @@ from litestar import Request, Response, Router, get, post
 
 from lab.accounts import cards, consent, labels, passes, pins, visitors
 from lab.accounts.forms import NewVisitorInput, PinResetInput, SearchInput, VisitorInput
-from lab.accounts.staff import site_options as staff_site_options
+from lab.accounts.sites import site_choices
 from lab.accounts.tables import Visitor
 from lab.core.errors import Conflict, LabError
 from lab.core.forms import parse_form
@@ -97,7 +97,7 @@ async def visitor_search(request: Request) -> Response:
 
 @get("/visitors/new", name="visitor_new")
 async def visitor_new(request: Request) -> Response:
-    options = await staff_site_options(request.user)
+    options = await site_choices(request.user)
     return render(
         request,
         "visitors/form.html",
@@ -122,7 +122,7 @@ async def visitor_create(request: Request) -> Response:
             "errors": error.field_errors,
             "message": error.message,
             "duplicates": getattr(error, "matches", None),
-            "site_options": await staff_site_options(request.user),
+            "site_options": await site_choices(request.user),
             "creating": True,
             **_choices(),
         }

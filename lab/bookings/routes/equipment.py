@@ -7,10 +7,9 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts.sites import get_site_for
+from lab.accounts.queries import get_site_for, site_choices
 from lab.bookings import resources
 from lab.bookings.forms import ClosureInput, ResourceInput
-from lab.bookings.views import site_choices
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role

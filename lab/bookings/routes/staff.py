@@ -12,8 +12,13 @@ from litestar.datastructures import MultiDict
 from litestar.params import FromQuery, Parameter, QueryParameter
 
 from lab.accounts.forms import SearchInput
-from lab.accounts.sites import WEEKDAY_LABELS, WEEKDAYS, get_site_for
-from lab.accounts.visitors import search_visitors
+from lab.accounts.queries import (
+    WEEKDAY_LABELS,
+    WEEKDAYS,
+    get_site_for,
+    search_visitors,
+    site_choices,
+)
 from lab.bookings import checkin, grid, services, views
 from lab.bookings.forms import BookingInput, CheckInInput, InductionInput, MoveInput, SeriesInput
 from lab.bookings.resources import grant_induction
@@ -74,7 +79,7 @@ async def booking_grid(
     booked: OptionalId = None,
 ) -> Response:
     actor = request.user
-    sites = await views.site_choices(actor)
+    sites = await site_choices(actor)
     site_id = site or next(iter(sites), None)
     if site_id is None:
         return render(request, "bookings/grid.html", {"sites": sites, "planning": None})
@@ -328,7 +333,7 @@ async def booking_list(
             "values": {**filters, "from": day_from or "", "to": day_to or ""},
             "previous_query": views.page_query(filters, result["page"] - 1),
             "next_query": views.page_query(filters, result["page"] + 1),
-            "sites": await views.site_choices(actor),
+            "sites": await site_choices(actor),
             "resource_options": await views.resource_options(actor),
             "status_labels": views.STATUS_LABELS,
         },
@@ -349,7 +354,7 @@ async def booking_approvals(request: Request) -> Response:
 
 @get("/bookings/check-in", name="booking_desk")
 async def desk(request: Request, site: OptionalId = None) -> Response:
-    sites = await views.site_choices(request.user)
+    sites = await site_choices(request.user)
     values = {"site_id": site or next(iter(sites), None)}
     return render(request, "bookings/check_in.html", {"sites": sites, "values": values})
 
@@ -358,7 +363,7 @@ async def desk(request: Request, site: OptionalId = None) -> Response:
 async def desk_scan(request: Request) -> Response:
     raw = await request.form()
     actor = request.user
-    sites = await views.site_choices(actor)
+    sites = await site_choices(actor)
     values = {"site_id": raw.get("site_id") or next(iter(sites), None)}
     context: dict[str, object] = {"sites": sites, "values": values}
     try:

@@ -11,9 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts import passes
-from lab.accounts.sites import get_site_for
-from lab.bookings.views import site_choices
+from lab.accounts.queries import display_short_code, get_site_for, site_choices
 from lab.core.errors import Forbidden, LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
@@ -154,7 +152,7 @@ async def device_pairing(request: Request, device_id: Id) -> Response:
     site = await get_site_for(request.user, row.site_id)
     context = {"device": row, "site": site, "code": None, "qr": None}
     if code:
-        context["code"] = passes.display_short_code(code)
+        context["code"] = display_short_code(code)
         context["qr"] = qr_svg(
             devices.pair_url(request.app.state.settings.base_url, code),
             _("Code QR d'association de la tablette %(name)s", name=row.name),
