@@ -48,6 +48,7 @@ from lab.core.params import TYPE_DECODERS
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
+from lab.me.landing import pass_landing_router
 from lab.me.routes import me_router
 from lab.settings import PROJECT_ROOT, Settings
 from lab.workshops.reminders import reminder_loop
@@ -191,6 +192,7 @@ def create_app(
             *ATTENDANCE_ROUTERS,
             *KIOSK_ROUTERS,
             me_router,
+            pass_landing_router,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

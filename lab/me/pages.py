@@ -1,4 +1,4 @@
-"""Pages shared by the visitor's space and the pass landing page (lab.accounts.routes.public)."""
+"""Pages shared by the visitor's space and the pass landing page (lab.me.landing)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The visitor's own space on their phone: /me.
 
-Scanning the pass opens /p/{token} (lab.accounts.routes.public), which asks for the PIN and
+Scanning the pass opens /p/{token} (lab.me.landing), which asks for the PIN and
 posts here; /me/start does the same with the short code typed by hand. Only the two sign-in
 pages are public; every other page needs a visitor session (lab.me.auth.require_visitor).
 Forms are plain POSTs that work without JavaScript; a cancellation is asked first on a page of

@@ -1,28 +1,15 @@
-"""Pages anyone may open: a scanned pass, the health check and the lab's icon."""
+"""Pages anyone may open: the health check and the lab's icon (a scanned pass lands in the
+visitor's space: lab.me.landing)."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from litestar import MediaType, Request, Response, Router, get
-from litestar.params import FromPath
+from litestar import MediaType, Response, Router, get
 
-from lab.accounts import passes, pins
-from lab.me.pages import sign_in_page
 from lab.settings import PROJECT_ROOT
 
 FAVICON = PROJECT_ROOT / "static" / "img" / "favicon.ico"  # drawn by lab/core/icons.py
-
-
-@get("/p/{token:str}", name="pass_landing")
-async def pass_landing(request: Request, token: FromPath[str]) -> Response:
-    """Where a phone camera lands after scanning a pass: the PIN form that opens the visitor's
-    space (/me). Shows nothing personal: a photo of a pass must not reveal who holds it, and
-    without the PIN it opens nothing. The token goes on in a hidden field, never in a URL."""
-    visitor = await passes.resolve_token(token)
-    if visitor is None:
-        return sign_in_page(request, mode="pass", valid=False, status_code=404)
-    return sign_in_page(request, mode="pass", token=token, has_pin=await pins.has_pin(visitor.id))
 
 
 @get("/health", media_type=MediaType.JSON)
@@ -52,4 +39,4 @@ async def favicon() -> Response:
     )
 
 
-public_router = Router(path="/", route_handlers=[pass_landing, health, favicon])
+public_router = Router(path="/", route_handlers=[health, favicon])
