@@ -11,16 +11,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.tables import Site, Visitor
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.queries import Site, Visitor, get_site, get_visitor_for, visitor_names
 from lab.attendance.signatures import PRESENT, facilitator_names
 from lab.attendance.tables import Attendance
 from lab.core import clock
 from lab.core.errors import Conflict
 from lab.core.i18n import ngettext
 from lab.core.roles import StaffPrincipal
+from lab.workshops import queries as workshops
+from lab.workshops.queries import Module
 from lab.workshops.services import get_module_for
-from lab.workshops.tables import Enrolment, Module, Session
 
 COUNTED_ENROLMENTS = ("enrolled", "completed")
 
@@ -57,12 +57,7 @@ class Progress:
 
 async def progress(module: Module, visitor_ids: list[int]) -> dict[int, Progress]:
     """Each visitor's attendance against the completion rule of ``module``."""
-    sessions = {
-        row["id"]: row
-        for row in await Session.select(Session.id, Session.starts_at, Session.ends_at)
-        .where((Session.module == module.id) & (Session.status != "cancelled"))
-        .order_by(Session.starts_at)
-    }
+    sessions = {row["id"]: row for row in await workshops.module_sessions(module.id)}
     ids, people = list(sessions) or [-1], visitor_ids or [-1]
     came: dict[int, set[int]] = {visitor: set() for visitor in visitor_ids}
     for row in await Attendance.select(Attendance.visitor, Attendance.session).where(
@@ -74,11 +69,8 @@ async def progress(module: Module, visitor_ids: list[int]) -> dict[int, Progress
     planned: dict[int, set[int]] = {visitor: set(sessions) for visitor in visitor_ids}
     if module.enrolment == "drop_in":
         planned = {visitor: set(came[visitor]) for visitor in visitor_ids}
-        for row in await Enrolment.select(Enrolment.visitor, Enrolment.session).where(
-            (Enrolment.module == module.id)
-            & Enrolment.session.is_in(ids)
-            & Enrolment.visitor.is_in(people)
-            & Enrolment.status.is_in(list(COUNTED_ENROLMENTS))
+        for row in await workshops.drop_in_enrolments(
+            module.id, list(sessions), visitor_ids, COUNTED_ENROLMENTS
         ):
             planned[row["visitor"]].add(row["session"])
     result = {}
@@ -105,25 +97,16 @@ async def participants(actor: StaffPrincipal, module_id: int) -> tuple[Module, l
     """The module's participants (enrolled, or who came to a drop-in session), by last name,
     each with their ``progress``. Errors: not_found, forbidden (other site)."""
     module = await get_module_for(actor, module_id)
-    where = (Enrolment.module == module.id) & Enrolment.status.is_in(list(COUNTED_ENROLMENTS))
-    if module.enrolment == "series":
-        where &= Enrolment.session.is_null()
-    ids = {row["visitor"] for row in await Enrolment.select(Enrolment.visitor).where(where)}
+    ids = await workshops.enrolled_in_module(module.id, module.enrolment, COUNTED_ENROLMENTS)
     if module.enrolment == "drop_in":
         ids |= {
             row["visitor"]
             for row in await Attendance.select(Attendance.visitor).where(
-                Attendance.session.is_in(
-                    Session.select(Session.id).where(Session.module == module.id)
-                )
+                Attendance.session.is_in(await workshops.module_session_ids(module.id) or [-1])
                 & Attendance.status.is_in(list(PRESENT))
             )
         }
-    people = (
-        await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name)
-        .where(Visitor.id.is_in(sorted(ids) or [-1]))
-        .order_by(Visitor.last_name, Visitor.first_name)
-    )
+    people = await visitor_names(ids)
     done = await progress(module, [person["id"] for person in people])
     return module, [{**person, "progress": done[person["id"]]} for person in people]
 
@@ -158,7 +141,7 @@ async def certificate(actor: StaffPrincipal, module_id: int, visitor_id: int) ->
             code="not_complete",
         )
     return Certificate(
-        site=await Site.objects().get(Site.id == module.site),
+        site=await get_site(module.site),
         module=module,
         visitor=visitor,
         progress=done,

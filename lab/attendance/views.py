@@ -19,8 +19,9 @@ from lab.core import clock
 from lab.core.i18n import N_, _
 from lab.core.qr import qr_svg
 from lab.core.roles import StaffPrincipal
+from lab.workshops.queries import expected_count
 from lab.workshops.services import get_session_for
-from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
+from lab.workshops.tables import ModuleFacilitator, Session
 
 SESSION_STATUS_LABELS = {
     "scheduled": N_("Prévue"),
@@ -28,15 +29,6 @@ SESSION_STATUS_LABELS = {
     "closed": N_("Close"),
 }
 CHECKED_IN = ("present", "late")
-
-
-async def _enrolled_count(session_id: int, module_id: int, enrolment: str) -> int:
-    where = (Enrolment.module == module_id) & (Enrolment.status == "enrolled")
-    if enrolment == "drop_in":
-        where &= Enrolment.session == session_id
-    else:
-        where &= Enrolment.session.is_null()
-    return await Enrolment.count().where(where)
 
 
 async def _checked_in_count(session_id: int) -> int:
@@ -120,7 +112,7 @@ async def today_sessions(actor: StaffPrincipal) -> Today:
     for row in rows:
         row["room"] = row["room_name"] or row["module_room_name"]
         row["facilitators"] = facilitators.get(row["module"], [])
-        row["enrolled"] = await _enrolled_count(row["id"], row["module"], row["enrolment"])
+        row["enrolled"] = await expected_count(row["module"], row["enrolment"], row["id"])
         row["checked_in"] = await _checked_in_count(row["id"])
     rows.sort(key=lambda row: row["starts_at"])
     return Today(
@@ -184,8 +176,8 @@ async def projector_context(actor: StaffPrincipal, session_id: int, base_url: st
         ),
         "seconds_left": selfcheck.seconds_left(),
         "checked_in": await _checked_in_count(session.id),
-        "enrolled": await _enrolled_count(
-            session.id, header["module"].id, header["module"].enrolment
+        "enrolled": await expected_count(
+            header["module"].id, header["module"].enrolment, session.id
         ),
     }
 

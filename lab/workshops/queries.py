@@ -192,3 +192,87 @@ async def upcoming_enrolment(visitor_id: int, enrolment_id: int) -> dict | None:
         if item["id"] == enrolment_id:
             return item
     return None
+
+
+# -- A module's participants, for attendance's completion rule --------------------------------
+
+
+async def module_sessions(module_id: int) -> list[dict]:
+    """The module's sessions not cancelled (``id``, ``starts_at``, ``ends_at``), in order."""
+    return (
+        await Session.select(Session.id, Session.starts_at, Session.ends_at)
+        .where((Session.module == module_id) & (Session.status != "cancelled"))
+        .order_by(Session.starts_at)
+    )
+
+
+async def module_session_ids(module_id: int) -> list[int]:
+    """Every session of the module, whatever its status."""
+    rows = await Session.select(Session.id).where(Session.module == module_id)
+    return [row["id"] for row in rows]
+
+
+async def enrolled_in_module(module_id: int, enrolment: str, statuses: tuple[str, ...]) -> set[int]:
+    """Visitors with an enrolment of one of ``statuses`` in the module: a series in its one
+    queue, a drop-in module in any of its sessions."""
+    where = Enrolment.module == module_id
+    if enrolment != "drop_in":
+        where = queue_of(module_id, enrolment, None)
+    rows = await Enrolment.select(Enrolment.visitor).where(
+        where & Enrolment.status.is_in(list(statuses))
+    )
+    return {row["visitor"] for row in rows}
+
+
+async def drop_in_enrolments(
+    module_id: int, session_ids: list[int], visitor_ids: list[int], statuses: tuple[str, ...]
+) -> list[dict]:
+    """(``visitor``, ``session``) of these visitors' enrolments of one of ``statuses`` in
+    these sessions of a drop-in module (one queue per session: see ``queue_of``)."""
+    return await Enrolment.select(Enrolment.visitor, Enrolment.session).where(
+        (Enrolment.module == module_id)
+        & Enrolment.session.is_in(session_ids or [-1])
+        & Enrolment.visitor.is_in(visitor_ids or [-1])
+        & Enrolment.status.is_in(list(statuses))
+    )
+
+
+# -- What a tablet offers a visitor --------------------------------------------------------
+
+
+async def self_enrol_modules(site_id: int, module_id: int | None = None) -> list[Module]:
+    """The site's active modules open to self-enrolment (with ``module_id``: that one, if it
+    is)."""
+    where = Module.self_enrol.eq(True) & Module.active.eq(True) & (Module.site == site_id)
+    if module_id is not None:
+        where &= Module.id == module_id
+    return await Module.objects().where(where)
+
+
+async def sessions_to_come(module_ids: list[int]) -> list[Session]:
+    """Scheduled sessions of these modules not started yet (one enrols before a session, not
+    during it), soonest first."""
+    return (
+        await Session.objects()
+        .where(
+            Session.module.is_in(module_ids or [-1])
+            & (Session.status == "scheduled")
+            & (Session.starts_at > clock.now())
+        )
+        .order_by(Session.starts_at)
+    )
+
+
+async def live_enrolment(
+    visitor_id: int, module_id: int, enrolment: str, session_id: int | None
+) -> Enrolment | None:
+    """The visitor's live enrolment (enrolled or waitlisted) in a queue (see ``queue_of``)."""
+    return (
+        await Enrolment.objects()
+        .where(
+            queue_of(module_id, enrolment, session_id)
+            & (Enrolment.visitor == visitor_id)
+            & Enrolment.status.is_in(list(LIVE))
+        )
+        .first()
+    )
