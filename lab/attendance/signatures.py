@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from lab.accounts.tables import Site, StaffUser
 from lab.attendance import services as attendance
 from lab.attendance.tables import Signature
-from lab.bookings.tables import Booking, Resource
+from lab.bookings import queries as booking_queries
 from lab.core import audit, clock, events
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
@@ -314,17 +314,11 @@ async def facilitator_names(module_id: int) -> list[str]:
 
 async def _room_name(session: Session, module: Module) -> str | None:
     if session.room_booking is not None:
-        row = (
-            await Booking.select(Booking.resource.name.as_alias("name"))
-            .where(Booking.id == session.room_booking)
-            .first()
-        )
-        if row:
-            return row["name"]
+        booking = await booking_queries.booking_summary(session.room_booking)
+        if booking:
+            return booking["title"]
     if module.room is not None:
-        row = await Resource.select(Resource.name).where(Resource.id == module.room).first()
-        if row:
-            return row["name"]
+        return await booking_queries.resource_name(module.room)
     return None
 
 

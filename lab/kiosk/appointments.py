@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 
 from lab.bookings import services as bookings
-from lab.bookings.tables import Booking
+from lab.bookings.services import Booking
 from lab.core import clock
 from lab.kiosk import views
 from lab.kiosk.devices import DevicePrincipal

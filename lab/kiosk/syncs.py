@@ -16,7 +16,7 @@ from lab.accounts.tables import Site, StaffUser, Visitor
 from lab.attendance import refusals
 from lab.attendance import services as attendance
 from lab.attendance.tables import Attendance, ScanEvent
-from lab.bookings.tables import Booking
+from lab.bookings import queries as booking_queries
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -291,7 +291,9 @@ async def _rows(actor: StaffPrincipal, scans: list[ScanEvent], site: Site) -> li
     site_id, timezone = site.id, site.timezone
     names = await _device_names({scan.device_id for scan in scans})
     sessions = await _sessions({scan.session for scan in scans if scan.session})
-    bookings = await _bookings({scan.booking for scan in scans if scan.booking})
+    bookings = await booking_queries.booking_summaries(
+        {scan.booking for scan in scans if scan.booking}
+    )
     visitors = await _visitors(actor, {scan.visitor for scan in scans if scan.visitor})
     present = await _present({(scan.session, scan.visitor) for scan in scans})
     reviews = await _reviews([scan.id for scan in scans])
@@ -334,15 +336,6 @@ async def _sessions(ids: set[int]) -> dict[int, dict]:
     rows = await Session.select(
         Session.id, Session.starts_at, Session.module.title.as_alias("title")
     ).where(Session.id.is_in(list(ids)))
-    return {row["id"]: row for row in rows}
-
-
-async def _bookings(ids: set[int]) -> dict[int, dict]:
-    if not ids:
-        return {}
-    rows = await Booking.select(
-        Booking.id, Booking.starts_at, Booking.resource.name.as_alias("title")
-    ).where(Booking.id.is_in(list(ids)))
     return {row["id"]: row for row in rows}
 
 

@@ -11,8 +11,9 @@ import dataclasses
 
 from lab.accounts import passes, pins
 from lab.accounts.tables import Visitor
+from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
-from lab.bookings.tables import Booking
+from lab.bookings.services import Booking
 from lab.core import audit
 from lab.core.audit import ANONYMOUS
 from lab.core.errors import Invalid, NotFound
@@ -77,7 +78,7 @@ async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolm
 
 async def own_booking(actor: ForVisitor, booking_id: int) -> Booking:
     """One of the visitor's bookings. Errors: not_found (missing or someone else's)."""
-    row = await Booking.objects().get(Booking.id == booking_id)
+    row = await booking_queries.get_booking(booking_id)
     if row is None or row.visitor != actor.visitor_id:
         raise NotFound(_("Cette réservation n'existe pas."))
     return row

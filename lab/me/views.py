@@ -13,9 +13,7 @@ import json
 from lab.accounts import passes
 from lab.accounts.tables import Pass, Site, Visitor, VisitorPin
 from lab.attendance.tables import Attendance
-from lab.bookings import ics as booking_ics
 from lab.bookings import queries as booking_queries
-from lab.bookings.tables import Booking, Loan
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import _
@@ -79,16 +77,14 @@ async def enrolment_calendar(actor: VisitorPrincipal, enrolment_id: int) -> byte
     events = [
         workshop_ics.event_from_row(row, language, description=row["description"]) for row in rows
     ]
-    return booking_ics.calendar(events)
+    return booking_queries.calendar(events)
 
 
 async def booking_calendar(actor: VisitorPrincipal, booking_id: int) -> bytes:
     """One of the visitor's bookings as an .ics (no name in it: they know who they are).
     Errors: not_found."""
     booking = await own_booking(actor, booking_id)
-    row = await Booking.select(*booking_ics.COLUMNS).where(Booking.id == booking.id).first()
-    event = booking_ics.event_from_row(row, i18n.current_language(), with_first_name=False)
-    return booking_ics.calendar([event])
+    return await booking_queries.own_booking_calendar(booking.id, i18n.current_language())
 
 
 async def pass_card(actor: VisitorPrincipal) -> dict:
@@ -160,20 +156,7 @@ async def my_data(actor: VisitorPrincipal) -> dict:
         .where(Enrolment.visitor == visitor.id)
         .order_by(Enrolment.created_at)
     )
-    bookings = (
-        await Booking.select(
-            Booking.resource.name.as_alias("resource"),
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.status,
-            Booking.source,
-            Booking.note,
-            Booking.created_at,
-            Booking.checked_in_at,
-        )
-        .where(Booking.visitor == visitor.id)
-        .order_by(Booking.starts_at)
-    )
+    bookings = await booking_queries.visitor_booking_history(visitor.id)
     attendance = (
         await Attendance.select(
             Attendance.session.module.title.as_alias("workshop"),
@@ -185,19 +168,7 @@ async def my_data(actor: VisitorPrincipal) -> dict:
         .where(Attendance.visitor == visitor.id)
         .order_by(Attendance.session.starts_at)
     )
-    loans = (
-        await Loan.select(
-            Loan.asset.label.as_alias("item"),
-            Loan.asset.tag.as_alias("tag"),
-            Loan.out_at,
-            Loan.due_at,
-            Loan.returned_at,
-            Loan.condition_out,
-            Loan.condition_in,
-        )
-        .where(Loan.visitor == visitor.id)
-        .order_by(Loan.out_at)
-    )
+    loans = await booking_queries.visitor_loans(visitor.id)
     return {
         "exported_at": _iso(clock.now()),
         "site": site.name,

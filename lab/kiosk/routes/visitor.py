@@ -20,7 +20,7 @@ from litestar.params import FromPath, Parameter
 
 from lab.attendance import refusals
 from lab.bookings import services as bookings
-from lab.bookings.resources import KINDS as RESOURCE_KINDS
+from lab.bookings.queries import RESOURCE_KINDS
 from lab.bookings.services import BookingRefused
 from lab.core import clock
 from lab.core.errors import LabError, NotFound
