@@ -13,7 +13,6 @@ import datetime as dt
 
 from lab.accounts.sites import get_site_for
 from lab.accounts.tables import Site, StaffUser, Visitor
-from lab.attendance import refusals
 from lab.attendance import services as attendance
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import queries as booking_queries
@@ -47,7 +46,7 @@ OUTCOMES = {
 
 def reason_label(reason: str) -> str:
     """The msgid saying why a scan was refused (translate it where it is shown)."""
-    return refusals.staff_label(reason)
+    return attendance.refusal_label(reason)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
