@@ -38,6 +38,7 @@ from lab.accounts.routes import (
     visitors_router,
 )
 from lab.accounts.staff import LoginThrottle
+from lab.attendance.queries import attendance_counts
 from lab.attendance.routes import ROUTERS as ATTENDANCE_ROUTERS
 from lab.bookings.releases import release_loop
 from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
@@ -48,9 +49,9 @@ from lab.core.params import TYPE_DECODERS
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
-from lab.me.landing import pass_landing_router
-from lab.me.routes import me_router
+from lab.me.routes import me_router, pass_landing_router
 from lab.settings import PROJECT_ROOT, Settings
+from lab.workshops.pages import count_attendance_with
 from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 
@@ -153,6 +154,8 @@ def create_app(
     settings = settings or Settings.from_env()
     engine = engine or db.engine_for(settings)
     db.bind_tables(engine)
+    # Workshop pages show how many came; attendance, above workshops, is who knows.
+    count_attendance_with(attendance_counts)
     store = _store(settings)
     channels = _channels(settings)
 

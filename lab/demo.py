@@ -534,11 +534,11 @@ async def load_programme(
 
 
 async def _attend(actor, session, rng: random.Random, real_now: dt.datetime, attendance) -> None:
-    from lab.workshops import enrolment
+    from lab.workshops import queries
     from lab.workshops.tables import Module
 
     module = await Module.objects().get(Module.id == session.module)
-    roster = await enrolment.roster(module, session.id if module.enrolment == "drop_in" else None)
+    roster = await queries.roster(module, session.id if module.enrolment == "drop_in" else None)
     for row in roster["enrolled"]:
         luck = rng.random()
         if luck < 0.72:

@@ -4,6 +4,7 @@
 the change it announces was committed. ``deliver_due()`` sends what is pending: by SMTP when
 LAB_SMTP_HOST is set, otherwise as .eml files in ``<data dir>/outbox/`` for staff to see.
 A failure is retried later with a growing delay; it never reaches the request that queued it.
+A message may also be held first and written after the transaction (``hold``, then ``fill``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,80 @@ async def queue(
         )
     )
     return True
+
+
+# -- Held messages ----------------------------------------------------------------------------
+# A change that must announce itself while a row lock is held holds its message (``hold``:
+# one small row, in the change's transaction) and writes it once the lock is gone (``fill``),
+# so that slow work (reading time zones, building calendars) never runs under a lock. A held
+# message is never sent: ``deliver_due`` takes only pending ones.
+
+HELD = "held"
+
+
+async def hold(*, kind: str, visitor_id: int | None, dedupe_key: str) -> int | None:
+    """Hold the place of a message in the caller's transaction, before it is written. Returns
+    the row's id, or None when a message with this key exists (held or not)."""
+    if await Outbox.exists().where(Outbox.dedupe_key == dedupe_key):
+        return None
+    now = clock.now()
+    rows = await Outbox.insert(
+        Outbox(
+            kind=kind,
+            visitor_id=visitor_id,
+            recipient="",
+            subject="",
+            body="",
+            dedupe_key=dedupe_key,
+            status=HELD,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    ).returning(Outbox.id)
+    return rows[0]["id"]
+
+
+async def held(ids: list[int] | None = None, *, before: dt.datetime | None = None) -> list[dict]:
+    """Held messages (``id``, ``kind``, ``visitor_id``, ``dedupe_key``): these ``ids``, or
+    those held before ``before`` (a writer that stopped before writing them)."""
+    query = Outbox.select(Outbox.id, Outbox.kind, Outbox.visitor_id, Outbox.dedupe_key).where(
+        Outbox.status == HELD
+    )
+    if ids is not None:
+        query = query.where(Outbox.id.is_in(ids or [-1]))
+    if before is not None:
+        query = query.where(Outbox.created_at < before)
+    return await query.order_by(Outbox.id)
+
+
+async def fill(
+    outbox_id: int, *, recipient: str, language: str, subject: str, body: str, ics: str = ""
+) -> bool:
+    """Write a held message; from now on it is sent as any other. False if it is gone or was
+    written already."""
+    written = (
+        await Outbox.update(
+            {
+                Outbox.recipient: recipient,
+                Outbox.language: language,
+                Outbox.subject: subject[:200],
+                Outbox.body: body,
+                Outbox.ics: ics,
+                Outbox.status: "pending",
+                Outbox.next_attempt_at: clock.now(),
+            }
+        )
+        .where((Outbox.id == outbox_id) & (Outbox.status == HELD))
+        .returning(Outbox.id)
+    )
+    return bool(written)
+
+
+async def drop(outbox_id: int) -> None:
+    """Forget a held message that has nowhere to go (no address, no consent): as ``queue``
+    without a recipient, nothing is kept, so its key stays free."""
+    await Outbox.delete().where((Outbox.id == outbox_id) & (Outbox.status == HELD))
 
 
 def _message(row: dict, sender: str) -> EmailMessage:

@@ -32,7 +32,7 @@ class Outbox(Table, tablename="outbox"):
     body = Text()
     ics = Text(default="")
     dedupe_key = Varchar(length=120, null=True, default=None, unique=True)
-    status = Varchar(length=10, default="pending", index=True)  # pending | sent | written | failed
+    status = Varchar(length=10, default="pending", index=True)  # held|pending|sent|written|failed
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz()
     last_error = Varchar(length=300, default="")

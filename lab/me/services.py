@@ -19,8 +19,9 @@ from lab.core.audit import ANONYMOUS
 from lab.core.errors import Invalid, NotFound
 from lab.core.i18n import _
 from lab.me.auth import ForVisitor, VisitorPrincipal
-from lab.workshops import enrolment as enrolments
-from lab.workshops.tables import Enrolment
+from lab.workshops import queries as workshop_queries
+from lab.workshops import services as workshops
+from lab.workshops.queries import Enrolment
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -63,7 +64,7 @@ async def signed_out(actor: VisitorPrincipal) -> None:
 
 async def own_enrolment(actor: ForVisitor, enrolment_id: int) -> Enrolment:
     """One of the visitor's enrolments. Errors: not_found (missing or someone else's)."""
-    row = await Enrolment.objects().get(Enrolment.id == enrolment_id)
+    row = await workshop_queries.get_enrolment(enrolment_id)
     if row is None or row.visitor != actor.visitor_id:
         raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
     return row
@@ -71,9 +72,9 @@ async def own_enrolment(actor: ForVisitor, enrolment_id: int) -> Enrolment:
 
 async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
     """Cancel one of the visitor's enrolments (a series: every session of it). A freed seat
-    goes to the first on the waitlist, in the same transaction (workshops.enrolment.cancel).
+    goes to the first on the waitlist, in the same transaction (workshops.services).
     Errors: not_found (missing or someone else's), not_live (already cancelled)."""
-    return await enrolments.cancel_own(actor, actor.visitor_id, enrolment_id)
+    return await workshops.cancel_own_enrolment(actor, actor.visitor_id, enrolment_id)
 
 
 async def own_booking(actor: ForVisitor, booking_id: int) -> Booking:

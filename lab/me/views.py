@@ -19,9 +19,7 @@ from lab.core.errors import NotFound
 from lab.core.i18n import _
 from lab.me.auth import ForVisitor, VisitorPrincipal
 from lab.me.services import own_booking, own_enrolment
-from lab.workshops import ics as workshop_ics
 from lab.workshops import queries as workshop_queries
-from lab.workshops.tables import Enrolment, Session
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,22 +60,10 @@ async def enrolment_calendar(actor: VisitorPrincipal, enrolment_id: int) -> byte
     enrolment = await own_enrolment(actor, enrolment_id)
     if enrolment.status not in workshop_queries.LIVE:
         raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
-    if enrolment.session is not None:
-        where = Session.id == enrolment.session
-    else:
-        where = Session.module == enrolment.module
-    rows = (
-        await Session.select(*workshop_ics.COLUMNS)
-        .where(where & (Session.status == "scheduled") & (Session.ends_at > clock.now()))
-        .order_by(Session.starts_at)
-    )
-    if not rows:
+    body = await workshop_queries.enrolment_calendar(enrolment, i18n.current_language())
+    if body is None:
         raise NotFound(_("Il n'y a plus de séance à venir."), code="nothing_to_come")
-    language = i18n.current_language()
-    events = [
-        workshop_ics.event_from_row(row, language, description=row["description"]) for row in rows
-    ]
-    return booking_queries.calendar(events)
+    return body
 
 
 async def booking_calendar(actor: VisitorPrincipal, booking_id: int) -> bytes:
@@ -143,19 +129,7 @@ async def my_data(actor: VisitorPrincipal) -> dict:
     pin = await VisitorPin.select(VisitorPin.set_at, VisitorPin.set_by).where(
         VisitorPin.visitor == visitor.id
     )
-    enrolments = (
-        await Enrolment.select(
-            Enrolment.module.title.as_alias("workshop"),
-            Enrolment.session.starts_at.as_alias("session_starts_at"),
-            Enrolment.status,
-            Enrolment.source,
-            Enrolment.created_at,
-            Enrolment.updated_at,
-            Enrolment.promoted_at,
-        )
-        .where(Enrolment.visitor == visitor.id)
-        .order_by(Enrolment.created_at)
-    )
+    enrolments = await workshop_queries.enrolment_history(visitor.id)
     bookings = await booking_queries.visitor_booking_history(visitor.id)
     attendance = (
         await Attendance.select(

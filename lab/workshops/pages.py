@@ -1,26 +1,26 @@
-"""Read-side helpers for the staff workshop pages: lists, a module's and a session's page, the
-enrolment lists and the choices of the module form.
+"""The data of the staff workshop pages: the list of modules, a module's and a session's
+page, the enrolment lists and the choices of the module form.
 
-No rule and no write lives here: every change goes through ``services`` or ``enrolment``.
-Each helper reaches a module through ``get_module_for``, which enforces the actor's sites.
+No rule and no write lives here: every change goes through ``services``. Each page reaches a
+module through ``get_module_for``, which enforces the actor's sites.
+
+How many came to each session is attendance's to say, and attendance sits above workshops:
+it is handed in by the app (``count_attendance_with``), never imported from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
-from lab.accounts import passes
-from lab.accounts.tables import Role, Site, StaffUser, Visitor
-from lab.accounts.visitors import get_visitor_for, search_visitors
-from lab.attendance.tables import Attendance
-from lab.bookings.resources import list_resources
-from lab.bookings.tables import Booking, Resource
+from lab.accounts import queries as accounts
+from lab.bookings import queries as rooms
 from lab.core import clock
 from lab.core.errors import NotFound
 from lab.core.i18n import N_, _
-from lab.core.roles import MANAGERS, StaffPrincipal
-from lab.workshops import enrolment, services
-from lab.workshops.enrolment import enrolled_counts
+from lab.core.roles import StaffPrincipal
+from lab.workshops import queries, services
+from lab.workshops.queries import can_manage, capacity_of, enrolled_counts
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 MODE_LABELS = {
@@ -36,18 +36,22 @@ SESSION_STATUS_LABELS = {
 # Resources a session can take place in.
 ROOM_KINDS = ("room", "studio", "screen")
 
-
-def can_manage(actor: StaffPrincipal, site_id: int) -> bool:
-    return actor.can_reach_site(site_id, *MANAGERS)
-
-
-async def _site(site_id: int) -> Site:
-    return await Site.objects().get(Site.id == site_id)
+# session ids -> {session id: {"came": n, "absent": n, "excused": n}}, from attendance.
+AttendanceCounts = Callable[[list[int]], Awaitable[dict[int, dict[str, int]]]]
+NO_ATTENDANCE = {"came": 0, "absent": 0, "excused": 0}
 
 
-async def _timezones(site_ids: set[int]) -> dict[int, str]:
-    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(list(site_ids) or [-1]))
-    return {row["id"]: row["timezone"] for row in rows}
+async def _nobody_counted(_session_ids: list[int]) -> dict[int, dict[str, int]]:
+    return {}
+
+
+_attendance_counts: AttendanceCounts = _nobody_counted
+
+
+def count_attendance_with(source: AttendanceCounts) -> None:
+    """Where the pages read how many came to each session (the app hands in attendance's)."""
+    global _attendance_counts
+    _attendance_counts = source
 
 
 async def _facilitator_names(module_ids: list[int]) -> dict[int, list[str]]:
@@ -97,7 +101,7 @@ async def module_rows(actor: StaffPrincipal, site_id: int | None) -> list[dict]:
             Partner.id.is_in([m.partner for m in modules if m.partner] or [-1])
         )
     }
-    zones = await _timezones({module.site for module in modules})
+    zones = await accounts.timezones({module.site for module in modules})
     rows = []
     for module in modules:
         sessions = [s for s in upcoming if s["module"] == module.id]
@@ -125,19 +129,6 @@ async def module_rows(actor: StaffPrincipal, site_id: int | None) -> list[dict]:
 # -- A module's page ------------------------------------------------------------------------
 
 
-async def _attendance_counts(session_ids: list[int]) -> dict[int, dict[str, int]]:
-    rows = await Attendance.select(Attendance.session, Attendance.status).where(
-        Attendance.session.is_in(session_ids or [-1])
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        per = counts.setdefault(row["session"], {"came": 0, "absent": 0, "excused": 0})
-        key = "came" if row["status"] in ("present", "late") else row["status"]
-        if key in per:
-            per[key] += 1
-    return counts
-
-
 async def session_rows(module: Module) -> dict[str, list[dict]]:
     """The module's sessions to come and past, with seats (drop-in) and attendance."""
     sessions = (
@@ -152,9 +143,9 @@ async def session_rows(module: Module) -> dict[str, list[dict]]:
         enrolled = per_session.get(session.id, 0)
         row = {
             "session": session,
-            "attendance": attendance.get(session.id, {"came": 0, "absent": 0, "excused": 0}),
+            "attendance": attendance.get(session.id, NO_ATTENDANCE),
             "enrolled": enrolled,
-            "capacity": enrolment.capacity_of(module, session),
+            "capacity": capacity_of(module, session),
             "seats": _seats(module, session, enrolled),
         }
         result["upcoming" if session.ends_at > now else "past"].append(row)
@@ -166,9 +157,9 @@ async def queue_block(module: Module, session: Session | None) -> dict:
     """The enrolment list of a queue (a series module, or a drop-in session), waitlist in
     order with each person's position (1: next in line)."""
     queue_session = session if module.enrolment == "drop_in" else None
-    roster = await enrolment.roster(module, queue_session.id if queue_session else None)
+    roster = await queries.roster(module, queue_session.id if queue_session else None)
     waitlisted = [{**row, "place": index} for index, row in enumerate(roster["waitlisted"], 1)]
-    capacity = enrolment.capacity_of(module, queue_session)
+    capacity = capacity_of(module, queue_session)
     return {
         "enrolled": roster["enrolled"],
         "waitlisted": waitlisted,
@@ -181,10 +172,10 @@ async def queue_block(module: Module, session: Session | None) -> dict:
 
 async def module_detail(actor: StaffPrincipal, module_id: int) -> dict:
     """Errors: not_found, forbidden (another site's module)."""
-    module = await services.get_module_for(actor, module_id)
-    site = await _site(module.site)
+    module = await queries.get_module_for(actor, module_id)
+    site = await accounts.get_site(module.site)
     partner = await Partner.objects().get(Partner.id == module.partner) if module.partner else None
-    room = await Resource.objects().get(Resource.id == module.room) if module.room else None
+    room = await rooms.get_resource(module.room) if module.room else None
     context = {
         "module": module,
         "site": site,
@@ -220,17 +211,13 @@ def local_values(session: Session, timezone: str) -> dict[str, str]:
 
 async def session_detail(actor: StaffPrincipal, session_id: int) -> dict:
     """Errors: not_found, forbidden (another site's session)."""
-    session, module = await services.get_session_for(actor, session_id)
-    site = await _site(module.site)
+    session, module = await queries.get_session_for(actor, session_id)
+    site = await accounts.get_site(module.site)
     booking = None
     if session.room_booking is not None:
-        booking = (
-            await Booking.select(
-                Booking.id, Booking.status, Booking.resource.name.as_alias("resource_name")
-            )
-            .where(Booking.id == session.room_booking)
-            .first()
-        )
+        summary = await rooms.booking_summary(session.room_booking)
+        if summary is not None:
+            booking = {**summary, "resource_name": summary["title"]}
     manager = can_manage(actor, module.site)
     context = {
         "session": session,
@@ -238,9 +225,7 @@ async def session_detail(actor: StaffPrincipal, session_id: int) -> dict:
         "site": site,
         "booking": booking,
         "facilitators": (await _facilitator_names([module.id])).get(module.id, []),
-        "attendance": (await _attendance_counts([session.id])).get(
-            session.id, {"came": 0, "absent": 0, "excused": 0}
-        ),
+        "attendance": (await _attendance_counts([session.id])).get(session.id, NO_ATTENDANCE),
         "can_manage": manager,
         "can_change": manager and session.status == "scheduled",
         "values": local_values(session, site.timezone),
@@ -255,46 +240,26 @@ async def session_detail(actor: StaffPrincipal, session_id: int) -> dict:
 # -- Enrolment ------------------------------------------------------------------------------
 
 
-async def queue_of(actor: StaffPrincipal, enrolment_id: int) -> tuple[Module, Session | None]:
-    """The module (and, drop-in, the session) an enrolment belongs to. Errors: not_found,
-    forbidden."""
-    row = await Enrolment.select(Enrolment.module, Enrolment.session).where(
-        Enrolment.id == enrolment_id
-    )
-    if not row:
-        raise NotFound(_("Cette inscription n'existe pas."))
-    module = await services.get_module_for(actor, row[0]["module"])
-    session = None
-    if row[0]["session"] is not None:
-        session = await Session.objects().get(Session.id == row[0]["session"])
-    return module, session
-
-
-async def visitor_from_scan(actor: StaffPrincipal, text: str) -> Visitor | None:
+async def visitor_from_scan(actor: StaffPrincipal, text: str) -> accounts.Visitor | None:
     """The visitor whose pass was scanned (its URL or token typed by a scanner), or None
     when ``text`` is not a scan. Errors: unknown_pass, forbidden (another site's visitor)."""
-    token = passes.token_from_scan(text)
+    token = accounts.token_from_scan(text)
     if token is None:
         return None
-    visitor = await passes.resolve_token(token)
+    visitor = await accounts.resolve_token(token)
     if visitor is None:
-        if passes.PASS_PATH not in text:
+        if accounts.PASS_PATH not in text:
             return None  # one long word (a hyphenated name?) rather than a scan: a search
         raise NotFound(_("Cette carte n'est pas valable."), code="unknown_pass")
-    return await get_visitor_for(actor, visitor.id)
+    return await accounts.get_visitor_for(actor, visitor.id)
 
 
 async def matches_for(actor: StaffPrincipal, module: Module, text: str, queue: dict) -> list[dict]:
     """Visitors of the module's site matching a name, a short code or a file number, each
     with their place in the queue if they have one."""
-    found = await search_visitors(actor, text)
+    found = await accounts.search_visitors(actor, text)
     ids = [row["id"] for row in found]
-    here = {
-        row["id"]
-        for row in await Visitor.select(Visitor.id).where(
-            Visitor.id.is_in(ids or [-1]) & (Visitor.created_site == module.site)
-        )
-    }
+    here = {row["id"] for row in await accounts.visitor_names(ids, site_ids=[module.site])}
     places = {row["visitor"]: _("inscrit·e") for row in queue["enrolled"]}
     for row in queue["waitlisted"]:
         places[row["visitor"]] = _("liste d'attente, position %(n)s", n=row["place"])
@@ -303,11 +268,11 @@ async def matches_for(actor: StaffPrincipal, module: Module, text: str, queue: d
 
 async def outcome(enrolled: Enrolment) -> dict:
     """What to say after enrolling someone: their name, and enrolled or their position."""
-    visitor = await Visitor.objects().get(Visitor.id == enrolled.visitor)
+    visitor = await accounts.get_visitor(enrolled.visitor)
     return {
         "name": f"{visitor.first_name} {visitor.last_name}",
         "status": enrolled.status,
-        "position": await enrolment.waitlist_position(enrolled),
+        "position": await queries.waitlist_position(enrolled),
     }
 
 
@@ -329,20 +294,11 @@ async def form_choices(
 ) -> dict:
     """Partners, rooms and team members of the site (plus anyone already chosen)."""
     partners = await services.list_partners(actor, site_id)
-    rooms = [r for r in await list_resources(actor, site_id) if r.kind in ROOM_KINDS]
-    grants = Role.select(Role.user).where(Role.site == site_id)
-    staff = (
-        await StaffUser.select(StaffUser.id, StaffUser.name)
-        .where(
-            StaffUser.active.eq(True)
-            & (StaffUser.id.is_in(grants) | StaffUser.id.is_in(chosen_staff or [-1]))
-        )
-        .order_by(StaffUser.name)
-    )
+    places = [r for r in await rooms.list_resources(actor, site_id) if r.kind in ROOM_KINDS]
     return {
         "partner_options": {p.id: p.name for p in partners},
-        "room_options": {r.id: r.name for r in rooms},
-        "staff_options": staff,
+        "room_options": {r.id: r.name for r in places},
+        "staff_options": await services.team_choices(site_id, chosen_staff or []),
     }
 
 

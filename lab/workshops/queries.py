@@ -1,4 +1,7 @@
-"""Reads about workshops that other domains may use (no rules here)."""
+"""Reads about workshops that other domains may use (no rules here).
+
+``get_module_for`` and ``get_session_for`` are the reads that check the actor's sites: every
+other read of a module or a session the actor names goes through them."""
 
 from __future__ import annotations
 
@@ -8,6 +11,11 @@ import datetime as dt
 from piccolo.columns.combination import Combination
 
 from lab.core import clock
+from lab.core.errors import NotFound
+from lab.core.i18n import _
+from lab.core.principals import Principal, require_site
+from lab.core.roles import MANAGERS, StaffPrincipal
+from lab.workshops import calendars
 from lab.workshops.tables import Enrolment, Module, Session
 
 # Enrolment statuses that hold or wait for a place.
@@ -192,6 +200,150 @@ async def upcoming_enrolment(visitor_id: int, enrolment_id: int) -> dict | None:
         if item["id"] == enrolment_id:
             return item
     return None
+
+
+# -- Modules and sessions, as the actor may see them ----------------------------------------
+
+
+async def get_module_for(actor: Principal, module_id: int) -> Module:
+    """Errors: not_found, forbidden (another site's module, for staff; a tablet or a phone
+    gets not_found)."""
+    missing = _("Ce module n'existe pas.")
+    module = await Module.objects().get(Module.id == module_id)
+    if module is None:
+        raise NotFound(missing)
+    require_site(
+        actor, module.site, missing=missing, elsewhere=_("Ce module appartient à un autre site.")
+    )
+    return module
+
+
+async def get_session_for(actor: Principal, session_id: int) -> tuple[Session, Module]:
+    """Errors: not_found, forbidden (another site's session, for staff; a tablet or a phone
+    gets not_found)."""
+    session = await Session.objects().get(Session.id == session_id)
+    if session is None:
+        raise NotFound(_("Cette séance n'existe pas."))
+    return session, await get_module_for(actor, session.module)
+
+
+def can_manage(actor: StaffPrincipal, site_id: int) -> bool:
+    """Whether ``actor`` manages the programme of ``site_id`` (modules, sessions, feeds)."""
+    return actor.can_reach_site(site_id, *MANAGERS)
+
+
+# -- Enrolments -----------------------------------------------------------------------------
+
+
+async def get_enrolment(enrolment_id: int) -> Enrolment | None:
+    """An enrolment by id, whoever it belongs to: the caller checks it may see it."""
+    return await Enrolment.objects().get(Enrolment.id == enrolment_id)
+
+
+async def enrolment_calendar(enrolment: Enrolment, language: str) -> bytes | None:
+    """A live enrolment's sessions to come as an .ics to import; None when it is no longer
+    live or no session is left to come."""
+    if enrolment.status not in LIVE:
+        return None
+    return await calendars.enrolment_calendar(enrolment, language)
+
+
+async def enrolment_history(visitor_id: int) -> list[dict]:
+    """Every enrolment of a visitor, oldest first, as they may read it (right of access):
+    ``workshop``, ``session_starts_at``, ``status``, ``source`` and when it changed."""
+    return (
+        await Enrolment.select(
+            Enrolment.module.title.as_alias("workshop"),
+            Enrolment.session.starts_at.as_alias("session_starts_at"),
+            Enrolment.status,
+            Enrolment.source,
+            Enrolment.created_at,
+            Enrolment.updated_at,
+            Enrolment.promoted_at,
+        )
+        .where(Enrolment.visitor == visitor_id)
+        .order_by(Enrolment.created_at)
+    )
+
+
+# -- Queues: seats, waitlists, rosters --------------------------------------------------------
+
+
+def capacity_of(module: Module, session: Session | None) -> int:
+    """The seats of a queue: the session's own capacity, else the module's."""
+    if session is not None and session.capacity is not None:
+        return session.capacity
+    return module.capacity
+
+
+async def enrolled_counts(module_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Seats taken: (enrolled per series module, enrolled per drop-in session)."""
+    rows = await Enrolment.select(Enrolment.module, Enrolment.session).where(
+        Enrolment.module.is_in(module_ids or [-1]) & (Enrolment.status == "enrolled")
+    )
+    per_module: dict[int, int] = {}
+    per_session: dict[int, int] = {}
+    for row in rows:
+        if row["session"] is None:
+            per_module[row["module"]] = per_module.get(row["module"], 0) + 1
+        else:
+            per_session[row["session"]] = per_session.get(row["session"], 0) + 1
+    return per_module, per_session
+
+
+async def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the next in line; None when not waitlisted."""
+    if enrolment.status != "waitlisted":
+        return None
+    module = await Module.objects().get(Module.id == enrolment.module)
+    return await place_in_line(module.id, module.enrolment, enrolment.session, enrolment.position)
+
+
+async def roster(module: Module, session_id: int | None = None) -> dict[str, list[dict]]:
+    """Enrolled and waitlisted (in order) of a queue, with first and last names."""
+    rows = (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.status,
+            Enrolment.position,
+            Enrolment.visitor,
+            Enrolment.visitor.first_name.as_alias("first_name"),
+            Enrolment.visitor.last_name.as_alias("last_name"),
+        )
+        .where(
+            queue_of(module.id, module.enrolment, session_id) & Enrolment.status.is_in(list(LIVE))
+        )
+        .order_by(Enrolment.position)
+    )
+    return {
+        "enrolled": [row for row in rows if row["status"] == "enrolled"],
+        "waitlisted": [row for row in rows if row["status"] == "waitlisted"],
+    }
+
+
+async def session_of(module: Module, session_id: int | None) -> Session | None:
+    """The session of a drop-in module a form names (None for a series, or a session of
+    another module)."""
+    if session_id is None or module.enrolment != "drop_in":
+        return None
+    return await Session.objects().get((Session.id == session_id) & (Session.module == module.id))
+
+
+async def queue_of_enrolment(actor: Principal, enrolment_id: int) -> tuple[Module, Session | None]:
+    """The module (and, drop-in, the session) an enrolment belongs to. Errors: not_found,
+    forbidden."""
+    row = (
+        await Enrolment.select(Enrolment.module, Enrolment.session)
+        .where(Enrolment.id == enrolment_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("Cette inscription n'existe pas."))
+    module = await get_module_for(actor, row["module"])
+    session = None
+    if row["session"] is not None:
+        session = await Session.objects().get(Session.id == row["session"])
+    return module, session
 
 
 # -- A module's participants, for attendance's completion rule --------------------------------

@@ -15,7 +15,7 @@ import logging
 
 from lab.core import clock
 from lab.core.db import lock_row, write_transaction
-from lab.workshops import enrolment
+from lab.workshops import messages
 from lab.workshops.tables import Module, Session
 
 log = logging.getLogger("lab.workshops")
@@ -34,6 +34,7 @@ async def queue_due_reminders() -> int:
     )
     told = 0
     for session in due:
+        notices = messages.Notices()
         async with write_transaction(Session._meta.db):
             # Two workers on the same session: the second waits, then finds the messages.
             await lock_row(Session, session.id)
@@ -41,14 +42,18 @@ async def queue_due_reminders() -> int:
             if fresh is None or fresh.status != "scheduled":
                 continue
             module = await Module.objects().get(Module.id == fresh.module)
-            told += await enrolment.announce(fresh, module, "reminder")
+            told += await notices.announce(fresh, module, "reminder")
+        await notices.send()
     return told
 
 
 async def reminder_loop(stop: asyncio.Event, seconds: float = LOOP_SECONDS) -> None:
-    """Run ``queue_due_reminders`` every ``seconds`` until ``stop`` is set; errors are logged."""
+    """Run ``queue_due_reminders`` every ``seconds`` until ``stop`` is set, after writing the
+    messages a stopped writer held and never wrote (``messages.send_stale``); errors are
+    logged."""
     while not stop.is_set():
         try:
+            await messages.send_stale()
             await queue_due_reminders()
         except Exception:  # the loop must outlive a failed round (database restart…)
             log.exception("workshops: reminder round failed")

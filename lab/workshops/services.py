@@ -1,4 +1,13 @@
-"""Modules, partners and sessions. Sessions reserve their room through the bookings service."""
+"""Modules, partners and sessions: workshops' public surface for writes.
+
+Sessions reserve their room through the bookings service. Enrolment (``enrol``,
+``cancel_enrolment``, ``cancel_own_enrolment``) is written in ``lab.workshops.enrolment`` and
+offered here, with ``get_module_for`` and ``get_session_for`` (``lab.workshops.queries``), so
+that other domains need this module for writes and ``queries`` for reads, nothing else.
+
+Inside workshops the direction is one way: ``queries`` ← ``ics`` ← ``messages`` ←
+``enrolment`` ← ``services`` (and the pages and routes above them).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +16,46 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts.sites import get_site_for
-from lab.accounts.tables import StaffUser
+from lab.accounts.queries import get_site_for, site_timezone
+from lab.accounts.tables import Role, StaffUser
+from lab.bookings import queries as rooms
 from lab.bookings import services as bookings
-from lab.bookings.resources import get_resource_for, site_timezone
-from lab.bookings.tables import Booking
+from lab.bookings.forms import MoveInput
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
-from lab.core.principals import Principal, require_site
-from lab.core.roles import MANAGERS, StaffPrincipal
+from lab.core.roles import StaffPrincipal
+from lab.workshops.enrolment import cancel as cancel_enrolment
+from lab.workshops.enrolment import cancel_own as cancel_own_enrolment
+from lab.workshops.enrolment import enrol, fill_free_seats
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput, SessionMoveInput
+from lab.workshops.messages import Notices
+from lab.workshops.queries import can_manage, get_module_for, get_session_for
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
+
+__all__ = [
+    "KINDS",
+    "PARTNER_KINDS",
+    "Scheduled",
+    "cancel_enrolment",
+    "cancel_own_enrolment",
+    "cancel_session",
+    "create_module",
+    "create_partner",
+    "enrol",
+    "facilitator_ids",
+    "get_module_for",
+    "get_session_for",
+    "list_modules",
+    "list_partners",
+    "lock_session",
+    "mark_session_closed",
+    "move_session",
+    "schedule",
+    "team_choices",
+    "update_module",
+]
 
 KINDS = {
     "job_search": N_("Recherche d'emploi"),
@@ -40,21 +76,8 @@ PARTNER_KINDS = {
 
 
 def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
-    if not actor.can_reach_site(site_id, *MANAGERS):
+    if not can_manage(actor, site_id):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
-
-
-async def get_module_for(actor: Principal, module_id: int) -> Module:
-    """Errors: not_found, forbidden (another site's module, for staff; a tablet or a phone
-    gets not_found)."""
-    missing = _("Ce module n'existe pas.")
-    module = await Module.objects().get(Module.id == module_id)
-    if module is None:
-        raise NotFound(missing)
-    require_site(
-        actor, module.site, missing=missing, elsewhere=_("Ce module appartient à un autre site.")
-    )
-    return module
 
 
 async def list_modules(actor: StaffPrincipal, site_id: int | None = None) -> list[Module]:
@@ -73,7 +96,7 @@ async def _check_links(actor: StaffPrincipal, data: ModuleInput, site_id: int) -
             errors["partner_id"] = _("Choisissez un partenaire de ce site.")
     if data.room_id is not None:
         try:
-            room = await get_resource_for(actor, data.room_id)
+            room = await rooms.get_resource_for(actor, data.room_id)
         except (NotFound, Forbidden):
             room = None
         if room is None or room.site != site_id:
@@ -86,6 +109,20 @@ async def _check_links(actor: StaffPrincipal, data: ModuleInput, site_id: int) -
             errors["facilitator_ids"] = _("Choisissez des personnes de l'équipe.")
     if errors:
         raise Invalid(_("Certains champs sont à corriger."), field_errors=errors)
+
+
+async def team_choices(site_id: int, chosen: list[int]) -> list[dict]:
+    """``{id, name}`` of who may facilitate a module of ``site_id``: the active team members
+    of the site, plus anyone already chosen (the rule ``_check_links`` applies)."""
+    grants = Role.select(Role.user).where(Role.site == site_id)
+    return (
+        await StaffUser.select(StaffUser.id, StaffUser.name)
+        .where(
+            StaffUser.active.eq(True)
+            & (StaffUser.id.is_in(grants) | StaffUser.id.is_in(chosen or [-1]))
+        )
+        .order_by(StaffUser.name)
+    )
 
 
 def _apply(module: Module, data: ModuleInput) -> None:
@@ -127,20 +164,22 @@ async def create_module(actor: StaffPrincipal, data: ModuleInput) -> Module:
 
 
 async def update_module(actor: StaffPrincipal, module_id: int, data: ModuleInput) -> Module:
-    """The site stays; a bigger capacity seats waitlisted people at once (series modules)."""
-    from lab.workshops import enrolment
-
+    """The site stays; a bigger capacity seats waitlisted people at once (series modules),
+    who are told after the change is saved."""
     module = await get_module_for(actor, module_id)
     _require_manager(actor, module.site)
     await _check_links(actor, data, module.site)
+    notices = Notices()
     async with write_transaction(Module._meta.db):
+        await lock_row(Module, module.id)
         module = await get_module_for(actor, module_id)
         _apply(module, data)
         await module.save()
         await _set_facilitators(module.id, data.facilitator_ids)
         await audit.record(actor, "module.updated", f"module:{module.id}", site_id=module.site)
         if module.enrolment == "series":
-            await enrolment.fill_free_seats(actor, module, None)
+            await fill_free_seats(actor, module, None, notices)
+    await notices.send()
     return module
 
 
@@ -223,7 +262,7 @@ async def _create_session(
                 resource_id=module.room,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                units=(await get_resource_for(actor, module.room)).units,
+                units=(await rooms.get_resource_for(actor, module.room)).units,
                 note=_("Atelier : %(title)s", title=module.title)[:500],
                 source="workshop",
             ),
@@ -275,43 +314,40 @@ async def _facilitator_clashes(
     ]
 
 
-async def get_session_for(actor: Principal, session_id: int) -> tuple[Session, Module]:
-    """Errors: not_found, forbidden (another site's session, for staff; a tablet or a phone
-    gets not_found)."""
-    session = await Session.objects().get(Session.id == session_id)
-    if session is None:
-        raise NotFound(_("Cette séance n'existe pas."))
-    return session, await get_module_for(actor, session.module)
+async def _release_room(actor: StaffPrincipal, booking_id: int | None) -> None:
+    """Cancel a session's room booking, if it still holds the room."""
+    room = await rooms.booking_summary(booking_id) if booking_id is not None else None
+    if room is not None and room["status"] in ("pending", "confirmed"):
+        await bookings.cancel(actor, room["id"])
 
 
 async def cancel_session(actor: StaffPrincipal, session_id: int) -> Session:
-    """Cancel a session and free its room; enrolled visitors are told (outbox).
-    Errors: forbidden, not_found, already_cancelled."""
-    from lab.workshops import enrolment
-
+    """Cancel a session and free its room, in one transaction under the session's lock (the
+    status is checked under it: two managers cancelling at once cancel once). Enrolled visitors
+    are told (outbox), after the transaction. Errors: forbidden, not_found, not_scheduled, and
+    the room booking's (not_cancellable)."""
     session, module = await get_session_for(actor, session_id)
     _require_manager(actor, module.site)
-    if session.status != "scheduled":
-        raise Conflict(_("Cette séance est déjà annulée ou close."), code="not_scheduled")
-    if session.room_booking is not None:
-        room = await Booking.objects().get(Booking.id == session.room_booking)
-        if room is not None and room.status in ("pending", "confirmed"):
-            await bookings.cancel(actor, room.id)
+    notices = Notices()
     async with write_transaction(Session._meta.db):
+        session = await lock_session(session.id)
+        if session.status != "scheduled":
+            raise Conflict(_("Cette séance est déjà annulée ou close."), code="not_scheduled")
+        await _release_room(actor, session.room_booking)
         session.status = "cancelled"
         session.sequence += 1
         session.updated_at = clock.now()
         await session.save()
         await audit.record(actor, "session.cancelled", f"session:{session.id}", site_id=module.site)
-        await enrolment.announce(session, module, "session_cancelled")
+        await notices.announce(session, module, "session_cancelled")
+    await notices.send()
     return session
 
 
 async def move_session(actor: StaffPrincipal, session_id: int, data: SessionMoveInput) -> Session:
-    """Move a session (and its room booking, which the booking rules check again)."""
-    from lab.bookings.forms import MoveInput
-    from lab.workshops import enrolment
-
+    """Move a session (and its room booking, which the booking rules check again); enrolled
+    visitors are told (outbox), after the transaction. Errors: forbidden, not_found,
+    not_scheduled, invalid, and the booking rules' (booking_refused)."""
     session, module = await get_session_for(actor, session_id)
     _require_manager(actor, module.site)
     if session.status != "scheduled":
@@ -325,7 +361,7 @@ async def move_session(actor: StaffPrincipal, session_id: int, data: SessionMove
             field_errors={"end": _("Après l'heure de début.")},
         )
     if session.room_booking is not None:
-        room = await Booking.objects().get(Booking.id == session.room_booking)
+        room = await rooms.get_booking(session.room_booking)
         if room is not None and room.status in ("pending", "confirmed"):
             await bookings.move(
                 actor,
@@ -339,13 +375,18 @@ async def move_session(actor: StaffPrincipal, session_id: int, data: SessionMove
                     note=room.note,
                 ),
             )
+    notices = Notices()
     async with write_transaction(Session._meta.db):
+        session = await lock_session(session.id)
+        if session.status != "scheduled":  # cancelled meanwhile (its room went with it)
+            raise Conflict(_("Cette séance est déjà annulée ou close."), code="not_scheduled")
         session.starts_at, session.ends_at = starts_at, ends_at
         session.sequence += 1
         session.updated_at = clock.now()
         await session.save()
         await audit.record(actor, "session.moved", f"session:{session.id}", site_id=module.site)
-        await enrolment.announce(session, module, "session_moved")
+        await notices.announce(session, module, "session_moved")
+    await notices.send()
     return session
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.tables import Outbox
-from lab.workshops import enrolment
+from lab.workshops import enrolment, queries
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Enrolment, Module
 from tests.bookings.factories import at
@@ -33,7 +33,7 @@ async def test_it_enrols_until_full_then_waitlists_in_order(cast):
     assert statuses == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
     again = await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=c.id))
     assert again.status == "waitlisted"  # enrolling twice changes nothing
-    assert await enrolment.waitlist_position(again) == 1
+    assert await queries.waitlist_position(again) == 1
 
 
 async def test_a_cancellation_promotes_the_first_waitlisted_and_tells_them(cast):
@@ -134,5 +134,5 @@ async def test_raising_the_capacity_seats_waitlisted_people(cast):
         module.id,
         ModuleInput(site_id=cast.saint_denis.id, title="Atelier CV", kind="job_search", capacity=3),
     )
-    lists = await enrolment.roster(await Module.objects().get(Module.id == module.id))
+    lists = await queries.roster(await Module.objects().get(Module.id == module.id))
     assert len(lists["enrolled"]) == 3 and lists["waitlisted"] == []

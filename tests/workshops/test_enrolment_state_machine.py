@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from lab.core import db
 from lab.core.errors import Conflict
-from lab.workshops import enrolment
+from lab.workshops import enrolment, messages
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Enrolment, Module
 from tests.conftest import make_settings
@@ -92,7 +92,9 @@ def machine_for(database_url: str, tmp_path, template):
                     module = await Module.objects().get(Module.id == self.module.id)
                     module.capacity += extra
                     await module.save()
-                    await enrolment.fill_free_seats(self.actor, module, None)
+                    notices = messages.Notices()
+                    await enrolment.fill_free_seats(self.actor, module, None, notices)
+                await notices.send()
 
             self.run(grow())
 

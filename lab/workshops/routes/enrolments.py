@@ -17,7 +17,7 @@ from lab.core.guards import require_role
 from lab.core.params import FieldId, Id, id_or_none
 from lab.core.roles import STAFF_ROLES
 from lab.core.web import render, wants_fragment
-from lab.workshops import enrolment, services, views
+from lab.workshops import pages, queries, services
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Module, Session
 
@@ -33,8 +33,8 @@ class FinderInput(msgspec.Struct):
 async def _context(request: Request, module: Module, session: Session | None) -> dict:
     """The page (module or session) the enrolment list is on, as full-page context."""
     if module.enrolment == "drop_in" and session is not None:
-        return {**await views.session_detail(request.user, session.id), "page": "session"}
-    context = await views.module_detail(request.user, module.id)
+        return {**await pages.session_detail(request.user, session.id), "page": "session"}
+    context = await pages.module_detail(request.user, module.id)
     context.update(schedule_values={}, schedule_errors={}, page="module")
     return context
 
@@ -44,26 +44,20 @@ def _render(request: Request, context: dict, *, block: str = "enrolments", statu
     return render(request, template, context, block=block, status_code=status)
 
 
-async def _session(module: Module, session_id: int | None) -> Session | None:
-    if session_id is None or module.enrolment != "drop_in":
-        return None
-    return await Session.objects().get((Session.id == session_id) & (Session.module == module.id))
-
-
 @post("/workshops/{module_id:int}/enrolments/search", name="workshop_enrol_search")
 async def enrol_search(request: Request, module_id: Id) -> Response:
     """POST, not GET: a typed name must not end up in URLs and logs. A name or a code lists
     matches; a scanned pass enrols its holder at once (the whole list comes back)."""
     actor = request.user
-    module = await services.get_module_for(actor, module_id)
+    module = await queries.get_module_for(actor, module_id)
     raw = await request.form()
     try:
         data = parse_form(FinderInput, raw)
-        session = await _session(module, data.session_id)
+        session = await queries.session_of(module, data.session_id)
         context = await _context(request, module, session)
-        visitor = await views.visitor_from_scan(actor, data.q or "")
+        visitor = await pages.visitor_from_scan(actor, data.q or "")
     except LabError as error:
-        session = await _session(module, id_or_none(raw.get("session_id")))
+        session = await queries.session_of(module, id_or_none(raw.get("session_id")))
         context = await _context(request, module, session)
         context.update(enrol_message=error.message, finder={"q": ""})
         response = _render(request, context, status=error.status_code)
@@ -72,7 +66,7 @@ async def enrol_search(request: Request, module_id: Id) -> Response:
         return await _enrol(request, module, session, visitor.id, context)
     context["finder"] = {"q": data.q or ""}
     if data.q:
-        context["matches"] = await views.matches_for(actor, module, data.q, context["queue"])
+        context["matches"] = await pages.matches_for(actor, module, data.q, context["queue"])
         context["searched"] = True
     return _render(request, context, block="matches")
 
@@ -90,21 +84,21 @@ async def _enrol(
 ) -> Response:
     data = EnrolInput(visitor_id=visitor_id, session_id=session.id if session else None)
     try:
-        enrolled = await enrolment.enrol(request.user, module.id, data)
+        enrolled = await services.enrol(request.user, module.id, data)
     except LabError as error:
         context.update(enrol_message=error.message)
         return _whole_list(request, _render(request, context, status=error.status_code))
     context = await _context(request, module, session)
-    context["outcome"] = await views.outcome(enrolled)
+    context["outcome"] = await pages.outcome(enrolled)
     return _whole_list(request, _render(request, context))
 
 
 @post("/workshops/{module_id:int}/enrolments", name="workshop_enrol")
 async def enrol(request: Request, module_id: Id) -> Response:
     """Enrol the chosen visitor: enrolled, or on the waitlist with their position."""
-    module = await services.get_module_for(request.user, module_id)
+    module = await queries.get_module_for(request.user, module_id)
     raw = await request.form()
-    session = await _session(module, id_or_none(raw.get("session_id")))
+    session = await queries.session_of(module, id_or_none(raw.get("session_id")))
     context = await _context(request, module, session)
     try:
         data = parse_form(EnrolInput, raw)
@@ -117,17 +111,17 @@ async def enrol(request: Request, module_id: Id) -> Response:
 @post("/workshops/enrolments/{enrolment_id:int}/cancel", name="enrolment_cancel")
 async def enrol_cancel(request: Request, enrolment_id: Id) -> Response:
     """Cancel an enrolment; whoever the freed seat goes to shows up enrolled at once."""
-    module, session = await views.queue_of(request.user, enrolment_id)
-    before = await views.queue_block(module, session)
+    module, session = await queries.queue_of_enrolment(request.user, enrolment_id)
+    before = await pages.queue_block(module, session)
     try:
-        await enrolment.cancel(request.user, enrolment_id)
+        await services.cancel_enrolment(request.user, enrolment_id)
     except LabError as error:
         context = await _context(request, module, session)
         context.update(enrol_message=error.message)
         return _render(request, context, status=error.status_code)
     context = await _context(request, module, session)
     context["cancelled"] = True
-    context["promoted"] = views.promoted_names(before, context["queue"])
+    context["promoted"] = pages.promoted_names(before, context["queue"])
     return _render(request, context)
 
 

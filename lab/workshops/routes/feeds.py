@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 
-from lab.bookings import feeds
+from lab.bookings import queries as feeds
+from lab.bookings import services as feed_tokens
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
@@ -44,7 +45,7 @@ async def _page(request: Request, kind: str, subject_id: int) -> Response:
 
 
 async def _create(request: Request, kind: str, subject_id: int) -> Response:
-    token = await feeds.create_feed(request.user, kind, subject_id)
+    token = await feed_tokens.create_feed(request.user, kind, subject_id)
     status = await feeds.feed_status(request.user, kind, subject_id)
     url = feeds.feed_url(request.app.state.settings.base_url, token)
     webcal = feeds.webcal_url(url)
@@ -68,7 +69,7 @@ async def _create(request: Request, kind: str, subject_id: int) -> Response:
 
 
 async def _revoke(request: Request, kind: str, subject_id: int) -> Response:
-    await feeds.revoke_feed(request.user, kind, subject_id)
+    await feed_tokens.revoke_feed(request.user, kind, subject_id)
     action, _back = _paths(kind, subject_id)
     return redirect(request, f"{action}?revoked=1")
 

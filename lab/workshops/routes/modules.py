@@ -15,7 +15,7 @@ from lab.core.i18n import _
 from lab.core.params import Id, OptionalId, id_or_none
 from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import redirect, render, wants_fragment
-from lab.workshops import services, views
+from lab.workshops import pages, services
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput
 
 
@@ -39,10 +39,10 @@ async def module_list(request: Request, site: OptionalId = None) -> Response:
     context = {
         "sites": sites,
         "site_id": site_id,
-        "rows": await views.module_rows(actor, site_id) if site_id else [],
+        "rows": await pages.module_rows(actor, site_id) if site_id else [],
         "can_create": site_id in managed,
         "kind_labels": services.KINDS,
-        "mode_labels": views.MODE_SHORT,
+        "mode_labels": pages.MODE_SHORT,
     }
     return render(request, "workshops/list.html", context)
 
@@ -60,10 +60,10 @@ async def _form_context(request: Request, site_id: int, values: dict, **extra: o
         "sites": await site_choices(request.user, *MANAGERS),
         "kind_labels": services.KINDS,
         "partner_kinds": services.PARTNER_KINDS,
-        "mode_labels": views.MODE_LABELS,
+        "mode_labels": pages.MODE_LABELS,
         "partner_values": {"site_id": site_id},
         "partner_errors": {},
-        **await views.form_choices(request.user, site_id, chosen),
+        **await pages.form_choices(request.user, site_id, chosen),
         **extra,
     }
 
@@ -108,9 +108,9 @@ def _site_in(raw: MultiDict) -> int | None:
 @get("/workshops/{module_id:int}/edit", name="workshop_edit")
 async def module_edit(request: Request, module_id: Id) -> Response:
     module = await services.get_module_for(request.user, module_id)
-    if not views.can_manage(request.user, module.site):
+    if not pages.can_manage(request.user, module.site):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
-    values = views.module_values(module, await services.facilitator_ids(module.id))
+    values = pages.module_values(module, await services.facilitator_ids(module.id))
     context = await _form_context(request, module.site, values, module=module)
     return render(request, "workshops/form.html", context)
 
@@ -170,11 +170,11 @@ async def partner_create(request: Request) -> Response:
 
 
 async def _page(request: Request, module_id: int, *, status_code: int = 200, **extra) -> Response:
-    context = await views.module_detail(request.user, module_id)
+    context = await pages.module_detail(request.user, module_id)
     module = context["module"]
     context.setdefault(
         "schedule_values",
-        views.schedule_defaults(await today_at(request.user, module.site)),
+        pages.schedule_defaults(await today_at(request.user, module.site)),
     )
     context.update(schedule_errors={}, **extra)
     return render(request, "workshops/show.html", context, status_code=status_code)
@@ -193,7 +193,7 @@ async def module_schedule(request: Request, module_id: Id) -> Response:
     try:
         result = await services.schedule(request.user, module_id, parse_form(ScheduleInput, raw))
     except LabError as error:
-        context = await views.module_detail(request.user, module_id)
+        context = await pages.module_detail(request.user, module_id)
         context.update(
             schedule_values=dict(raw),
             schedule_errors=error.field_errors,
@@ -206,7 +206,7 @@ async def module_schedule(request: Request, module_id: Id) -> Response:
             block="schedule",
             status_code=error.status_code,
         )
-    context = await views.module_detail(request.user, module_id)
+    context = await pages.module_detail(request.user, module_id)
     context.update(schedule_values=dict(raw), schedule_errors={}, scheduled=result)
     # With htmx, the list of sessions is refreshed beside the result (out of band).
     context["oob_sessions"] = wants_fragment(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 
-from lab.bookings import ics as calendars
+from lab.bookings.queries import CALENDAR_MEDIA_TYPE
 from lab.bookings.services import BookingRefused
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
@@ -12,14 +12,14 @@ from lab.core.guards import require_role
 from lab.core.params import Id
 from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import file_response, redirect, render
-from lab.workshops import ics, services, views
+from lab.workshops import ics, pages, services
 from lab.workshops.forms import SessionMoveInput
 
 
 async def _page(
     request: Request, session_id: int, *, status_code: int = 200, **extra: object
 ) -> Response:
-    context = await views.session_detail(request.user, session_id)
+    context = await pages.session_detail(request.user, session_id)
     context.update(extra)
     return render(request, "workshops/session.html", context, status_code=status_code)
 
@@ -32,7 +32,7 @@ async def session_show(request: Request, session_id: Id) -> Response:
 @get("/workshops/sessions/{session_id:int}/calendar.ics", name="workshop_session_ics")
 async def session_ics(request: Request, session_id: Id) -> Response:
     body = await ics.session_calendar(request.user, session_id)
-    return file_response(body, calendars.MEDIA_TYPE, f"seance-{session_id}.ics", attachment=True)
+    return file_response(body, CALENDAR_MEDIA_TYPE, f"seance-{session_id}.ics", attachment=True)
 
 
 @post("/workshops/sessions/{session_id:int}/move", name="workshop_session_move")
