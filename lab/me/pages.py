@@ -1,4 +1,4 @@
-"""Pages shared by the visitor's space and the pass landing page (lab.me.landing)."""
+"""Pages shared by the visitor's space and the pass landing page (lab.me.routes.landing)."""
 
 from __future__ import annotations
 

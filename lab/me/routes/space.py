@@ -1,6 +1,6 @@
 """The visitor's own space on their phone: /me.
 
-Scanning the pass opens /p/{token} (lab.me.landing), which asks for the PIN and
+Scanning the pass opens /p/{token} (lab.me.routes.landing), which asks for the PIN and
 posts here; /me/start does the same with the short code typed by hand. Only the two sign-in
 pages are public; every other page needs a visitor session (lab.me.auth.require_visitor).
 Forms are plain POSTs that work without JavaScript; a cancellation is asked first on a page of
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts import passes
+from lab.accounts.queries import pass_url
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.i18n import _
@@ -108,7 +108,7 @@ async def show_pass(request: Request) -> Response:
     svg = None
     if token:
         settings = request.app.state.settings
-        svg = qr_svg(passes.pass_url(settings.base_url, token), _("Le code QR de votre carte"))
+        svg = qr_svg(pass_url(settings.base_url, token), _("Le code QR de votre carte"))
     return render(request, "me/pass.html", {"visitor": actor, "card": card, "qr_svg": svg})
 
 
