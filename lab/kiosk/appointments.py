@@ -19,8 +19,9 @@ from lab.bookings.services import Booking
 from lab.core import clock
 from lab.kiosk import views
 from lab.kiosk.devices import DevicePrincipal
-from lab.workshops import enrolment as enrolments
+from lab.workshops import services as workshops
 from lab.workshops.forms import EnrolInput
+from lab.workshops.queries import waitlist_position
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,13 +46,13 @@ async def enrol(
     before = await views.place_of(visitor_id, workshop.module, chosen)
     if before is not None:
         return Enrolled(before, already=True)
-    row = await enrolments.enrol(
+    row = await workshops.enrol(
         device,
         workshop.module.id,
         EnrolInput(visitor_id=visitor_id, session_id=chosen),
         source="kiosk",
     )
-    place = views.Place(row.id, row.status, await enrolments.waitlist_position(row))
+    place = views.Place(row.id, row.status, await waitlist_position(row))
     return Enrolled(place, already=False)
 
 

@@ -23,8 +23,7 @@ from lab.core.errors import NotFound
 from lab.core.i18n import _
 from lab.kiosk.devices import DevicePrincipal
 from lab.workshops import queries as workshop_queries
-from lab.workshops.enrolment import LIVE, capacity_of, enrolled_counts, waitlist_position
-from lab.workshops.tables import Enrolment, Module, Session
+from lab.workshops.queries import Module, capacity_of, enrolled_counts, waitlist_position
 
 # A kiosk shows two weeks ahead at most: further plans are made at the desk.
 DAYS_SHOWN = 14
@@ -105,26 +104,9 @@ class Workshop:
         return self.sessions[0]
 
 
-def _open_modules():
-    return Module.objects().where(Module.self_enrol.eq(True) & Module.active.eq(True))
-
-
-async def _upcoming_sessions(module_ids: list[int]) -> list[Session]:
-    """Scheduled sessions not started yet: one enrols before a session, not during it."""
-    return (
-        await Session.objects()
-        .where(
-            Session.module.is_in(module_ids or [-1])
-            & (Session.status == "scheduled")
-            & (Session.starts_at > clock.now())
-        )
-        .order_by(Session.starts_at)
-    )
-
-
 async def _workshops(modules: list[Module], sessions_each: int) -> list[Workshop]:
     ids = [module.id for module in modules]
-    sessions = await _upcoming_sessions(ids)
+    sessions = await workshop_queries.sessions_to_come(ids)
     per_module, per_session = await enrolled_counts(ids)
     found = []
     for module in modules:
@@ -147,19 +129,15 @@ async def _workshops(modules: list[Module], sessions_each: int) -> list[Workshop
 
 async def workshops(device: DevicePrincipal) -> list[Workshop]:
     """The self-enrolment workshops of the tablet's site that have a session to come."""
-    modules = await _open_modules().where(Module.site == device.site_id)
+    modules = await workshop_queries.self_enrol_modules(device.site_id)
     return await _workshops(modules, SESSIONS_ON_LIST)
 
 
 async def workshop(device: DevicePrincipal, module_id: int) -> Workshop:
     """One of them, with its sessions to come. Errors: not_found (another site's, closed to
     self-enrolment, inactive, or nothing to come)."""
-    module = (
-        await _open_modules()
-        .where((Module.id == module_id) & (Module.site == device.site_id))
-        .first()
-    )
-    found = await _workshops([module], SESSIONS_ON_PAGE) if module else []
+    modules = await workshop_queries.self_enrol_modules(device.site_id, module_id)
+    found = await _workshops(modules, SESSIONS_ON_PAGE)
     if not found:
         raise NotFound(_("Cet atelier n'est pas ouvert aux inscriptions ici."))
     return found[0]
@@ -188,12 +166,7 @@ class Place:
 
 async def place_of(visitor_id: int, module: Module, session_id: int | None) -> Place | None:
     """The visitor's live enrolment in the module (a series) or the session (drop-in)."""
-    where = (Enrolment.module == module.id) & (Enrolment.visitor == visitor_id)
-    if module.enrolment == "drop_in":
-        where = where & (Enrolment.session == session_id)
-    else:
-        where = where & Enrolment.session.is_null()
-    row = await Enrolment.objects().where(where & Enrolment.status.is_in(list(LIVE))).first()
+    row = await workshop_queries.live_enrolment(visitor_id, module.id, module.enrolment, session_id)
     if row is None:
         return None
     return Place(row.id, row.status, await waitlist_position(row))

@@ -18,7 +18,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, Parameter
 
-from lab.attendance import refusals
+from lab.attendance import services as attendance
 from lab.bookings import services as bookings
 from lab.bookings.queries import RESOURCE_KINDS
 from lab.bookings.services import BookingRefused
@@ -39,13 +39,13 @@ from lab.kiosk.auth import (
     visit_of,
 )
 from lab.kiosk.routes.tablet import kiosk_context
-from lab.workshops import enrolment as enrolments
+from lab.workshops import services as workshops
 from lab.workshops.services import KINDS as WORKSHOP_KINDS
 
 # A start time in the path, as HHMM (site time): "1430".
 StartTime = Parameter(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")
 
-_plain = refusals.plain_for_visitor
+_plain = attendance.plain_for_visitor
 
 
 # -- Workshops --------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ async def enrolment_cancel_confirm(request: Request, enrolment_id: Id) -> Respon
 )
 async def enrolment_cancel(request: Request, enrolment_id: Id) -> Response:
     visit = await require_visit(request)
-    await enrolments.cancel_own(device_of(request), visit.visitor_id, enrolment_id)
+    await workshops.cancel_own_enrolment(device_of(request), visit.visitor_id, enrolment_id)
     context = await _mine(request, visit, done=_("Votre inscription est annulée."))
     return render(request, "kiosk/mine.html", context)
 
