@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
+from lab.accounts.queries import get_site_for
 from lab.bookings import ics
 from lab.bookings.access import get_booking_for
 from lab.bookings.availability import Slot, availability_for, day_slots
@@ -26,6 +27,7 @@ from lab.bookings.rules import WEEKDAYS, checkin_window
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
 from lab.core.principals import Principal
+from lab.core.roles import StaffPrincipal
 
 # Row types (Booking, Resource) are here for annotations: read rows through the functions.
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "self_service_resource",
     "self_service_resources",
     "site_timezone",
+    "today_at",
     "upcoming_bookings",
     "visitor_booking_history",
     "visitor_loans",
@@ -283,3 +286,9 @@ async def self_service_resource(site_id: int, resource_id: int) -> Resource | No
         .where((Resource.id == resource_id) & (Resource.site == site_id))
         .first()
     )
+
+
+async def today_at(actor: StaffPrincipal, site_id: int) -> dt.date:
+    """Today in the site's time zone. Errors: not_found, forbidden."""
+    site = await get_site_for(actor, site_id)
+    return clock.to_zone(clock.now(), site.timezone).date()

@@ -14,10 +14,7 @@ import datetime as dt
 
 from lab.accounts.tables import Site
 from lab.bookings import queries as booking_queries
-from lab.bookings.availability import day_slots
-from lab.bookings.resources import policy_for
-from lab.bookings.rules import WEEKDAYS
-from lab.bookings.tables import Resource
+from lab.bookings.queries import WEEKDAYS, Resource, day_slots, policy_for
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import _
@@ -175,22 +172,14 @@ async def place_of(visitor_id: int, module: Module, session_id: int | None) -> P
 # -- Booking ----------------------------------------------------------------------------------
 
 
-def _bookable():
-    return Resource.objects().where(Resource.kiosk_self_service.eq(True) & Resource.active.eq(True))
-
-
 async def resources(device: DevicePrincipal) -> list[Resource]:
     """What a visitor may book on this tablet: its site's active self-service resources."""
-    return await _bookable().where(Resource.site == device.site_id).order_by(Resource.name)
+    return await booking_queries.self_service_resources(device.site_id)
 
 
 async def resource(device: DevicePrincipal, resource_id: int) -> Resource:
     """Errors: not_found (another site's, not self-service, or inactive)."""
-    found = (
-        await _bookable()
-        .where((Resource.id == resource_id) & (Resource.site == device.site_id))
-        .first()
-    )
+    found = await booking_queries.self_service_resource(device.site_id, resource_id)
     if found is None:
         raise NotFound(_("On ne peut pas réserver cela sur cette tablette."))
     return found

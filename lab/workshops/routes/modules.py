@@ -7,7 +7,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import MultiDict
 
 from lab.accounts.queries import get_site_for, site_choices
-from lab.bookings.views import today_at
+from lab.bookings.queries import today_at
 from lab.core.errors import Forbidden, LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
