@@ -18,7 +18,7 @@ from lab.bookings import queries as rooms
 from lab.core import clock
 from lab.core.errors import NotFound
 from lab.core.i18n import N_, _
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops import queries, services
 from lab.workshops.queries import can_manage, capacity_of, enrolled_counts
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
@@ -124,6 +124,24 @@ async def module_rows(actor: StaffPrincipal, site_id: int | None) -> list[dict]:
             }
         )
     return rows
+
+
+async def module_list(actor: StaffPrincipal, site_id: int | None) -> dict:
+    """The list page: the modules of one of the actor's sites (``site_id``, else the first
+    they work on), and whether they may add one there. Errors: not_found, forbidden (a site
+    they do not work on)."""
+    sites = await accounts.site_choices(actor)
+    if site_id is not None:
+        await accounts.get_site_for(actor, site_id)
+    site_id = site_id or next(iter(sites), None)
+    return {
+        "sites": sites,
+        "site_id": site_id,
+        "rows": await module_rows(actor, site_id) if site_id else [],
+        "can_create": site_id in await accounts.site_choices(actor, *MANAGERS),
+        "kind_labels": services.KINDS,
+        "mode_labels": MODE_SHORT,
+    }
 
 
 # -- A module's page ------------------------------------------------------------------------
@@ -287,6 +305,30 @@ def promoted_names(before: dict, after: dict) -> list[str]:
 
 
 # -- The module form ------------------------------------------------------------------------
+
+
+async def module_form(
+    actor: StaffPrincipal, site_id: int, values: dict, chosen_staff: list[int]
+) -> dict:
+    """The module form of a site, with ``values``. Errors: not_found, forbidden (a site the
+    actor does not work on)."""
+    return {
+        "values": values,
+        "errors": {},
+        "site": await accounts.get_site_for(actor, site_id),
+        "sites": await accounts.site_choices(actor, *MANAGERS),
+        "kind_labels": services.KINDS,
+        "partner_kinds": services.PARTNER_KINDS,
+        "mode_labels": MODE_LABELS,
+        "partner_values": {"site_id": site_id},
+        "partner_errors": {},
+        **await form_choices(actor, site_id, chosen_staff),
+    }
+
+
+async def first_managed_site(actor: StaffPrincipal) -> int | None:
+    """The first site whose programme the actor manages, to show a form again."""
+    return next(iter(await accounts.site_choices(actor, *MANAGERS)), None)
 
 
 async def form_choices(

@@ -16,7 +16,7 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts.queries import get_site_for, site_timezone
+from lab.accounts.queries import get_site_for, site_choices, site_timezone
 from lab.accounts.tables import Role, StaffUser
 from lab.bookings import queries as rooms
 from lab.bookings import services as bookings
@@ -25,7 +25,7 @@ from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops.enrolment import cancel as cancel_enrolment
 from lab.workshops.enrolment import cancel_own as cancel_own_enrolment
 from lab.workshops.enrolment import enrol, fill_free_seats
@@ -46,12 +46,14 @@ __all__ = [
     "enrol",
     "facilitator_ids",
     "get_module_for",
+    "get_module_to_manage_for",
     "get_session_for",
     "list_modules",
     "list_partners",
     "lock_session",
     "mark_session_closed",
     "move_session",
+    "programme_site_for",
     "schedule",
     "team_choices",
     "update_module",
@@ -78,6 +80,24 @@ PARTNER_KINDS = {
 def _require_manager(actor: StaffPrincipal, site_id: int) -> None:
     if not can_manage(actor, site_id):
         raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
+
+
+async def get_module_to_manage_for(actor: StaffPrincipal, module_id: int) -> Module:
+    """A module ``actor`` may change (its form, its sessions). Errors: not_found, forbidden
+    (another site's module, or not a manager of its site)."""
+    module = await get_module_for(actor, module_id)
+    _require_manager(actor, module.site)
+    return module
+
+
+async def programme_site_for(actor: StaffPrincipal, site_id: int | None = None) -> int:
+    """The site whose programme ``actor`` is about to change: ``site_id``, or the first site
+    they manage. Errors: forbidden (none, or not a manager of ``site_id``)."""
+    managed = await site_choices(actor, *MANAGERS)
+    chosen = site_id or next(iter(managed), None)
+    if chosen is None or chosen not in managed:
+        raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
+    return chosen
 
 
 async def list_modules(actor: StaffPrincipal, site_id: int | None = None) -> list[Module]:

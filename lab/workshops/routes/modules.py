@@ -6,12 +6,10 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import MultiDict
 
-from lab.accounts.queries import get_site_for, site_choices
 from lab.bookings.queries import today_at
-from lab.core.errors import Forbidden, LabError
+from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
-from lab.core.i18n import _
 from lab.core.params import Id, OptionalId, id_or_none
 from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import redirect, render, wants_fragment
@@ -30,20 +28,7 @@ def _values(raw: MultiDict) -> dict[str, object]:
 
 @get("/workshops", name="workshops")
 async def module_list(request: Request, site: OptionalId = None) -> Response:
-    actor = request.user
-    sites = await site_choices(actor)
-    if site is not None:
-        await get_site_for(actor, site)
-    site_id = site or next(iter(sites), None)
-    managed = await site_choices(actor, *MANAGERS)
-    context = {
-        "sites": sites,
-        "site_id": site_id,
-        "rows": await pages.module_rows(actor, site_id) if site_id else [],
-        "can_create": site_id in managed,
-        "kind_labels": services.KINDS,
-        "mode_labels": pages.MODE_SHORT,
-    }
+    context = await pages.module_list(request.user, site)
     return render(request, "workshops/list.html", context)
 
 
@@ -52,30 +37,14 @@ async def module_list(request: Request, site: OptionalId = None) -> Response:
 
 async def _form_context(request: Request, site_id: int, values: dict, **extra: object) -> dict:
     chosen = [i for i in map(id_or_none, values.get("facilitator_ids") or []) if i is not None]
-    site = await get_site_for(request.user, site_id)
-    return {
-        "values": values,
-        "errors": {},
-        "site": site,
-        "sites": await site_choices(request.user, *MANAGERS),
-        "kind_labels": services.KINDS,
-        "partner_kinds": services.PARTNER_KINDS,
-        "mode_labels": pages.MODE_LABELS,
-        "partner_values": {"site_id": site_id},
-        "partner_errors": {},
-        **await pages.form_choices(request.user, site_id, chosen),
-        **extra,
-    }
+    return {**await pages.module_form(request.user, site_id, values, chosen), **extra}
 
 
 @get("/workshops/new", name="workshop_new")
 async def module_new(
     request: Request, site: OptionalId = None, partner: OptionalId = None
 ) -> Response:
-    sites = await site_choices(request.user, *MANAGERS)
-    site_id = site or next(iter(sites), None)
-    if site_id is None or site_id not in sites:
-        raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
+    site_id = await services.programme_site_for(request.user, site)
     values = {"site_id": site_id, "capacity": 12, "enrolment": "series", "kind": "job_search"}
     values.update(completion_percent=80, late_after_minutes=10, active=True, partner_id=partner)
     context = await _form_context(request, site_id, values, module=None)
@@ -88,7 +57,7 @@ async def module_create(request: Request) -> Response:
     try:
         module = await services.create_module(request.user, parse_form(ModuleInput, raw))
     except LabError as error:
-        site_id = _site_in(raw) or next(iter(await site_choices(request.user, *MANAGERS)), None)
+        site_id = _site_in(raw) or await pages.first_managed_site(request.user)
         if site_id is None:
             raise
         context = await _form_context(
@@ -107,9 +76,7 @@ def _site_in(raw: MultiDict) -> int | None:
 
 @get("/workshops/{module_id:int}/edit", name="workshop_edit")
 async def module_edit(request: Request, module_id: Id) -> Response:
-    module = await services.get_module_for(request.user, module_id)
-    if not pages.can_manage(request.user, module.site):
-        raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
+    module = await services.get_module_to_manage_for(request.user, module_id)
     values = pages.module_values(module, await services.facilitator_ids(module.id))
     context = await _form_context(request, module.site, values, module=module)
     return render(request, "workshops/form.html", context)
@@ -144,7 +111,7 @@ async def partner_create(request: Request) -> Response:
     except LabError as error:
         if site_id is None:
             raise
-        await get_site_for(request.user, site_id)
+        # The form checks the actor works on the site before showing it again.
         context = await _form_context(request, site_id, {"site_id": site_id}, module=None)
         context.update(
             partner_values=dict(raw),
