@@ -17,7 +17,6 @@ session does.
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -58,14 +57,6 @@ class VisitorPrincipal:
 
     def may(self, action: str) -> bool:
         return True  # bounded by visitor_id: whatever they do is for themselves
-
-
-class ForVisitor(Protocol):
-    """Whoever acts for one visitor: their phone (VisitorPrincipal) or a kiosk visit. The
-    read-only views of "my things" need nothing more than whose they are."""
-
-    @property
-    def visitor_id(self) -> int: ...
 
 
 @dataclasses.dataclass(slots=True)

@@ -16,9 +16,9 @@ from lab.bookings import services as bookings
 from lab.bookings.services import Booking
 from lab.core import audit
 from lab.core.audit import ANONYMOUS
-from lab.core.errors import Invalid, NotFound
+from lab.core.errors import Invalid
 from lab.core.i18n import _
-from lab.me.auth import ForVisitor, VisitorPrincipal
+from lab.me.auth import VisitorPrincipal
 from lab.workshops import queries as workshop_queries
 from lab.workshops import services as workshops
 from lab.workshops.queries import Enrolment
@@ -62,12 +62,10 @@ async def signed_out(actor: VisitorPrincipal) -> None:
     await audit.record(actor, "me.signed_out", f"visitor:{actor.visitor_id}", site_id=actor.site_id)
 
 
-async def own_enrolment(actor: ForVisitor, enrolment_id: int) -> Enrolment:
-    """One of the visitor's enrolments. Errors: not_found (missing or someone else's)."""
-    row = await workshop_queries.get_enrolment(enrolment_id)
-    if row is None or row.visitor != actor.visitor_id:
-        raise NotFound(_("Vous n'avez pas cette inscription."), code="not_found")
-    return row
+async def own_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
+    """One of the visitor's enrolments, through workshops' own access check (their site, and
+    only their own things). Errors: not_found (missing or someone else's)."""
+    return await workshop_queries.get_enrolment_for(actor, enrolment_id)
 
 
 async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolment:
@@ -77,12 +75,10 @@ async def cancel_enrolment(actor: VisitorPrincipal, enrolment_id: int) -> Enrolm
     return await workshops.cancel_own_enrolment(actor, actor.visitor_id, enrolment_id)
 
 
-async def own_booking(actor: ForVisitor, booking_id: int) -> Booking:
-    """One of the visitor's bookings. Errors: not_found (missing or someone else's)."""
-    row = await booking_queries.get_booking(booking_id)
-    if row is None or row.visitor != actor.visitor_id:
-        raise NotFound(_("Cette réservation n'existe pas."))
-    return row
+async def own_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:
+    """One of the visitor's bookings, through bookings' own access check (their site, and only
+    their own things). Errors: not_found (missing or someone else's)."""
+    return await booking_queries.get_booking_for(actor, booking_id)
 
 
 async def cancel_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:

@@ -17,7 +17,7 @@ from lab.bookings import queries as booking_queries
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import _
-from lab.me.auth import ForVisitor, VisitorPrincipal
+from lab.me.auth import VisitorPrincipal
 from lab.me.services import own_booking, own_enrolment
 from lab.workshops import queries as workshop_queries
 
@@ -28,7 +28,7 @@ class Upcoming:
     bookings: list[dict]  # bookings.queries.upcoming_bookings
 
 
-async def upcoming(actor: ForVisitor) -> Upcoming:
+async def upcoming(actor: VisitorPrincipal) -> Upcoming:
     """The visitor's enrolments with a session still to come (the next ones of a series, or
     the one drop-in session), and their bookings not over yet, soonest first."""
     return Upcoming(
@@ -37,7 +37,7 @@ async def upcoming(actor: ForVisitor) -> Upcoming:
     )
 
 
-async def enrolment_summary(actor: ForVisitor, enrolment_id: int) -> dict:
+async def enrolment_summary(actor: VisitorPrincipal, enrolment_id: int) -> dict:
     """One live enrolment with its sessions to come, for the "cancel?" question.
     Errors: not_found (missing, someone else's, or no longer live)."""
     found = await workshop_queries.upcoming_enrolment(actor.visitor_id, enrolment_id)
@@ -46,7 +46,7 @@ async def enrolment_summary(actor: ForVisitor, enrolment_id: int) -> dict:
     return found
 
 
-async def booking_summary(actor: ForVisitor, booking_id: int) -> dict:
+async def booking_summary(actor: VisitorPrincipal, booking_id: int) -> dict:
     """One cancellable booking, for the "cancel?" question. Errors: not_found."""
     found = await booking_queries.cancellable_booking(actor.visitor_id, booking_id)
     if found is None:

@@ -13,7 +13,7 @@ from piccolo.columns.combination import Combination
 from lab.core import clock
 from lab.core.errors import NotFound
 from lab.core.i18n import _
-from lab.core.principals import Principal, require_site
+from lab.core.principals import Principal, require_own, require_site
 from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops import calendars
 from lab.workshops.tables import Enrolment, Module, Session
@@ -238,6 +238,19 @@ def can_manage(actor: StaffPrincipal, site_id: int) -> bool:
 async def get_enrolment(enrolment_id: int) -> Enrolment | None:
     """An enrolment by id, whoever it belongs to: the caller checks it may see it."""
     return await Enrolment.objects().get(Enrolment.id == enrolment_id)
+
+
+async def get_enrolment_for(actor: Principal, enrolment_id: int) -> Enrolment:
+    """An enrolment the actor may see: one of its module's site and, for a principal acting
+    for one visitor (their phone), one of their own. Errors: not_found (also someone else's,
+    and another site's for a tablet or a phone), forbidden (another site's, for staff)."""
+    missing = _("Cette inscription n'existe pas.")
+    enrolment = await get_enrolment(enrolment_id)
+    if enrolment is None:
+        raise NotFound(missing)
+    require_own(actor, enrolment.visitor, missing=missing)
+    await get_module_for(actor, enrolment.module)
+    return enrolment
 
 
 async def enrolment_calendar(enrolment: Enrolment, language: str) -> bytes | None:
