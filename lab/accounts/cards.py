@@ -12,21 +12,19 @@ import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from lab.core import clock
-from lab.core.fonts import LabPdf, dejavu
+from lab.core.fonts import PRINT_DPI, LabPdf, pil_font
 from lab.core.qr import qr_matrix
 
-DPI = 300
+DPI = PRINT_DPI
 MM = DPI / 25.4  # pixels per millimetre in the PNG
 PT = 25.4 / 72  # millimetres per typographic point
 # ISO/IEC 7810 ID-1, the size of a bank card, so it fits a wallet and a card printer.
 CARD_MM = (85.6, 54.0)
 CARD_SIZE = (round(CARD_MM[0] * MM), round(CARD_MM[1] * MM))  # 1011 × 638 px
-A4_SIZE = (2480, 3508)
 A4_MM = (210.0, 297.0)
 CARD_TOP_MM = 25.0  # where the card sits on the A4 page, centred across it
 NAVY, INK, GREY = (29, 53, 87), (0, 0, 0), (51, 51, 51)
@@ -201,31 +199,12 @@ def _baseline(block: Block, index: int) -> float:
 # -- PNG (Pillow) ---------------------------------------------------------------------------
 
 
-@cache
-def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # The same DejaVu Sans as the PDF; Pillow's bundled font is the offline fallback.
-    fonts = dejavu()
-    if fonts:
-        return ImageFont.truetype(str(fonts[1] if bold else fonts[0]), size)
-    return ImageFont.load_default(size=size)
-
-
-def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> tuple[str, object]:
-    """Shrink the font until ``text`` fits in ``width`` pixels (asset tags' one-line labels)."""
-    while size > 18:
-        font = _font(size)
-        if draw.textlength(text, font=font) <= width:
-            return text, font
-        size -= 4
-    return text, _font(size)
-
-
 def _pixels(points: float) -> int:
     return max(1, round(points * PT * MM))
 
 
 def _measure_png(text: str, size: float, bold: bool) -> float:
-    return _font(_pixels(size), bold).getlength(text) / MM
+    return pil_font(_pixels(size), bold).getlength(text) / MM
 
 
 def card_image(card: Card) -> Image.Image:
@@ -240,7 +219,7 @@ def card_image(card: Card) -> Image.Image:
         box = (round(x * MM), round(y * MM), round((x + w) * MM) - 1, round((y + h) * MM) - 1)
         draw.rectangle(box, fill=INK)
     for block in placed.blocks:
-        font = _font(_pixels(block.size), block.bold)
+        font = pil_font(_pixels(block.size), block.bold)
         for index, line in enumerate(block.lines):
             at = (round(block.left * MM), round(_baseline(block, index) * MM))
             draw.text(at, line, fill=block.colour, font=font, anchor="ls")

@@ -48,7 +48,14 @@ from lab.accounts.sites import (
     site_timezone,
     timezones,
 )
-from lab.accounts.staff import load_principal
+from lab.accounts.staff import (
+    active_staff_count,
+    load_principal,
+    staff_at_site,
+    staff_language,
+    staff_member,
+    staff_names,
+)
 from lab.accounts.tables import Site, Visitor
 from lab.accounts.visitors import (
     get_visitor_for,
@@ -68,6 +75,7 @@ __all__ = [
     "Visitor",
     "active_pass",
     "active_site_ids",
+    "active_staff_count",
     "age_on",
     "consent_age",
     "display_short_code",
@@ -92,6 +100,10 @@ __all__ = [
     "search_visitors",
     "site_choices",
     "site_timezone",
+    "staff_at_site",
+    "staff_language",
+    "staff_member",
+    "staff_names",
     "timezones",
     "today_at",
     "token_from_scan",

@@ -20,6 +20,7 @@ from lab.accounts.pins import (
 )
 from lab.accounts.sites import create_site, update_site
 from lab.accounts.staff import create_staff
+from lab.accounts.tables import StaffUser, Visitor
 from lab.accounts.visitors import (
     PossibleDuplicate,
     check_birth_date,
@@ -29,6 +30,7 @@ from lab.accounts.visitors import (
     reissue_pass,
     update_visitor,
 )
+from lab.core.db import lock_row
 
 __all__ = [
     "PossibleDuplicate",
@@ -40,6 +42,8 @@ __all__ = [
     "erase_visitor",
     "insert_visitor",
     "issue_pass_in_transaction",
+    "lock_staff_user",
+    "lock_visitor",
     "record_guardian_consent",
     "reissue_pass",
     "reset_pin",
@@ -49,3 +53,14 @@ __all__ = [
     "update_visitor",
     "verify_pin",
 ]
+
+
+async def lock_visitor(visitor_id: int) -> None:
+    """Lock the visitor's row until the caller's write transaction ends, for a rule about one
+    person that another domain keeps (their calendar feed, say)."""
+    await lock_row(Visitor, visitor_id)
+
+
+async def lock_staff_user(user_id: int) -> None:
+    """Lock the staff member's row until the caller's write transaction ends."""
+    await lock_row(StaffUser, user_id)

@@ -107,10 +107,12 @@ async def site_choices(actor: StaffPrincipal, *roles: str) -> dict[int, str]:
     return {row["id"]: row["name"] for row in await query}
 
 
-async def site_timezone(site_id: int) -> str | None:
-    """The site's IANA time zone ("Europe/Paris"), or None for an unknown site."""
+async def site_timezone(site_id: int) -> str:
+    """The site's IANA time zone ("Europe/Paris"). Errors: not_found."""
     row = await Site.select(Site.timezone).where(Site.id == site_id).first()
-    return row["timezone"] if row else None
+    if row is None:
+        raise NotFound(_("Ce site n'existe pas."))
+    return row["timezone"]
 
 
 async def timezones(site_ids: Iterable[int]) -> dict[int, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from litestar.stores.base import Store
 
 from lab.accounts.forms import GrantInput, LoginInput, NewStaffInput, StaffUpdateInput
@@ -265,3 +267,52 @@ async def set_password(actor: StaffPrincipal, user_id: int, password: str) -> No
 
 async def set_language(user_id: int, language: str) -> None:
     await StaffUser.update({StaffUser.language: language}).where(StaffUser.id == user_id)
+
+
+# -- what other domains read of staff members (never their e-mail or password) ---------------
+
+
+async def staff_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """{id: name} of these staff members (deactivated ones too: a name on past records)."""
+    rows = await StaffUser.select(StaffUser.id, StaffUser.name).where(
+        StaffUser.id.is_in(sorted(set(user_ids)) or [-1])
+    )
+    return {row["id"]: row["name"] for row in rows}
+
+
+async def staff_member(user_id: int) -> dict | None:
+    """``{id, name, active, language}`` of a staff member, or None for an unknown id."""
+    return (
+        await StaffUser.select(StaffUser.id, StaffUser.name, StaffUser.active, StaffUser.language)
+        .where(StaffUser.id == user_id)
+        .first()
+    )
+
+
+async def staff_language(user_id: int | None) -> str | None:
+    """The staff member's language, or None for an unknown (or no) id."""
+    if user_id is None:
+        return None
+    row = await StaffUser.select(StaffUser.language).where(StaffUser.id == user_id).first()
+    return row["language"] if row else None
+
+
+async def active_staff_count(user_ids: Iterable[int]) -> int:
+    """How many of these ids are active staff members."""
+    return await StaffUser.count().where(
+        StaffUser.id.is_in(sorted(set(user_ids)) or [-1]) & StaffUser.active.eq(True)
+    )
+
+
+async def staff_at_site(site_id: int, *, also: Iterable[int] = ()) -> list[dict]:
+    """``{id, name}`` of the active staff members holding a role at the site, and of those in
+    ``also`` (already chosen), by name: who may be picked to work there."""
+    grants = Role.select(Role.user).where(Role.site == site_id)
+    return (
+        await StaffUser.select(StaffUser.id, StaffUser.name)
+        .where(
+            StaffUser.active.eq(True)
+            & (StaffUser.id.is_in(grants) | StaffUser.id.is_in(list(also) or [-1]))
+        )
+        .order_by(StaffUser.name)
+    )

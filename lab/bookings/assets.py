@@ -12,7 +12,7 @@ from typing import Annotated
 
 import msgspec
 
-from lab.accounts.tables import Site
+from lab.accounts.queries import Site, get_site
 from lab.bookings import tags
 from lab.bookings.resources import MANAGERS, get_resource_for
 from lab.bookings.tables import Asset, Loan, Resource
@@ -97,7 +97,7 @@ class AssetList:
 async def list_assets(actor: StaffPrincipal, resource_id: int) -> AssetList:
     """Errors: not_found, forbidden (not a manager of the site), other_site."""
     resource = await _managed_resource(actor, resource_id)
-    site = await Site.objects().get(Site.id == resource.site)
+    site = await get_site(resource.site)
     rows = await Asset.select().where(Asset.resource == resource.id).order_by(Asset.tag)
     out = {
         row["asset"]: row["due_at"]

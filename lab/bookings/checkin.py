@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lab.accounts import passes
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.queries import get_visitor_for, visitor_for_code
 from lab.bookings.queries import no_show_count, open_booking_at
 from lab.bookings.rules import checkin_window
 from lab.bookings.services import check_in, check_in_at
@@ -37,7 +36,7 @@ async def check_in_by_pass(actor: StaffPrincipal, site_id: int, code: str) -> Bo
     window is open now. Errors: other_site, unknown_pass, forbidden, no_booking_now."""
     if not actor.can_reach_site(site_id):
         raise Forbidden(_("Ce site ne fait pas partie des vôtres."), code="other_site")
-    visitor, _token = await passes.visitor_for_code(code)
+    visitor, _token = await visitor_for_code(code)
     if visitor is None:
         await audit.record(
             actor,

@@ -22,10 +22,17 @@ from typing import Literal
 
 from piccolo.columns.combination import Combinable
 
-from lab.accounts.tables import Site, StaffUser, Visitor
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.queries import (
+    get_site,
+    get_visitor,
+    get_visitor_for,
+    site_timezone,
+    staff_language,
+    staff_names,
+)
+from lab.accounts.services import lock_visitor
 from lab.bookings import ics
-from lab.bookings.resources import MANAGERS, get_resource_for, site_timezone
+from lab.bookings.resources import MANAGERS, get_resource_for
 from lab.bookings.tables import Booking, CalendarFeed, Resource
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
@@ -131,10 +138,13 @@ async def subject_for(actor: StaffPrincipal, kind: str, subject_id: int) -> Subj
     raise Invalid(_("Ce type d'agenda n'existe pas."), code="unknown_feed_kind")
 
 
-def _subject_table(kind: str) -> type:
-    if kind in _OTHER_KINDS:
-        return _OTHER_KINDS[kind].table
-    return Resource if kind == "resource" else Visitor
+async def _lock_subject(subject: Subject) -> None:
+    if subject.kind in _OTHER_KINDS:
+        await lock_row(_OTHER_KINDS[subject.kind].table, subject.id)
+    elif subject.kind == "resource":
+        await lock_row(Resource, subject.id)
+    else:
+        await lock_visitor(subject.id)
 
 
 async def _revoke_active(actor: StaffPrincipal, subject: Subject) -> int:
@@ -168,7 +178,7 @@ async def create_feed(actor: StaffPrincipal, kind: str, subject_id: int) -> str:
     subject = await subject_for(actor, kind, subject_id)
     async with write_transaction(CalendarFeed._meta.db):
         # Two staff members creating a feed at once must not leave two live ones.
-        await lock_row(_subject_table(subject.kind), subject.id)
+        await _lock_subject(subject)
         await _revoke_active(actor, subject)
         token = new_token()
         feed = CalendarFeed(
@@ -194,7 +204,7 @@ async def revoke_feed(actor: StaffPrincipal, kind: str, subject_id: int) -> int:
     """Stop the subject's feed; returns how many were live (0 or 1). Errors: as subject_for."""
     subject = await subject_for(actor, kind, subject_id)
     async with write_transaction(CalendarFeed._meta.db):
-        await lock_row(_subject_table(subject.kind), subject.id)
+        await _lock_subject(subject)
         return await _revoke_active(actor, subject)
 
 
@@ -214,10 +224,9 @@ async def feed_status(actor: StaffPrincipal, kind: str, subject_id: int) -> Feed
     )
     if row is None:
         return FeedStatus(subject, None)
-    creator = (
-        await StaffUser.select(StaffUser.name).where(StaffUser.id == row["created_by"]).first()
-    )
-    return FeedStatus(subject, {**row, "created_by_name": creator["name"] if creator else None})
+    by = row["created_by"]
+    creator = (await staff_names([by])).get(by) if by is not None else None
+    return FeedStatus(subject, {**row, "created_by_name": creator})
 
 
 async def _live(token: str) -> dict | None:
@@ -260,10 +269,9 @@ async def _resource_calendar(
     resource = await Resource.objects().get(Resource.id == resource_id)
     if resource is None:
         return None
-    site = await Site.objects().get(Site.id == resource.site)
+    site = await get_site(resource.site)
     # Nobody is logged in to read a feed: it speaks the language of who created it.
-    creator = await StaffUser.select(StaffUser.language).where(StaffUser.id == created_by).first()
-    language = creator["language"] if creator else "fr"
+    language = await staff_language(created_by) or "fr"
     rows = (
         await Booking.select(*ics.COLUMNS)
         .where((Booking.resource == resource.id) & window)
@@ -278,10 +286,10 @@ async def _resource_calendar(
 
 
 async def _visitor_calendar(visitor_id: int, window: Combinable) -> bytes | None:
-    visitor = await Visitor.objects().get(Visitor.id == visitor_id)
+    visitor = await get_visitor(visitor_id)
     if visitor is None:  # erased since
         return None
-    site = await Site.objects().get(Site.id == visitor.created_site)
+    site = await get_site(visitor.created_site)
     language = visitor.preferred_language
     rows = (
         await Booking.select(*ics.COLUMNS)

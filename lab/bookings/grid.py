@@ -7,8 +7,7 @@ import datetime as dt
 import itertools
 import json
 
-from lab.accounts.sites import get_site_for
-from lab.accounts.tables import Site
+from lab.accounts.queries import Site, get_site_for
 from lab.bookings import releases
 from lab.bookings.availability import day_slots
 from lab.bookings.resources import list_resources

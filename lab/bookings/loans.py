@@ -15,10 +15,16 @@ from typing import Annotated
 
 import msgspec
 
-from lab.accounts import passes
-from lab.accounts.sites import WEEKDAYS
-from lab.accounts.tables import Site, Visitor
-from lab.accounts.visitors import get_visitor_for
+from lab.accounts.queries import (
+    WEEKDAYS,
+    Site,
+    Visitor,
+    get_site,
+    get_visitor_for,
+    site_choices,
+    visitor_for_code,
+    visitor_names,
+)
 from lab.bookings import tags
 from lab.bookings.assets import normalise_tag
 from lab.bookings.resources import get_resource_for
@@ -72,7 +78,7 @@ LOAN_COLUMNS = (
 
 
 async def _site(site_id: int) -> Site:
-    return await Site.objects().get(Site.id == site_id)
+    return await get_site(site_id)
 
 
 # Scanning -------------------------------------------------------------------------------
@@ -85,7 +91,7 @@ async def _scanned_visitor(actor: StaffPrincipal, code: str) -> Visitor:
             code="wrong_scan",
             field_errors={"code": _("Scannez la carte de la personne.")},
         )
-    visitor, _token = await passes.visitor_for_code(code)
+    visitor, _token = await visitor_for_code(code)
     if visitor is None:
         raise NotFound(
             _("Cette carte n'est pas valable."),
@@ -222,7 +228,7 @@ async def _check_lendable(asset: Asset, resource: Resource) -> None:
         )
     current = await _open_loan(asset.id)
     if current is not None:
-        holder = await Visitor.select(Visitor.first_name).where(Visitor.id == current.visitor)
+        holder = await visitor_names([current.visitor])
         timezone = (await _site(resource.site)).timezone
         raise Conflict(
             _(
@@ -289,10 +295,7 @@ async def return_asset(actor: StaffPrincipal, data: ReturnInput) -> Loan:
 
 async def _site_choice(actor: StaffPrincipal, site_id: int | None) -> tuple[Site, dict]:
     """One of the actor's sites (the first by name when none is asked), and all of them."""
-    rows = await Site.select(Site.id, Site.name).where(
-        Site.id.is_in(list(actor.site_ids()) or [-1]) & Site.active.eq(True)
-    )
-    sites = {row["id"]: row["name"] for row in sorted(rows, key=lambda row: row["name"])}
+    sites = await site_choices(actor)
     if site_id is None and sites:
         site_id = next(iter(sites))
     if site_id not in sites:

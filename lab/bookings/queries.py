@@ -22,7 +22,7 @@ from lab.bookings.feeds import feed_status, feed_url, webcal_url
 from lab.bookings.ics import MEDIA_TYPE as CALENDAR_MEDIA_TYPE
 from lab.bookings.ics import EventData, calendar, location
 from lab.bookings.resources import KINDS as RESOURCE_KINDS
-from lab.bookings.resources import get_resource_for, list_resources, policy_for, site_timezone
+from lab.bookings.resources import get_resource_for, list_resources, policy_for
 from lab.bookings.rules import WEEKDAYS, checkin_window
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
@@ -66,7 +66,6 @@ __all__ = [
     "resource_name",
     "self_service_resource",
     "self_service_resources",
-    "site_timezone",
     "today_at",
     "upcoming_bookings",
     "visitor_booking_history",

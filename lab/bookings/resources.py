@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from lab.accounts.sites import get_site_for
-from lab.accounts.tables import Site
+# A site's time zone is read by accounts; still importable from here until its callers move.
+from lab.accounts.queries import (
+    get_site,
+    get_site_for,
+    get_visitor_for,
+    site_timezone,  # noqa: F401
+)
 from lab.bookings.forms import ClosureInput, ResourceInput
 from lab.bookings.holdings import held_bookings
 from lab.bookings.rules import Policy, peak_units
@@ -111,7 +116,7 @@ async def _units_in_use_above(resource: Resource, units: int) -> bool:
 
 
 async def policy_for(resource: Resource, around: dt.datetime | None = None) -> Policy:
-    site = await Site.objects().get(Site.id == resource.site)
+    site = await get_site(resource.site)
     hours = json.loads(site.opening_hours) if isinstance(site.opening_hours, str) else {}
     closures = Closure.select(Closure.day).where(Closure.site == site.id)
     if around is not None:
@@ -136,13 +141,6 @@ async def policy_for(resource: Resource, around: dt.datetime | None = None) -> P
         max_minutes_per_week=resource.max_minutes_per_week,
         required_induction=resource.required_induction,
     )
-
-
-async def site_timezone(site_id: int) -> str:
-    row = await Site.select(Site.timezone).where(Site.id == site_id).first()
-    if row is None:
-        raise NotFound(_("Ce site n'existe pas."))
-    return row["timezone"]
 
 
 async def list_closures(actor: StaffPrincipal, site_id: int) -> list[dict]:
@@ -186,8 +184,6 @@ async def inductions_of(visitor_id: int) -> frozenset[str]:
 
 async def grant_induction(actor: StaffPrincipal, visitor_id: int, name: str) -> None:
     """Record that a visitor did an induction (e.g. "studio"); staff only, idempotent."""
-    from lab.accounts.visitors import get_visitor_for
-
     async with write_transaction(Induction._meta.db):
         visitor = await get_visitor_for(actor, visitor_id)
         if await Induction.exists().where(

@@ -17,7 +17,7 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts.visitors import visitor_at_site
+from lab.accounts.queries import site_timezone, visitor_at_site
 from lab.bookings import releases
 from lab.bookings.access import get_booking_for
 from lab.bookings.feeds import OtherKind as FeedKind
@@ -26,7 +26,7 @@ from lab.bookings.feeds import add_visitor_events, create_feed, revoke_feed
 from lab.bookings.feeds import register_kind as register_feed_kind
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
 from lab.bookings.holdings import held_bookings, visitor_bookings
-from lab.bookings.resources import get_resource_for, inductions_of, policy_for, site_timezone
+from lab.bookings.resources import get_resource_for, inductions_of, policy_for
 from lab.bookings.rules import Policy, Refusal, Request, checkin_window, refusals
 from lab.bookings.tables import Booking, Resource
 from lab.core import audit, clock

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from PIL import Image, ImageDraw
 
 # The pass card's fonts and text fitting, so tags and cards look alike.
-from lab.accounts.cards import A4_SIZE, DPI, _fit
+from lab.core.fonts import A4_PIXELS as A4_SIZE
+from lab.core.fonts import PRINT_DPI as DPI
+from lab.core.fonts import fit_line as _fit
 from lab.core.qr import qr_image
 
 QR_PREFIX = "LAB-ASSET:"

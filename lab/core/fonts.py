@@ -9,9 +9,11 @@ fpdf2's core font, with a Latin-1 transliteration of what it cannot show.
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
+from PIL import ImageDraw, ImageFont
 
 from lab.settings import PROJECT_ROOT
 
@@ -28,6 +30,31 @@ def dejavu() -> tuple[Path, Path] | None:
         if regular.exists() and bold.exists():
             return regular, bold
     return None
+
+
+# Images to print (pass cards, asset tags) are drawn with Pillow at this resolution.
+PRINT_DPI = 300
+A4_PIXELS = (2480, 3508)  # 210 × 297 mm at PRINT_DPI
+
+
+@cache
+def pil_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans at ``size`` pixels for Pillow, as the PDFs use; Pillow's bundled font is the
+    offline fallback."""
+    fonts = dejavu()
+    if fonts:
+        return ImageFont.truetype(str(fonts[1] if bold else fonts[0]), size)
+    return ImageFont.load_default(size=size)
+
+
+def fit_line(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> tuple[str, object]:
+    """Shrink the font until ``text`` fits in ``width`` pixels on one line (asset tags' labels)."""
+    while size > 18:
+        font = pil_font(size)
+        if draw.textlength(text, font=font) <= width:
+            return text, font
+        size -= 4
+    return text, pil_font(size)
 
 
 def latin1(text: str) -> str:
