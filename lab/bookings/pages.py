@@ -1,7 +1,8 @@
-"""Read-side helpers for the staff booking pages: choices, lists, queues and summaries.
+"""What the staff booking pages read: their labels, choices, lists, queues and summaries.
 
-No rule and no write lives here: every change goes through ``services`` or ``resources``.
-Each helper scopes what it reads to the actor's sites.
+Private to bookings' staff routes (other domains read through ``queries``). No rule and no
+write lives here: every change goes through ``services`` or ``resources``. Each helper scopes
+what it reads to the actor's sites.
 """
 
 from __future__ import annotations
@@ -12,22 +13,20 @@ from urllib.parse import urlencode
 
 from lab.accounts.queries import (
     get_site,
-    get_site_for,
     get_visitor_for,
     site_choices,
     timezones,
     visitor_names,
 )
-from lab.bookings.checkin import no_show_count
-from lab.bookings.grid import site_today
+from lab.bookings.access import get_booking_for
+from lab.bookings.queries import no_show_count
 from lab.bookings.resources import KINDS, get_resource_for, list_resources
 from lab.bookings.rules import HOLDING
-from lab.bookings.services import MANAGERS, get_booking_for
 from lab.bookings.tables import Booking, Induction, Resource
 from lab.core import clock
 from lab.core.i18n import N_, _
 from lab.core.params import id_or_none
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.core.tables import AuditLog
 
 PAGE_SIZE = 50
@@ -81,11 +80,6 @@ LIST_COLUMNS = (
 
 def _scope(actor: StaffPrincipal) -> list[int]:
     return list(actor.site_ids()) or [-1]
-
-
-async def today_at(actor: StaffPrincipal, site_id: int) -> dt.date:
-    """Today in the site's time zone. Errors: not_found, forbidden."""
-    return site_today(await get_site_for(actor, site_id))
 
 
 async def resource_options(actor: StaffPrincipal, site_id: int | None = None) -> dict[int, str]:
