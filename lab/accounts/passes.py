@@ -79,6 +79,18 @@ async def active_pass(visitor_id: int) -> Pass | None:
     return await Pass.objects().get((Pass.visitor == visitor_id) & Pass.revoked_at.is_null())
 
 
+async def get_pass(pass_id: int) -> Pass | None:
+    """The pass, revoked or not, unchecked: for the pass a signed-in visitor holds."""
+    return await Pass.objects().get(Pass.id == pass_id)
+
+
+async def pass_is_live(pass_id: int, visitor_id: int) -> bool:
+    """Whether this pass is the visitor's and not revoked (a phone session stays open so long)."""
+    return await Pass.exists().where(
+        (Pass.id == pass_id) & (Pass.visitor == visitor_id) & Pass.revoked_at.is_null()
+    )
+
+
 async def resolve_token(token: str) -> Visitor | None:
     """The visitor holding this pass, or None for an unknown or revoked pass."""
     if not _TOKEN.match(token):

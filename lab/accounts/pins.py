@@ -77,6 +77,16 @@ async def has_pin(visitor_id: int) -> bool:
     return await VisitorPin.exists().where(VisitorPin.visitor == visitor_id)
 
 
+async def pin_set(visitor_id: int) -> dict | None:
+    """``{set_at, set_by}`` of the visitor's PIN (``set_by`` a staff id, or None when the visitor
+    chose it), or None without a PIN. Never its hash."""
+    return (
+        await VisitorPin.select(VisitorPin.set_at, VisitorPin.set_by)
+        .where(VisitorPin.visitor == visitor_id)
+        .first()
+    )
+
+
 async def is_locked(visitor_id: int) -> bool:
     row = await VisitorPin.objects().get(VisitorPin.visitor == visitor_id)
     return bool(row and row.locked_until and row.locked_until > clock.now())

@@ -9,8 +9,8 @@ own and may change.
 - ``get_site_for`` / ``get_visitor_for`` / ``visitor_at_site`` check the actor's sites and raise
   ``not_found`` / ``forbidden``; ``get_site`` / ``get_visitor`` do not: use them for a row
   reached through one the caller has already checked (a resource's site, a booking's visitor).
-- ``Site`` and ``Visitor`` are exposed as the types these functions return (for annotations and
-  reading fields): other domains do not query them.
+- ``Site``, ``Visitor`` and ``Pass`` are exposed as the types these functions return (for
+  annotations and reading fields): other domains do not query them.
 """
 
 from __future__ import annotations
@@ -30,14 +30,16 @@ from lab.accounts.passes import (
     PASS_PATH,
     active_pass,
     display_short_code,
+    get_pass,
     new_short_code,
     normalise_short_code,
+    pass_is_live,
     pass_url,
     resolve_token,
     token_from_scan,
     visitor_for_code,
 )
-from lab.accounts.pins import has_pin, is_locked
+from lab.accounts.pins import has_pin, is_locked, pin_set
 from lab.accounts.sites import (
     WEEKDAY_LABELS,
     WEEKDAYS,
@@ -56,7 +58,7 @@ from lab.accounts.staff import (
     staff_member,
     staff_names,
 )
-from lab.accounts.tables import Site, Visitor
+from lab.accounts.tables import Pass, Site, Visitor
 from lab.accounts.visitors import (
     get_visitor_for,
     recent_visitors,
@@ -71,6 +73,7 @@ __all__ = [
     "VISITOR_STATUSES",
     "WEEKDAYS",
     "WEEKDAY_LABELS",
+    "Pass",
     "Site",
     "Visitor",
     "active_pass",
@@ -79,6 +82,7 @@ __all__ = [
     "age_on",
     "consent_age",
     "display_short_code",
+    "get_pass",
     "get_site",
     "get_site_for",
     "get_visitor",
@@ -92,7 +96,9 @@ __all__ = [
     "new_short_code",
     "normalise_short_code",
     "optional_features_allowed",
+    "pass_is_live",
     "pass_url",
+    "pin_set",
     "recent_visitors",
     "resolve_token",
     "same_person",

@@ -20,7 +20,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from lab.accounts.tables import Visitor
+from lab.accounts.queries import Visitor
 from lab.core import clock
 from lab.core.guards import Guard
 from lab.core.i18n import _

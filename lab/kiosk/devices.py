@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts import passes
+from lab.accounts import queries as accounts
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -91,7 +91,7 @@ def pair_url(base_url: str, code: str) -> str:
 
 def new_pairing_code_for(device: KioskDevice, now: dt.datetime) -> str:
     """Give ``device`` a fresh one-time code (only its hash is kept); the caller saves it."""
-    code = passes.new_short_code()
+    code = accounts.new_short_code()
     device.pairing_code_hash = token_hash(code)
     device.pairing_expires_at = now + dt.timedelta(minutes=PAIRING_MINUTES)
     return code
@@ -143,7 +143,7 @@ async def _create(
 async def pair(code: str) -> tuple[KioskDevice, str]:
     """Trade a pairing code for the device's credential. Errors: bad_pairing_code (unknown,
     used or expired: one message, so codes cannot be probed)."""
-    wanted = token_hash(passes.normalise_short_code(code))
+    wanted = token_hash(accounts.normalise_short_code(code))
     now = clock.now()
     async with write_transaction(KioskDevice._meta.db):
         device = await KioskDevice.objects().get(KioskDevice.pairing_code_hash == wanted)

@@ -15,17 +15,28 @@ from typing import Annotated
 
 import msgspec
 
-from lab.accounts import pins
-from lab.accounts.consent import consent_age, is_under_consent_age, today_at
 from lab.accounts.forms import Postcode, Status, VisitorInput
-from lab.accounts.tables import Site, Visitor
-from lab.accounts.visitors import check_birth_date, insert_visitor, same_person
+from lab.accounts.queries import (
+    Visitor,
+    consent_age,
+    get_site,
+    is_under_consent_age,
+    same_person,
+    today_at,
+)
+from lab.accounts.services import (
+    check_birth_date,
+    check_new_pin,
+    insert_visitor,
+    set_pin_in_transaction,
+)
 from lab.core import audit, i18n
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Invalid
 from lab.core.forms import Email, Name
 from lab.core.i18n import _
 from lab.kiosk.devices import DevicePrincipal
+from lab.kiosk.tables import KioskDevice
 
 Digits = Annotated[str, msgspec.Meta(max_length=8)]
 
@@ -69,10 +80,10 @@ async def sign_up(device: DevicePrincipal, data: SignUpInput) -> SignedUp:
 
     Errors: invalid (birth date, PIN, e-mail under the consent age), possible_duplicate.
     """
-    site = await Site.objects().get(Site.id == device.site_id)
+    site = await get_site(device.site_id)
     today = today_at(site)
     born = _birth_date(data, today)
-    pin = pins.check_new_pin(data.pin, data.pin_confirm)
+    pin = check_new_pin(data.pin, data.pin_confirm)
     if data.email and is_under_consent_age(born, site, today):
         raise Invalid(
             _("Vérifiez les champs signalés."),
@@ -93,13 +104,14 @@ async def sign_up(device: DevicePrincipal, data: SignUpInput) -> SignedUp:
         preferred_language=i18n.current_language(),
         email=data.email or None,
     )
-    async with write_transaction(Visitor._meta.db):
+    # One engine holds every table: the kiosk's own opens the transaction accounts writes in.
+    async with write_transaction(KioskDevice._meta.db):
         duplicate = bool(await same_person(record, [site.id]))
         if not duplicate:
             visitor, issued, token = await insert_visitor(
                 device, site.id, record, created_via="kiosk"
             )
-            await pins.set_pin_in_transaction(device, visitor.id, pin)
+            await set_pin_in_transaction(device, visitor.id, pin)
     if duplicate:
         await audit.record(device, "visitor.signup_refused", site_id=site.id, reason="duplicate")
         raise Conflict(

@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.sites import get_site_for
-from lab.accounts.tables import Site, StaffUser, Visitor
+from lab.accounts.queries import Site, get_site, get_site_for, staff_names, visitor_names
 from lab.attendance import services as attendance
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import queries as booking_queries
@@ -194,7 +193,7 @@ async def clock_problems(actor: StaffPrincipal, site_id: int) -> list[ClockProbl
 async def scan_row(actor: StaffPrincipal, scan_id: int) -> ScanRow:
     """One scan of a tablet, with its review if any. Errors: not_found, forbidden."""
     scan, device = await _scan_for(actor, scan_id)
-    site = await Site.objects().get(Site.id == device.site)
+    site = await get_site(device.site)
     return (await _rows(actor, [scan], site))[0]
 
 
@@ -343,9 +342,7 @@ async def _visitors(actor: StaffPrincipal, ids: set[int]) -> dict[int, str]:
     mine = list(actor.site_ids())
     if not ids or not mine:
         return {}
-    rows = await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name).where(
-        Visitor.id.is_in(list(ids)) & Visitor.created_site.is_in(mine)
-    )
+    rows = await visitor_names(ids, site_ids=mine)
     return {row["id"]: f"{row['first_name']} {row['last_name']}" for row in rows}
 
 
@@ -368,12 +365,7 @@ async def _reviews(scan_ids: list[int]) -> dict[int, Review]:
     if not rows:
         return {}
     by_ids = {row["resolved_by"] for row in rows if row["resolved_by"]}
-    names = {}
-    if by_ids:
-        users = await StaffUser.select(StaffUser.id, StaffUser.name).where(
-            StaffUser.id.is_in(list(by_ids))
-        )
-        names = {user["id"]: user["name"] for user in users}
+    names = await staff_names(by_ids) if by_ids else {}
     return {
         row["scan_event"]: Review(
             resolution=row["resolution"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from lab.accounts.tables import Site
+from lab.accounts import queries as accounts
 from lab.bookings import queries as booking_queries
 from lab.bookings.queries import WEEKDAYS, Resource, day_slots, policy_for
 from lab.core import clock, i18n
@@ -30,8 +30,7 @@ SESSIONS_ON_PAGE = 12
 
 
 async def site_timezone(device: DevicePrincipal) -> str:
-    row = await Site.select(Site.timezone).where(Site.id == device.site_id).first()
-    return row["timezone"]
+    return await accounts.site_timezone(device.site_id)
 
 
 # -- The visitor's next appointment ------------------------------------------------------------

@@ -23,7 +23,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
-from lab.accounts.tables import Pass, Visitor
+from lab.accounts.queries import Visitor, get_visitor, pass_is_live
 from lab.core import clock
 from lab.core.sessions import ServerSessions, SessionKind
 from lab.core.web import redirect
@@ -116,22 +116,13 @@ async def end_session(request: Request, response: Response) -> None:
 
 async def _principal(session: MeSession) -> VisitorPrincipal | None:
     """The visitor behind a session, unless their record was erased or the pass revoked."""
-    still_valid = await Pass.exists().where(
-        (Pass.id == session.pass_id)
-        & (Pass.visitor == session.visitor_id)
-        & Pass.revoked_at.is_null()
-    )
-    if not still_valid:
+    if not await pass_is_live(session.pass_id, session.visitor_id):
         return None
-    row = (
-        await Visitor.select(Visitor.first_name, Visitor.created_site)
-        .where(Visitor.id == session.visitor_id)
-        .first()
-    )
-    if row is None:
+    visitor = await get_visitor(session.visitor_id)
+    if visitor is None:
         return None
     return VisitorPrincipal(
-        session.visitor_id, row["created_site"], row["first_name"], session.pass_id
+        session.visitor_id, visitor.created_site, visitor.first_name, session.pass_id
     )
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from lab.accounts import passes, pins
-from lab.accounts.tables import Visitor
+from lab.accounts.queries import Visitor, active_pass, token_from_scan
+from lab.accounts.services import sign_in as pass_and_pin_sign_in
 from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
 from lab.bookings.services import Booking
@@ -34,7 +34,7 @@ class SignedIn:
 async def sign_in(code: str, pin: str) -> SignedIn:
     """The visitor whose pass (scanned URL, token or short code) and PIN were given.
 
-    Wrong PINs count against the pass's holder, whatever the phone (lab.accounts.pins).
+    Wrong PINs count against the pass's holder, whatever the phone (accounts.services.sign_in).
     Errors: unknown_pass, no_pin, wrong_pin (with the tries left), pin_locked (429).
     """
     if not (pin or "").strip():
@@ -44,9 +44,9 @@ async def sign_in(code: str, pin: str) -> SignedIn:
             field_errors={"pin": _("Tapez votre code secret (4 chiffres).")},
         )
     # Before verifying, nobody is known: wrong tries are logged as anonymous, per visitor.
-    visitor = await pins.sign_in(ANONYMOUS, code, pin.strip())
-    active = await passes.active_pass(visitor.id)
-    token = passes.token_from_scan(code)
+    visitor = await pass_and_pin_sign_in(ANONYMOUS, code, pin.strip())
+    active = await active_pass(visitor.id)
+    token = token_from_scan(code)
     principal = VisitorPrincipal(visitor.id, visitor.created_site, visitor.first_name, active.id)
     await audit.record(
         principal,

@@ -10,8 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 
-from lab.accounts import passes
-from lab.accounts.tables import Pass, Site, Visitor, VisitorPin
+from lab.accounts.queries import display_short_code, get_pass, get_site, get_visitor, pin_set
 from lab.attendance.tables import Attendance
 from lab.bookings import queries as booking_queries
 from lab.core import clock, i18n
@@ -75,10 +74,10 @@ async def booking_calendar(actor: VisitorPrincipal, booking_id: int) -> bytes:
 
 async def pass_card(actor: VisitorPrincipal) -> dict:
     """The visitor's pass as they may show it: its short code (and issue date)."""
-    row = await Pass.objects().get(Pass.id == actor.pass_id)
-    site = await Site.objects().get(Site.id == actor.site_id)
+    row = await get_pass(actor.pass_id)
+    site = await get_site(actor.site_id)
     return {
-        "short_code": passes.display_short_code(row.short_code),
+        "short_code": display_short_code(row.short_code),
         "issued_at": row.issued_at,
         "timezone": site.timezone,
     }
@@ -123,12 +122,10 @@ async def my_data(actor: VisitorPrincipal) -> dict:
     are, their pass's short code, enrolments, bookings, loans, attendance, when their PIN was
     set. Never a hash (of the pass or PIN), never other people, never staff notes about others.
     """
-    visitor = await Visitor.objects().get(Visitor.id == actor.visitor_id)
-    site = await Site.objects().get(Site.id == visitor.created_site)
-    active = await Pass.objects().get(Pass.id == actor.pass_id)
-    pin = await VisitorPin.select(VisitorPin.set_at, VisitorPin.set_by).where(
-        VisitorPin.visitor == visitor.id
-    )
+    visitor = await get_visitor(actor.visitor_id)
+    site = await get_site(visitor.created_site)
+    active = await get_pass(actor.pass_id)
+    pin = await pin_set(visitor.id)
     enrolments = await workshop_queries.enrolment_history(visitor.id)
     bookings = await booking_queries.visitor_booking_history(visitor.id)
     attendance = (
@@ -148,12 +145,12 @@ async def my_data(actor: VisitorPrincipal) -> dict:
         "site": site.name,
         "identity": {name: _iso(getattr(visitor, name)) for name in IDENTITY_FIELDS},
         "pass": {
-            "short_code": passes.display_short_code(active.short_code),
+            "short_code": display_short_code(active.short_code),
             "issued_at": _iso(active.issued_at),
         },
         "pin": {
-            "set_at": _iso(pin[0]["set_at"]) if pin else None,
-            "set_by_staff": bool(pin and pin[0]["set_by"]),
+            "set_at": _iso(pin["set_at"]) if pin else None,
+            "set_by_staff": bool(pin and pin["set_by"]),
         },
         "enrolments": _clean(enrolments),
         "bookings": _clean(bookings),

@@ -11,8 +11,9 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts import passes, pins
-from lab.accounts.labels import STATUS
+from lab.accounts import queries as accounts
+from lab.accounts import services as account_services
+from lab.accounts.queries import VISITOR_STATUSES as STATUS
 from lab.attendance import services as attendance
 from lab.core.errors import Forbidden, LabError
 from lab.core.forms import parse_form
@@ -59,7 +60,7 @@ async def identify(request: Request) -> Response:
     target = _after_identify(raw.get("next"))
     try:
         data = parse_form(IdentifyInput, raw)
-        visitor = await pins.sign_in(device, data.code, data.pin)
+        visitor = await account_services.sign_in(device, data.code, data.pin)
         if visitor.created_site != device.site_id:
             raise Forbidden(attendance.refusal_for_visitor("other_site"), code="other_site")
     except LabError as error:
@@ -105,9 +106,9 @@ async def signup(request: Request) -> Response:
         "device": device,
         "first_name": done.visitor.first_name,
         "qr": qr_svg(
-            passes.pass_url(settings.base_url, done.token), _("QR code de votre carte lab")
+            accounts.pass_url(settings.base_url, done.token), _("QR code de votre carte lab")
         ),
-        "short_code": passes.display_short_code(done.short_code),
+        "short_code": accounts.display_short_code(done.short_code),
     }
     visit, cookie = await open_visit(request, device, done.visitor, with_pin=True)
     response = render(request, "kiosk/signup_done.html", {**context, "visit": visit})
