@@ -5,8 +5,10 @@ Sessions reserve their room through the bookings service. Enrolment (``enrol``,
 offered here, with ``get_module_for`` and ``get_session_for`` (``lab.workshops.queries``), so
 that other domains need this module for writes and ``queries`` for reads, nothing else.
 
-Inside workshops the direction is one way: ``queries`` ← ``ics`` ← ``messages`` ←
-``enrolment`` ← ``services`` (and the pages and routes above them).
+Inside workshops the direction is one way, with no import inside a function: ``tables`` ←
+``calendars`` (sessions as events) ← ``queries`` ← ``messages`` ← ``enrolment`` ← ``services``;
+``ics`` (the staff's files and the feeds) and ``pages`` sit above ``queries``, the routes on
+top.
 """
 
 from __future__ import annotations
