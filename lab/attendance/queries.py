@@ -18,3 +18,19 @@ async def attendance_counts(session_ids: list[int]) -> dict[int, dict[str, int]]
         if key in per:
             per[key] += 1
     return counts
+
+
+async def attendance_history(visitor_id: int) -> list[dict]:
+    """The visitor's attendance records, oldest session first: the ``workshop``'s title, the
+    ``session_starts_at``, ``status``, ``checked_in_at`` and ``method`` (their data export)."""
+    return (
+        await Attendance.select(
+            Attendance.session.module.title.as_alias("workshop"),
+            Attendance.session.starts_at.as_alias("session_starts_at"),
+            Attendance.status,
+            Attendance.checked_in_at,
+            Attendance.method,
+        )
+        .where(Attendance.visitor == visitor_id)
+        .order_by(Attendance.session.starts_at)
+    )

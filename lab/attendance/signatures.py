@@ -24,17 +24,17 @@ import io
 import msgspec
 from PIL import Image, UnidentifiedImageError
 
-from lab.accounts.tables import Site, StaffUser
+from lab.accounts.queries import Site, get_site, staff_names
 from lab.attendance import services as attendance
 from lab.attendance.tables import Signature
-from lab.bookings import queries as booking_queries
 from lab.core import audit, clock, events
-from lab.core.db import lock_row, write_transaction
+from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
-from lab.workshops.services import get_session_for
-from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
+from lab.workshops import queries as workshops
+from lab.workshops.queries import Module, Session
+from lab.workshops.services import get_session_for, lock_session
 
 PRESENT = ("present", "late")
 MAX_BYTES = 200 * 1024
@@ -139,22 +139,13 @@ def half_day_of(moment: dt.datetime, timezone: str) -> tuple[dt.date, bool]:
 async def half_day_sessions(session: Session, module: Module, timezone: str) -> list[Session]:
     """The module's other sessions (not cancelled) on the same half-day, in order."""
     half = half_day_of(session.starts_at, timezone)
-    near = await (
-        Session.objects()
-        .where(
-            (Session.module == module.id)
-            & (Session.id != session.id)
-            & (Session.status != "cancelled")
-            & (Session.starts_at > session.starts_at - dt.timedelta(hours=14))
-            & (Session.starts_at < session.starts_at + dt.timedelta(hours=14))
-        )
-        .order_by(Session.starts_at)
-    )
+    # A half-day is shorter than 14 hours on either side: only those can share it.
+    near = await workshops.sessions_near(module.id, session, hours=14)
     return [other for other in near if half_day_of(other.starts_at, timezone) == half]
 
 
 async def _site(module: Module) -> Site:
-    return await Site.objects().get(Site.id == module.site)
+    return await get_site(module.site)
 
 
 def not_present() -> Conflict:
@@ -207,7 +198,7 @@ async def sign(actor: StaffPrincipal, session_id: int, visitor_id: int, data: Si
                 targets.append(other)
     async with write_transaction(Signature._meta.db):
         for target in targets:
-            await lock_row(Session, target.id)
+            await lock_session(target.id)
             replaced = await _store(target.id, image, visitor_id=visitor_id, staff_id=None)
             await audit.record(
                 actor,
@@ -239,7 +230,7 @@ async def countersign(actor: StaffPrincipal, session_id: int, data: SignInput) -
         targets += await half_day_sessions(session, module, timezone)
     async with write_transaction(Signature._meta.db):
         for target in targets:
-            await lock_row(Session, target.id)
+            await lock_session(target.id)
             replaced = await _store(target.id, image, visitor_id=None, staff_id=actor.user_id)
             await audit.record(
                 actor,
@@ -306,20 +297,7 @@ class Sheet:
 
 
 async def facilitator_names(module_id: int) -> list[str]:
-    rows = await ModuleFacilitator.select(ModuleFacilitator.staff_user.name.as_alias("name")).where(
-        ModuleFacilitator.module == module_id
-    )
-    return sorted(row["name"] for row in rows)
-
-
-async def _room_name(session: Session, module: Module) -> str | None:
-    if session.room_booking is not None:
-        booking = await booking_queries.booking_summary(session.room_booking)
-        if booking:
-            return booking["title"]
-    if module.room is not None:
-        return await booking_queries.resource_name(module.room)
-    return None
+    return (await workshops.facilitator_names([module_id])).get(module_id, [])
 
 
 def _bytes(image: bytes | memoryview | None) -> bytes | None:
@@ -354,24 +332,17 @@ async def sheet(actor: StaffPrincipal, session_id: int) -> Sheet:
     if counter is not None:
         name = None
         if counter["staff_user"] is not None:
-            found = await StaffUser.select(StaffUser.name).where(
-                StaffUser.id == counter["staff_user"]
-            )
-            name = found[0]["name"] if found else None
+            name = (await staff_names([counter["staff_user"]])).get(counter["staff_user"])
         countersignature = Countersignature(
             name or _("Compte supprimé"), _bytes(counter["image"]) or b"", counter["signed_at"]
         )
-    partner = None
-    if module.partner is not None:
-        row = await Partner.select(Partner.name).where(Partner.id == module.partner).first()
-        partner = row["name"] if row else None
     return Sheet(
         session=session,
         module=module,
         site=site,
         facilitators=await facilitator_names(module.id),
-        partner=partner,
-        room=await _room_name(session, module),
+        partner=await workshops.partner_name(module.partner),
+        room=await workshops.session_room(session.id),
         rows=rows,
         countersignature=countersignature,
         half_day=await half_day_sessions(session, module, site.timezone),

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 
 from lab.accounts.queries import display_short_code, get_pass, get_site, get_visitor, pin_set
-from lab.attendance.tables import Attendance
+from lab.attendance.queries import attendance_history
 from lab.bookings import queries as booking_queries
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
@@ -128,17 +128,7 @@ async def my_data(actor: VisitorPrincipal) -> dict:
     pin = await pin_set(visitor.id)
     enrolments = await workshop_queries.enrolment_history(visitor.id)
     bookings = await booking_queries.visitor_booking_history(visitor.id)
-    attendance = (
-        await Attendance.select(
-            Attendance.session.module.title.as_alias("workshop"),
-            Attendance.session.starts_at.as_alias("session_starts_at"),
-            Attendance.status,
-            Attendance.checked_in_at,
-            Attendance.method,
-        )
-        .where(Attendance.visitor == visitor.id)
-        .order_by(Attendance.session.starts_at)
-    )
+    attendance = await attendance_history(visitor.id)
     loans = await booking_queries.visitor_loans(visitor.id)
     return {
         "exported_at": _iso(clock.now()),

@@ -424,7 +424,7 @@ async def test_the_projector_shows_a_qr_of_the_current_code_and_the_count(client
 
 
 def test_the_projected_address_carries_only_the_session_and_the_code():
-    from lab.attendance.views import self_check_url
+    from lab.attendance.pages import self_check_url
 
     freeze(at(9, 55))
     session = SimpleNamespace(id=12, checkin_secret="s" * 64)

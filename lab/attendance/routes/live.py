@@ -18,7 +18,8 @@ from litestar.params import FromQuery
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from lab.attendance import services, views
+from lab.attendance import pages as views
+from lab.attendance import services
 from lab.attendance.services import STATUS_LABELS, ScanRefused
 from lab.core.errors import Conflict, Invalid
 from lab.core.forms import parse_form

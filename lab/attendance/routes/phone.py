@@ -17,7 +17,8 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import Parameter
 from litestar.stores.base import Store
 
-from lab.attendance import selfcheck, services, views
+from lab.attendance import pages as views
+from lab.attendance import selfcheck, services
 from lab.attendance.routes.live import new_nonce
 from lab.attendance.services import ScanRefused
 from lab.core import audit
