@@ -21,7 +21,7 @@ from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.roles import StaffPrincipal
 from lab.kiosk.tables import KioskDevice, ScanReview
-from lab.workshops.tables import Session
+from lab.workshops import queries as workshop_queries
 
 # An offline scan that reached the server this long after it was made is a late sync.
 LATE_AFTER = dt.timedelta(minutes=5)
@@ -329,12 +329,7 @@ async def _rows(actor: StaffPrincipal, scans: list[ScanEvent], site: Site) -> li
 
 
 async def _sessions(ids: set[int]) -> dict[int, dict]:
-    if not ids:
-        return {}
-    rows = await Session.select(
-        Session.id, Session.starts_at, Session.module.title.as_alias("title")
-    ).where(Session.id.is_in(list(ids)))
-    return {row["id"]: row for row in rows}
+    return await workshop_queries.session_summaries(ids)
 
 
 async def _visitors(actor: StaffPrincipal, ids: set[int]) -> dict[int, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
 from piccolo.columns.combination import Combination
 
@@ -118,6 +119,17 @@ async def session_summary(session_id: int) -> dict | None:
         .where(Session.id == session_id)
         .first()
     )
+
+
+async def session_summaries(session_ids: Iterable[int]) -> dict[int, dict]:
+    """{id: {"id", "title", "starts_at"}} of the sessions among ``session_ids`` that exist."""
+    wanted = list(session_ids)
+    if not wanted:
+        return {}
+    rows = await Session.select(
+        Session.id, Session.starts_at, Session.module.title.as_alias("title")
+    ).where(Session.id.is_in(wanted))
+    return {row["id"]: row for row in rows}
 
 
 # -- A visitor's own enrolments (their phone, or a kiosk visit) -----------------------------
