@@ -17,7 +17,7 @@ import datetime as dt
 from lab.bookings import services as bookings
 from lab.bookings.services import Booking
 from lab.core import clock
-from lab.kiosk import views
+from lab.kiosk import queries
 from lab.kiosk.devices import DevicePrincipal
 from lab.workshops import services as workshops
 from lab.workshops.forms import EnrolInput
@@ -26,7 +26,7 @@ from lab.workshops.queries import waitlist_position
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Enrolled:
-    place: views.Place
+    place: queries.Place
     already: bool  # the visitor was enrolled (or waiting) before this request
 
 
@@ -40,10 +40,10 @@ async def enrol(
     Errors: not_found (another site's workshop or visitor, not open to self-enrolment, a
     session past or of another module), module_closed, session_closed.
     """
-    workshop = await views.workshop(device, module_id)
-    session = views.session_of(workshop, session_id)
+    workshop = await queries.workshop(device, module_id)
+    session = queries.session_of(workshop, session_id)
     chosen = session.id if session else None
-    before = await views.place_of(visitor_id, workshop.module, chosen)
+    before = await queries.place_of(visitor_id, workshop.module, chosen)
     if before is not None:
         return Enrolled(before, already=True)
     row = await workshops.enrol(
@@ -52,7 +52,7 @@ async def enrol(
         EnrolInput(visitor_id=visitor_id, session_id=chosen),
         source="kiosk",
     )
-    place = views.Place(row.id, row.status, await waitlist_position(row))
+    place = queries.Place(row.id, row.status, await waitlist_position(row))
     return Enrolled(place, already=False)
 
 
@@ -70,7 +70,7 @@ async def book(
     Errors: not_found (another site's resource or visitor, or not self-service), inactive,
     and BookingRefused with every rule broken (``refusals``).
     """
-    resource = await views.resource(device, resource_id)
+    resource = await queries.resource(device, resource_id)
     wanted = bookings.Wanted(
         resource_id=resource.id,
         starts_at=clock.utc_minute(starts_at),

@@ -16,8 +16,8 @@ from lab.bookings.services import Wanted
 from lab.bookings.tables import Booking
 from lab.core import i18n
 from lab.kiosk import devices
+from lab.kiosk.queries import next_appointment
 from lab.kiosk.services import KioskScanRefused, check_in_at_kiosk
-from lab.kiosk.views import next_appointment
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from lab.workshops.queries import next_session_of

@@ -27,7 +27,8 @@ from lab.core.forms import parse_form
 from lab.core.i18n import _, format_datetime
 from lab.core.params import FieldId, Moment
 from lab.core.web import handle_http_error, is_api, language_for, render
-from lab.kiosk import services, views
+from lab.kiosk import queries as views
+from lab.kiosk import services
 from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.kiosk.services import CheckIn, KioskScanRefused

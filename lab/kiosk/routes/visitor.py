@@ -28,7 +28,7 @@ from lab.core.forms import parse_form
 from lab.core.i18n import _
 from lab.core.params import Id, OptionalPathId
 from lab.core.web import render
-from lab.kiosk import appointments, views
+from lab.kiosk import appointments, queries
 from lab.kiosk.auth import (
     KIOSK_EXCEPTION_HANDLERS,
     KIOSK_PATH,
@@ -56,8 +56,8 @@ async def workshop_list(request: Request) -> Response:
     device = device_of(request)
     context = await kiosk_context(
         request,
-        workshops=await views.workshops(device),
-        timezone=await views.site_timezone(device),
+        workshops=await queries.workshops(device),
+        timezone=await queries.site_timezone(device),
         kinds=WORKSHOP_KINDS,
     )
     return render(request, "kiosk/workshops.html", context)
@@ -67,18 +67,18 @@ async def workshop_list(request: Request) -> Response:
 async def workshop_page(request: Request, module_id: Id) -> Response:
     device = device_of(request)
     visit = await visit_of(request)
-    workshop = await views.workshop(device, module_id)
+    workshop = await queries.workshop(device, module_id)
     places = {}
     if visit is not None and visit.with_pin:
         # The visitor at the tablet sees where they stand; nobody else's name ever shows.
         for session in workshop.sessions if workshop.drop_in else [None]:
             chosen = session.id if session else None
-            places[chosen] = await views.place_of(visit.visitor_id, workshop.module, chosen)
+            places[chosen] = await queries.place_of(visit.visitor_id, workshop.module, chosen)
     context = await kiosk_context(
         request,
         workshop=workshop,
         places=places,
-        timezone=await views.site_timezone(device),
+        timezone=await queries.site_timezone(device),
         kinds=WORKSHOP_KINDS,
     )
     return render(request, "kiosk/workshops_module.html", context)
@@ -87,15 +87,17 @@ async def workshop_page(request: Request, module_id: Id) -> Response:
 async def _enrol_step(request: Request, module_id: int, session_id: int | None) -> dict:
     device = device_of(request)
     visit = await require_visit(request)
-    workshop = await views.workshop(device, module_id)
-    session = views.session_of(workshop, session_id)
-    place = await views.place_of(visit.visitor_id, workshop.module, session.id if session else None)
+    workshop = await queries.workshop(device, module_id)
+    session = queries.session_of(workshop, session_id)
+    place = await queries.place_of(
+        visit.visitor_id, workshop.module, session.id if session else None
+    )
     return await kiosk_context(
         request,
         workshop=workshop,
         session=session,
         place=place,
-        timezone=await views.site_timezone(device),
+        timezone=await queries.site_timezone(device),
         kinds=WORKSHOP_KINDS,
         action=request.url.path,
     )
@@ -140,7 +142,7 @@ async def enrol(request: Request, module_id: Id, session_id: OptionalPathId = No
 @get("/book", guards=[require_device("book")], name="kiosk_book")
 async def resource_list(request: Request) -> Response:
     context = await kiosk_context(
-        request, resources=await views.resources(device_of(request)), kinds=RESOURCE_KINDS
+        request, resources=await queries.resources(device_of(request)), kinds=RESOURCE_KINDS
     )
     return render(request, "kiosk/book.html", context)
 
@@ -148,12 +150,12 @@ async def resource_list(request: Request) -> Response:
 @get("/book/{resource_id:int}", guards=[require_device("book")], name="kiosk_book_days")
 async def day_list(request: Request, resource_id: Id) -> Response:
     device = device_of(request)
-    resource = await views.resource(device, resource_id)
-    timezone = await views.site_timezone(device)
+    resource = await queries.resource(device, resource_id)
+    timezone = await queries.site_timezone(device)
     context = await kiosk_context(
         request,
         resource=resource,
-        days=await views.days(resource, timezone),
+        days=await queries.days(resource, timezone),
         today=clock.to_zone(clock.now(), timezone).date(),
         kinds=RESOURCE_KINDS,
     )
@@ -164,15 +166,15 @@ async def _day(request: Request, resource_id: int, day: dt.date) -> dict:
     """The resource and a day it may be booked on, with that day's free starts.
     Errors: not_found (another site's resource, or a day the kiosk does not offer)."""
     device = device_of(request)
-    resource = await views.resource(device, resource_id)
-    timezone = await views.site_timezone(device)
-    if day not in {item.day for item in await views.days(resource, timezone)}:
+    resource = await queries.resource(device, resource_id)
+    timezone = await queries.site_timezone(device)
+    if day not in {item.day for item in await queries.days(resource, timezone)}:
         raise NotFound(_("On ne peut pas réserver ce jour-là ici."))
     return {
         "resource": resource,
         "day": day,
         "timezone": timezone,
-        "starts": await views.starts(resource, day),
+        "starts": await queries.starts(resource, day),
         "kinds": RESOURCE_KINDS,
     }
 
@@ -244,7 +246,7 @@ async def book_slot(
 
 
 async def _mine(request: Request, visit: KioskVisit, **extra: object) -> dict:
-    upcoming = await views.mine(visit.visitor_id)
+    upcoming = await queries.mine(visit.visitor_id)
     return await kiosk_context(
         request, enrolments=upcoming.enrolments, bookings=upcoming.bookings, **extra
     )
@@ -263,7 +265,7 @@ async def mine(request: Request) -> Response:
 )
 async def enrolment_cancel_confirm(request: Request, enrolment_id: Id) -> Response:
     visit = await require_visit(request)
-    item = await views.enrolment_to_cancel(visit.visitor_id, enrolment_id)
+    item = await queries.enrolment_to_cancel(visit.visitor_id, enrolment_id)
     context = await kiosk_context(request, enrolment=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 
@@ -287,7 +289,7 @@ async def enrolment_cancel(request: Request, enrolment_id: Id) -> Response:
 )
 async def booking_cancel_confirm(request: Request, booking_id: Id) -> Response:
     visit = await require_visit(request)
-    item = await views.booking_to_cancel(visit.visitor_id, booking_id)
+    item = await queries.booking_to_cancel(visit.visitor_id, booking_id)
     context = await kiosk_context(request, booking=item, action=request.url.path)
     return render(request, "kiosk/mine_cancel.html", context)
 

@@ -3,7 +3,7 @@ and when it is free, and their own appointments (reads only).
 
 Everything is scoped to the tablet's site: a module or a resource of another site, or one not
 open to self-service, is not_found here, as if it did not exist. Free slots come from the
-bookings domain's own availability (``lab.bookings.availability.day_slots``); the rules are
+bookings domain's own availability (``lab.bookings.queries.day_slots``); the rules are
 checked again, for real, when the visitor books (``lab.bookings.services.book``).
 """
 
