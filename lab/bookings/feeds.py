@@ -78,8 +78,8 @@ class OtherKind:
 
     # (actor, subject id) -> Subject; raises like subject_for when the actor may not manage it.
     subject: Callable[[StaffPrincipal, int], Awaitable[Subject]]
-    # The subject's table: its row is locked while its feed is created or revoked.
-    table: type
+    # Locks the subject's row (by id) while its feed is created or revoked.
+    lock: Callable[[int], Awaitable[None]]
     # (subject id, id of the staff member who created the feed) -> the calendar, or None.
     calendar: Callable[[int, int | None], Awaitable[bytes | None]]
 
@@ -140,7 +140,7 @@ async def subject_for(actor: StaffPrincipal, kind: str, subject_id: int) -> Subj
 
 async def _lock_subject(subject: Subject) -> None:
     if subject.kind in _OTHER_KINDS:
-        await lock_row(_OTHER_KINDS[subject.kind].table, subject.id)
+        await _OTHER_KINDS[subject.kind].lock(subject.id)
     elif subject.kind == "resource":
         await lock_row(Resource, subject.id)
     else:

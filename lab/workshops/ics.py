@@ -10,10 +10,11 @@ What a staff event adds: how many are enrolled; never a visitor's name.
 
 from __future__ import annotations
 
-from lab.accounts.queries import site_timezone
-from lab.accounts.tables import StaffUser
+from lab.accounts.queries import site_timezone, staff_language, staff_member
+from lab.accounts.services import lock_staff_user
 from lab.bookings import queries as bookings
 from lab.bookings import services as feeds
+from lab.core.db import lock_row
 from lab.core.errors import Forbidden
 from lab.core.i18n import N_, _, translations
 from lab.core.roles import StaffPrincipal
@@ -89,18 +90,15 @@ async def _module_subject(actor: StaffPrincipal, module_id: int) -> feeds.FeedSu
 
 async def _language_of(staff_id: int | None) -> str:
     # Nobody is logged in to read a feed: it speaks the language of who created it.
-    row = await StaffUser.select(StaffUser.language).where(StaffUser.id == staff_id).first()
-    return row["language"] if row else "fr"
+    return await staff_language(staff_id) or "fr"
 
 
 async def staff_feed(staff_id: int, _created_by: int | None) -> bytes | None:
     """The sessions of every module ``staff_id`` facilitates, cancelled ones included."""
-    person = await StaffUser.select(StaffUser.name, StaffUser.active, StaffUser.language).where(
-        StaffUser.id == staff_id
-    )
-    if not person or not person[0]["active"]:
+    person = await staff_member(staff_id)
+    if not person or not person["active"]:
         return None
-    language = person[0]["language"]
+    language = person["language"]
     theirs = ModuleFacilitator.select(ModuleFacilitator.module).where(
         ModuleFacilitator.staff_user == staff_id
     )
@@ -109,9 +107,13 @@ async def staff_feed(staff_id: int, _created_by: int | None) -> bytes | None:
         .where(Session.module.is_in(theirs) & window())
         .order_by(Session.starts_at)
     )
-    first_name = (person[0]["name"].split() or [""])[0]
+    first_name = (person["name"].split() or [""])[0]
     name = translations(language).gettext(STAFF_CALENDAR_NAME) % {"name": first_name}
     return bookings.calendar(await _team_events(rows, language), name=name, method="PUBLISH")
+
+
+async def _lock_module(module_id: int) -> None:
+    await lock_row(Module, module_id)
 
 
 async def module_feed(module_id: int, created_by: int | None) -> bytes | None:
@@ -135,9 +137,9 @@ async def module_feed(module_id: int, created_by: int | None) -> bytes | None:
 
 
 feeds.register_feed_kind(
-    STAFF_KIND, feeds.FeedKind(subject=_staff_subject, table=StaffUser, calendar=staff_feed)
+    STAFF_KIND, feeds.FeedKind(subject=_staff_subject, lock=lock_staff_user, calendar=staff_feed)
 )
 feeds.register_feed_kind(
-    MODULE_KIND, feeds.FeedKind(subject=_module_subject, table=Module, calendar=module_feed)
+    MODULE_KIND, feeds.FeedKind(subject=_module_subject, lock=_lock_module, calendar=module_feed)
 )
 feeds.add_visitor_events(visitor_sessions)

@@ -18,8 +18,13 @@ import datetime as dt
 import secrets
 import uuid
 
-from lab.accounts.queries import get_site_for, site_choices, site_timezone
-from lab.accounts.tables import Role, StaffUser
+from lab.accounts.queries import (
+    active_staff_count,
+    get_site_for,
+    site_choices,
+    site_timezone,
+    staff_at_site,
+)
 from lab.bookings import queries as rooms
 from lab.bookings import services as bookings
 from lab.bookings.forms import MoveInput
@@ -124,9 +129,7 @@ async def _check_links(actor: StaffPrincipal, data: ModuleInput, site_id: int) -
         if room is None or room.site != site_id:
             errors["room_id"] = _("Choisissez une salle de ce site.")
     if data.facilitator_ids:
-        found = await StaffUser.count().where(
-            StaffUser.id.is_in(data.facilitator_ids) & StaffUser.active.eq(True)
-        )
+        found = await active_staff_count(data.facilitator_ids)
         if found != len(set(data.facilitator_ids)):
             errors["facilitator_ids"] = _("Choisissez des personnes de l'équipe.")
     if errors:
@@ -136,15 +139,7 @@ async def _check_links(actor: StaffPrincipal, data: ModuleInput, site_id: int) -
 async def team_choices(site_id: int, chosen: list[int]) -> list[dict]:
     """``{id, name}`` of who may facilitate a module of ``site_id``: the active team members
     of the site, plus anyone already chosen (the rule ``_check_links`` applies)."""
-    grants = Role.select(Role.user).where(Role.site == site_id)
-    return (
-        await StaffUser.select(StaffUser.id, StaffUser.name)
-        .where(
-            StaffUser.active.eq(True)
-            & (StaffUser.id.is_in(grants) | StaffUser.id.is_in(chosen or [-1]))
-        )
-        .order_by(StaffUser.name)
-    )
+    return await staff_at_site(site_id, also=chosen)
 
 
 def _apply(module: Module, data: ModuleInput) -> None:
