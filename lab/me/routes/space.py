@@ -18,7 +18,7 @@ from lab.core.i18n import _
 from lab.core.params import Id
 from lab.core.qr import qr_svg
 from lab.core.web import LANGUAGE_COOKIE, error_response, file_response, redirect, render
-from lab.me import services, views
+from lab.me import queries, services
 from lab.me.auth import (
     ME_EXCEPTION_HANDLERS,
     end_session,
@@ -87,7 +87,7 @@ async def sign_out(request: Request) -> Response:
 @get("/", name="me_home", **GUARDED)
 async def home(request: Request) -> Response:
     actor = visitor_of(request)
-    coming = await views.upcoming(actor)
+    coming = await queries.upcoming(actor)
     return render(
         request,
         "me/home.html",
@@ -103,7 +103,7 @@ async def home(request: Request) -> Response:
 @get("/pass", name="me_pass", **GUARDED)
 async def show_pass(request: Request) -> Response:
     actor = visitor_of(request)
-    card = await views.pass_card(actor)
+    card = await queries.pass_card(actor)
     token = session_of(request).pass_token
     svg = None
     if token:
@@ -114,7 +114,7 @@ async def show_pass(request: Request) -> Response:
 
 @get("/enrolments/{enrolment_id:int}/cancel", name="me_enrolment_cancel_ask", **GUARDED)
 async def ask_cancel_enrolment(request: Request, enrolment_id: Id) -> Response:
-    item = await views.enrolment_summary(visitor_of(request), enrolment_id)
+    item = await queries.enrolment_summary(visitor_of(request), enrolment_id)
     return render(
         request,
         "me/cancel.html",
@@ -130,13 +130,13 @@ async def cancel_enrolment(request: Request, enrolment_id: Id) -> Response:
 
 @get("/enrolments/{enrolment_id:int}/calendar.ics", name="me_enrolment_ics", **GUARDED)
 async def enrolment_ics(request: Request, enrolment_id: Id) -> Response:
-    body = await views.enrolment_calendar(visitor_of(request), enrolment_id)
+    body = await queries.enrolment_calendar(visitor_of(request), enrolment_id)
     return file_response(body, ICS, f"atelier-{enrolment_id}.ics", attachment=True)
 
 
 @get("/bookings/{booking_id:int}/cancel", name="me_booking_cancel_ask", **GUARDED)
 async def ask_cancel_booking(request: Request, booking_id: Id) -> Response:
-    item = await views.booking_summary(visitor_of(request), booking_id)
+    item = await queries.booking_summary(visitor_of(request), booking_id)
     return render(
         request, "me/cancel.html", {"visitor": visitor_of(request), "kind": "booking", "item": item}
     )
@@ -150,15 +150,15 @@ async def cancel_booking(request: Request, booking_id: Id) -> Response:
 
 @get("/bookings/{booking_id:int}/calendar.ics", name="me_booking_ics", **GUARDED)
 async def booking_ics(request: Request, booking_id: Id) -> Response:
-    body = await views.booking_calendar(visitor_of(request), booking_id)
+    body = await queries.booking_calendar(visitor_of(request), booking_id)
     return file_response(body, ICS, f"reservation-{booking_id}.ics", attachment=True)
 
 
 @get("/data.json", name="me_data", **GUARDED)
 async def my_data(request: Request) -> Response:
-    data = await views.my_data(visitor_of(request))
+    data = await queries.my_data(visitor_of(request))
     return file_response(
-        views.data_json(data), "application/json", "mes-donnees-lab.json", attachment=True
+        queries.data_json(data), "application/json", "mes-donnees-lab.json", attachment=True
     )
 
 

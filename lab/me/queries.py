@@ -1,7 +1,9 @@
 """What a visitor's own pages read: what is coming up, calendar files, the pass, their data.
 
 Reads only, always for the signed-in visitor: every query is filtered on their id, and an
-item that is not theirs is not_found (lab.me.services.own_*).
+item that is not theirs is not_found (lab.me.services.own_*). Each domain reads its own rows
+(workshops.queries, bookings.queries, attendance.queries, accounts.queries); this module puts
+them together for the phone's pages.
 """
 
 from __future__ import annotations
