@@ -13,17 +13,18 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.engine.base import Engine
 
 from lab.app import create_app, settings_state
-from lab.core import clock, db, i18n
+from lab.core import clock, db, i18n, security
 from lab.settings import PROJECT_ROOT, Settings
 
 # Under pytest-xdist (`make test` runs one worker per core) each worker has its own
@@ -75,6 +76,18 @@ def _migrate(database_url: str, data_dir: Path) -> None:
         raise RuntimeError(
             f"migrations failed on {database_url}:\n{result.stdout}\n{result.stderr}"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost for the suite's own logins and PINs: there are hundreds,
+    each a deliberate 0.1 s of work at the production cost. Same algorithm, same code paths;
+    tests/core/test_security.py checks the production cost itself."""
+    production = security._hasher, security._DUMMY_HASH
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    security._DUMMY_HASH = security._hasher.hash("not-a-real-password")
+    yield
+    security._hasher, security._DUMMY_HASH = production
 
 
 @pytest.fixture(scope="session")
