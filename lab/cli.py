@@ -80,25 +80,7 @@ def demo(if_empty: bool) -> None:
     if counts is None:
         click.echo("Database already has data: demo data not loaded.")
         return
-    click.echo(
-        f"Demo data loaded: {counts['sites']} sites, {counts['staff']} staff accounts, "
-        f"{counts['visitors']} visitors with passes, {counts['resources']} resources and "
-        f"{counts['bookings']} bookings this week."
-    )
-    click.echo(
-        f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
-        f"{counts['enrolments']} enrolments (waitlists included), past attendance taken."
-    )
-    click.echo(
-        f"Log in at {settings.base_url}/login with one of these "
-        f"(password: {demo_data.DEMO_PASSWORD}):"
-    )
-    for email, _name, role, slug, _lang in demo_data.STAFF:
-        click.echo(f"  {email:<36} {role:<16} {slug or 'all sites'}")
-    click.echo(
-        f"Kiosk: {counts['kiosks']} tablets ({demo_data.KIOSK_NAME}), not paired yet; "
-        "`lab kiosk-code --list` shows them, `lab kiosk-code --device ID` pairs one."
-    )
+    click.echo(demo_data.closing_message(counts, settings))
 
 
 @main.command("create-user")

@@ -1,0 +1,82 @@
+"""Demo data: two sites (France and Brussels), staff of every role, 50 visitors with passes,
+resources and a week of bookings, a workshop programme with its attendance, and a tablet per
+site.
+
+Each domain's part is its own module (accounts, bookings, workshops, attendance, kiosk); this
+one runs them in that order, lowest domain first, on one random generator. Deterministic
+(fixed seed), so the README's logins and the screenshots stay true: the order of the parts and
+of their draws is part of the data.
+"""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import urlsplit
+
+from lab.demo import accounts, attendance, bookings, kiosk, workshops
+from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
+from lab.demo.kiosk import KIOSK_NAME
+from lab.settings import Settings
+from lab.system import operator
+
+__all__ = ["DEMO_PASSWORD", "KIOSK_NAME", "STAFF", "closing_message", "has_data", "load"]
+
+
+async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
+    rng = random.Random(seed)
+    site_ids = await accounts.load_sites_and_staff()
+    actor = await operator()  # it sees the new sites
+    await accounts.load_visitors(actor, site_ids, rng, count)
+    people = await accounts.people()
+    equipment = await bookings.load_equipment(actor, site_ids, people, rng)
+    rooms = await bookings.load_workshop_rooms(actor, site_ids)
+    staff_ids = await accounts.staff_ids()
+    programme = await workshops.load_programme(actor, site_ids, rooms, people, staff_ids, rng)
+    await attendance.load_attendance(actor, rng)
+    equipment["resources"] += programme.pop("rooms")
+    kiosks = await kiosk.load_kiosks(actor, site_ids)
+    return {
+        "sites": len(site_ids),
+        "staff": len(STAFF),
+        "visitors": count,
+        **equipment,
+        **programme,
+        "kiosks": len(kiosks),
+    }
+
+
+# A server listening on every interface is opened, from this machine, at the loopback address.
+_ANY_HOST = {"", "0.0.0.0", "::"}  # noqa: S104 - names the wildcard, binds nothing
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def served_address(settings: Settings) -> str:
+    """Where `lab serve` listens (LAB_HOST, LAB_PORT), as a browser on this machine opens it."""
+    host = "127.0.0.1" if settings.host in _ANY_HOST else settings.host
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{settings.port}"
+
+
+def closing_message(counts: dict[str, int], settings: Settings) -> str:
+    """What `lab demo` prints once the data is in: what was loaded, where to log in, as whom."""
+    login = f"{served_address(settings)}/login"
+    public = urlsplit(settings.base_url).hostname
+    if public not in _LOOPBACK:
+        # Behind a proxy the public address (LAB_BASE_URL) is the one people use.
+        login += f" (or {settings.base_url}/login)"
+    lines = [
+        f"Demo data loaded: {counts['sites']} sites, {counts['staff']} staff accounts, "
+        f"{counts['visitors']} visitors with passes, {counts['resources']} resources and "
+        f"{counts['bookings']} bookings this week.",
+        f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
+        f"{counts['enrolments']} enrolments (waitlists included), past attendance taken.",
+        f"Log in at {login} with one of these (password: {DEMO_PASSWORD}):",
+    ]
+    for email, _name, role, slug, _lang in STAFF:
+        lines.append(f"  {email:<36} {role:<16} {slug or 'all sites'}")
+    lines.append(
+        f"Kiosk: {counts['kiosks']} tablets ({KIOSK_NAME}), not paired yet; "
+        "`lab kiosk-code --list` shows them, `lab kiosk-code --device ID` pairs one."
+    )
+    return "\n".join(lines)
