@@ -21,7 +21,7 @@ from lab.core.i18n import N_, _
 from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops import queries, services
 from lab.workshops.queries import can_manage, capacity_of, enrolled_counts
-from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
+from lab.workshops.tables import Enrolment, Module, Partner, Session
 
 MODE_LABELS = {
     "series": N_("En série : on s'inscrit une fois, pour toutes les séances"),
@@ -54,20 +54,6 @@ def count_attendance_with(source: AttendanceCounts) -> None:
     _attendance_counts = source
 
 
-async def _facilitator_names(module_ids: list[int]) -> dict[int, list[str]]:
-    rows = (
-        await ModuleFacilitator.select(
-            ModuleFacilitator.module, ModuleFacilitator.staff_user.name.as_alias("name")
-        )
-        .where(ModuleFacilitator.module.is_in(module_ids or [-1]))
-        .order_by(ModuleFacilitator.staff_user.name)
-    )
-    names: dict[int, list[str]] = {}
-    for row in rows:
-        names.setdefault(row["module"], []).append(row["name"])
-    return names
-
-
 def _seats(module: Module, session: dict | Session | None, enrolled: int) -> int:
     capacity = module.capacity
     if session is not None:
@@ -94,7 +80,7 @@ async def module_rows(actor: StaffPrincipal, site_id: int | None) -> list[dict]:
         .order_by(Session.starts_at)
     )
     per_module, per_session = await enrolled_counts(ids)
-    facilitators = await _facilitator_names(ids)
+    facilitators = await queries.facilitator_names(ids)
     partners = {
         row["id"]: row["name"]
         for row in await Partner.select(Partner.id, Partner.name).where(
@@ -199,7 +185,7 @@ async def module_detail(actor: StaffPrincipal, module_id: int) -> dict:
         "site": site,
         "partner": partner,
         "room": room,
-        "facilitators": (await _facilitator_names([module.id])).get(module.id, []),
+        "facilitators": (await queries.facilitator_names([module.id])).get(module.id, []),
         "competences": [tag.strip() for tag in module.competences.split(",") if tag.strip()],
         "sessions": await session_rows(module),
         "can_manage": can_manage(actor, module.site),
@@ -242,7 +228,7 @@ async def session_detail(actor: StaffPrincipal, session_id: int) -> dict:
         "module": module,
         "site": site,
         "booking": booking,
-        "facilitators": (await _facilitator_names([module.id])).get(module.id, []),
+        "facilitators": (await queries.facilitator_names([module.id])).get(module.id, []),
         "attendance": (await _attendance_counts([session.id])).get(session.id, NO_ATTENDANCE),
         "can_manage": manager,
         "can_change": manager and session.status == "scheduled",
