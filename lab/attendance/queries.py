@@ -1,8 +1,19 @@
-"""Reads about attendance that other domains may use (no rules here)."""
+"""Reads about attendance that other domains may use (no rules here).
+
+``ScanEvent`` is exposed as the row type the scan journal's reads return (for annotations and
+reading fields): other domains do not query it.
+"""
 
 from __future__ import annotations
 
-from lab.attendance.tables import Attendance
+import datetime as dt
+from collections.abc import Iterable
+
+from piccolo.query import Select
+
+from lab.attendance.tables import Attendance, ScanEvent
+
+CAME = ("present", "late")
 
 
 async def attendance_counts(session_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -34,3 +45,77 @@ async def attendance_history(visitor_id: int) -> list[dict]:
         .where(Attendance.visitor == visitor_id)
         .order_by(Attendance.session.starts_at)
     )
+
+
+# -- The scan journal, for the review of tablets' scans ---------------------------------------
+
+
+async def get_scan(scan_id: int) -> ScanEvent | None:
+    """A scan of the journal by id, unchecked: the caller checks whose tablet made it."""
+    return await ScanEvent.objects().get(ScanEvent.id == scan_id)
+
+
+async def refused_scans(
+    device_ids: Select | list[int], *, reviewed: Select | list[int], limit: int
+) -> list[ScanEvent]:
+    """Scans these tablets refused, but those in ``reviewed`` (ids, or a select of them),
+    newest first, ``limit`` at most."""
+    return (
+        await ScanEvent.objects()
+        .where(
+            ScanEvent.device_id.is_in(device_ids)
+            & (ScanEvent.outcome == "refused")
+            & ScanEvent.id.not_in(reviewed)
+        )
+        .order_by(ScanEvent.received_at, ascending=False)
+        .limit(limit)
+    )
+
+
+async def offline_scans(device_ids: Select | list[int], since: dt.datetime) -> list[ScanEvent]:
+    """Scans these tablets sent from their offline queue (with the time they were made) that
+    reached the server since ``since``, newest first, whatever their outcome."""
+    return (
+        await ScanEvent.objects()
+        .where(
+            ScanEvent.device_id.is_in(device_ids)
+            & ScanEvent.offline.eq(True)
+            & ScanEvent.client_at.is_not_null()
+            & (ScanEvent.received_at >= since)
+        )
+        .order_by(ScanEvent.received_at, ascending=False)
+    )
+
+
+async def skewed_scans(
+    device_ids: Select | list[int], since: dt.datetime, limit_seconds: int
+) -> list[dict]:
+    """``device_id``, ``clock_skew_seconds`` and ``received_at`` of these tablets' scans since
+    ``since`` whose clock was off by more than ``limit_seconds`` either way, oldest first."""
+    return (
+        await ScanEvent.select(
+            ScanEvent.device_id, ScanEvent.clock_skew_seconds, ScanEvent.received_at
+        )
+        .where(
+            ScanEvent.device_id.is_in(device_ids)
+            & (
+                (ScanEvent.clock_skew_seconds > limit_seconds)
+                | (ScanEvent.clock_skew_seconds < -limit_seconds)
+            )
+            & (ScanEvent.received_at >= since)
+        )
+        .order_by(ScanEvent.received_at)
+    )
+
+
+async def present_pairs(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (session, visitor) pairs have a presence (present or late)."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    rows = await Attendance.select(Attendance.session, Attendance.visitor).where(
+        Attendance.session.is_in([session for session, _ in pairs])
+        & Attendance.visitor.is_in([visitor for _, visitor in pairs])
+        & Attendance.status.is_in(list(CAME))
+    )
+    return {(row["session"], row["visitor"]) for row in rows} & pairs

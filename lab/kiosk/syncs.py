@@ -1,9 +1,10 @@
 """What the tablets' scans left for staff to look at: refused scans to resolve, offline scans
 that reached the server late, and tablets whose clock is off.
 
-The scan journal (``ScanEvent``) is append-only: resolving a refused scan writes a
-``ScanReview`` next to it. Any staff member of the tablet's site may look and resolve;
-visitors' names are shown only for visitors followed by one of the staff member's sites.
+The scan journal (attendance's ``ScanEvent``, read through attendance.queries) is
+append-only: resolving a refused scan writes a ``ScanReview`` next to it. Any staff member of
+the tablet's site may look and resolve; visitors' names are shown only for visitors followed
+by one of the staff member's sites.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import dataclasses
 import datetime as dt
 
 from lab.accounts.queries import Site, get_site, get_site_for, staff_names, visitor_names
+from lab.attendance import queries as journal
 from lab.attendance import services as attendance
-from lab.attendance.tables import Attendance, ScanEvent
+from lab.attendance.queries import ScanEvent
 from lab.bookings import queries as booking_queries
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
@@ -121,15 +123,10 @@ def _site_devices(site_id: int):
 async def refused_scans(actor: StaffPrincipal, site_id: int) -> list[ScanRow]:
     """Scans a tablet of the site refused, not yet reviewed, newest first. Errors: forbidden."""
     site = await _site_scope(actor, site_id)
-    scans = (
-        await ScanEvent.objects()
-        .where(
-            ScanEvent.device_id.is_in(_site_devices(site.id))
-            & (ScanEvent.outcome == "refused")
-            & ScanEvent.id.not_in(ScanReview.select(ScanReview.scan_event))
-        )
-        .order_by(ScanEvent.received_at, ascending=False)
-        .limit(LIST_LIMIT)
+    scans = await journal.refused_scans(
+        _site_devices(site.id),
+        reviewed=ScanReview.select(ScanReview.scan_event),
+        limit=LIST_LIMIT,
     )
     return await _rows(actor, scans, site)
 
@@ -138,16 +135,7 @@ async def late_syncs(actor: StaffPrincipal, site_id: int) -> list[ScanRow]:
     """Offline scans of the last 7 days that reached the server more than 5 minutes after
     they were made (whatever their outcome), newest first. Errors: forbidden."""
     site = await _site_scope(actor, site_id)
-    scans = (
-        await ScanEvent.objects()
-        .where(
-            ScanEvent.device_id.is_in(_site_devices(site.id))
-            & ScanEvent.offline.eq(True)
-            & ScanEvent.client_at.is_not_null()
-            & (ScanEvent.received_at >= clock.now() - RECENT)
-        )
-        .order_by(ScanEvent.received_at, ascending=False)
-    )
+    scans = await journal.offline_scans(_site_devices(site.id), clock.now() - RECENT)
     # The delay is compared here rather than in SQL: interval arithmetic differs between
     # SQLite and PostgreSQL, and a week of offline scans is a short list.
     late = [scan for scan in scans if scan.received_at - scan.client_at > LATE_AFTER]
@@ -158,19 +146,8 @@ async def clock_problems(actor: StaffPrincipal, site_id: int) -> list[ClockProbl
     """Tablets of the site whose clock was off by more than 2 minutes on a scan of the last
     7 days, the worst first. Errors: forbidden."""
     site = await _site_scope(actor, site_id)
-    scans = (
-        await ScanEvent.select(
-            ScanEvent.device_id, ScanEvent.clock_skew_seconds, ScanEvent.received_at
-        )
-        .where(
-            ScanEvent.device_id.is_in(_site_devices(site.id))
-            & (
-                (ScanEvent.clock_skew_seconds > SKEW_LIMIT_SECONDS)
-                | (ScanEvent.clock_skew_seconds < -SKEW_LIMIT_SECONDS)
-            )
-            & (ScanEvent.received_at >= clock.now() - RECENT)
-        )
-        .order_by(ScanEvent.received_at)
+    scans = await journal.skewed_scans(
+        _site_devices(site.id), clock.now() - RECENT, SKEW_LIMIT_SECONDS
     )
     names = await _device_names({scan["device_id"] for scan in scans})
     problems: dict[int, ClockProblem] = {}
@@ -227,7 +204,8 @@ async def resolve(
     if scan.outcome != "refused":
         raise Conflict(_("Ce pointage n'a pas été refusé : rien à résoudre."), code="not_refused")
     async with write_transaction(ScanReview._meta.db):
-        await lock_row(ScanEvent, scan.id)
+        # The tablet's row, not the journal's (attendance's): one review at a time per tablet.
+        await lock_row(KioskDevice, device.id)
         if await ScanReview.exists().where(ScanReview.scan_event == scan.id):
             raise Conflict(_("Quelqu'un a déjà traité ce pointage."), code="already_reviewed")
         if resolution == "checked_in":
@@ -262,7 +240,7 @@ async def resolve(
 
 async def _scan_for(actor: StaffPrincipal, scan_id: int) -> tuple[ScanEvent, KioskDevice]:
     """A tablet's scan, if the tablet belongs to one of the actor's sites."""
-    scan = await ScanEvent.objects().get(ScanEvent.id == scan_id)
+    scan = await journal.get_scan(scan_id)
     device = None
     if scan is not None and scan.device_id is not None:
         device = await KioskDevice.objects().get(KioskDevice.id == scan.device_id)
@@ -346,13 +324,7 @@ async def _present(pairs: set[tuple[int | None, int | None]]) -> set[tuple[int, 
     pairs = {(session, visitor) for session, visitor in pairs if session and visitor}
     if not pairs:
         return set()
-    rows = await Attendance.select(Attendance.session, Attendance.visitor).where(
-        Attendance.session.is_in([session for session, _ in pairs])
-        & Attendance.visitor.is_in([visitor for _, visitor in pairs])
-        & Attendance.status.is_in(["present", "late"])
-    )
-    found = {(row["session"], row["visitor"]) for row in rows}
-    return found & pairs
+    return await journal.present_pairs(pairs)
 
 
 async def _reviews(scan_ids: list[int]) -> dict[int, Review]:
