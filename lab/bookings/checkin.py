@@ -1,9 +1,8 @@
-"""Checking in at the desk by scanning the visitor's pass.
+"""Checking in at the desk by scanning the visitor's pass (the desk page's service).
 
 The check-in itself (``check_in``, ``check_in_at``) is a step of the booking lifecycle in
-``lab.bookings.services``; which booking a scan opens (``open_booking_at``) is a read in
-``lab.bookings.queries``. Their names stay importable from here for ``lab.kiosk.checkin``
-until it uses the public surface.
+``lab.bookings.services``; which booking a tablet's scan opens (``open_booking_at``) is a read
+in ``lab.bookings.queries``.
 """
 
 from __future__ import annotations
@@ -11,24 +10,14 @@ from __future__ import annotations
 import datetime as dt
 
 from lab.accounts.queries import get_visitor_for, visitor_for_code
-from lab.bookings.queries import no_show_count, open_booking_at
 from lab.bookings.rules import checkin_window
-from lab.bookings.services import check_in, check_in_at
+from lab.bookings.services import check_in_at
 from lab.bookings.tables import Booking, Resource
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
-
-__all__ = [
-    "check_in",
-    "check_in_at",
-    "check_in_by_pass",
-    "checkin_window",
-    "no_show_count",
-    "open_booking_at",
-]
 
 
 async def check_in_by_pass(actor: StaffPrincipal, site_id: int, code: str) -> Booking:

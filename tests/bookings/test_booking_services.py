@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lab.bookings import checkin, releases, services
+from lab.bookings import checkin, queries, releases, services
 from lab.bookings.forms import MoveInput, SeriesInput
 from lab.bookings.resources import grant_induction
 from lab.bookings.services import BookingRefused, Wanted
@@ -213,7 +213,7 @@ async def test_an_unclaimed_booking_is_released_after_its_delay_without_a_reques
     assert await releases.release_due() == 1
     released = await Booking.objects().get(Booking.id == booking.id)
     assert released.status == "released"
-    assert await checkin.no_show_count(visitor.id) == 1
+    assert await queries.no_show_count(visitor.id) == 1
     assert await releases.release_due() == 0  # a second round changes nothing
 
 
