@@ -8,11 +8,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from lab.accounts.queries import get_site_for, site_choices
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
-from lab.core.errors import Conflict
+from lab.core.errors import Conflict, Forbidden
 from lab.core.i18n import N_, _
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.core.security import token_hash
 from lab.kiosk import devices
 from lab.kiosk.tables import KioskDevice
@@ -24,6 +25,26 @@ STATES = {
     "unpaired": N_("Pas associée"),
     "revoked": N_("Désactivée"),
 }
+
+
+async def page_sites(
+    actor: StaffPrincipal, site_id: int | None, *roles: str
+) -> tuple[dict[int, str], int]:
+    """The sites a tablets page may show the actor ({id: name}, those where they hold one of
+    ``roles``), and the one asked for, or the first. Errors: forbidden (another site, or none
+    of theirs)."""
+    sites = await site_choices(actor, *roles)
+    if site_id is not None:
+        await get_site_for(actor, site_id)
+    chosen = site_id or next(iter(sites), None)
+    if chosen is None:
+        raise Forbidden(_("Ce site ne fait pas partie des vôtres."))
+    return sites, chosen
+
+
+def manages_devices(actor: StaffPrincipal, site_id: int) -> bool:
+    """Whether the actor manages the site's tablets (its managers, network managers, admins)."""
+    return actor.can_reach_site(site_id, *MANAGERS)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated
 
-import msgspec
-
-from lab.accounts.forms import Postcode, Status, VisitorInput
+from lab.accounts.forms import VisitorInput
 from lab.accounts.queries import (
     Visitor,
     consent_age,
@@ -33,25 +30,10 @@ from lab.accounts.services import (
 from lab.core import audit, i18n
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Invalid
-from lab.core.forms import Email, Name
 from lab.core.i18n import _
 from lab.kiosk.devices import DevicePrincipal
+from lab.kiosk.forms import SignUpInput
 from lab.kiosk.tables import KioskDevice
-
-Digits = Annotated[str, msgspec.Meta(max_length=8)]
-
-
-class SignUpInput(msgspec.Struct):
-    first_name: Name
-    last_name: Name
-    birth_day: Annotated[int, msgspec.Meta(ge=1, le=31)]
-    birth_month: Annotated[int, msgspec.Meta(ge=1, le=12)]
-    birth_year: Annotated[int, msgspec.Meta(ge=1900, le=2100)]
-    postcode: Postcode
-    status: Status
-    pin: Digits
-    pin_confirm: Digits
-    email: Email | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

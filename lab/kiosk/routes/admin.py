@@ -6,49 +6,21 @@ resolved. Managers manage tablets; every staff member of the site sees and resol
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal
 
-import msgspec
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts.queries import display_short_code, get_site_for, site_choices
-from lab.core.errors import Forbidden, LabError
+from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
-from lab.core.params import FieldId, Id, OptionalId
+from lab.core.params import Id, OptionalId
 from lab.core.qr import qr_svg
 from lab.core.roles import MANAGERS, ROLES
 from lab.core.sessions import SessionManager
 from lab.core.web import redirect, render, wants_fragment
 from lab.kiosk import admin, devices, syncs
-
-Action = Literal[devices.ACTIONS]  # type: ignore[valid-type]
-DeviceName = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=devices.NAME_MAX, pattern=r"^[^<>]*$")
-]
-Note = Annotated[str, msgspec.Meta(max_length=syncs.NOTE_MAX, pattern=r"^[^<>]*$")]
-
-
-class NewDeviceInput(msgspec.Struct):
-    site_id: FieldId
-    name: DeviceName
-    allowed_actions: list[Action] = []
-
-
-class DeviceInput(msgspec.Struct):
-    name: DeviceName
-    allowed_actions: list[Action] = []
-
-
-class ResolveInput(msgspec.Struct):
-    resolution: Literal["checked_in", "dismissed"]
-    note: Note = ""
-
-
-class SiteRef(msgspec.Struct):
-    site_id: FieldId
-
+from lab.kiosk.forms import DeviceInput, NewDeviceInput, ResolveInput
 
 # --- the code just issued, kept in the staff member's server-side session -----------------
 # Only the code's hash is in the database. The manager who asked for it can reload its page
@@ -77,20 +49,9 @@ def _remembered_code(request: Request, device_id: int) -> str | None:
 # --- tablets (managers) -----------------------------------------------------------------
 
 
-async def _sites(request: Request, site: int | None, *roles: str) -> tuple[dict[int, str], int]:
-    """The actor's sites for ``roles``, and the one asked for (or the first); 403 for another."""
-    sites = await site_choices(request.user, *roles)
-    if site is not None:
-        await get_site_for(request.user, site)
-    chosen = site or next(iter(sites), None)
-    if chosen is None:
-        raise Forbidden(_("Ce site ne fait pas partie des vôtres."))
-    return sites, chosen
-
-
 @get("/", name="kiosks")
 async def device_list(request: Request, site: OptionalId = None) -> Response:
-    sites, site_id = await _sites(request, site, *MANAGERS)
+    sites, site_id = await admin.page_sites(request.user, site, *MANAGERS)
     rows = await admin.device_rows(request.user, site_id)
     context = {
         "sites": sites,
@@ -118,7 +79,7 @@ def _chosen_actions(raw) -> list[str]:
 
 @get("/new", name="kiosk_device_new")
 async def device_new(request: Request, site: OptionalId = None) -> Response:
-    sites, site_id = await _sites(request, site, *MANAGERS)
+    sites, site_id = await admin.page_sites(request.user, site, *MANAGERS)
     values = {"site_id": site_id, "name": "", "allowed_actions": list(devices.ACTIONS)}
     return render(request, "kiosks/form.html", _form_context(values, sites=sites))
 
@@ -226,7 +187,7 @@ devices_router = Router(
 async def _sync_page(
     request: Request, site: int | None, *, status_code: int = 200, **extra: object
 ) -> Response:
-    sites, site_id = await _sites(request, site)
+    sites, site_id = await admin.page_sites(request.user, site)
     actor = request.user
     context = {
         "sites": sites,
@@ -236,7 +197,7 @@ async def _sync_page(
         "clocks": await syncs.clock_problems(actor, site_id),
         "resolutions": syncs.RESOLUTIONS,
         "outcomes": syncs.OUTCOMES,
-        "manages_devices": actor.can_reach_site(site_id, *MANAGERS),
+        "manages_devices": admin.manages_devices(actor, site_id),
         "skew_limit": syncs.SKEW_LIMIT_SECONDS,
         "errors": {},
         **extra,

@@ -6,20 +6,16 @@ never opens anything personal: the PIN is asked every time.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts import queries as accounts
-from lab.accounts import services as account_services
 from lab.accounts.queries import VISITOR_STATUSES as STATUS
-from lab.attendance import services as attendance
-from lab.core.errors import Forbidden, LabError
+from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.i18n import _
 from lab.core.qr import qr_svg
 from lab.core.web import redirect, render, safe_next
+from lab.kiosk import visits
 from lab.kiosk.auth import (
     KIOSK_EXCEPTION_HANDLERS,
     KIOSK_PATH,
@@ -28,14 +24,9 @@ from lab.kiosk.auth import (
     require_device,
     start_visit,
 )
+from lab.kiosk.forms import IdentifyInput, SignUpInput
 from lab.kiosk.routes.tablet import kiosk_context
-from lab.kiosk.signup import SignUpInput, sign_up
-
-
-class IdentifyInput(msgspec.Struct):
-    code: Annotated[str, msgspec.Meta(min_length=4, max_length=200, pattern=r"^[^<>\s]+$")]
-    pin: Annotated[str, msgspec.Meta(max_length=8)]
-    next: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+from lab.kiosk.signup import sign_up
 
 
 def _after_identify(path: str | None) -> str:
@@ -60,9 +51,7 @@ async def identify(request: Request) -> Response:
     target = _after_identify(raw.get("next"))
     try:
         data = parse_form(IdentifyInput, raw)
-        visitor = await account_services.sign_in(device, data.code, data.pin)
-        if visitor.created_site != device.site_id:
-            raise Forbidden(attendance.refusal_for_visitor("other_site"), code="other_site")
+        visitor = await visits.identify(device, data.code, data.pin)
     except LabError as error:
         # The PIN is never sent back into the page; the card stays so one can fix the PIN.
         values = {"code": raw.get("code", "")}

@@ -6,9 +6,6 @@ stay thin: the rules live in ``lab.kiosk.devices`` and ``lab.kiosk.auth``.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts.forms import LanguageInput
@@ -25,10 +22,7 @@ from lab.kiosk.auth import (
     require_device,
     visit_of,
 )
-
-
-class PairInput(msgspec.Struct):
-    code: Annotated[str, msgspec.Meta(min_length=4, max_length=20, pattern=r"^[A-Za-z0-9 .\-]+$")]
+from lab.kiosk.forms import PairInput
 
 
 async def kiosk_context(request: Request, **extra: object) -> dict:

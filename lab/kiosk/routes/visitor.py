@@ -12,9 +12,7 @@ asks "confirm?" before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, Parameter
 
@@ -38,6 +36,7 @@ from lab.kiosk.auth import (
     require_visit,
     visit_of,
 )
+from lab.kiosk.forms import BookInput
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.workshops import services as workshops
 from lab.workshops.services import KINDS as WORKSHOP_KINDS
@@ -183,10 +182,6 @@ async def _day(request: Request, resource_id: int, day: dt.date) -> dict:
 async def slot_list(request: Request, day: FromPath[dt.date], resource_id: Id) -> Response:
     context = await kiosk_context(request, **await _day(request, resource_id, day))
     return render(request, "kiosk/book_slots.html", context)
-
-
-class BookInput(msgspec.Struct):
-    minutes: Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
 
 
 async def _booking_step(request: Request, resource_id: int, day: dt.date, start: str) -> dict:
