@@ -20,9 +20,10 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.principals import require_own
+from lab.workshops.access import get_module_for
 from lab.workshops.forms import EnrolInput
 from lab.workshops.messages import Notices, enrolment_key
-from lab.workshops.queries import LIVE, capacity_of, get_module_for, queue_of
+from lab.workshops.queues import LIVE, capacity_of, queue_of
 from lab.workshops.tables import Enrolment, Module, Session
 
 

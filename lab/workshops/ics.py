@@ -18,8 +18,9 @@ from lab.core.db import lock_row
 from lab.core.errors import Forbidden
 from lab.core.i18n import N_, _, translations
 from lab.core.roles import StaffPrincipal
+from lab.workshops.access import can_manage, get_module_for, get_session_for
 from lab.workshops.calendars import COLUMNS, event_from_row, visitor_sessions, window
-from lab.workshops.queries import can_manage, enrolled_counts, get_module_for, get_session_for
+from lab.workshops.queues import enrolled_counts
 from lab.workshops.tables import Module, ModuleFacilitator, Session
 
 STAFF_KIND = "staff"

@@ -23,7 +23,7 @@ from lab.accounts.queries import Visitor, get_visitor, optional_features_allowed
 from lab.core import clock, i18n, mail
 from lab.core.i18n import N_
 from lab.workshops import calendars
-from lab.workshops.queries import queue_of
+from lab.workshops.queues import queue_of
 from lab.workshops.tables import Enrolment, Module, Session
 
 # (subject, body) per kind, translated into the visitor's language when written.

@@ -2,13 +2,13 @@
 
 Sessions reserve their room through the bookings service. Enrolment (``enrol``,
 ``cancel_enrolment``, ``cancel_own_enrolment``) is written in ``lab.workshops.enrolment`` and
-offered here, with ``get_module_for`` and ``get_session_for`` (``lab.workshops.queries``), so
+offered here, with ``get_module_for`` and ``get_session_for`` (``lab.workshops.access``), so
 that other domains need this module for writes and ``queries`` for reads, nothing else.
 
 Inside workshops the direction is one way, with no import inside a function: ``tables`` ←
-``calendars`` (sessions as events) ← ``queries`` ← ``messages`` ← ``enrolment`` ← ``services``;
-``ics`` (the staff's files and the feeds) and ``pages`` sit above ``queries``, the routes on
-top.
+the reads (``access``, ``queues``, ``programme``, ``calendars`` for sessions as events, and
+``visitors``, all offered by ``queries``) ← ``messages`` ← ``enrolment`` ← ``services``;
+``ics`` (the staff's files and the feeds) and ``pages`` sit above the reads, the routes on top.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.roles import MANAGERS, StaffPrincipal
+from lab.workshops.access import can_manage, get_module_for, get_session_for
 from lab.workshops.enrolment import cancel as cancel_enrolment
 from lab.workshops.enrolment import cancel_own as cancel_own_enrolment
 from lab.workshops.enrolment import enrol, fill_free_seats
 from lab.workshops.forms import ModuleInput, PartnerInput, ScheduleInput, SessionMoveInput
 from lab.workshops.messages import Notices
-from lab.workshops.queries import can_manage, get_module_for, get_session_for
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 
 __all__ = [
