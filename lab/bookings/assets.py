@@ -14,14 +14,14 @@ import msgspec
 
 from lab.accounts.queries import Site, get_site
 from lab.bookings import tags
-from lab.bookings.resources import MANAGERS, get_resource_for
+from lab.bookings.resources import get_resource_for
 from lab.bookings.tables import Asset, Loan, Resource
 from lab.core import audit, clock
 from lab.core.db import is_sqlite, lock_row, write_transaction
 from lab.core.errors import Forbidden, NotFound
 from lab.core.forms import ShortText
 from lab.core.i18n import _
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 
 TAG_PREFIXES = {
     "tablet_pool": "TAB",

@@ -32,13 +32,13 @@ from lab.accounts.queries import (
 )
 from lab.accounts.services import lock_visitor
 from lab.bookings import ics
-from lab.bookings.resources import MANAGERS, get_resource_for
+from lab.bookings.resources import get_resource_for
 from lab.bookings.tables import Booking, CalendarFeed, Resource
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Forbidden, Invalid
 from lab.core.i18n import N_, _, translations
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.core.security import new_token, token_hash
 
 Kind = Literal["resource", "visitor"]

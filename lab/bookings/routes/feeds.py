@@ -6,13 +6,12 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from lab.bookings import feeds, ics
-from lab.bookings.resources import MANAGERS
 from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
 from lab.core.qr import qr_svg
-from lab.core.roles import STAFF_ROLES
+from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 
 from lab.bookings import assets, loans
-from lab.bookings.resources import KINDS, MANAGERS
+from lab.bookings.resources import KINDS
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.params import Id, OptionalId, id_or_none
-from lab.core.roles import STAFF_ROLES
+from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 
 
