@@ -4,7 +4,7 @@ names goes through them. Offered to other domains by ``lab.workshops.queries``."
 
 from __future__ import annotations
 
-from lab.core.errors import NotFound
+from lab.core.errors import Forbidden, NotFound
 from lab.core.i18n import _
 from lab.core.principals import Principal, require_own, require_site
 from lab.core.roles import MANAGERS, StaffPrincipal
@@ -36,6 +36,12 @@ async def get_session_for(actor: Principal, session_id: int) -> tuple[Session, M
 def can_manage(actor: StaffPrincipal, site_id: int) -> bool:
     """Whether ``actor`` manages the programme of ``site_id`` (modules, sessions, feeds)."""
     return actor.can_reach_site(site_id, *MANAGERS)
+
+
+def require_manager(actor: StaffPrincipal, site_id: int) -> None:
+    """Errors: forbidden (not a manager of the site's programme)."""
+    if not can_manage(actor, site_id):
+        raise Forbidden(_("Seul un ou une responsable du site peut modifier le programme."))
 
 
 async def get_enrolment(enrolment_id: int) -> Enrolment | None:

@@ -194,3 +194,11 @@ async def partner_name(partner_id: int | None) -> str | None:
         return None
     row = await Partner.select(Partner.name).where(Partner.id == partner_id).first()
     return row["name"] if row else None
+
+
+async def facilitator_ids(module_id: int) -> list[int]:
+    """The staff ids of the module's facilitators."""
+    rows = await ModuleFacilitator.select(ModuleFacilitator.staff_user).where(
+        ModuleFacilitator.module == module_id
+    )
+    return [row["staff_user"] for row in rows]
