@@ -21,11 +21,11 @@ import dataclasses
 import datetime as dt
 import io
 
-import msgspec
 from PIL import Image, UnidentifiedImageError
 
 from lab.accounts.queries import Site, get_site, staff_names
 from lab.attendance import services as attendance
+from lab.attendance.forms import SignInput
 from lab.attendance.tables import Signature
 from lab.core import audit, clock, events
 from lab.core.db import write_transaction
@@ -44,14 +44,6 @@ MIN_INK_PIXELS = 30
 INK_BELOW = 160  # grey level (0 black … 255 white) that counts as ink
 AFTERNOON = dt.time(13, 0)
 _DATA_URL_PREFIX = "data:image/png;base64,"
-
-
-class SignInput(msgspec.Struct):
-    """The signature pad's form."""
-
-    signature: str | None = None  # a PNG data URL, filled by the pad's script on submit
-    confirm: bool = False  # "Je confirme ma présence": for people who cannot draw
-    half_day: bool = False  # sign every session of the module on this half-day
 
 
 # -- The image ------------------------------------------------------------------------------

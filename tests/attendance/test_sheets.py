@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from lab.accounts.tables import Site
 from lab.attendance import completion, services, sheets, signatures
-from lab.attendance.signatures import SignInput
+from lab.attendance.forms import SignInput
 from lab.attendance.tables import Signature
 from lab.core import fonts
 from lab.core.errors import Conflict, Invalid

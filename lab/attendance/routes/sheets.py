@@ -11,8 +11,8 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
 from lab.attendance import completion, sheets, signatures
+from lab.attendance.forms import SignInput
 from lab.attendance.services import STATUS_LABELS
-from lab.attendance.signatures import SignInput
 from lab.core import i18n
 from lab.core.errors import LabError, NotFound
 from lab.core.forms import parse_form
