@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.accounts.sites import active_site_ids
+from lab.accounts.queries import active_site_ids
 from lab.core.roles import ADMIN, Grant, StaffPrincipal
 
 

@@ -5,13 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-# A site's time zone is read by accounts; still importable from here until its callers move.
-from lab.accounts.queries import (
-    get_site,
-    get_site_for,
-    get_visitor_for,
-    site_timezone,  # noqa: F401
-)
+from lab.accounts.queries import get_site, get_site_for, get_visitor_for
 from lab.bookings.forms import ClosureInput, ResourceInput
 from lab.bookings.holdings import held_bookings
 from lab.bookings.rules import Policy, peak_units
