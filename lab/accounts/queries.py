@@ -9,6 +9,8 @@ own and may change.
 - ``get_site_for`` / ``get_visitor_for`` / ``visitor_at_site`` check the actor's sites and raise
   ``not_found`` / ``forbidden``; ``get_site`` / ``get_visitor`` do not: use them for a row
   reached through one the caller has already checked (a resource's site, a booking's visitor).
+- A site's time zone is ``site_timezone`` (``timezones`` for several sites), and the sites a
+  staff member may pick in a form are ``site_choices``: each is written once, here.
 - ``Site``, ``Visitor`` and ``Pass`` are exposed as the types these functions return (for
   annotations and reading fields): other domains do not query them.
 """

@@ -4,7 +4,8 @@ PINs, record a guardian's consent, create sites and staff.
 This module is accounts' public surface for writes (``lab.accounts.queries`` is the one for
 reads). Each function keeps the error codes its docstring lists. Functions named
 ``…_in_transaction`` or ``insert_…`` write without opening a transaction: call them inside the
-caller's ``write_transaction`` (every table shares one engine: open it on one of your own).
+caller's ``write_transaction`` (every table shares one engine: open it on one of your own);
+so do ``lock_visitor`` and ``lock_staff_user``, which lock a row until that transaction ends.
 """
 
 from __future__ import annotations
