@@ -508,3 +508,28 @@ async def test_only_managers_of_the_site_manage_a_modules_feed(client, cast):
     created = await client.post(f"/workshops/{module.id}/feed")
     assert created.status_code == 200 and FEED_URL.search(created.text)
     assert "Un lien est actif" in (await client.get(f"/workshops/{module.id}/feed")).text
+
+
+async def test_a_modules_and_a_sessions_pages_count_who_came_as_attendance_says(client, cast):
+    # Attendance sits above workshops: the app hands its counts to the workshop pages.
+    from lab.attendance.tables import Attendance
+
+    module = await make_module(cast.saint_denis)
+    session = await make_session(module, at(10, day=TUESDAY - dt.timedelta(days=7)))
+    for status in ("present", "late", "absent"):
+        visitor = await make_visitor(cast.saint_denis, status.title())
+        await Attendance.insert(
+            Attendance(
+                visitor=visitor.id,
+                session=session.id,
+                status=status,
+                method="staff",
+                created_at=at(10),
+                updated_at=at(10),
+            )
+        )
+    await login(client, cast.email("awa"))
+    page = text(await client.get(f"/workshops/sessions/{session.id}"))
+    assert "2 venus, 1 absents, 0 excusés" in page
+    listing = text(await client.get(f"/workshops/{module.id}"))
+    assert re.search(r"<td>2</td>\s*<td>1</td>\s*<td>0</td>", listing)
