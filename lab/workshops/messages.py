@@ -7,8 +7,10 @@ the site's time zone, the visitor's consent and the sessions to come, and builds
 work that must not run while the module's or the session's row lock is held (on SQLite, while
 the whole database is locked for writing). So a change only *holds* its messages under the
 lock (``Notices.hold``: one small outbox row with the kind, the visitor and the key), and
-``Notices.send`` writes them once the transaction is over. A writer that stops in between
-leaves held rows behind: ``send_stale`` (each round of the reminder loop) writes them.
+``Notices.send`` writes them once the transaction is over. A writer that stops in between,
+or a message that fails to be written, leaves held rows behind (the change stands, and the
+request that made it is not failed): ``send_stale`` (each round of the reminder loop) writes
+them.
 
 Every key names what the message is about, and that is all a held message needs to be
 written: ``enrolment:<id>`` (enrolled, waitlisted, promoted) or
@@ -18,6 +20,7 @@ written: ``enrolment:<id>`` (enrolled, waitlisted, promoted) or
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from lab.accounts.queries import Visitor, get_visitor, optional_features_allowed, site_timezone
 from lab.core import clock, i18n, mail
@@ -71,6 +74,7 @@ MESSAGES = {
         ),
     ),
 }
+log = logging.getLogger("lab.workshops")
 # A held message older than this was left by a writer that stopped: ``send_stale`` writes it.
 STALE_AFTER = dt.timedelta(minutes=5)
 
@@ -124,7 +128,10 @@ async def send_stale() -> int:
 
 async def _write(rows: list[dict]) -> None:
     for row in rows:
-        await _write_one(row)
+        try:
+            await _write_one(row)
+        except Exception:  # the change is committed: a message that fails stays held
+            log.exception("workshops: held message %s not written", row["id"])
 
 
 async def _about(key: str) -> tuple[Module | None, Session | None]:

@@ -149,3 +149,25 @@ async def test_the_room_is_freed_only_if_the_session_is_cancelled_with_it(cast, 
     assert room.status == "confirmed"  # one transaction: the room's cancellation rolled back
     fresh, _module = await services.get_session_for(await cast.principal("julien"), session.id)
     assert fresh.status == "scheduled"
+
+
+async def test_a_message_that_fails_to_be_written_stays_held_and_the_change_stands(
+    cast, monkeypatch
+):
+    module = await make_module(cast.saint_denis, "Atelier CV")
+    await make_session(module, at(10, day=TUESDAY + dt.timedelta(days=7)))
+    lea = await make_visitor(cast.saint_denis, "Léa", email="lea@example.org")
+
+    async def broken(*_args, **_kwargs):
+        raise OSError("the calendar could not be built")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(messages.calendars, "message_calendar", broken)
+        seat = await enrolment.enrol(
+            await cast.principal("awa"), module.id, EnrolInput(visitor_id=lea.id)
+        )
+    assert seat.status == "enrolled"
+    assert [row.status for row in await Outbox.objects()] == ["held"]
+    freeze(at(9, day=TUESDAY - dt.timedelta(days=1)) + dt.timedelta(minutes=6))
+    assert await messages.send_stale() == 1
+    assert [row.status for row in await Outbox.objects()] == ["pending"]
