@@ -253,7 +253,13 @@ async def certificate(cast):
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=visitor.id))
     freeze(at(10, 5))
     await attendance.check_in(
-        awa, session.id, nonce=str(uuid.uuid4()), method="staff", visitor_id=visitor.id
+        attendance.Scan(
+            by=awa,
+            session_id=session.id,
+            nonce=str(uuid.uuid4()),
+            method="staff",
+            visitor_id=visitor.id,
+        )
     )
     freeze(at(13))
     return await completion.certificate(awa, module.id, visitor.id)
