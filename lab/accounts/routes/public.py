@@ -1,5 +1,5 @@
 """Pages anyone may open: the health check and the lab's icon (a scanned pass lands in the
-visitor's space: lab.me.landing)."""
+visitor's space: lab.me.routes.landing)."""
 
 from __future__ import annotations
 
