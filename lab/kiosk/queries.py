@@ -206,6 +206,23 @@ async def days(resource: Resource, timezone: str) -> list[Day]:
     return listed
 
 
+async def bookable_day(device: DevicePrincipal, resource_id: int, day: dt.date) -> dict:
+    """One of the tablet's resources and a day it may be booked on, with that day's free
+    starts: ``resource``, ``day``, ``timezone`` (the site's) and ``starts``.
+    Errors: not_found (another site's resource, not self-service, or a day the kiosk does not
+    offer)."""
+    found = await resource(device, resource_id)
+    timezone = await site_timezone(device)
+    if day not in {item.day for item in await days(found, timezone)}:
+        raise NotFound(_("On ne peut pas réserver ce jour-là ici."))
+    return {
+        "resource": found,
+        "day": day,
+        "timezone": timezone,
+        "starts": await starts(found, day),
+    }
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Start:
     """A time a visitor may start a booking, and how long they may keep it from there."""

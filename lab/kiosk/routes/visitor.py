@@ -162,20 +162,8 @@ async def day_list(request: Request, resource_id: Id) -> Response:
 
 
 async def _day(request: Request, resource_id: int, day: dt.date) -> dict:
-    """The resource and a day it may be booked on, with that day's free starts.
-    Errors: not_found (another site's resource, or a day the kiosk does not offer)."""
-    device = device_of(request)
-    resource = await queries.resource(device, resource_id)
-    timezone = await queries.site_timezone(device)
-    if day not in {item.day for item in await queries.days(resource, timezone)}:
-        raise NotFound(_("On ne peut pas réserver ce jour-là ici."))
-    return {
-        "resource": resource,
-        "day": day,
-        "timezone": timezone,
-        "starts": await queries.starts(resource, day),
-        "kinds": RESOURCE_KINDS,
-    }
+    found = await queries.bookable_day(device_of(request), resource_id, day)
+    return {**found, "kinds": RESOURCE_KINDS}
 
 
 @get("/book/{resource_id:int}/{day:date}", guards=[require_device("book")], name="kiosk_book_slots")
