@@ -5,7 +5,8 @@
 - A domain uses another only through its public surface: ``services`` (writes), ``queries``
   (reads) and ``forms`` (the input types its services take); ``tables`` only from its own
   ``tables`` (foreign keys). ``reports`` may read tables.
-- Domains do not import each other in a cycle.
+- Domains do not import each other in a cycle, and each imports only the domains below it in
+  ``DIRECTION`` (a domain not placed there yet is held to the other rules only).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 DOMAINS = ("accounts", "bookings", "workshops", "attendance", "kiosk", "me", "visits", "skills")
 READS_TABLES = ("reports",)
 PUBLIC = ("services", "queries", "forms")
+# The dependency direction, lowest first: a domain may use those of the layers below its own.
+DIRECTION = (("accounts",), ("bookings",), ("workshops",), ("attendance",), ("kiosk", "me"))
 # Wiring at the top of the package: it may import anything.
 WIRING = {"lab.app", "lab.cli", "lab.demo", "lab.piccolo_app", "lab.piccolo_conf", "lab.system"}
 
@@ -68,6 +71,10 @@ def _part(module: str) -> str | None:
     return parts[2] if len(parts) > 2 else None
 
 
+def _layer(domain: str) -> int | None:
+    return next((i for i, layer in enumerate(DIRECTION) if domain in layer), None)
+
+
 def violations(found: Iterable[Import]) -> list[tuple[Import, str]]:
     """Each import that breaks the contract, with the rule it breaks."""
     broken: list[tuple[Import, str]] = []
@@ -87,6 +94,10 @@ def violations(found: Iterable[Import]) -> list[tuple[Import, str]]:
         if source not in DOMAINS + READS_TABLES or target not in DOMAINS or source == target:
             continue
         edges.setdefault(source, set()).add(target)
+        if _layer(target) is not None and _layer(source) is not None:
+            if _layer(target) >= _layer(source):
+                broken.append((item, f"{source} may not use {target}, which is not below it"))
+                continue
         part = _part(imported)
         if part in PUBLIC:
             continue
