@@ -21,11 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lab.accounts import passes, visitors
-from lab.core.roles import Grant, StaffPrincipal
 from lab.accounts.tables import Pass, Site, Visitor
 from lab.core import db
+from lab.core.roles import Grant, StaffPrincipal
 from lab.core.security import new_token, token_hash
-from lab.demo import FIRST_NAMES, LAST_NAMES
+from lab.demo.accounts import FIRST_NAMES, LAST_NAMES
 from lab.settings import PROJECT_ROOT, Settings
 
 ROUNDS = 200

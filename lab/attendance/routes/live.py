@@ -18,8 +18,7 @@ from litestar.params import FromQuery
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from lab.attendance import pages as views
-from lab.attendance import services
+from lab.attendance import pages, services
 from lab.attendance.services import STATUS_LABELS, ScanRefused
 from lab.core.errors import Conflict, Invalid
 from lab.core.forms import parse_form
@@ -78,7 +77,7 @@ def _scan_input(raw: MultiDict) -> ScanInput:
 async def _roster(
     request: Request, session_id: int, *, block: str = "live", status_code: int = 200, **extra
 ) -> Response:
-    context = await views.roster_context(request.user, session_id)
+    context = await pages.roster_context(request.user, session_id)
     context.update(new_nonce=new_nonce, **extra)
     return render(request, ROSTER, context, block=block, status_code=status_code)
 
@@ -88,8 +87,8 @@ async def _roster(
 
 @get("/attendance/today", name="attendance_today")
 async def today(request: Request) -> Response:
-    context = {"today": await views.today_sessions(request.user), "kinds": KINDS}
-    context["session_status_labels"] = views.SESSION_STATUS_LABELS
+    context = {"today": await pages.today_sessions(request.user), "kinds": KINDS}
+    context["session_status_labels"] = pages.SESSION_STATUS_LABELS
     return render(request, "attendance/today.html", context)
 
 
@@ -216,7 +215,7 @@ async def session_events(
 async def roster_stream(request: Request, session_id: Id) -> ServerSentEvent:
     """Server-sent events of a session, for its open rosters and projector (same guard as
     the roster: staff of the module's site)."""
-    await views.session_header(request.user, session_id)
+    await pages.session_header(request.user, session_id)
     return ServerSentEvent(session_events(request.app.state.channels, session_id))
 
 
@@ -228,7 +227,7 @@ async def projector(request: Request, session_id: Id) -> Response:
     """Full screen for the room: the QR code of the phones' self check-in (it changes every
     30 seconds) and how many people are in. htmx refreshes only the board."""
     base_url = request.app.state.settings.base_url
-    context = await views.projector_context(request.user, session_id, base_url)
+    context = await pages.projector_context(request.user, session_id, base_url)
     return render(request, "attendance/projector.html", context, block="board")
 
 

@@ -17,8 +17,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import Parameter
 from litestar.stores.base import Store
 
-from lab.attendance import pages as views
-from lab.attendance import selfcheck, services
+from lab.attendance import pages, selfcheck, services
 from lab.attendance.routes.live import new_nonce
 from lab.attendance.services import ScanRefused
 from lab.core import audit
@@ -128,7 +127,7 @@ async def phone_start(request: Request, session_id: Id) -> Response:
 
 @get("/c/{session_id:int}/{code:str}", name="self_check_in")
 async def phone_page(request: Request, session_id: Id, code: str = Code) -> Response:
-    session = await views.phone_session(session_id)
+    session = await pages.phone_session(session_id)
     secret = session["checkin_secret"] if session else ""
     if session is None or not selfcheck.code_is_current(secret, session_id, code):
         return _expired(request, 410)
@@ -142,7 +141,7 @@ async def phone_page(request: Request, session_id: Id, code: str = Code) -> Resp
 @post("/c/{session_id:int}", name="self_check_in_send")
 async def phone_check_in(request: Request, session_id: Id) -> Response:
     raw = await request.form()
-    session = await views.phone_session(session_id)
+    session = await pages.phone_session(session_id)
     token = str(raw.get("form_token") or "")
     if session is None or not selfcheck.form_token_is_valid(
         session["checkin_secret"], session_id, token

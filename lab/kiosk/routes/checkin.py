@@ -27,8 +27,7 @@ from lab.core.forms import parse_form
 from lab.core.i18n import _, format_datetime
 from lab.core.params import FieldId, Moment
 from lab.core.web import handle_http_error, is_api, language_for, render
-from lab.kiosk import queries as views
-from lab.kiosk import services
+from lab.kiosk import queries, services
 from lab.kiosk.auth import KIOSK_EXCEPTION_HANDLERS, device_of, require_device
 from lab.kiosk.routes.tablet import kiosk_context
 from lab.kiosk.services import CheckIn, KioskScanRefused
@@ -188,7 +187,7 @@ async def _next_appointment(request: Request, refused: KioskScanRefused) -> str 
     """A refused visitor is told when to come back: their next appointment at this lab."""
     if refused.visitor_id is None:
         return None
-    found = await views.next_appointment(device_of(request), refused.visitor_id)
+    found = await queries.next_appointment(device_of(request), refused.visitor_id)
     return found.sentence() if found else None
 
 
