@@ -83,6 +83,16 @@ class Scan:
     sent_at: dt.datetime | None = None  # the scanner's clock when it sent this request
     offline: bool = False  # sent from a queue after the visitor left: nobody to choose
 
+    @property
+    def device_id(self) -> int | None:
+        """The tablet that scanned, if a tablet did (the journal and the attendance say so)."""
+        return self.by.actor_id if self.by.actor_kind == "kiosk" else None
+
+    @property
+    def staff_id(self) -> int | None:
+        """The staff member who scanned or tapped, if one did."""
+        return self.by.actor_id if self.by.actor_kind == "staff" else None
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Choice:
@@ -201,7 +211,6 @@ class _Journal:
     skew: int | None
 
     async def write(self, **fields: object) -> None:
-        by = self.scan.by
         await ScanEvent.insert(
             ScanEvent(
                 nonce=self.scan.nonce,
@@ -211,8 +220,8 @@ class _Journal:
                 received_at=clock.now(),
                 offline=self.scan.offline,
                 clock_skew_seconds=self.skew,
-                device_id=by.actor_id if by.actor_kind == "kiosk" else None,
-                staff_user=by.actor_id if by.actor_kind == "staff" else None,
+                device_id=self.scan.device_id,
+                staff_user=self.scan.staff_id,
                 **fields,
             )
         )
@@ -336,8 +345,8 @@ async def _record(
     attendance.status = "late" if late else "present"
     attendance.checked_in_at = arrived
     attendance.method = scan.method
-    attendance.device_id = scan.by.actor_id if scan.by.actor_kind == "kiosk" else None
-    attendance.updated_by = scan.by.actor_id if scan.by.actor_kind == "staff" else None
+    attendance.device_id = scan.device_id
+    attendance.updated_by = scan.staff_id
     attendance.updated_at = now
     await attendance.save()
     await audit.record(
@@ -403,7 +412,7 @@ async def _audit_refusal(journal: _Journal, refusal: _Refusal) -> None:
     """A tablet's refusals are audited as the kiosk's (staff resolve them on the scans
     page); a roster's or a phone's as the session's."""
     scan = journal.scan
-    if scan.by.actor_kind == "kiosk":
+    if scan.device_id is not None:
         await audit.record(
             scan.by,
             "kiosk.checkin_refused",
