@@ -98,6 +98,7 @@ __all__ = [
     "new_short_code",
     "normalise_short_code",
     "optional_features_allowed",
+    "pass_history",
     "pass_is_live",
     "pass_url",
     "pin_set",
@@ -150,4 +151,14 @@ async def visitor_names(
         await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name)
         .where(where)
         .order_by(Visitor.last_name, Visitor.first_name)
+    )
+
+
+async def pass_history(visitor_id: int) -> list[dict]:
+    """Every pass the visitor was given, newest first: ``id``, ``issued_at`` and
+    ``revoked_at`` (None while it works). Never the token or its code."""
+    return (
+        await Pass.select(Pass.id, Pass.issued_at, Pass.revoked_at)
+        .where(Pass.visitor == visitor_id)
+        .order_by(Pass.issued_at, ascending=False)
     )

@@ -47,6 +47,33 @@ async def attendance_history(visitor_id: int) -> list[dict]:
     )
 
 
+async def visitor_attendance_at(
+    visitor_id: int, site_ids: Iterable[int], since: dt.datetime | None = None
+) -> list[dict]:
+    """The visitor's attendance at sessions of ``site_ids`` (starting from ``since``), newest
+    session first, for the staff's timeline: ``session_id``, ``module_id``, ``workshop``,
+    ``site_id``, ``starts_at``, ``ends_at``, ``status`` and ``checked_in_at``."""
+    where = (Attendance.visitor == visitor_id) & Attendance.session.module.site.is_in(
+        list(site_ids) or [-1]
+    )
+    if since is not None:
+        where &= Attendance.session.starts_at >= since
+    return (
+        await Attendance.select(
+            Attendance.session.as_alias("session_id"),
+            Attendance.session.module.as_alias("module_id"),
+            Attendance.session.module.title.as_alias("workshop"),
+            Attendance.session.module.site.as_alias("site_id"),
+            Attendance.session.starts_at.as_alias("starts_at"),
+            Attendance.session.ends_at.as_alias("ends_at"),
+            Attendance.status,
+            Attendance.checked_in_at,
+        )
+        .where(where)
+        .order_by(Attendance.session.starts_at, ascending=False)
+    )
+
+
 # -- The scan journal, for the review of tablets' scans ---------------------------------------
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "Resource",
     "Slot",
     "availability_for",
+    "booking_sites",
     "booking_summaries",
     "booking_summary",
     "bookings_around",
@@ -69,6 +70,7 @@ __all__ = [
     "today_at",
     "upcoming_bookings",
     "visitor_booking_history",
+    "visitor_bookings_at",
     "visitor_loans",
     "webcal_url",
 ]
@@ -216,6 +218,39 @@ async def visitor_booking_history(visitor_id: int) -> list[dict]:
         .where(Booking.visitor == visitor_id)
         .order_by(Booking.starts_at)
     )
+
+
+async def visitor_bookings_at(
+    visitor_id: int, site_ids: Iterable[int], since: dt.datetime | None = None
+) -> list[dict]:
+    """The visitor's bookings at ``site_ids`` (starting from ``since``), newest first, for the
+    staff's timeline: ``id``, ``resource_name``, ``site_id``, ``starts_at``, ``ends_at``,
+    ``status`` and ``checked_in_at``. No note: the timeline shows what happened, not what was
+    written about it."""
+    where = (Booking.visitor == visitor_id) & Booking.resource.site.is_in(list(site_ids) or [-1])
+    if since is not None:
+        where &= Booking.starts_at >= since
+    return (
+        await Booking.select(
+            Booking.id,
+            Booking.resource.name.as_alias("resource_name"),
+            Booking.resource.site.as_alias("site_id"),
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.status,
+            Booking.checked_in_at,
+        )
+        .where(where)
+        .order_by(Booking.starts_at, ascending=False)
+    )
+
+
+async def booking_sites(booking_ids: Iterable[int]) -> dict[int, int]:
+    """{booking id: its resource's site} for the bookings that exist."""
+    rows = await Booking.select(Booking.id, Booking.resource.site.as_alias("site_id")).where(
+        Booking.id.is_in(list(booking_ids) or [-1])
+    )
+    return {row["id"]: row["site_id"] for row in rows}
 
 
 async def visitor_loans(visitor_id: int) -> list[dict]:

@@ -56,9 +56,11 @@ from lab.workshops.visitors import (
     NextSession,
     enrolment_calendar,
     enrolment_history,
+    message_sites,
     next_session_of,
     upcoming_enrolment,
     upcoming_enrolments,
+    visitor_enrolments_at,
 )
 
 # Row types (Enrolment, Module, Session) are here for annotations: read rows through the functions.
@@ -85,6 +87,7 @@ __all__ = [
     "get_session_for",
     "is_expected",
     "live_enrolment",
+    "message_sites",
     "module_session_ids",
     "module_sessions",
     "modules_facilitated_by",
@@ -106,5 +109,6 @@ __all__ = [
     "sessions_to_come",
     "upcoming_enrolment",
     "upcoming_enrolments",
+    "visitor_enrolments_at",
     "waitlist_position",
 ]

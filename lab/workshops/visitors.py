@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
 from lab.core import clock
 from lab.workshops import calendars
@@ -138,3 +139,45 @@ async def enrolment_history(visitor_id: int) -> list[dict]:
         .where(Enrolment.visitor == visitor_id)
         .order_by(Enrolment.created_at)
     )
+
+
+async def visitor_enrolments_at(
+    visitor_id: int, site_ids: Iterable[int], since: dt.datetime | None = None
+) -> list[dict]:
+    """The visitor's enrolments and places on a waiting list in modules of ``site_ids``
+    (made from ``since``), newest first, for the staff's timeline: ``id``, ``module_id``,
+    ``workshop``, ``site_id``, ``session_starts_at`` (a drop-in's session, else None),
+    ``status``, ``created_at``, ``updated_at`` and ``promoted_at``."""
+    where = (Enrolment.visitor == visitor_id) & Enrolment.module.site.is_in(list(site_ids) or [-1])
+    if since is not None:
+        where &= Enrolment.created_at >= since
+    return (
+        await Enrolment.select(
+            Enrolment.id,
+            Enrolment.module.as_alias("module_id"),
+            Enrolment.module.title.as_alias("workshop"),
+            Enrolment.module.site.as_alias("site_id"),
+            Enrolment.session.starts_at.as_alias("session_starts_at"),
+            Enrolment.status,
+            Enrolment.created_at,
+            Enrolment.updated_at,
+            Enrolment.promoted_at,
+        )
+        .where(where)
+        .order_by(Enrolment.created_at, ascending=False)
+    )
+
+
+async def message_sites(enrolment_ids: Iterable[int], session_ids: Iterable[int]) -> dict:
+    """The sites that messages about workshops are about: ``{"enrolment": {id: site},
+    "session": {id: site}}`` for the enrolments and sessions that exist."""
+    enrolments = await Enrolment.select(
+        Enrolment.id, Enrolment.module.site.as_alias("site_id")
+    ).where(Enrolment.id.is_in(list(enrolment_ids) or [-1]))
+    sessions = await Session.select(Session.id, Session.module.site.as_alias("site_id")).where(
+        Session.id.is_in(list(session_ids) or [-1])
+    )
+    return {
+        "enrolment": {row["id"]: row["site_id"] for row in enrolments},
+        "session": {row["id"]: row["site_id"] for row in sessions},
+    }
