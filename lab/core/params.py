@@ -8,17 +8,21 @@ soon as a day is added, and year 1 overflows a time-zone conversion.
 - Path parameters: ``Id`` and ``Day``; query parameters: ``QueryId``, ``OptionalId``,
   ``QueryDay``, ``OptionalDay`` (bounds checked by Litestar's signature model).
 - Struct fields (forms and JSON bodies): ``FieldId`` and ``Day``/``Moment`` (msgspec).
+- Lists (the JSON API's): a page (``Limit``, ``Offset``) over a period (``FromDay``, ``ToDay``,
+  checked by ``period``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar.params import Parameter, QueryParameter
 
 from lab.core import clock
+from lab.core.errors import Invalid
+from lab.core.i18n import _
 
 # Piccolo's Serial and ForeignKey columns are PostgreSQL `integer`: a larger id is no row's.
 MAX_ID = 2**31 - 1
@@ -118,3 +122,42 @@ def id_or_none(value: object) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+# -- Lists: a page at a time, over a period -------------------------------------------------
+
+# A list answers at most ``MAX_LIMIT`` rows at once (``DEFAULT_LIMIT`` unless asked), from the
+# ``offset``-th; an offset past ``MAX_OFFSET`` is refused (narrow the period instead).
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, required=False)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, required=False)]
+
+# A period is ``from`` … ``to``, both days included, at most ``MAX_PERIOD_DAYS`` long; without
+# ``from`` it starts today, without ``to`` it lasts ``DEFAULT_PERIOD_DAYS``.
+DEFAULT_PERIOD_DAYS = 31
+MAX_PERIOD_DAYS = 366
+FromDay = Annotated[Day | None, QueryParameter(name="from", required=False)]
+ToDay = Annotated[Day | None, QueryParameter(name="to", required=False)]
+
+
+def period(first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The days a list covers, ``first`` to ``last`` included (see ``FromDay``, ``ToDay``).
+    Errors: invalid (``to`` before ``from``, or a period longer than ``MAX_PERIOD_DAYS``)."""
+    if first is None:
+        first = last - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1) if last else clock.now().date()
+    if last is None:
+        last = first + dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    if last < first or (last - first).days >= MAX_PERIOD_DAYS:
+        message = _("Vérifiez la date : elle est hors des limites acceptées.")
+        raise Invalid(message, field_errors={"to": message})
+    return first, last
+
+
+Row = TypeVar("Row")
+
+
+def page(rows: list[Row], limit: int, offset: int) -> list[Row]:
+    """The ``limit`` rows from the ``offset``-th of a list already read (and bounded)."""
+    return rows[offset : offset + limit]
