@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from lab.accounts.queries import get_site_for
+from lab.accounts.queries import get_site_for, timezones
 from lab.bookings import ics
 from lab.bookings.access import get_booking_for
 from lab.bookings.availability import Slot, availability_for, day_slots
@@ -48,6 +48,7 @@ __all__ = [
     "booking_summaries",
     "booking_summary",
     "bookings_around",
+    "bookings_made_by",
     "calendar",
     "cancellable_booking",
     "day_slots",
@@ -292,6 +293,22 @@ async def bookings_around(actor: Principal, resource_id: int, day: dt.date) -> l
         )
         .order_by(Booking.starts_at)
     )
+
+
+async def bookings_made_by(actor: StaffPrincipal, first: dt.date, last: dt.date) -> list[Booking]:
+    """The bookings ``actor`` made (whatever their status) at their sites, starting on a day
+    from ``first`` to ``last`` (each site's days in its own time zone), soonest first."""
+    rows: list[Booking] = []
+    for site_id, zone in (await timezones(actor.site_ids())).items():
+        start = clock.local_instant(first, dt.time(0), zone).astimezone(dt.UTC)
+        end = clock.local_instant(last + dt.timedelta(days=1), dt.time(0), zone)
+        rows += await Booking.objects().where(
+            (Booking.created_by == actor.actor_id)
+            & (Booking.resource.site == site_id)
+            & (Booking.starts_at >= start)
+            & (Booking.starts_at < end.astimezone(dt.UTC))
+        )
+    return sorted(rows, key=lambda booking: (booking.starts_at, booking.id))
 
 
 async def get_resource(resource_id: int) -> Resource | None:

@@ -13,7 +13,18 @@ from lab.bookings.forms import BookingApiInput
 from lab.bookings.queries import Booking
 from lab.core.api import STAFF_READ, STAFF_WRITE, documented
 from lab.core.guards import require_role
-from lab.core.params import Id, OptionalId, QueryDay
+from lab.core.params import (
+    DEFAULT_LIMIT,
+    FromDay,
+    Id,
+    Limit,
+    Offset,
+    OptionalId,
+    QueryDay,
+    ToDay,
+    page,
+    period,
+)
 from lab.core.roles import STAFF_ROLES
 
 
@@ -138,6 +149,28 @@ async def api_cancel(request: Request, booking_id: Id) -> BookingOut:
     return booking_out(await services.cancel(request.user, booking_id))
 
 
+@get(
+    "/calendar/bookings",
+    summary="Your calendar: the bookings you made",
+    description="The bookings you made at your sites, whatever their status, soonest first. "
+    "``from`` and ``to`` are days, both included, in each site's own time zone: ``from`` "
+    "defaults to today, the period to 31 days, and it may be a year long at most (422 "
+    "otherwise). At most ``limit`` from the ``offset``-th.",
+    tags=["calendar"],
+    **documented(STAFF_READ, 401, 403, 422),
+)
+async def api_my_bookings(
+    request: Request,
+    start: FromDay = None,
+    end: ToDay = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> list[BookingOut]:
+    first, last = period(start, end)
+    rows = await queries.bookings_made_by(request.user, first, last)
+    return [booking_out(b) for b in page(rows, limit, offset)]
+
+
 api_router = Router(
     path="/api",
     guards=[require_role(*STAFF_ROLES)],
@@ -150,5 +183,6 @@ api_router = Router(
         api_book,
         api_booking,
         api_cancel,
+        api_my_bookings,
     ],
 )
