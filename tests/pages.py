@@ -52,6 +52,8 @@ CARDS = ("/visitors/{visitor_id:int}/pass/card.png", "/visitors/{visitor_id:int}
 ACTION_PAGES = [
     ("julien", "GET", "/visitors/{visitor_id}/pass?done=pass_replaced", None, 200),
     ("julien", "GET", "/visitors/{visitor_id}?done=pin_reset", None, 200),
+    ("awa", "GET", "/visitors/{visitor_id}/timeline?kind=booking&period=30", None, 200),
+    ("julien", "GET", "/visitors/{visitor_id}/timeline?kind=certificate", None, 200),
     ("julien", "GET", "/bookings?view=week", None, 200),
     ("julien", "GET", "/bookings/{booking_id}?done=cancelled", None, 200),
     ("julien", "GET", "/workshops/{module_id}?done=created", None, 200),
