@@ -119,6 +119,8 @@ async def lab_data(cast) -> LabData:
     module = await make_module(cast.saint_denis, "Atelier CV", capacity=10)
     session = await make_session(module, at(10))
     await enrolment.enrol(julien, module.id, EnrolInput(visitor_id=ines.id))
+    # An enrolment of its own for the API to cancel (the tablet's visitor keeps hers).
+    enrolled = await enrolment.enrol(julien, module.id, EnrolInput(visitor_id=yanis.id))
     card, token = await visitors.reissue_pass(julien, ines.id)
     _device, pairing_code = await devices.create_device(julien, cast.saint_denis.id, "Tablette")
     _device, credential = await devices.pair(pairing_code)
@@ -133,7 +135,11 @@ async def lab_data(cast) -> LabData:
             "booking_id": st.just(booking.id),
             "site_id": st.sampled_from([cast.saint_denis.id, cast.brussels.id]),
             "session_id": st.just(session.id),
+            "module_id": st.just(module.id),
+            "enrolment_id": st.just(enrolled.id),
             "day": st.integers(-2, 9).map(day),
+            "from": st.integers(-2, 9).map(day),
+            "to": st.integers(9, 40).map(day),
             "birth_date": st.dates(dt.date(1999, 1, 1), dt.date(2010, 12, 31)).map(str),
             "code": st.sampled_from([token, card.short_code, f"https://lab.test/p/{token}"]),
             "client_at": st.just(at(10, 4).isoformat()),
