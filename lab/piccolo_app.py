@@ -9,6 +9,7 @@ from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
 from lab.core.tables import AuditLog, Outbox
 from lab.kiosk.tables import KioskDevice, ScanReview
+from lab.visits.tables import Visit, VisitPurpose
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 APP_CONFIG = AppConfig(
@@ -37,6 +38,8 @@ APP_CONFIG = AppConfig(
         Enrolment,
         Attendance,
         Signature,
+        VisitPurpose,
+        Visit,
         ScanEvent,
         KioskDevice,
         ScanReview,

@@ -46,6 +46,8 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = "lab <no-reply@localhost>"
     smtp_starttls: bool = True
+    # The longest a drop-in visit left open until closing counts (lab.visits).
+    visit_max_minutes: int = 240
 
     @property
     def uses_sqlite(self) -> bool:
@@ -85,6 +87,7 @@ class Settings:
             "smtp_password": env.get("LAB_SMTP_PASSWORD", ""),
             "smtp_from": _text(env, "LAB_SMTP_FROM", "lab <no-reply@localhost>"),
             "smtp_starttls": _bool(env, "LAB_SMTP_STARTTLS", True),
+            "visit_max_minutes": _int(env, "LAB_VISIT_MAX_MINUTES", 240, 1, 24 * 60),
         }
         values.update(overrides)
         if values["cookie_secure"] is None:

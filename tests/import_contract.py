@@ -20,7 +20,13 @@ DOMAINS = ("accounts", "bookings", "workshops", "attendance", "kiosk", "me", "vi
 READS_TABLES = ("reports",)
 PUBLIC = ("services", "queries", "forms")
 # The dependency direction, lowest first: a domain may use those of the layers below its own.
-DIRECTION = (("accounts",), ("bookings",), ("workshops",), ("attendance",), ("kiosk", "me"))
+DIRECTION = (
+    ("accounts",),
+    ("bookings",),
+    ("workshops", "visits"),
+    ("attendance",),
+    ("kiosk", "me"),
+)
 # Wiring at the top of the package: it may import anything.
 WIRING = {"lab.app", "lab.cli", "lab.demo", "lab.piccolo_app", "lab.piccolo_conf", "lab.system"}
 

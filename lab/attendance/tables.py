@@ -10,6 +10,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from lab.accounts.tables import StaffUser, Visitor
+from lab.visits.tables import Visit
 from lab.workshops.tables import Session
 
 
@@ -59,3 +60,5 @@ class ScanEvent(Table, tablename="scan_event"):
     # corrected by the measured skew of its clock (kept, and flagged when large).
     offline = Boolean(default=False)
     clock_skew_seconds = Integer(null=True, default=None)
+    # The drop-in visit this scan opened or ended, if any.
+    visit = ForeignKey(Visit, on_delete=OnDelete.set_null, null=True, default=None)

@@ -1,0 +1,1 @@
+"""Drop-in visits: who is in the lab now, why, and for how long."""
