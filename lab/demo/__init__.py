@@ -3,7 +3,8 @@ resources and a week of bookings, a workshop programme with its attendance, and 
 site.
 
 Each domain's part is its own module (accounts, bookings, workshops, attendance, kiosk); this
-one runs them in that order, lowest domain first, on one random generator. Deterministic
+one runs them in that order, lowest domain first, on one random generator; then ``story``
+gives one visitor (Lina Haddad) an item of every kind in her timeline. Deterministic
 (fixed seed), so the README's logins and the screenshots stay true: the order of the parts and
 of their draws is part of the data.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import random
 from urllib.parse import urlsplit
 
-from lab.demo import accounts, attendance, bookings, kiosk, workshops
+from lab.demo import accounts, attendance, bookings, kiosk, story, workshops
 from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
 from lab.demo.kiosk import KIOSK_NAME
 from lab.settings import Settings
@@ -33,6 +34,7 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     staff_ids = await accounts.staff_ids()
     programme = await workshops.load_programme(actor, site_ids, rooms, people, staff_ids, rng)
     await attendance.load_attendance(actor, rng)
+    await story.load_story(actor, site_ids, people)
     equipment["resources"] += programme.pop("rooms")
     kiosks = await kiosk.load_kiosks(actor, site_ids)
     return {

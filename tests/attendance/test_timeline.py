@@ -7,13 +7,17 @@ import datetime as dt
 
 import pytest
 
+from lab import demo
 from lab.accounts import consent
 from lab.accounts import visitors as accounts_visitors
+from lab.accounts.tables import Visitor
 from lab.attendance import services as attendance
 from lab.attendance import timeline
 from lab.bookings import services as bookings
 from lab.bookings.services import Wanted
 from lab.core import mail
+from lab.demo import story as demo_story
+from lab.system import operator
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Enrolment, ModuleFacilitator
@@ -184,3 +188,16 @@ async def test_the_pages_show_it_and_another_sites_facilitator_is_refused(client
     assert items.text.count("<li") == 1 and 'data-kind="attendance"' in items.text
     person = await client.get(f"/visitors/{ines.id}")
     assert f'hx-get="{path}"' in person.text
+
+
+async def test_the_demos_story_visitor_has_an_item_of_every_kind(engine):
+    await demo.load()
+    lina = await Visitor.objects().get(
+        (Visitor.first_name == demo_story.FIRST_NAME) & (Visitor.last_name == demo_story.LAST_NAME)
+    )
+    found = await timeline.timeline_for(await operator(), lina.id)
+    assert {item.kind for item in found.items} >= set(timeline.KINDS) - {"visit"}
+    statuses = {(item.kind, item.status) for item in found.items}
+    assert {("booking", "kept"), ("booking", "cancelled"), ("booking", "upcoming")} <= statuses
+    assert {("enrolment", "waitlisted"), ("pass", "revoked")} <= statuses
+    assert sum(week.hours for week in found.weeks) > 0
