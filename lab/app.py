@@ -41,6 +41,7 @@ from lab.accounts.staff import LoginThrottle
 from lab.attendance.queries import attendance_counts
 from lab.attendance.routes import ROUTERS as ATTENDANCE_ROUTERS
 from lab.bookings.releases import release_loop
+from lab.bookings.reminders import reminder_loop as booking_reminder_loop
 from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db, events, mail
 from lab.core.api import SECURITY_SCHEMES, LabSchemaPlugin
@@ -51,6 +52,9 @@ from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.me.routes import me_router, pass_landing_router
 from lab.settings import PROJECT_ROOT, Settings
+from lab.visits import config as visits_config
+from lab.visits.routes import ROUTERS as VISIT_ROUTERS
+from lab.visits.services import closing_loop as visits_closing_loop
 from lab.workshops.pages import count_attendance_with
 from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
@@ -156,6 +160,7 @@ def create_app(
     db.bind_tables(engine)
     # Workshop pages show how many came; attendance, above workshops, is who knows.
     count_attendance_with(attendance_counts)
+    visits_config.configure(settings.visit_max_minutes)
     store = _store(settings)
     channels = _channels(settings)
 
@@ -171,6 +176,9 @@ def create_app(
             background.append(asyncio.create_task(release_loop(stop_background)))
             background.append(asyncio.create_task(mail.delivery_loop(settings, stop_background)))
             background.append(asyncio.create_task(reminder_loop(stop_background)))
+            background.append(asyncio.create_task(booking_reminder_loop(stop_background)))
+            # Visits nobody ended are ended when their site closes.
+            background.append(asyncio.create_task(visits_closing_loop(stop_background)))
 
     async def shutdown() -> None:
         events.plug(None)
@@ -193,6 +201,7 @@ def create_app(
             *BOOKING_ROUTERS,
             *WORKSHOP_ROUTERS,
             *ATTENDANCE_ROUTERS,
+            *VISIT_ROUTERS,
             *KIOSK_ROUTERS,
             me_router,
             pass_landing_router,

@@ -281,9 +281,11 @@ async def staff_names(user_ids: Iterable[int]) -> dict[int, str]:
 
 
 async def staff_member(user_id: int) -> dict | None:
-    """``{id, name, active, language}`` of a staff member, or None for an unknown id."""
+    """``{id, name, active, language, email}`` of a staff member, or None for an unknown id."""
     return (
-        await StaffUser.select(StaffUser.id, StaffUser.name, StaffUser.active, StaffUser.language)
+        await StaffUser.select(
+            StaffUser.id, StaffUser.name, StaffUser.active, StaffUser.language, StaffUser.email
+        )
         .where(StaffUser.id == user_id)
         .first()
     )

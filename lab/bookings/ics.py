@@ -104,14 +104,15 @@ def event_from_row(row: dict, language: str, *, with_first_name: bool) -> EventD
     )
 
 
-def _event(data: EventData, stamp: dt.datetime) -> Event:
-    zone = ZoneInfo(data.timezone)
+def _event(data: EventData, stamp: dt.datetime, *, utc: bool = False) -> Event:
+    zone = dt.UTC if utc else ZoneInfo(data.timezone)
     event = Event()
     event.add("uid", data.uid)
     event.add("sequence", data.sequence)
     event.add("dtstamp", stamp)
     # Aware, in the site's zone: the calendar carries the zone's VTIMEZONE and each client
-    # shows the wall-clock time the lab opens at, across daylight-saving changes.
+    # shows the wall-clock time the lab opens at, across daylight-saving changes. A single
+    # event sent by e-mail may be in UTC instead: no zone for a mail client to get wrong.
     event.add("dtstart", data.starts_at.astimezone(zone))
     event.add("dtend", data.ends_at.astimezone(zone))
     event.add("summary", data.summary)
@@ -129,10 +130,14 @@ def _event(data: EventData, stamp: dt.datetime) -> Event:
 
 
 def calendar(
-    events: Iterable[EventData], *, name: str | None = None, method: str | None = None
+    events: Iterable[EventData],
+    *,
+    name: str | None = None,
+    method: str | None = None,
+    utc: bool = False,
 ) -> bytes:
     """The calendar as bytes (CRLF lines, folded at 75 octets, UTF-8), with a VTIMEZONE for
-    every zone its events use."""
+    every zone its events use; ``utc``: times in UTC (DTSTART:…Z), and no VTIMEZONE."""
     stamp = clock.now().astimezone(dt.UTC).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -146,7 +151,7 @@ def calendar(
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(REFRESH).to_ical().decode())
     for data in events:
-        cal.add_component(_event(data, stamp))
+        cal.add_component(_event(data, stamp, utc=utc))
     # The zones' full definitions (1970-2038), not just the months around the events: a few
     # kilobytes, and some readers skip a sub-component's DTSTART onset, counting only the
     # dates it lists after it.

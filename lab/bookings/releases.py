@@ -13,16 +13,20 @@ import contextlib
 import datetime as dt
 import logging
 
+from lab.bookings.messages import Notices, booking_key
 from lab.bookings.tables import Booking
 from lab.core import audit, clock
 from lab.core.audit import SYSTEM
+from lab.core.db import write_transaction
 
 log = logging.getLogger("lab.bookings")
 LOOP_SECONDS = 60
 
 
-async def release_due(resource_id: int | None = None) -> int:
+async def release_due(resource_id: int | None = None, notices: Notices | None = None) -> int:
     """Apply what is due now (for one resource, or all). Returns how many bookings changed.
+    A visitor whose booking is released is told: the message is held in ``notices`` (the
+    caller's, sent after its transaction), or written at the end of the round.
 
     - confirmed, never checked in, release delay after the start over: released (no-show);
     - checked in and over, or a workshop's room booking over: completed;
@@ -36,6 +40,7 @@ async def release_due(resource_id: int | None = None) -> int:
         Booking.source,
         Booking.starts_at,
         Booking.ends_at,
+        Booking.visitor,
         Booking.resource.release_after_minutes.as_alias("delay"),
         Booking.resource.site.as_alias("site"),
     ).where(
@@ -44,10 +49,14 @@ async def release_due(resource_id: int | None = None) -> int:
     if resource_id is not None:
         query = query.where(Booking.resource == resource_id)
     changed = 0
+    mine = notices is None
+    notices = notices or Notices()
     for row in await query:
         new = _due_status(row, now)
         if new:
-            changed += await _move(row["id"], row["status"], new, row["site"])
+            changed += await _move(row, new, notices)
+    if mine:
+        await notices.send()
     return changed
 
 
@@ -62,11 +71,20 @@ def _due_status(row: dict, now: dt.datetime) -> str | None:
     return None
 
 
-async def release_due_for(resource_id: int) -> int:
-    return await release_due(resource_id)
+async def release_due_for(resource_id: int, notices: Notices | None = None) -> int:
+    return await release_due(resource_id, notices)
 
 
-async def _move(booking_id: int, old: str, new: str, site_id: int) -> int:
+async def _move(row: dict, new: str, notices: Notices) -> int:
+    booking_id, old, site_id = row["id"], row["status"], row["site"]
+    # The change and its message commit together (inside a caller's transaction, with it).
+    async with write_transaction(Booking._meta.db):
+        return await _apply(booking_id, old, new, site_id, row["visitor"], notices)
+
+
+async def _apply(
+    booking_id: int, old: str, new: str, site_id: int, visitor_id: int | None, notices: Notices
+) -> int:
     updated = (
         await Booking.update(
             {
@@ -76,13 +94,16 @@ async def _move(booking_id: int, old: str, new: str, site_id: int) -> int:
             }
         )
         .where((Booking.id == booking_id) & (Booking.status == old))
-        .returning(Booking.id)
+        .returning(Booking.id, Booking.sequence)
     )
     if updated:
         action = {"released": "booking.released", "completed": "booking.completed"}.get(
             new, "booking.lapsed"
         )
         await audit.record(SYSTEM, action, f"booking:{booking_id}", site_id=site_id)
+        if new == "released" and visitor_id is not None:
+            key = booking_key(booking_id, updated[0]["sequence"])
+            await notices.hold("booking_released", visitor_id, key)
     return len(updated)
 
 

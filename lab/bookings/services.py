@@ -26,6 +26,7 @@ from lab.bookings.feeds import add_visitor_events, create_feed, revoke_feed
 from lab.bookings.feeds import register_kind as register_feed_kind
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
 from lab.bookings.holdings import held_bookings, visitor_bookings
+from lab.bookings.messages import Notices, series_key
 from lab.bookings.resources import get_resource_for, inductions_of, policy_for
 from lab.bookings.rules import Policy, Refusal, Request, checkin_window, refusals
 from lab.bookings.tables import Booking, Resource
@@ -188,7 +189,16 @@ async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> B
     (capacity, quota_*, too_soon, too_far, outside_opening_hours, closed_day, not_on_slot,
     too_short, too_long, induction_required, in_the_past, invalid_interval, invalid_units).
     A resource that needs approval gets a pending booking when a visitor books it themselves.
+    The visitor is told (confirmed, or asked for), after the commit.
     """
+    notices = Notices()
+    booking = await _book(actor, wanted, self_service=self_service, notices=notices)
+    await notices.send()
+    return booking
+
+
+async def _book(actor: Actor, wanted: Wanted, *, self_service: bool, notices: Notices) -> Booking:
+    """``book``, holding its message in ``notices``: one per booking, or one per series."""
     resource = await _resource_for_booking(actor, wanted.resource_id)
     if wanted.visitor_id is not None:
         await visitor_at_site(actor, wanted.visitor_id, resource.site)
@@ -196,9 +206,16 @@ async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> B
     try:
         async with write_transaction(Booking._meta.db):
             await lock_row(Resource, resource.id)
-            await releases.release_due_for(resource.id)
+            await releases.release_due_for(resource.id, notices)
             await _check(resource, wanted, self_service=self_service, policy=policy)
             booking = await _insert(actor, resource, wanted, self_service=self_service)
+            if wanted.series_id is not None and booking.visitor is not None:
+                # Once per series (its key): the first booking holds it, the last one sent.
+                await notices.hold("booking_series", booking.visitor, series_key(wanted.series_id))
+            elif booking.status == "pending":
+                await notices.booking("booking_requested", booking)
+            else:
+                await notices.booking("booking_confirmed", booking)
     except BookingRefused as refused:
         await audit.record(
             actor,
@@ -260,6 +277,7 @@ class SeriesResult:
 
 async def book_series(actor: StaffPrincipal, data: SeriesInput) -> SeriesResult:
     """Weekly bookings on the chosen weekdays until ``until``; each date is checked on its own.
+    The visitor gets one message for the whole series, with every date booked.
 
     Errors: invalid (no weekday, no end date, too many dates).
     """
@@ -280,6 +298,7 @@ async def book_series(actor: StaffPrincipal, data: SeriesInput) -> SeriesResult:
         )
     series_id = secrets.token_hex(8)
     result = SeriesResult(series_id, [], [])
+    notices = Notices()
     for day in days:
         one = BookingInput(
             resource_id=data.resource_id,
@@ -294,9 +313,10 @@ async def book_series(actor: StaffPrincipal, data: SeriesInput) -> SeriesResult:
             await wanted_from_form(one), source="series", series_id=series_id
         )
         try:
-            result.created.append(await book(actor, wanted))
+            result.created.append(await _book(actor, wanted, self_service=False, notices=notices))
         except BookingRefused as refused:
             result.skipped.append((day, refused.message))
+    await notices.send()
     return result
 
 
@@ -317,7 +337,9 @@ async def record_change(actor: Actor, booking: Booking, action: str, **data: obj
 
 
 async def cancel(actor: StaffPrincipal, booking_id: int) -> Booking:
-    """Errors: not_found, forbidden, not_cancellable (already over or cancelled)."""
+    """Errors: not_found, forbidden, not_cancellable (already over or cancelled). The visitor
+    is told, after the commit."""
+    notices = Notices()
     async with write_transaction(Booking._meta.db):
         booking = await get_booking_for(actor, booking_id)
         await lock_row(Resource, booking.resource)
@@ -327,6 +349,8 @@ async def cancel(actor: StaffPrincipal, booking_id: int) -> Booking:
             )
         booking.status = "cancelled"
         await record_change(actor, booking, "booking.cancelled")
+        await notices.booking("booking_cancelled", booking)
+    await notices.send()
     return booking
 
 
@@ -336,8 +360,10 @@ async def cancel_own(actor: Actor, visitor_id: int, booking_id: int) -> Booking:
 
     Someone else's booking answers not_found, exactly as a missing one: a visitor learns
     nothing about bookings that are not theirs. Errors: not_found, not_cancellable (already
-    started, over or cancelled). Refusals are logged.
+    started, over or cancelled). Refusals are logged. The visitor gets the cancellation (an
+    .ics that takes it out of their calendar), after the commit.
     """
+    notices = Notices()
     try:
         async with write_transaction(Booking._meta.db):
             booking = await Booking.objects().get(Booking.id == booking_id)
@@ -351,6 +377,7 @@ async def cancel_own(actor: Actor, visitor_id: int, booking_id: int) -> Booking:
                 )
             booking.status = "cancelled"
             await record_change(actor, booking, "booking.cancelled", visitor_id=visitor_id)
+            await notices.booking("booking_cancelled", booking)
     except (NotFound, Conflict) as refused:
         await audit.record(
             actor,
@@ -360,13 +387,16 @@ async def cancel_own(actor: Actor, visitor_id: int, booking_id: int) -> Booking:
             reason=refused.code,
         )
         raise
+    await notices.send()
     return booking
 
 
 async def move(actor: StaffPrincipal, booking_id: int, data: MoveInput) -> Booking:
     """Move a booking (other time, other resource of the same site); the rules apply again,
-    without the booking itself. Errors: as ``book``, plus not_movable."""
+    without the booking itself. Errors: as ``book``, plus not_movable. The visitor is told
+    the new time, after the commit."""
     wanted = await wanted_from_form(data)
+    notices = Notices()
     try:
         async with write_transaction(Booking._meta.db):
             booking = await get_booking_for(actor, booking_id)
@@ -395,6 +425,7 @@ async def move(actor: StaffPrincipal, booking_id: int, data: MoveInput) -> Booki
             booking.exclusive = wanted.units == resource.units
             booking.note = wanted.note
             await record_change(actor, booking, "booking.moved")
+            await notices.booking("booking_moved", booking)
     except BookingRefused as refused:
         await audit.record(
             actor,
@@ -403,11 +434,14 @@ async def move(actor: StaffPrincipal, booking_id: int, data: MoveInput) -> Booki
             reasons=[item.code for item in refused.refusals],
         )
         raise
+    await notices.send()
     return booking
 
 
 async def decide(actor: StaffPrincipal, booking_id: int, *, approve: bool) -> Booking:
-    """Approve or refuse a pending booking. Errors: forbidden (not a manager), not_pending."""
+    """Approve or refuse a pending booking. Errors: forbidden (not a manager), not_pending.
+    The visitor is told, and the staff member who asked for them, after the commit."""
+    notices = Notices()
     async with write_transaction(Booking._meta.db):
         booking = await get_booking_for(actor, booking_id)
         resource = await get_resource_for(actor, booking.resource)
@@ -417,6 +451,8 @@ async def decide(actor: StaffPrincipal, booking_id: int, *, approve: bool) -> Bo
             raise Conflict(_("Cette demande a déjà été traitée."), code="not_pending")
         booking.status = "confirmed" if approve else "cancelled"
         await record_change(actor, booking, "booking.approved" if approve else "booking.declined")
+        await notices.decision(booking, approved=approve)
+    await notices.send()
     return booking
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -151,9 +152,15 @@ def _message(row: dict, sender: str) -> EmailMessage:
             maintype="text",
             subtype="calendar",
             filename="invitation.ics",
-            params={"method": "PUBLISH"},
+            # The part says what the calendar says (REQUEST, CANCEL…): readers check both.
+            params={"method": _method(row["ics"])},
         )
     return message
+
+
+def _method(ics: str) -> str:
+    found = re.search(r"^METHOD:([A-Z-]+)\r?$", ics, re.MULTILINE)
+    return found.group(1) if found else "PUBLISH"
 
 
 def _send_smtp(settings: Settings, message: EmailMessage) -> None:

@@ -121,7 +121,10 @@ class Notices:
 
 async def send_stale() -> int:
     """Write the messages a stopped writer held and never wrote. Returns how many it found."""
-    rows = await mail.held(before=clock.now() - STALE_AFTER)
+    # Only its own kinds: other domains (bookings) write theirs.
+    rows = [
+        row for row in await mail.held(before=clock.now() - STALE_AFTER) if row["kind"] in MESSAGES
+    ]
     await _write(rows)
     return len(rows)
 
