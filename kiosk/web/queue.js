@@ -4,15 +4,19 @@
 // 1. registers the service worker (/kiosk/sw.js), which keeps the anonymous kiosk shell so the
 //    check-in page opens even when the network is down;
 // 2. keeps check-ins in IndexedDB until the server has answered them for good. A queued item
-//    is only {nonce, code, client_at, session_id?}: the pass's text as read, the scan's id and
-//    time. Never a name: names come back in the server's answer and are only shown;
+//    is only {nonce, code, client_at, session_id?, purpose?, leaving?}: the pass's text as
+//    read, the scan's id and time, and for a drop-in visit the purpose's code (chosen from the
+//    site's purposes, which are in the page) or "leaving". Never a name: names come back in the
+//    server's answer and are only shown;
 // 3. sends the queue in order, one item at a time, on page load, when the browser says it is
 //    online again, and on a timer that backs off (1 s, 2 s, 4 s … 30 s; while the server cannot
 //    even be reached, at most 5 s: such a retry costs it nothing, and the queue then empties
 //    within seconds of the network's return). An item is dropped only on a definitive answer
 //    (2xx, 400, 409, 422); on 5xx, 401, 403, 429, a timeout or a network error it stays;
 // 4. on the check-in page, takes over the form: every scan goes through the queue, and the page
-//    shows the answer (first name, a choice of sessions, a refusal) or "saved, will be sent".
+//    shows the answer (first name, a choice of sessions or of purposes, a visit already open, a
+//    refusal) or "saved, will be sent"; with the network down, the visitor still chooses their
+//    purpose, kept with their queued scan.
 // The rules (which session, is it too late, is the pass valid) are all on the server.
 (function () {
   "use strict";
@@ -85,6 +89,27 @@
     });
   }
 
+  // Add fields to the queued scan with this nonce; resolves to false when it is no longer
+  // queued (already answered).
+  function amend(nonce, fields) {
+    return withStore("readwrite", function (store, done) {
+      done(false);
+      var request = store.openCursor();
+      request.onsuccess = function () {
+        var cursor = request.result;
+        if (!cursor) { return; }
+        if (cursor.value.nonce === nonce) {
+          var value = cursor.value;
+          Object.keys(fields).forEach(function (key) { value[key] = fields[key]; });
+          cursor.update(value);
+          done(true);
+          return;
+        }
+        cursor["continue"]();
+      };
+    });
+  }
+
   function remove(key) {
     return withStore("readwrite", function (store) { store["delete"](key); });
   }
@@ -132,9 +157,12 @@
       code: item.code,
       client_at: item.client_at,
       sent_at: new Date().toISOString(),
-      offline: !live
+      offline: !live,
+      visits: true  // this tablet shows the site's purposes: a drop-in visit may be opened
     };
     if (item.session_id) { body.session_id = item.session_id; }
+    if (item.purpose) { body.purpose = item.purpose; }
+    if (item.leaving) { body.leaving = true; }
     var controller = window.AbortController ? new AbortController() : null;
     var timer = window.setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT);
     return fetch(API, {
@@ -261,6 +289,7 @@
     var field = document.getElementById("f-code");
     var result = document.getElementById("checkin-result");
     var clearTimer = null;
+    var leavingPage = form.getAttribute("data-leaving") === "1";
 
     function text(name, values) {
       var value = form.getAttribute("data-" + name) || "";
@@ -299,13 +328,79 @@
       return alert;
     }
 
-    function answer(code, clientAt) {
+    function purposeTiles(onChoose) {
+      var source = document.getElementById("purpose-tiles");
+      var list = source ? source.content.firstElementChild.cloneNode(true) : element("ul");
+      Array.prototype.forEach.call(list.querySelectorAll("button[data-purpose]"), function (button) {
+        button.addEventListener("click", function () { onChoose(button.getAttribute("data-purpose")); });
+      });
+      return list;
+    }
+
+    function choosePurpose(title, onChoose) {
+      var list = purposeTiles(onChoose);
+      show("purpose", [element("p", "checkin-big", title), list], CHOICE_MS);
+      var firstButton = list.querySelector("button");
+      if (firstButton) { firstButton.focus(); }
+    }
+
+    function answer(code, clientAt, item) {
       return function (reply) {
         if (reply.kind === "saved") {
+          if (item && item.leaving) {
+            show("saved", [box("warn", [text("leaving-saved"), text("saved")])], ANSWER_MS);
+            return;
+          }
+          if (item && !item.purpose && !item.session_id) {
+            // The network is down: the visitor still says why they came, kept with their scan
+            // (if it has a session or a booking, the server will prefer that).
+            choosePurpose(text("purpose-saved"), function (purpose) {
+              amend(item.nonce, { purpose: purpose }).then(function (queuedStill) {
+                if (queuedStill) {
+                  show("saved", [box("warn", [text("saved")])], ANSWER_MS);
+                  return null;
+                }
+                return checkIn(code, null, clientAt, { purpose: purpose });
+              });
+            });
+            return;
+          }
           show("saved", [box("warn", [text("saved")])], ANSWER_MS);
           return;
         }
         var data = reply.data || {};
+        var ok = reply.status >= 200 && reply.status < 300;
+        if (ok && data.outcome === "purpose") {
+          choosePurpose(text("purpose", { name: data.first_name || "" }), function (purpose) {
+            checkIn(code, null, clientAt, { purpose: purpose });
+          });
+          return;
+        }
+        if (ok && data.outcome === "visit_open") {
+          var actions = element("p", "actions checkin-actions");
+          var leave = element("button", "kbutton primary big", text("leave"));
+          leave.type = "button";
+          leave.setAttribute("data-leave", "");
+          leave.addEventListener("click", function () { checkIn(code, null, null, { leaving: true }); });
+          var stay = element("button", "kbutton secondary big", text("stay"));
+          stay.type = "button";
+          stay.addEventListener("click", function () { clearLater(0); });
+          actions.appendChild(leave);
+          actions.appendChild(stay);
+          show("visit_open", [box("ok", [text("visit-open", { name: data.first_name || "", since: data.since || "" })]), actions], CHOICE_MS);
+          leave.focus();
+          return;
+        }
+        if (ok && data.outcome === "left") {
+          show("left", [box("ok", [text("left", { name: data.first_name || "" })])], ANSWER_MS);
+          field.focus();
+          return;
+        }
+        if (ok && data.kind === "visit") {
+          show(data.outcome, [box("ok", [text("visit-welcome", { name: data.first_name || "" }), data.title || ""])], ANSWER_MS);
+          field.focus();
+          return;
+        }
         if (reply.status >= 200 && reply.status < 300 && data.outcome === "choose") {
           var list = element("ul", "checkin-choices");
           (data.choices || []).forEach(function (choice) {
@@ -339,12 +434,14 @@
       };
     }
 
-    function checkIn(code, sessionId, clientAt) {
+    function checkIn(code, sessionId, clientAt, extra) {
       var item = { nonce: newNonce(), code: code, client_at: clientAt || new Date().toISOString() };
       if (sessionId) { item.session_id = sessionId; }
+      if (extra && extra.purpose) { item.purpose = extra.purpose; }
+      if ((extra && extra.leaving) || (!extra && leavingPage)) { item.leaving = true; }
       show("sending", [element("p", "checkin-sending", text("sending"))], 0);
       liveNonce = item.nonce;
-      listeners[item.nonce] = answer(code, item.client_at);
+      listeners[item.nonce] = answer(code, item.client_at, item);
       return enqueue(item).then(function () {
         showCount();
         flush();

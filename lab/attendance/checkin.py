@@ -17,10 +17,15 @@ phone at the session's screen each describe what they read as a ``Scan`` and cal
   site, a session open for check-in then (from 30 minutes before its start to its end) that
   takes the visitor: several, and the visitor chooses (nothing is recorded yet), or an
   offline scan takes the one starting nearest; none, and their booking whose check-in window
-  holds that time; nothing, and the most useful reason. (Drop-in lab visits come next here.)
-- **Record.** The attendance (under the session's lock, late or present), or the booking's
-  check-in; and for every scan, accepted or refused, one ``ScanEvent`` in the append-only
-  journal. Refusals are audited.
+  holds that time; none, and a scanner that offers drop-in visits (``Scan.visits``, a
+  purpose or ``leaving``): the visitor's open visit there (``visit_open``), or the site's
+  purposes to choose from (``purpose``, nothing recorded yet), or a visit opened for the
+  purpose given (``lab.visits.services.open_visit``, in this transaction). ``leaving`` ends
+  the visitor's open visit at the site instead (``left``). A check-in into a session or a
+  booking ends no visit. Otherwise, the most useful reason.
+- **Record.** The attendance (under the session's lock, late or present), the booking's
+  check-in, or the visit opened or ended; and for every scan, accepted or refused, one
+  ``ScanEvent`` in the append-only journal (naming the visit). Refusals are audited.
 
 Refusal codes are ``lab.attendance.refusals``'s: ``ScanRefused.message`` is the staff
 wording, and a surface that speaks to the visitor shows ``refusals.for_visitor(code)``.
@@ -39,9 +44,11 @@ from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
 from lab.core import audit, clock, events
 from lab.core.db import lock_key, write_transaction
-from lab.core.errors import Conflict, Invalid
+from lab.core.errors import Conflict, Invalid, LabError
 from lab.core.i18n import _
 from lab.core.principals import Principal
+from lab.visits import queries as visit_queries
+from lab.visits import services as visits
 from lab.workshops import queries as workshop_queries
 from lab.workshops import services as workshops
 
@@ -82,6 +89,11 @@ class Scan:
     client_at: dt.datetime | None = None  # when, on the scanner's clock (None: now)
     sent_at: dt.datetime | None = None  # the scanner's clock when it sent this request
     offline: bool = False  # sent from a queue after the visitor left: nobody to choose
+    # Drop-in visits (at a tablet's site or the desk): the scanner can show the site's
+    # purposes, so a scan with nothing scheduled may open a visit (older tablets cannot)…
+    visits: bool = False
+    purpose: str | None = None  # …for this purpose (a code of ``visits.queries.purposes_for``)
+    leaving: bool = False  # the visitor is leaving: end their open visit at the site
 
     @property
     def device_id(self) -> int | None:
@@ -104,17 +116,22 @@ class Choice:
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckIn:
     """The answer: ``accepted``, ``duplicate`` (already checked in: this nonce, or this person
-    into this session) or ``choose`` (``choices``, to show in the site's ``timezone``). It
-    names the visitor by first name only, and what they came for."""
+    into this session) or ``choose`` (``choices``, to show in the site's ``timezone``); for a
+    drop-in visit, ``purpose`` (``purposes`` to choose from, nothing recorded), ``visit_open``
+    (a visit open ``since``) or ``left`` (the visit open ``since`` has ended). It names the
+    visitor by first name only, and what they came for."""
 
-    outcome: str  # accepted | duplicate | choose
+    outcome: str  # accepted | duplicate | choose | purpose | visit_open | left
     first_name: str
-    kind: str = ""  # session | booking
+    kind: str = ""  # session | booking | visit
     title: str = ""
     starts_at: dt.datetime | None = None
     attendance: Attendance | None = None  # a session's check-in: its row
     choices: tuple[Choice, ...] = ()
     timezone: str = "UTC"
+    purposes: tuple = ()  # visits.queries' purposes (code, label, icon)
+    since: dt.datetime | None = None  # when the visit began
+    visit_id: int | None = None
 
     @property
     def repeated(self) -> bool:
@@ -147,7 +164,8 @@ async def check_in(scan: Scan) -> CheckIn:
 
     Errors: ScanRefused (journaled, audited) with the codes of ``lab.attendance.refusals``:
     unknown_pass, too_old, nothing_now, session_closed, not_enrolled, other_site, too_early,
-    session_over, not_confirmed, outside_window; a repeated nonce repeats the first answer.
+    session_over, not_confirmed, outside_window, and for visits no_open_visit (leaving without
+    one), visit_open, site_closed, unknown_purpose; a repeated nonce repeats the first answer.
     Before anything is journaled: bad_nonce (Invalid); for a named session, not_found or
     forbidden (another site's, for staff) as ``workshops.get_session_for`` says."""
     valid_nonce(scan.nonce)
@@ -178,6 +196,8 @@ async def check_in(scan: Scan) -> CheckIn:
             answer = await journal.refuse("unknown_pass", None)
         elif named is not None:
             answer = await _into_session(journal, visitor, *named)
+        elif scan.leaving:
+            answer = await _leave(journal, visitor)
         else:
             answer = await _decide(journal, visitor)
     if isinstance(answer, _Refusal):
@@ -189,6 +209,10 @@ async def check_in(scan: Scan) -> CheckIn:
     if answer.kind == "session" and answer.outcome == "accepted":
         events.publish(f"session:{answer.attendance.session}", _event(answer.attendance))
     return answer
+
+
+def _offers_visits(scan: Scan) -> bool:
+    return scan.site_id is not None and (scan.visits or scan.purpose is not None)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -233,6 +257,7 @@ class _Journal:
         *,
         session_id: int | None = None,
         booking_id: int | None = None,
+        visit_id: int | None = None,
     ) -> _Refusal:
         """Journal a refusal (of the named session when there is one)."""
         visitor_id = visitor.id if visitor else None
@@ -241,6 +266,7 @@ class _Journal:
             visitor=visitor_id,
             session=session_id,
             booking=booking_id,
+            visit=visit_id,
             outcome="refused",
             reason=code,
         )
@@ -277,12 +303,97 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
         booking = await booking_queries.open_booking_at(visitor.id, scan.site_id, at)
         if booking is not None:
             return await _into_booking(journal, visitor, *booking)
+        if _offers_visits(scan):
+            return await _visit(journal, visitor)
     if refused:
         reason, session, module = min(
             refused, key=lambda r: (REASON_ORDER.index(r[0]), _nearest(r[1], at))
         )
         return await journal.refuse(reason, visitor, session_id=session.id)
     return await journal.refuse("nothing_now", visitor)
+
+
+async def _visit(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Refusal:
+    """Nothing scheduled takes the visitor at the site: their open visit there, the purposes
+    to choose from, or a visit opened for the purpose given."""
+    scan = journal.scan
+    site_id = scan.site_id
+    open_visit = await visit_queries.open_visit_of(visitor.id, site_id)
+    if open_visit is not None:
+        await journal.write(visitor=visitor.id, visit=open_visit.id, outcome="visit_open")
+        return CheckIn(
+            "visit_open",
+            visitor.first_name,
+            "visit",
+            await _purpose_label(site_id, open_visit.purpose),
+            since=open_visit.arrived_at,
+            visit_id=open_visit.id,
+            timezone=await accounts.site_timezone(site_id),
+        )
+    if scan.purpose is None:
+        return CheckIn(
+            "purpose",
+            visitor.first_name,
+            "visit",
+            purposes=tuple(await visit_queries.purposes_for(site_id)),
+        )
+    try:
+        visit = await visits.open_visit(
+            scan.by,
+            site_id=site_id,
+            purpose=scan.purpose,
+            nonce=scan.nonce,
+            at=journal.at,
+            visitor_id=visitor.id,
+            offline=scan.offline,
+            client_at=journal.at if scan.client_at is not None else None,
+            device_id=scan.device_id,
+        )
+    except LabError as refused:
+        return await journal.refuse(refused.code, visitor)
+    await journal.write(visitor=visitor.id, visit=visit.id, outcome="accepted")
+    return CheckIn(
+        "accepted",
+        visitor.first_name,
+        "visit",
+        await _purpose_label(site_id, visit.purpose),
+        visit.arrived_at,
+        since=visit.arrived_at,
+        visit_id=visit.id,
+        timezone=await accounts.site_timezone(site_id),
+    )
+
+
+async def _leave(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Refusal:
+    """The visitor says they are leaving: end their open visit at the site."""
+    scan = journal.scan
+    if scan.site_id is None:
+        return await journal.refuse("no_open_visit", visitor)
+    how = "kiosk" if scan.device_id is not None else "desk"
+    try:
+        visit = await visits.end_open_visit_of(
+            scan.by, visitor_id=visitor.id, site_id=scan.site_id, at=journal.at, how=how
+        )
+    except LabError as refused:
+        return await journal.refuse(refused.code, visitor)
+    await journal.write(visitor=visitor.id, visit=visit.id, outcome="left")
+    return CheckIn(
+        "left",
+        visitor.first_name,
+        "visit",
+        await _purpose_label(scan.site_id, visit.purpose),
+        since=visit.arrived_at,
+        visit_id=visit.id,
+        timezone=await accounts.site_timezone(scan.site_id),
+    )
+
+
+async def _purpose_label(site_id: int, code: str) -> str:
+    """A purpose's words in the current language (its code when the site no longer has it)."""
+    for purpose in await visit_queries.purposes_for(site_id):
+        if purpose.code == code:
+            return purpose.label
+    return code
 
 
 def _nearest(session: workshop_queries.Session, at: dt.datetime) -> tuple[float, int]:
@@ -380,6 +491,7 @@ async def _repeat(journal: _Journal, first: ScanEvent) -> CheckIn | _Refusal:
         visitor=first.visitor,
         session=first.session,
         booking=first.booking,
+        visit=first.visit,
         outcome="duplicate",
         reason="repeated_nonce",
     )
@@ -387,6 +499,8 @@ async def _repeat(journal: _Journal, first: ScanEvent) -> CheckIn | _Refusal:
         return _Refusal(first.reason, first.visitor, first.session, first.booking, repeated=True)
     visitor = await accounts.get_visitor(first.visitor)
     first_name = visitor.first_name if visitor else ""
+    if first.visit is not None:
+        return await _repeat_visit(journal, first, first_name)
     if first.booking is not None:
         found = await booking_queries.booking_summary(first.booking) or {}
         return CheckIn(
@@ -405,6 +519,25 @@ async def _repeat(journal: _Journal, first: ScanEvent) -> CheckIn | _Refusal:
         found.get("title", ""),
         found.get("starts_at"),
         attendance=attendance,
+    )
+
+
+async def _repeat_visit(journal: _Journal, first: ScanEvent, first_name: str) -> CheckIn:
+    site_id = journal.site_id
+    try:
+        visit = await visits.get_visit_for(journal.scan.by, first.visit)
+    except LabError:
+        visit = None  # since deleted, or not this scanner's to read: the answer stays
+    outcome = first.outcome if first.outcome in ("left", "visit_open") else "duplicate"
+    return CheckIn(
+        outcome,
+        first_name,
+        "visit",
+        await _purpose_label(site_id, visit.purpose) if visit else "",
+        visit.arrived_at if visit else None,
+        since=visit.arrived_at if visit else None,
+        visit_id=first.visit,
+        timezone=await accounts.site_timezone(site_id) if site_id else "UTC",
     )
 
 

@@ -25,6 +25,11 @@ STAFF = {
     "not_confirmed": N_("Cette réservation n'est pas confirmée."),
     "outside_window": N_("Ce n'était pas l'heure de pointer cette réservation."),
     "no_booking_now": N_("Pas de réservation à pointer à cette heure-là."),
+    # Drop-in visits.
+    "site_closed": N_("Le lab est fermé à cette heure-là : pas de visite libre."),
+    "no_open_visit": N_("Cette personne n'a pas de visite en cours ici."),
+    "visit_open": N_("Cette personne a déjà une visite en cours ici."),
+    "unknown_purpose": N_("Ce motif de visite n'existe pas sur ce site."),
 }
 STAFF_UNKNOWN = N_("Pointage refusé.")
 
@@ -39,6 +44,10 @@ VISITOR = {
     "too_old": N_("Ce pointage est trop ancien. Demandez à l'accueil."),
     "not_confirmed": N_("Votre réservation n'est pas confirmée. Demandez à l'accueil."),
     "outside_window": N_("Ce n'est pas l'heure de votre réservation."),
+    "site_closed": N_("Le lab est fermé maintenant. Revenez aux heures d'ouverture."),
+    "no_open_visit": N_("Vous n'étiez pas pointé·e ici. Bonne journée !"),
+    "visit_open": N_("Vous êtes déjà pointé·e ici."),
+    "unknown_purpose": N_("Ce choix n'existe plus. Choisissez à nouveau."),
 }
 VISITOR_UNKNOWN = N_("Pointage refusé. Demandez à l'accueil.")
 

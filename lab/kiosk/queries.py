@@ -19,6 +19,7 @@ from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import _
 from lab.kiosk.devices import DevicePrincipal
+from lab.visits import queries as visit_queries
 from lab.workshops import queries as workshop_queries
 from lab.workshops.queries import Module, capacity_of, enrolled_counts, waitlist_position
 
@@ -54,6 +55,12 @@ class Appointment:
             time=i18n.format_datetime(self.starts_at, self.timezone, time_format),
             title=self.title,
         )
+
+
+async def visit_purposes(device: DevicePrincipal) -> list:
+    """Why one drops in at the tablet's site (code, label in the current language, icon):
+    shown before anyone scans, so they hold nothing personal."""
+    return list(await visit_queries.purposes_for(device.site_id))
 
 
 async def next_appointment(device: DevicePrincipal, visitor_id: int) -> Appointment | None:

@@ -31,11 +31,16 @@ async def check_in_at_kiosk(
     sent_at: dt.datetime | None = None,
     session_id: int | None = None,
     offline: bool = False,
+    visits: bool = False,
+    purpose: str | None = None,
+    leaving: bool = False,
 ) -> CheckIn:
     """Check in whoever ``code`` names at the tablet's site, as of ``client_at`` on the
     tablet's clock (``sent_at``: its clock when sending, to correct it). ``session_id``: the
     session the visitor chose after a ``choose`` answer. ``offline``: sent from the tablet's
-    queue after the visitor left, so nobody is there to choose.
+    queue after the visitor left, so nobody is there to choose. ``visits``: the tablet shows
+    the site's purposes, so a scan with nothing scheduled may open a drop-in visit (for
+    ``purpose``, once chosen); ``leaving``: the visitor ends their visit.
 
     Errors: those of ``attendance.check_in``, as a KioskScanRefused in the visitor's words
     (with ``visitor_id``, the pass's holder, for their next appointment)."""
@@ -50,6 +55,9 @@ async def check_in_at_kiosk(
         client_at=client_at,
         sent_at=sent_at,
         offline=offline,
+        visits=visits,
+        purpose=purpose,
+        leaving=leaving,
     )
     try:
         return await attendance.check_in(scan)

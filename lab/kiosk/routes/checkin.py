@@ -46,6 +46,7 @@ SHELL_FILES = (
 Nonce = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 # A pass URL, a bare token or a short code; longer is not a pass.
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+PurposeCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
 
 class CheckinBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -58,6 +59,10 @@ class CheckinBody(msgspec.Struct, forbid_unknown_fields=True):
     sent_at: Moment | None = None
     session_id: FieldId | None = None
     offline: bool = False
+    # Drop-in visits: the tablet can show the site's purposes (``purpose`` answers)…
+    visits: bool = False
+    purpose: PurposeCode | None = None  # …the one the visitor chose…
+    leaving: bool = False  # …or the visitor is leaving: end their visit
 
 
 class CheckinChoice(msgspec.Struct):
@@ -66,15 +71,25 @@ class CheckinChoice(msgspec.Struct):
     time: str  # HH:MM, the session's start in the site's time zone
 
 
+class CheckinPurpose(msgspec.Struct):
+    code: str
+    label: str
+    icon: str
+
+
 class CheckinAnswer(msgspec.Struct, omit_defaults=True):
     """What the tablet shows: the visitor's first name only, and what they came for
-    (``title``, ``kind``) or the sessions to choose from (``choices``)."""
+    (``title``, ``kind``) or the sessions to choose from (``choices``); for a drop-in visit,
+    the purposes to choose from (``purpose``: nothing recorded yet), a visit already open
+    (``visit_open``, ``since`` HH:MM) or ended (``left``)."""
 
-    outcome: Literal["accepted", "duplicate", "choose"]
+    outcome: Literal["accepted", "duplicate", "choose", "purpose", "visit_open", "left"]
     first_name: str
     title: str | None = None
-    kind: Literal["session", "booking"] | None = None
+    kind: Literal["session", "booking", "visit"] | None = None
     choices: list[CheckinChoice] | None = None
+    purposes: list[CheckinPurpose] | None = None
+    since: str | None = None  # HH:MM, when the visit began, in the site's time zone
 
 
 class CheckinRefusal(msgspec.Struct, omit_defaults=True):
@@ -90,6 +105,9 @@ class CheckinForm(msgspec.Struct):
     nonce: Nonce
     code: Code
     session_id: FieldId | None = None
+    visits: bool = False  # the page's form says it shows purposes (as the queue's body does)
+    purpose: PurposeCode | None = None
+    leaving: bool = False
 
 
 @get("/checkin", guards=[require_device("checkin")], name="kiosk_checkin")
@@ -109,6 +127,9 @@ async def checkin_form(request: Request) -> Response:
             nonce=data.nonce,
             client_at=clock.now(),
             session_id=data.session_id,
+            visits=data.visits,
+            purpose=data.purpose,
+            leaving=data.leaving,
         )
     except Invalid as error:
         context = await _page_context(request, message=error.message, values={"code": ""})
@@ -125,6 +146,7 @@ async def checkin_form(request: Request) -> Response:
         result=result,
         code=data.code,
         nonces={choice.session_id: _new_nonce() for choice in result.choices},
+        nonce=_new_nonce(),
     )
     return render(request, "kiosk/checkin_result.html", context)
 
@@ -148,8 +170,9 @@ async def checkin_form(request: Request) -> Response:
         answers={
             200: ResponseSpec(
                 CheckinAnswer,
-                description="Already checked in (a repeated nonce: ``duplicate``), or "
-                "sessions to choose from (``choose``).",
+                description="Already checked in (a repeated nonce: ``duplicate``), "
+                "sessions to choose from (``choose``), a drop-in visit's purposes to choose "
+                "from (``purpose``), a visit already open (``visit_open``) or ended (``left``).",
                 generate_examples=False,
             ),
             409: ResponseSpec(
@@ -174,6 +197,9 @@ async def api_checkin(request: Request, data: JSONBody[CheckinBody]) -> Response
             sent_at=data.sent_at,
             session_id=data.session_id,
             offline=data.offline,
+            visits=data.visits,
+            purpose=data.purpose,
+            leaving=data.leaving,
         )
     except KioskScanRefused as refused:
         body = CheckinRefusal(
@@ -202,6 +228,18 @@ def _answer(result: CheckIn) -> CheckinAnswer:
             for choice in result.choices
         ]
         return CheckinAnswer(result.outcome, result.first_name, choices=choices)  # type: ignore[arg-type]
+    if result.outcome == "purpose":
+        purposes = [CheckinPurpose(p.code, p.label, p.icon) for p in result.purposes]
+        return CheckinAnswer("purpose", result.first_name, kind="visit", purposes=purposes)
+    if result.kind == "visit":
+        since = format_datetime(result.since, result.timezone, "HH:mm") if result.since else None
+        return CheckinAnswer(
+            result.outcome,  # type: ignore[arg-type]
+            result.first_name,
+            title=result.title,
+            kind="visit",
+            since=since,
+        )
     return CheckinAnswer(
         result.outcome,  # type: ignore[arg-type]
         result.first_name,
@@ -211,8 +249,15 @@ def _answer(result: CheckIn) -> CheckinAnswer:
 
 
 async def _page_context(request: Request, **extra: object) -> dict:
+    """The scan screen, with the site's purposes in the page (no personal data): a visitor
+    chooses one even while the network is down. ``?leaving=1``: the "I'm leaving" screen."""
+    leaving = request.query_params.get("leaving") == "1"
     return await kiosk_context(
-        request, nonce=_new_nonce(), **{"values": {}, "message": None, **extra}
+        request,
+        nonce=_new_nonce(),
+        leaving=leaving,
+        purposes=await queries.visit_purposes(device_of(request)),
+        **{"values": {}, "message": None, **extra},
     )
 
 
