@@ -20,6 +20,7 @@ from lab.core import mail
 from lab.core.db import write_transaction
 from lab.core.i18n import translations
 from lab.core.tables import Outbox
+from lab.kiosk.devices import DevicePrincipal
 from lab.workshops import messages as workshop_messages
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
 from tests.personas import make_visitor
@@ -181,6 +182,24 @@ async def test_an_approval_and_a_refusal_reach_the_visitor_and_who_asked_for_the
         "en",
     )
     assert staff.subject.startswith("Request declined: Studio")
+
+
+async def test_a_request_made_at_a_kiosk_tells_no_staff_member(cast):
+    studio = await make_resource(cast.saint_denis, needs_approval=True, kiosk_self_service=True)
+    julien = await cast.principal("julien")
+    lea = await make_visitor(cast.saint_denis, "Léa", email="lea@example.org")
+    # A tablet whose id is a staff member's: the journal says a kiosk made it, not Awa.
+    tablet = DevicePrincipal(
+        device_id=cast.users["awa"].id,
+        site_id=cast.saint_denis.id,
+        allowed_actions=frozenset({"book"}),
+    )
+    asked = await services.book(
+        tablet, wanted(studio, at(14), at(15), visitor_id=lea.id), self_service=True
+    )
+    await services.decide(julien, asked.id, approve=True)
+    kinds = [row.kind for row in await Outbox.objects().order_by(Outbox.id)]
+    assert kinds == ["booking_requested", "booking_approved"]  # the staff's was dropped
 
 
 async def test_a_no_show_release_tells_the_visitor_once(cast):
