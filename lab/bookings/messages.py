@@ -1,6 +1,7 @@
-"""What bookings tell people by e-mail: a booking confirmed or asked for, approved or refused,
-moved, cancelled, released when nobody came, and a reminder the day before; and, to the staff
-member who booked for someone, that the request was approved or refused.
+"""What bookings tell people by e-mail: a booking confirmed or asked for, approved or refused
+(or never decided in time), moved, cancelled, released when nobody came, and a reminder the day
+before; and, to the staff member who booked for someone, that the request was approved or
+refused.
 
 As workshops' messages (``lab.workshops.messages``): held under the lock, written after the
 commit. A change holds its messages in its own transaction (``Notices``: one small outbox row
@@ -95,6 +96,14 @@ MESSAGES = {
             "Bonjour %(name)s,\n\nNous ne vous avons pas vu·e pour votre réservation "
             "« %(resource)s » du %(when)s : elle a été libérée pour quelqu'un d'autre.\n\n"
             "Vous pouvez réserver un autre moment au lab."
+        ),
+    ),
+    "booking_lapsed": (
+        N_("Demande non validée : %(resource)s"),
+        N_(
+            "Bonjour %(name)s,\n\nVotre demande « %(resource)s » du %(when)s n'a pas été "
+            "validée à temps : elle est annulée. Demandez à l'accueil du lab pour trouver un "
+            "autre moment."
         ),
     ),
     "booking_reminder": (

@@ -25,8 +25,9 @@ LOOP_SECONDS = 60
 
 async def release_due(resource_id: int | None = None, notices: Notices | None = None) -> int:
     """Apply what is due now (for one resource, or all). Returns how many bookings changed.
-    A visitor whose booking is released is told: the message is held in ``notices`` (the
-    caller's, sent after its transaction), or written at the end of the round.
+    A visitor whose booking is released, or whose request lapses, is told: the message is
+    held in ``notices`` (the caller's, sent after its transaction), or written at the end of
+    the round.
 
     - confirmed, never checked in, release delay after the start over: released (no-show);
     - checked in and over, or a workshop's room booking over: completed;
@@ -101,9 +102,10 @@ async def _apply(
             new, "booking.lapsed"
         )
         await audit.record(SYSTEM, action, f"booking:{booking_id}", site_id=site_id)
-        if new == "released" and visitor_id is not None:
+        kind = {"released": "booking_released", "cancelled": "booking_lapsed"}.get(new)
+        if kind and visitor_id is not None:
             key = booking_key(booking_id, updated[0]["sequence"])
-            await notices.hold("booking_released", visitor_id, key)
+            await notices.hold(kind, visitor_id, key)
     return len(updated)
 
 

@@ -220,6 +220,27 @@ async def test_a_no_show_release_tells_the_visitor_once(cast):
     assert await new_messages(seen) == []
 
 
+async def test_a_request_never_decided_lapses_and_the_visitor_is_told(cast):
+    studio = await make_resource(cast.saint_denis, needs_approval=True)
+    awa = await cast.principal("awa")
+    lea = await make_visitor(
+        cast.saint_denis, "Lea", email="lea@example.org", preferred_language="en"
+    )
+    asked = await services.book(
+        awa, wanted(studio, at(14), at(15), visitor_id=lea.id), self_service=True
+    )
+    seen: set[int] = set()
+    await new_messages(seen)
+    freeze(at(14))
+    assert await releases.release_due() == 1
+    [message] = await new_messages(seen)
+    assert message.kind == "booking_lapsed" and message.language == "en"
+    assert message.subject == subject("en", "Demande non validée : %(resource)s", resource="Studio")
+    method, [event] = read(message.ics)
+    assert method == "CANCEL"
+    assert_event(event, await fresh(asked), status="CANCELLED")
+
+
 async def test_a_release_inside_a_booking_is_told_after_its_commit(cast):
     awa = await cast.principal("awa")
     studio = await make_resource(cast.saint_denis, release_after_minutes=15)
