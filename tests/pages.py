@@ -30,6 +30,7 @@ from lab.bookings.loans import LendInput
 from lab.bookings.services import Wanted
 from lab.kiosk import devices
 from lab.kiosk.auth import DEVICE_COOKIE
+from lab.visits import services as visits
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import ModuleFacilitator
@@ -71,6 +72,9 @@ ACTION_PAGES = [
     ("julien", "POST", "/workshops/new", {}, 422),
     ("julien", "POST", "/resources", {}, 422),
     ("julien", "POST", "/kiosks", {}, 422),
+    ("awa", "POST", "/visits/sites/{site_id}/anonymous", {}, 422),
+    ("camille", "GET", "/admin/visit-purposes/{site_id}?done=saved", None, 200),
+    ("camille", "POST", "/admin/visit-purposes/{site_id}", {}, 422),
     (ANYONE, "POST", "/login", {"email": "nobody@lab.test", "password": "x"}, 422),
     (ANYONE, "GET", "/p/" + "x" * 43, None, 404),
     (ANYONE, "GET", "/me/start", None, 200),
@@ -164,6 +168,23 @@ async def build_world(cast) -> dict:
                 visitor_id=person.id,
             )
         )
+    # Two people in the lab now: one by name, one anonymous.
+    await visits.open_visit(
+        awa,
+        site_id=site.id,
+        purpose="wifi",
+        nonce=str(uuid.uuid4()),
+        at=at(9, 30),
+        visitor_id=late.id,
+    )
+    await visits.open_visit(
+        awa,
+        site_id=site.id,
+        purpose="games",
+        nonce=str(uuid.uuid4()),
+        at=at(9, 45),
+        age_band="18_21",
+    )
     drop_in = await make_module(site, "Café numérique", enrolment="drop_in", self_enrol=True)
     drop_in_session = await make_session(drop_in, at(16, day=TUESDAY + dt.timedelta(days=1)))
     # A tablet still waiting to be paired: its pairing page shows the code.

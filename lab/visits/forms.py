@@ -32,3 +32,9 @@ class PurposeInput(msgspec.Struct):
     icon: Annotated[str, msgspec.Meta(max_length=40)] = "other"
     position: Annotated[int, msgspec.Meta(ge=0, le=999)] = 0
     active: bool = False
+
+
+class CodeInput(msgspec.Struct):
+    """A purpose named by its code (to take it off a site's list)."""
+
+    code: Code
