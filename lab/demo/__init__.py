@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from urllib.parse import urlsplit
 
-from lab.demo import accounts, attendance, bookings, kiosk, story, workshops
+from lab.demo import accounts, attendance, bookings, kiosk, story, visits, workshops
 from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
 from lab.demo.kiosk import KIOSK_NAME
 from lab.settings import Settings
@@ -37,6 +37,8 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     await story.load_story(actor, site_ids, people)
     equipment["resources"] += programme.pop("rooms")
     kiosks = await kiosk.load_kiosks(actor, site_ids)
+    # Its own generator: the parts above draw exactly what they drew before visits came.
+    drop_ins = await visits.load_visits(site_ids, people, random.Random(seed + 1))
     return {
         "sites": len(site_ids),
         "staff": len(STAFF),
@@ -44,6 +46,7 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
         **equipment,
         **programme,
         "kiosks": len(kiosks),
+        "visits": drop_ins,
     }
 
 
