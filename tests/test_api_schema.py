@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import json
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -49,6 +50,7 @@ from lab.core import db
 from lab.kiosk import devices
 from lab.kiosk.auth import DEVICE_COOKIE
 from lab.settings import Settings
+from lab.visits import services as visits
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
@@ -122,6 +124,17 @@ async def lab_data(cast) -> LabData:
     # An enrolment of its own for the API to cancel (the tablet's visitor keeps hers).
     enrolled = await enrolment.enrol(julien, module.id, EnrolInput(visitor_id=yanis.id))
     card, token = await visitors.reissue_pass(julien, ines.id)
+    # Visits for the visits list: a visitor's, still in the lab, and an anonymous one.
+    for visitor_id, age_band, minutes in ((yanis.id, None, 0), (None, "18_21", 30)):
+        await visits.open_visit(
+            julien,
+            site_id=cast.saint_denis.id,
+            purpose="computer",
+            nonce=str(uuid.uuid4()),
+            at=at(9, minutes),
+            visitor_id=visitor_id,
+            age_band=age_band,
+        )
     _device, pairing_code = await devices.create_device(julien, cast.saint_denis.id, "Tablette")
     _device, credential = await devices.pair(pairing_code)
 
