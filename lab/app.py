@@ -62,7 +62,10 @@ from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 CSRF_HEADER = "x-csrftoken"
 API_DESCRIPTION = (
     "The JSON API of a Mission locale 2.0 lab. Under /api/: visitors, passes, resources and "
-    "bookings, for staff, with the session cookie of a signed-in staff member (lab_session) "
+    "bookings, workshop modules, sessions and enrolments, a session's attendance, visits, and "
+    "the staff member's own calendar (lists a page at a time, with limit and offset, over a "
+    "period from one day to another), for staff, with the session cookie of a signed-in staff "
+    "member (lab_session) "
     "and, on POST and PUT, the CSRF token (the lab_csrf cookie and the same value in the "
     "x-csrftoken header). Under /kiosk/api/: a paired tablet's check-ins, with its device "
     "cookie (lab_kiosk) and the same CSRF token. Every refusal is JSON: {code, message} and, "
