@@ -337,9 +337,9 @@
       return list;
     }
 
-    function choosePurpose(title, onChoose) {
+    function choosePurpose(title, onChoose, outcome, before) {
       var list = purposeTiles(onChoose);
-      show("purpose", [element("p", "checkin-big", title), list], CHOICE_MS);
+      show(outcome || "purpose", (before || []).concat([element("p", "checkin-big", title), list]), CHOICE_MS);
       var firstButton = list.querySelector("button");
       if (firstButton) { firstButton.focus(); }
     }
@@ -362,7 +362,7 @@
                 }
                 return checkIn(code, null, clientAt, { purpose: purpose });
               });
-            });
+            }, "saved", [box("warn", [text("saved")])]);
             return;
           }
           show("saved", [box("warn", [text("saved")])], ANSWER_MS);
