@@ -251,3 +251,21 @@ async def test_open_visit_joins_the_callers_transaction(cast):
             awa, visitor_id=yanis.id, site_id=cast.saint_denis.id, at=at(11), how="kiosk"
         )
     assert (await Visit.objects().first()).ended_by == "kiosk"
+
+
+async def test_each_change_is_published_on_the_sites_channel(cast):
+    from lab.core import events
+
+    heard: list[tuple[str, str]] = []
+    events.plug(lambda channel, data: heard.append((channel, data)))
+    try:
+        awa = await cast.principal("awa")
+        visit = await services.open_visit(
+            awa, site_id=cast.saint_denis.id, purpose="wifi", nonce="published-1", at=at(10)
+        )
+        await services.end_visit(awa, visit.id, at=at(10, 30), how="desk")
+    finally:
+        events.plug(None)
+    channel = services.channel(cast.saint_denis.id)
+    assert [name for name, _data in heard] == [channel, channel]
+    assert '"opened"' in heard[0][1] and '"ended"' in heard[1][1]
