@@ -3,7 +3,7 @@ viewer acts for only.
 
 Why here: the timeline reads every domain that records something about a person (accounts:
 passes and consent; bookings; workshops: enrolments and waiting lists; attendance and its
-certificates; the messages of the outbox; visits once they land). attendance is the highest of
+certificates; the messages of the outbox; visits). attendance is the highest of
 those domains in the dependency direction, so it is the lowest place that may read them all,
 each through the owner's ``queries``. accounts, at the bottom, may not: the person's page
 (accounts) loads the timeline's section from attendance's route after the page, as it does the
@@ -31,6 +31,7 @@ from lab.core.i18n import N_
 from lab.core.mail import HELD
 from lab.core.principals import Principal
 from lab.core.tables import Outbox
+from lab.visits import queries as visits
 from lab.workshops import queries as workshops
 
 # The kinds of items, in the order the filter offers them.
@@ -170,6 +171,17 @@ async def timeline_for(
 
     items: list[Item] = []
     spans: list[tuple[dt.datetime, float]] = []  # (start, minutes) of time spent at the lab
+
+    purposes: dict[int, dict[str, str]] = {}
+    for visit in await visits.visits_of(visitor.id, sites):
+        if visit.site not in purposes:
+            purposes[visit.site] = {p.code: p.label for p in await visits.purposes_for(visit.site)}
+        label = purposes[visit.site].get(visit.purpose, visit.purpose)
+        status = "open" if visit.left_at is None else "closed"
+        items.append(Item("visit", visit.arrived_at, label, status))
+        counted = visits.counted_minutes(visit)  # None while open: the time so far
+        spent = _minutes(visit.arrived_at, now) if counted is None else counted
+        spans.append((visit.arrived_at, spent))
 
     for row in await bookings.visitor_bookings_at(visitor.id, sites):
         status = booking_status(row["status"], row["ends_at"], now)

@@ -4,8 +4,8 @@ opening her page sees what the timeline is for (Lina Haddad, at Saint-Denis).
 She is 14, so a parent's consent is recorded at the desk; her card was lost and replaced;
 she followed a two-session workshop to the end (a certificate), waits for a place in a full
 one, got the messages both sent her, kept one computer booking, cancelled another and has one
-to come. Her drop-in visits come with the others' (``lab.demo.visits``). Everything goes
-through the domains' services, with the clock set back, as the rest of the demo does.
+to come, and dropped in once for a mediator's help. Everything goes through the domains'
+services, with the clock set back, as the rest of the demo does.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from lab.bookings import services as bookings
 from lab.bookings.forms import BookingInput
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
+from lab.visits import services as visits
 from lab.workshops import services as workshops
 from lab.workshops.forms import EnrolInput, ModuleInput, ScheduleInput
 
@@ -127,6 +128,19 @@ async def load_story(actor: StaffPrincipal, site_ids: dict[str, int], people: li
         await bookings.check_in(actor, kept.id)
         _at(_utc(cancelled_day - dt.timedelta(days=1), 9))
         await bookings.cancel(actor, dropped.id)
+        # A drop-in visit for a mediator's help, the afternoon she cancelled.
+        _at(_utc(cancelled_day, 13))
+        visit = await visits.open_visit(
+            actor,
+            site_id=site_id,
+            purpose="help",
+            nonce="demo-story-visit-1",
+            at=clock.now(),
+            visitor_id=lina.id,
+        )
+        await visits.end_visit(
+            actor, visit.id, at=clock.now() + dt.timedelta(minutes=50), how="desk"
+        )
     finally:
         clock.set_clock(None)
     await _book(actor, computers.id, monday + dt.timedelta(weeks=1, days=1), lina.id)

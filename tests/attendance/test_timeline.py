@@ -18,6 +18,7 @@ from lab.bookings.services import Wanted
 from lab.core import mail
 from lab.demo import story as demo_story
 from lab.system import operator
+from lab.visits import services as visits
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
 from lab.workshops.tables import Enrolment, ModuleFacilitator
@@ -79,6 +80,15 @@ async def story(cast):
     await bookings.check_in(julien, kept.id)
     freeze(at(9, day=day(-4)))
     await bookings.cancel(julien, cancelled.id)
+    visit = await visits.open_visit(
+        julien,
+        site_id=cast.saint_denis.id,
+        purpose="help",
+        nonce="timeline-visit-1",
+        at=at(15, day=day(-3)),
+        visitor_id=ines.id,
+    )
+    await visits.end_visit(julien, visit.id, at=at(16, 30, day=day(-3)), how="desk")
     freeze(NOW)
     await bookings.book(
         julien, Wanted(studio.id, at(16, day=day(2)), at(17, day=day(2)), visitor_id=ines.id)
@@ -107,11 +117,12 @@ async def test_the_timeline_lists_an_item_of_every_kind_newest_first(cast, story
     julien = await cast.principal("julien")
     found = await timeline.timeline_for(julien, story["ines"].id)
     kinds = {item.kind for item in found.items}
-    assert kinds == set(timeline.KINDS) - {"visit"}
+    assert kinds == set(timeline.KINDS)
     moments = [item.at for item in found.items]
     assert moments == sorted(moments, reverse=True)
     statuses = {(item.kind, item.status) for item in found.items}
     assert {
+        ("visit", "closed"),
         ("booking", "kept"),
         ("booking", "cancelled"),
         ("booking", "upcoming"),
@@ -159,10 +170,10 @@ async def test_weekly_hours_of_the_last_eight_weeks(cast, story):
     found = await timeline.timeline_for(await cast.principal("julien"), story["ines"].id)
     assert len(found.weeks) == 8
     assert found.weeks[-1].starts_on == dt.date(2026, 11, 30)
-    # The week of 23 November: 2 hours of workshop and 1 hour in the studio.
+    # The week of 23 November: 2 hours of workshop, 1 hour in the studio, a visit of 1 h 30.
     assert found.weeks[-2].starts_on == dt.date(2026, 11, 23)
-    assert found.weeks[-2].hours == 3.0
-    assert sum(week.hours for week in found.weeks) == 3.0
+    assert found.weeks[-2].hours == 4.5
+    assert sum(week.hours for week in found.weeks) == 4.5
 
 
 async def test_the_pages_show_it_and_another_sites_facilitator_is_refused(client, cast, story):
@@ -196,7 +207,7 @@ async def test_the_demos_story_visitor_has_an_item_of_every_kind(engine):
         (Visitor.first_name == demo_story.FIRST_NAME) & (Visitor.last_name == demo_story.LAST_NAME)
     )
     found = await timeline.timeline_for(await operator(), lina.id)
-    assert {item.kind for item in found.items} >= set(timeline.KINDS) - {"visit"}
+    assert {item.kind for item in found.items} == set(timeline.KINDS)
     statuses = {(item.kind, item.status) for item in found.items}
     assert {("booking", "kept"), ("booking", "cancelled"), ("booking", "upcoming")} <= statuses
     assert {("enrolment", "waitlisted"), ("pass", "revoked")} <= statuses
