@@ -17,7 +17,7 @@ from lab.bookings import queries as booking_queries
 from lab.bookings.queries import WEEKDAYS, Resource, day_slots, policy_for
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
-from lab.core.i18n import _
+from lab.core.i18n import N_, _
 from lab.kiosk.devices import DevicePrincipal
 from lab.visits import queries as visit_queries
 from lab.workshops import queries as workshop_queries
@@ -55,6 +55,18 @@ class Appointment:
             time=i18n.format_datetime(self.starts_at, self.timezone, time_format),
             title=self.title,
         )
+
+
+# The age bands someone counted without a card may give (or none), with their words.
+AGE_BANDS = {
+    "under_16": N_("Moins de 16 ans"),
+    "16_17": N_("16 ou 17 ans"),
+    "18_21": N_("18 à 21 ans"),
+    "22_25": N_("22 à 25 ans"),
+    "26_29": N_("26 à 29 ans"),
+    "30_plus": N_("30 ans ou plus"),
+}
+assert tuple(AGE_BANDS) == visit_queries.AGE_BANDS
 
 
 async def visit_purposes(device: DevicePrincipal) -> list:

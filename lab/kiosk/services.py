@@ -13,9 +13,11 @@ import datetime as dt
 from lab.accounts import queries as accounts
 from lab.attendance import services as attendance
 from lab.attendance.services import CheckIn, ScanRefused
+from lab.core import clock
 from lab.kiosk.devices import DevicePrincipal
+from lab.visits import services as visits
 
-__all__ = ["CheckIn", "KioskScanRefused", "check_in_at_kiosk"]
+__all__ = ["CheckIn", "KioskScanRefused", "check_in_at_kiosk", "count_anonymous_visit"]
 
 
 class KioskScanRefused(ScanRefused):
@@ -67,3 +69,23 @@ async def check_in_at_kiosk(
             code=refused.code,
             visitor_id=refused.visitor_id,
         ) from None
+
+
+async def count_anonymous_visit(
+    device: DevicePrincipal, *, purpose: str, nonce: str, age_band: str | None = None
+) -> visits.Visit:
+    """Count someone who comes without a card ("count me without a card"): a visit at the
+    tablet's site for ``purpose``, with an optional age band, never a name. The same nonce
+    again counts once.
+
+    Errors: those of ``visits.open_visit`` (bad_nonce, unknown_purpose, bad_age_band,
+    site_closed)."""
+    return await visits.open_visit(
+        device,
+        site_id=device.site_id,
+        purpose=purpose,
+        nonce=nonce,
+        at=clock.now(),
+        age_band=age_band,
+        device_id=device.device_id,
+    )

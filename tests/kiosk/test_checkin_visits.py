@@ -218,3 +218,24 @@ async def test_without_javascript_the_purposes_are_forms_and_the_welcome_names_f
     assert (await Visit.objects().first()).ended_by == "kiosk"
     leaving_page = await client.get("/kiosk/checkin?leaving=1")
     assert 'name="leaving" value="true"' in leaving_page.text
+
+
+async def test_count_me_without_a_card_opens_an_anonymous_visit_once(client, cast, lab):
+    await pair_client(client, cast)
+    page = await client.get("/kiosk/visits/anonymous")
+    assert page.status_code == 200 and 'name="purpose" value="games"' in page.text
+    form = {"_csrf_token": client.cookies["lab_csrf"], "nonce": str(uuid.uuid4())}
+    sent = {**form, "purpose": "games", "age_band": "16_17"}
+    done = await client.post("/kiosk/visits/anonymous", data=sent)
+    again = await client.post("/kiosk/visits/anonymous", data=sent)
+    assert done.status_code == again.status_code == 200
+    assert "Merci, votre visite est comptée." in done.text
+    (visit,) = await Visit.objects()
+    assert (visit.visitor, visit.purpose, visit.age_band) == (None, "games", "16_17")
+    bad = await client.post(
+        "/kiosk/visits/anonymous", data={**form, "nonce": str(uuid.uuid4()), "age_band": "old"}
+    )
+    assert bad.status_code == 422
+    wrong_band = {**form, "nonce": str(uuid.uuid4()), "purpose": "games", "age_band": "old"}
+    refused = await client.post("/kiosk/visits/anonymous", data=wrong_band)
+    assert refused.status_code == 422 and await Visit.count() == 1

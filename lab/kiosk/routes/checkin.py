@@ -22,7 +22,7 @@ from litestar.params import JSONBody
 
 from lab.core import clock, i18n
 from lab.core.api import KIOSK_WRITE, documented
-from lab.core.errors import Invalid
+from lab.core.errors import Invalid, LabError
 from lab.core.forms import parse_form
 from lab.core.i18n import _, format_datetime
 from lab.core.params import FieldId, Moment
@@ -99,6 +99,12 @@ class CheckinRefusal(msgspec.Struct, omit_defaults=True):
     code: str
     message: str
     next_appointment: str | None = None
+
+
+class AnonymousForm(msgspec.Struct):
+    nonce: Nonce
+    purpose: PurposeCode
+    age_band: Annotated[str, msgspec.Meta(max_length=10)] | None = None
 
 
 class CheckinForm(msgspec.Struct):
@@ -217,6 +223,36 @@ async def _next_appointment(request: Request, refused: KioskScanRefused) -> str 
     return found.sentence() if found else None
 
 
+@get("/visits/anonymous", guards=[require_device("checkin")], name="kiosk_anonymous")
+async def anonymous_page(request: Request) -> Response:
+    """ "Count me without a card": a purpose (one touch) and maybe an age band, never a name."""
+    return render(request, "kiosk/anonymous.html", await _anonymous_context(request))
+
+
+@post("/visits/anonymous", guards=[require_device("checkin")], name="kiosk_anonymous_form")
+async def anonymous_visit(request: Request) -> Response:
+    raw = await request.form()
+    try:
+        data = parse_form(AnonymousForm, raw)
+        await services.count_anonymous_visit(
+            device_of(request), purpose=data.purpose, nonce=data.nonce, age_band=data.age_band
+        )
+    except LabError as error:
+        context = await _anonymous_context(request, message=error.message)
+        return render(request, "kiosk/anonymous.html", context, status_code=error.status_code)
+    return render(request, "kiosk/anonymous.html", await _anonymous_context(request, done=True))
+
+
+async def _anonymous_context(request: Request, **extra: object) -> dict:
+    return await kiosk_context(
+        request,
+        nonce=_new_nonce(),
+        purposes=await queries.visit_purposes(device_of(request)),
+        age_bands=queries.AGE_BANDS,
+        **{"message": None, "done": False, **extra},
+    )
+
+
 def _answer(result: CheckIn) -> CheckinAnswer:
     if result.outcome == "choose":
         choices = [
@@ -306,7 +342,15 @@ def _unreadable(request: Request, error: ValidationException) -> Response:
 
 checkin_router = Router(
     path="/kiosk",
-    route_handlers=[checkin_page, checkin_form, api_checkin, service_worker, queue_source],
+    route_handlers=[
+        checkin_page,
+        checkin_form,
+        api_checkin,
+        anonymous_page,
+        anonymous_visit,
+        service_worker,
+        queue_source,
+    ],
     # Refusals (LabError, 403…) answer JSON on /kiosk/api/ through the app's own handlers.
     exception_handlers={  # type: ignore[arg-type]
         **KIOSK_EXCEPTION_HANDLERS,
