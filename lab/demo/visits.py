@@ -84,6 +84,11 @@ async def load_visits(site_ids: dict[str, int], people: list[dict], rng: random.
     return await Visit.count()
 
 
+def _arrival(rng: random.Random, now: dt.datetime, opened: dt.datetime) -> dt.datetime:
+    """Since a few minutes to two hours ago, but not before the site opened."""
+    return max(opened, now - dt.timedelta(minutes=rng.randint(2, 120)))
+
+
 async def _in_the_lab_now(
     site_ids: dict[str, int], people: list[dict], rng: random.Random, now: dt.datetime
 ) -> None:
@@ -93,15 +98,21 @@ async def _in_the_lab_now(
         site = await Site.objects().get(Site.id == site_id)
         if not rules.is_open(_hours(site), site.timezone, now):
             continue
+        day = clock.to_zone(now, site.timezone).date()
+        opened = next(
+            start
+            for start, end in rules.intervals_on(_hours(site), day, site.timezone)
+            if start <= now < end
+        )
+
         followed = [person["id"] for person in people if person["created_site"] == site_id]
         for visitor_id in rng.sample(followed, min(4, len(followed))):
-            code = rng.choice(PURPOSES)[0]
             await services.open_visit(
                 actor,
                 site_id=site_id,
-                purpose=code,
+                purpose=rng.choice(PURPOSES)[0],
                 nonce=f"demo-{uuid.UUID(int=rng.getrandbits(128))}",
-                at=now,
+                at=_arrival(rng, now, opened),
                 visitor_id=visitor_id,
             )
         for _ in range(2):
@@ -110,6 +121,6 @@ async def _in_the_lab_now(
                 site_id=site_id,
                 purpose=rng.choice(["wifi", "games", "print"]),
                 nonce=f"demo-{uuid.UUID(int=rng.getrandbits(128))}",
-                at=now,
+                at=_arrival(rng, now, opened),
                 age_band=rng.choice(rules.AGE_BANDS),
             )
