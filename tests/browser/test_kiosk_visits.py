@@ -78,10 +78,20 @@ def test_a_drop_in_visit_from_scan_to_leaving_seen_live_by_staff(
         assert_accessible(page, "visit ended")
 
         expect(desk.locator("#board")).not_to_contain_text(nour["last_name"], timeout=BOARD_MS)
+
+        # Someone without a card is counted, never named: one touch, an optional age band.
+        page.goto("/kiosk/checkin")
+        page.click("#anonymous-link")
+        assert_accessible(page, "count me without a card")
+        page.select_option("#k-age_band", "18_21")
+        page.click("button[name=purpose][value=games]")
+        expect(page.locator("#anonymous-result")).to_contain_text("votre visite est comptée")
+        assert_accessible(page, "counted without a card")
     finally:
         staff.close()
-    (visit,) = site_visits(live_env, lab["site_id"])["visits"]
+    visit, anonymous = site_visits(live_env, lab["site_id"])["visits"]
     assert (visit["visitor"], visit["purpose"], visit["ended_by"]) == (nour["id"], "wifi", "kiosk")
+    assert (anonymous["visitor"], anonymous["purpose"]) == (None, "games")
 
 
 COUNT = 10
