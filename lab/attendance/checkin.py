@@ -303,7 +303,11 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
         booking = await booking_queries.open_booking_at(visitor.id, scan.site_id, at)
         if booking is not None:
             return await _into_booking(journal, visitor, *booking)
-        if _offers_visits(scan):
+        if _offers_visits(scan) and (
+            scan.purpose is not None or await visit_queries.site_is_open(scan.site_id, at)
+        ):
+            # Visits are offered while the site is open; a purpose given when it is closed
+            # hears site_closed, and without one the usual reason stands.
             return await _visit(journal, visitor)
     if refused:
         reason, session, module = min(

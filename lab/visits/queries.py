@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterable
 
-from lab.accounts.queries import visitor_names
+from lab.accounts.queries import get_site, visitor_names
 from lab.core.i18n import _, current_language
 from lab.core.principals import Principal, require_site
 from lab.visits import config, rules
@@ -31,6 +32,7 @@ __all__ = [
     "open_visit_of",
     "purpose_rows",
     "purposes_for",
+    "site_is_open",
     "visits_between",
     "visits_of",
 ]
@@ -88,6 +90,20 @@ async def purposes_for(site_id: int) -> list[Purpose]:
         for row in await purpose_rows(site_id)
         if row.active
     ]
+
+
+async def site_is_open(site_id: int, at: dt.datetime) -> bool:
+    """Whether the site is open at ``at`` by its opening hours (a visit may be opened then)."""
+    site = await get_site(site_id)
+    if site is None:
+        return False
+    hours = site.opening_hours
+    if isinstance(hours, str):
+        try:
+            hours = json.loads(hours or "{}")
+        except ValueError:
+            return False
+    return isinstance(hours, dict) and rules.is_open(hours, site.timezone, at)
 
 
 async def open_visit_of(visitor_id: int, site_id: int) -> Visit | None:

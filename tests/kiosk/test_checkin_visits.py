@@ -239,3 +239,10 @@ async def test_count_me_without_a_card_opens_an_anonymous_visit_once(client, cas
     wrong_band = {**form, "nonce": str(uuid.uuid4()), "purpose": "games", "age_band": "old"}
     refused = await client.post("/kiosk/visits/anonymous", data=wrong_band)
     assert refused.status_code == 422 and await Visit.count() == 1
+
+
+async def test_a_closed_site_offers_no_purposes_and_the_usual_reason_stands(tablet, lab):
+    sunday = at(15, day=SUNDAY)
+    freeze(sunday)
+    error = await refused(tablet, lab["token"], when=sunday)
+    assert error.code == "nothing_now" and await Visit.count() == 0
