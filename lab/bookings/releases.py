@@ -9,13 +9,12 @@ release a booking once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 
 from lab.bookings.messages import Notices, booking_key
 from lab.bookings.tables import Booking
-from lab.core import audit, clock
+from lab.core import audit, clock, jobs
 from lab.core.audit import SYSTEM
 from lab.core.db import write_transaction
 
@@ -111,12 +110,10 @@ async def _apply(
 
 async def release_loop(stop: asyncio.Event, seconds: float = LOOP_SECONDS) -> None:
     """Run ``release_due`` every ``seconds`` until ``stop`` is set; errors are logged, not fatal."""
-    while not stop.is_set():
-        try:
-            changed = await release_due()
-            if changed:
-                log.info("bookings: %d changed status (release, completion, lapse)", changed)
-        except Exception:  # the loop must outlive a failed round (database restart…)
-            log.exception("bookings: release round failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+    await jobs.every(seconds, stop, "bookings", _release_round)
+
+
+async def _release_round() -> None:
+    changed = await release_due()
+    if changed:
+        log.info("bookings: %d changed status (release, completion, lapse)", changed)

@@ -10,16 +10,13 @@ booking moved afterwards is a new version, and its visitor is reminded of the ne
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import logging
 
 from lab.bookings import messages
 from lab.bookings.tables import Booking, Resource
-from lab.core import clock
+from lab.core import clock, jobs
 from lab.core.db import lock_row, write_transaction
 
-log = logging.getLogger("lab.bookings")
 LOOP_SECONDS = 15 * 60  # well inside the two-hour window: a late round still finds them
 LEAD = (dt.timedelta(hours=23), dt.timedelta(hours=25))
 
@@ -51,11 +48,4 @@ async def reminder_loop(stop: asyncio.Event, seconds: float = LOOP_SECONDS) -> N
     """Run ``queue_due_reminders`` every ``seconds`` until ``stop`` is set, after writing the
     messages a stopped writer held and never wrote (``messages.send_stale``); errors are
     logged."""
-    while not stop.is_set():
-        try:
-            await messages.send_stale()
-            await queue_due_reminders()
-        except Exception:  # the loop must outlive a failed round (database restart…)
-            log.exception("bookings: reminder round failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+    await jobs.every(seconds, stop, "bookings", messages.send_stale, queue_due_reminders)

@@ -10,8 +10,8 @@ A message may also be held first and written after the transaction (``hold``, th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
+import functools
 import logging
 import re
 import smtplib
@@ -19,7 +19,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from lab.core import clock
+from lab.core import clock, jobs
 from lab.core.tables import Outbox
 from lab.settings import Settings
 
@@ -222,10 +222,4 @@ async def deliver_due(settings: Settings, limit: int = 50) -> int:
 async def delivery_loop(
     settings: Settings, stop: asyncio.Event, seconds: float = LOOP_SECONDS
 ) -> None:
-    while not stop.is_set():
-        try:
-            await deliver_due(settings)
-        except Exception:  # a failed round must not end the loop
-            log.exception("mail: delivery round failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+    await jobs.every(seconds, stop, "mail", functools.partial(deliver_due, settings))

@@ -18,14 +18,13 @@ This module is the domain's public write surface (``__all__``); reads are in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
 import re
 
 from lab.accounts.queries import get_site, get_visitor
-from lab.core import audit, clock, events
+from lab.core import audit, clock, events, jobs
 from lab.core.audit import Actor
 from lab.core.db import lock_key, lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -392,10 +391,4 @@ LOOP_SECONDS = 5 * 60
 async def closing_loop(stop: asyncio.Event, seconds: float = LOOP_SECONDS) -> None:
     """Run ``close_at_closing_time`` every ``seconds`` until ``stop`` is set; errors are
     logged (the loop must outlive a failed round)."""
-    while not stop.is_set():
-        try:
-            await close_at_closing_time()
-        except Exception:
-            log.exception("visits: closing round failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+    await jobs.every(seconds, stop, "visits", close_at_closing_time)

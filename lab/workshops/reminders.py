@@ -9,16 +9,13 @@ session moved afterwards has a new version: its people are reminded of the new t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import logging
 
-from lab.core import clock
+from lab.core import clock, jobs
 from lab.core.db import lock_row, write_transaction
 from lab.workshops import messages
 from lab.workshops.tables import Module, Session
 
-log = logging.getLogger("lab.workshops")
 LOOP_SECONDS = 15 * 60  # well inside the two-hour window: a late round still finds them
 WINDOW = (dt.timedelta(hours=23), dt.timedelta(hours=25))
 
@@ -51,11 +48,4 @@ async def reminder_loop(stop: asyncio.Event, seconds: float = LOOP_SECONDS) -> N
     """Run ``queue_due_reminders`` every ``seconds`` until ``stop`` is set, after writing the
     messages a stopped writer held and never wrote (``messages.send_stale``); errors are
     logged."""
-    while not stop.is_set():
-        try:
-            await messages.send_stale()
-            await queue_due_reminders()
-        except Exception:  # the loop must outlive a failed round (database restart…)
-            log.exception("workshops: reminder round failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+    await jobs.every(seconds, stop, "workshops", messages.send_stale, queue_due_reminders)
