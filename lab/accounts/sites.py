@@ -107,6 +107,15 @@ async def site_choices(actor: StaffPrincipal, *roles: str) -> dict[int, str]:
     return {row["id"]: row["name"] for row in await query}
 
 
+async def default_site(actor: StaffPrincipal, *roles: str) -> int:
+    """The first of the sites the actor may pick (``site_choices``), by name: the one a page
+    about a single site opens on. Errors: not_found (no site at all)."""
+    choices = await site_choices(actor, *roles)
+    if not choices:
+        raise NotFound(_("Aucun site ne vous est attribué."))
+    return next(iter(choices))
+
+
 async def site_timezone(site_id: int) -> str:
     """The site's IANA time zone ("Europe/Paris"). Errors: not_found."""
     row = await Site.select(Site.timezone).where(Site.id == site_id).first()

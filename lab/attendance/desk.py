@@ -14,14 +14,6 @@ from lab.core.roles import StaffPrincipal
 from lab.visits import queries as visit_queries
 
 
-async def default_site(actor: StaffPrincipal) -> int:
-    """The first of the actor's sites, by name. Errors: not_found (no site at all)."""
-    choices = await accounts.site_choices(actor)
-    if not choices:
-        raise NotFound(_("Aucun site ne vous est attribué."))
-    return next(iter(choices))
-
-
 async def desk_context(actor: StaffPrincipal, site_id: int) -> dict:
     """The desk of a site. Errors: not_found, forbidden (other_site)."""
     require_site(

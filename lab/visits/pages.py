@@ -21,14 +21,6 @@ AGE_BAND_LABELS = {
 assert tuple(AGE_BAND_LABELS) == AGE_BANDS
 
 
-async def default_site(actor: StaffPrincipal, *roles: str) -> int:
-    """The first of the actor's sites, by name. Errors: not_found (no site at all)."""
-    choices = await accounts.site_choices(actor, *roles)
-    if not choices:
-        raise NotFound(_("Aucun site ne vous est attribué."))
-    return next(iter(choices))
-
-
 async def now_context(actor: StaffPrincipal, site_id: int) -> dict:
     """The "in the lab now" page of a site. Errors: not_found, forbidden (other_site)."""
     require_site(

@@ -10,6 +10,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, get, post
 
+from lab.accounts import queries as accounts
 from lab.attendance import desk
 from lab.attendance.services import ScanRefused
 from lab.core.errors import Invalid
@@ -41,7 +42,7 @@ async def _desk(request: Request, site_id: int, *, status_code: int = 200, **ext
 
 @get("/visits/desk", name="visits_desk")
 async def desk_home(request: Request) -> Response:
-    return await _desk(request, await desk.default_site(request.user))
+    return await _desk(request, await accounts.default_site(request.user))
 
 
 @get("/visits/desk/sites/{site_id:int}", name="visits_desk_site")

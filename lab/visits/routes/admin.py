@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 
+from lab.accounts import queries as accounts
 from lab.core.errors import Invalid
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
@@ -20,7 +21,7 @@ PAGE = "visits/purposes.html"
 @get("/admin/visit-purposes", name="visit_purposes_home")
 async def purposes_home(request: Request) -> Response:
     """The list of the first site (the page links to the others)."""
-    site_id = await pages.default_site(request.user)
+    site_id = await accounts.default_site(request.user)
     return render(request, PAGE, await pages.purposes_context(request.user, site_id))
 
 

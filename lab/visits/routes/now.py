@@ -8,6 +8,7 @@ import uuid
 
 from litestar import Request, Response, Router, get, post
 
+from lab.accounts import queries as accounts
 from lab.core import clock
 from lab.core.errors import Conflict, Invalid
 from lab.core.forms import parse_form
@@ -38,7 +39,7 @@ async def _now(
 @get("/visits", name="visits")
 async def visits_home(request: Request) -> Response:
     """The page of the staff member's first site (the page links to their others)."""
-    return await _now(request, await pages.default_site(request.user))
+    return await _now(request, await accounts.default_site(request.user))
 
 
 @get("/visits/sites/{site_id:int}", name="visits_now")
