@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
@@ -82,19 +83,46 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     Inside another transaction (a service calling another service so that both changes commit
     together), it joins that one: Piccolo nests transactions as no-ops, and taking the
     in-process lock a second time would wait for ever on SQLite.
+
+    What ``after_commit`` is given inside it runs once the outermost one has committed, and
+    not at all if it rolls back.
     """
     if engine.current_transaction.get() is not None:
         async with engine.transaction():
             yield
-    elif is_sqlite(engine):
-        async with (
-            _write_lock(engine),
-            engine.transaction(transaction_type=TransactionType.immediate),
-        ):
-            yield
+        return
+    pending: list[Callable[[], None]] = []
+    token = _after_commit.set(pending)
+    try:
+        if is_sqlite(engine):
+            async with (
+                _write_lock(engine),
+                engine.transaction(transaction_type=TransactionType.immediate),
+            ):
+                yield
+        else:
+            async with engine.transaction():
+                yield
+    finally:
+        _after_commit.reset(token)
+    for action in pending:
+        action()
+
+
+# What the write transaction open in this task runs once it has committed (None: none is open).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "after_commit", default=None
+)
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the write transaction in progress commits (at once when none is):
+    a live event must not announce a change that may still roll back."""
+    pending = _after_commit.get()
+    if pending is None:
+        action()
     else:
-        async with engine.transaction():
-            yield
+        pending.append(action)
 
 
 async def start(engine: Engine) -> bool:
