@@ -1,6 +1,6 @@
-"""Demo data: two sites (France and Brussels), staff of every role, 50 visitors with passes,
-resources and a week of bookings, a workshop programme with its attendance, and a tablet per
-site.
+"""Demo data: two sites (France and Brussels), staff of every role, 50 visitors with passes
+(and Lina, below), resources and a week of bookings, a workshop programme with its attendance,
+a tablet per site, and a month of drop-in visits.
 
 Each domain's part is its own module (accounts, bookings, workshops, attendance, kiosk); this
 one runs them in that order, lowest domain first, on one random generator; then ``story``
@@ -14,11 +14,13 @@ from __future__ import annotations
 import random
 from urllib.parse import urlsplit
 
+from lab.accounts.tables import Visitor
 from lab.demo import accounts, attendance, bookings, kiosk, story, visits, workshops
 from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
 from lab.demo.kiosk import KIOSK_NAME
 from lab.settings import Settings
 from lab.system import operator
+from lab.workshops.tables import Enrolment, Module, Session
 
 __all__ = ["DEMO_PASSWORD", "KIOSK_NAME", "STAFF", "closing_message", "has_data", "load"]
 
@@ -42,9 +44,13 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     return {
         "sites": len(site_ids),
         "staff": len(STAFF),
-        "visitors": count,
         **equipment,
         **programme,
+        # Counted in the database: the story adds a visitor and her workshops to the rest.
+        "visitors": await Visitor.count(),
+        "modules": await Module.count(),
+        "sessions": await Session.count(),
+        "enrolments": await Enrolment.count(),
         "kiosks": len(kiosks),
         "visits": drop_ins,
     }
@@ -76,6 +82,7 @@ def closing_message(counts: dict[str, int], settings: Settings) -> str:
         f"{counts['bookings']} bookings this week.",
         f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
         f"{counts['enrolments']} enrolments (waitlists included), past attendance taken.",
+        f"Drop-in visits: {counts.get('visits', 0)} over the last month, anonymous ones included.",
         f"Log in at {login} with one of these (password: {DEMO_PASSWORD}):",
     ]
     for email, _name, role, slug, _lang in STAFF:
