@@ -61,7 +61,7 @@ from lab.accounts.staff import (
     staff_member,
     staff_names,
 )
-from lab.accounts.tables import Pass, Site, Visitor
+from lab.accounts.tables import Pass, Site, StaffUser, Visitor
 from lab.accounts.visitors import (
     get_visitor_for,
     recent_visitors,
@@ -92,6 +92,7 @@ __all__ = [
     "get_visitor",
     "get_visitor_for",
     "has_pin",
+    "has_sites_or_staff",
     "is_locked",
     "is_under_consent_age",
     "list_sites",
@@ -112,6 +113,7 @@ __all__ = [
     "site_choices",
     "site_timezone",
     "staff_at_site",
+    "staff_ids_by_email",
     "staff_language",
     "staff_member",
     "staff_names",
@@ -119,8 +121,10 @@ __all__ = [
     "today_at",
     "token_from_scan",
     "visitor_at_site",
+    "visitor_count",
     "visitor_for_code",
     "visitor_names",
+    "visitor_sites",
 ]
 
 
@@ -164,3 +168,23 @@ async def pass_history(visitor_id: int) -> list[dict]:
         .where(Pass.visitor == visitor_id)
         .order_by(Pass.issued_at, ascending=False)
     )
+
+
+async def has_sites_or_staff() -> bool:
+    """Whether anything has been set up yet (the demo loads only into an empty lab)."""
+    return bool(await StaffUser.exists() or await Site.exists())
+
+
+async def visitor_sites() -> list[dict]:
+    """Every visitor's ``id`` and ``created_site``, in the order they were created."""
+    return await Visitor.select(Visitor.id, Visitor.created_site).order_by(Visitor.id)
+
+
+async def visitor_count() -> int:
+    return await Visitor.count()
+
+
+async def staff_ids_by_email() -> dict[str, int]:
+    """{e-mail: id} of the staff accounts."""
+    rows = await StaffUser.select(StaffUser.id, StaffUser.email)
+    return {row["email"]: row["id"] for row in rows}

@@ -26,11 +26,9 @@ from lab.accounts import queries as accounts
 from lab.attendance.completion import progress
 from lab.attendance.queries import CAME, visitor_attendance_at
 from lab.bookings import queries as bookings
-from lab.core import clock
+from lab.core import clock, mail
 from lab.core.i18n import N_
-from lab.core.mail import HELD
 from lab.core.principals import Principal
-from lab.core.tables import Outbox
 from lab.visits import queries as visits
 from lab.workshops import queries as workshops
 
@@ -260,13 +258,7 @@ async def _messages(visitor: accounts.Visitor, sites: frozenset[int]) -> list[di
     """The messages written to the visitor (held ones, not written yet, left out) that are
     about something at ``sites`` (see the module's docstring): ``kind``, ``subject``,
     ``status``, ``created_at``, never the body or the address."""
-    rows = (
-        await Outbox.select(
-            Outbox.kind, Outbox.subject, Outbox.status, Outbox.created_at, Outbox.dedupe_key
-        )
-        .where((Outbox.visitor_id == visitor.id) & (Outbox.status != HELD))
-        .order_by(Outbox.created_at, ascending=False)
-    )
+    rows = await mail.written_to(visitor.id)
     about: list[tuple[str, int] | None] = []
     for row in rows:
         parts = (row["dedupe_key"] or "").split(":")

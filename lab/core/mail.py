@@ -96,6 +96,19 @@ async def hold(*, kind: str, visitor_id: int | None, dedupe_key: str) -> int | N
     return rows[0]["id"]
 
 
+async def written_to(visitor_id: int) -> list[dict]:
+    """The messages written to a visitor, newest first (held ones, not written yet, left
+    out): ``kind``, ``subject``, ``status``, ``created_at`` and ``dedupe_key`` (what the
+    message is about), never the body or the address."""
+    return (
+        await Outbox.select(
+            Outbox.kind, Outbox.subject, Outbox.status, Outbox.created_at, Outbox.dedupe_key
+        )
+        .where((Outbox.visitor_id == visitor_id) & (Outbox.status != HELD))
+        .order_by(Outbox.created_at, ascending=False)
+    )
+
+
 async def held(ids: list[int] | None = None, *, before: dt.datetime | None = None) -> list[dict]:
     """Held messages (``id``, ``kind``, ``visitor_id``, ``dedupe_key``): these ``ids``, or
     those held before ``before`` (a writer that stopped before writing them)."""

@@ -14,13 +14,13 @@ from __future__ import annotations
 import random
 from urllib.parse import urlsplit
 
-from lab.accounts.tables import Visitor
+from lab.accounts import queries as account_queries
 from lab.demo import accounts, attendance, bookings, kiosk, story, visits, workshops
 from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
 from lab.demo.kiosk import KIOSK_NAME
 from lab.settings import Settings
 from lab.system import operator
-from lab.workshops.tables import Enrolment, Module, Session
+from lab.workshops import queries as workshop_queries
 
 __all__ = ["DEMO_PASSWORD", "KIOSK_NAME", "STAFF", "closing_message", "has_data", "load"]
 
@@ -47,10 +47,8 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
         **equipment,
         **programme,
         # Counted in the database: the story adds a visitor and her workshops to the rest.
-        "visitors": await Visitor.count(),
-        "modules": await Module.count(),
-        "sessions": await Session.count(),
-        "enrolments": await Enrolment.count(),
+        "visitors": await account_queries.visitor_count(),
+        **await workshop_queries.programme_counts(),
         "kiosks": len(kiosks),
         "visits": drop_ins,
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from lab.accounts import queries
 from lab.accounts import services as accounts
 from lab.accounts.forms import NewStaffInput, NewVisitorInput, SiteInput
-from lab.accounts.tables import Site, StaffUser, Visitor
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
 from lab.system import operator
@@ -128,7 +128,7 @@ POSTCODES = {
 
 
 async def has_data() -> bool:
-    return bool(await StaffUser.exists() or await Site.exists())
+    return await queries.has_sites_or_staff()
 
 
 async def load_sites_and_staff() -> dict[str, int]:
@@ -186,11 +186,9 @@ async def load_visitors(
 
 async def people() -> list[dict]:
     """Every visitor's ``id`` and ``created_site``, in the order they were created."""
-    return await Visitor.select(Visitor.id, Visitor.created_site).order_by(Visitor.id)
+    return await queries.visitor_sites()
 
 
 async def staff_ids() -> dict[str, int]:
     """{e-mail: id} of the staff accounts."""
-    return {
-        row["email"]: row["id"] for row in await StaffUser.select(StaffUser.id, StaffUser.email)
-    }
+    return await queries.staff_ids_by_email()

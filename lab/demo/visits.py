@@ -13,7 +13,7 @@ import json
 import random
 import uuid
 
-from lab.accounts.tables import Site
+from lab.accounts import queries as accounts
 from lab.core import clock
 from lab.system import operator
 from lab.visits import rules, services
@@ -34,7 +34,7 @@ PURPOSES = [
 ANONYMOUS_SHARE = 0.3
 
 
-def _hours(site: Site) -> dict:
+def _hours(site: accounts.Site) -> dict:
     raw = site.opening_hours
     return json.loads(raw) if isinstance(raw, str) else raw or {}
 
@@ -44,7 +44,7 @@ async def load_visits(site_ids: dict[str, int], people: list[dict], rng: random.
     now = clock.now()
     rows: list[Visit] = []
     for site_id in site_ids.values():
-        site = await Site.objects().get(Site.id == site_id)
+        site = await accounts.get_site(site_id)
         hours, zone = _hours(site), site.timezone
         followed = [person["id"] for person in people if person["created_site"] == site_id]
         today = clock.to_zone(now, zone).date()
@@ -95,7 +95,7 @@ async def _in_the_lab_now(
     """A few people in now, through the service, at each site open at this moment."""
     actor = await operator()
     for site_id in site_ids.values():
-        site = await Site.objects().get(Site.id == site_id)
+        site = await accounts.get_site(site_id)
         if not rules.is_open(_hours(site), site.timezone, now):
             continue
         day = clock.to_zone(now, site.timezone).date()

@@ -94,6 +94,7 @@ __all__ = [
     "next_session_of",
     "partner_name",
     "place_in_line",
+    "programme_counts",
     "public_session",
     "queue_of",
     "queue_of_enrolment",
@@ -112,3 +113,12 @@ __all__ = [
     "visitor_enrolments_at",
     "waitlist_position",
 ]
+
+
+async def programme_counts() -> dict[str, int]:
+    """How many modules, sessions and enrolments (waitlists included) there are in all."""
+    return {
+        "modules": await Module.count(),
+        "sessions": await Session.count(),
+        "enrolments": await Enrolment.count(),
+    }
