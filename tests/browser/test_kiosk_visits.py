@@ -40,6 +40,9 @@ def test_a_drop_in_visit_from_scan_to_leaving_seen_live_by_staff(
         page.goto("/kiosk")
         assert_accessible(page, "kiosk home")
         page.click(".tile-checkin")
+        # The tile is a link: wait for the check-in page's field before the card's keystrokes,
+        # or the first of them land on the page being left.
+        expect(page.locator("#f-code")).to_be_focused()
         page.keyboard.type(nour["short_code"])
         page.keyboard.press("Enter")
         expect(_result(page)).to_have_attribute("data-outcome", "purpose")
@@ -71,6 +74,7 @@ def test_a_drop_in_visit_from_scan_to_leaving_seen_live_by_staff(
         page.goto("/kiosk")
         page.click(".tile-leaving")
         expect(page.locator("h1")).to_have_text("Je m'en vais")
+        expect(page.locator("#f-code")).to_be_focused()
         page.keyboard.type(nour["short_code"])
         page.keyboard.press("Enter")
         expect(_result(page)).to_have_attribute("data-outcome", "left")
