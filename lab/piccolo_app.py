@@ -9,6 +9,7 @@ from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
 from lab.core.tables import AuditLog, Outbox
 from lab.kiosk.tables import KioskDevice, ScanReview
+from lab.reports.tables import ClosedPeriod
 from lab.visits.tables import Visit, VisitPurpose
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
@@ -43,6 +44,7 @@ APP_CONFIG = AppConfig(
         ScanEvent,
         KioskDevice,
         ScanReview,
+        ClosedPeriod,
     ],
     migration_dependencies=[],
     commands=[],

@@ -25,6 +25,7 @@ DIRECTION = (
     ("bookings",),
     ("workshops", "visits"),
     ("attendance",),
+    ("reports",),  # reads every table below it; /me shows a visitor's own hours through it
     ("kiosk", "me"),
 )
 # Wiring at the top of the package: it may import anything.

@@ -106,8 +106,9 @@ async def enrol(
     return enrolment
 
 
-async def cancel(actor: Actor, enrolment_id: int) -> Enrolment:
+async def cancel(actor: Actor, enrolment_id: int, *, by: str = "centre") -> Enrolment:
     """Cancel an enrolment; a freed seat goes to the first waitlisted, in this transaction.
+    ``by`` records who refused the place: "centre" (staff) or "visitor" (``cancel_own``).
     Errors: not_found, forbidden, not_live (already cancelled or completed)."""
     notices = Notices()
     async with write_transaction(Enrolment._meta.db):
@@ -122,6 +123,7 @@ async def cancel(actor: Actor, enrolment_id: int) -> Enrolment:
             raise Conflict(_("Cette inscription est déjà annulée."), code="not_live")
         freed = enrolment.status == "enrolled"
         enrolment.status = "cancelled"
+        enrolment.cancelled_by = by
         enrolment.updated_at = clock.now()
         await enrolment.save()
         await audit.record(
@@ -150,7 +152,7 @@ async def cancel_own(actor: Actor, visitor_id: int, enrolment_id: int) -> Enrolm
             reason="not_found",
         )
         raise NotFound(_("Vous n'avez pas cette inscription."))
-    return await cancel(actor, enrolment_id)
+    return await cancel(actor, enrolment_id, by="visitor")
 
 
 async def fill_free_seats(

@@ -80,3 +80,6 @@ class Enrolment(Table, tablename="enrolment"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     promoted_at = Timestamptz(null=True, default=None)
+    # Who cancelled: "centre" (staff) or "visitor" (themselves, on the kiosk or their phone).
+    # The information system of the missions locales tells the two refusals apart.
+    cancelled_by = Varchar(length=8, null=True, default=None)
