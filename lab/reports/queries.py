@@ -1,0 +1,647 @@
+"""The one query layer of reports: every page, chart and file reads its figures here.
+
+Counting rules, in one place:
+- A session is *held* when it is not cancelled and has begun; a cancelled session counts no
+  attendance, whatever was marked before it was cancelled.
+- An *attendance* is a person marked present or late at a held session, walk-ins (present
+  without an enrolment) included; absent and excused marks never count as attendance. A
+  *no-show* is an absent mark (closing a session marks the expected who did not come).
+- A *participant* is a person with at least one attendance; a person seen at two sites counts
+  once in a roll-up of both. Their age is taken on the day of their first attendance in the
+  period.
+- Attendance *hours* give each attendance its session's length.
+- A drop-in visit is lab use: it counts in visits and activity hours, never as attendance.
+
+Queries aggregate in the database (grouped counts over indexed columns) and bring back one row
+per session, person or resource, never one per attendance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from piccolo.columns.combination import Or, Where
+from piccolo.query.functions.aggregate import Count, Min
+
+from lab.accounts.tables import Site, Visitor
+from lab.attendance.tables import Attendance
+from lab.bookings.tables import Booking, Loan, Resource
+from lab.core import clock
+from lab.reports import bands
+from lab.reports.figures import (
+    CAME,
+    AttendanceFigures,
+    Dashboard,
+    KindFigures,
+    LoanFigures,
+    PurposeFigures,
+    ResourceFigures,
+    SessionFigures,
+    SiteFigures,
+    Trend,
+    VisitFigures,
+    VisitorFigures,
+    WaitlistFigures,
+)
+from lab.reports.filters import Filters
+from lab.visits import queries as visit_queries
+from lab.visits.tables import Visit, VisitPurpose
+from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
+
+__all__ = [
+    "dashboard",
+    "held_sessions",
+    "participants",
+    "profile",
+]
+
+# Bookings that hold a resource (made and not withdrawn); of those, the ones used or missed.
+HOLDING = ("pending", "confirmed", "checked_in", "completed", "no_show", "released")
+USED = ("checked_in", "completed")
+MISSED = ("no_show", "released")
+
+
+def _in_period(site_column, time_column, f: Filters):
+    """Rows of the filtered sites whose ``time_column`` lies in the period, per time zone."""
+    clauses = [
+        site_column.is_in(list(sites)) & (time_column >= start) & (time_column < end)
+        for sites, start, end in f.bounds()
+    ]
+    clause = clauses[0]
+    for other in clauses[1:]:
+        clause = Or(clause, other)
+    return clause
+
+
+def _session_clause(f: Filters) -> Where | Or:
+    clause = _in_period(Session.module.site, Session.starts_at, f)
+    if f.module_kind is not None:
+        clause &= Session.module.kind == f.module_kind
+    if f.module_id is not None:
+        clause &= Session.module.id == f.module_id
+    if f.partner_id is not None:
+        clause &= Session.module.partner.id == f.partner_id
+    for staff_id in (f.facilitator_id, f.own_sessions_of):
+        if staff_id is not None:
+            run = ModuleFacilitator.select(ModuleFacilitator.module).where(
+                ModuleFacilitator.staff_user == staff_id
+            )
+            clause &= Session.module.is_in(run)
+    return clause
+
+
+async def sessions(f: Filters) -> list[dict]:
+    """The period's sessions of the filtered programme, cancelled ones included, in order."""
+    return (
+        await Session.select(
+            Session.id,
+            Session.module,
+            Session.starts_at,
+            Session.ends_at,
+            Session.status,
+            Session.capacity,
+            Session.module.capacity.as_alias("module_capacity"),
+            Session.module.site.as_alias("site"),
+            Session.module.kind.as_alias("kind"),
+            Session.module.title.as_alias("title"),
+            Session.module.enrolment.as_alias("enrolment"),
+        )
+        .where(_session_clause(f))
+        .order_by(Session.starts_at)
+        .order_by(Session.id)
+    )
+
+
+def held_sessions(rows: Iterable[dict], now: dt.datetime) -> list[dict]:
+    return [row for row in rows if row["status"] != "cancelled" and row["starts_at"] <= now]
+
+
+def _hours(row: dict) -> float:
+    return max(0.0, (row["ends_at"] - row["starts_at"]).total_seconds() / 3600)
+
+
+async def _marks(session_ids: Sequence[int]) -> dict[int, Counter]:
+    """{session: Counter(status: marks)} for these sessions."""
+    marks: dict[int, Counter] = defaultdict(Counter)
+    if not session_ids:
+        return marks
+    for chunk in _chunks(session_ids):
+        rows = (
+            await Attendance.select(Attendance.session, Attendance.status, Count(alias="marks"))
+            .where(Attendance.session.is_in(chunk))
+            .group_by(Attendance.session, Attendance.status)
+        )
+        for row in rows:
+            marks[row["session"]][row["status"]] += row["marks"]
+    return marks
+
+
+def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[list[int]]:
+    """Id lists small enough for any engine's limit on bound parameters."""
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """{person: start of their first attended session} among these sessions."""
+    first: dict[int, dt.datetime] = {}
+    for chunk in _chunks(session_ids):
+        rows = (
+            await Attendance.select(
+                Attendance.visitor, Min(Attendance.session.starts_at, alias="first")
+            )
+            .where(Attendance.session.is_in(chunk) & Attendance.status.is_in(list(CAME)))
+            .group_by(Attendance.visitor)
+        )
+        for row in rows:
+            moment = _aware(row["first"])
+            if row["visitor"] not in first or moment < first[row["visitor"]]:
+                first[row["visitor"]] = moment
+    return first
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """An aggregate's datetime: SQLite gives MIN() of a timestamp column back as text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+async def _walk_ins(held: Sequence[dict]) -> int:
+    """Attendances of people holding no enrolment for the session (nor its series)."""
+    if not held:
+        return 0
+    ids = [row["id"] for row in held]
+    came: list[dict] = []
+    for chunk in _chunks(ids):
+        came += await Attendance.select(Attendance.visitor, Attendance.session).where(
+            Attendance.session.is_in(chunk) & Attendance.status.is_in(list(CAME))
+        )
+    enrolled = await _enrolled_pairs(held)
+    module_of = {row["id"]: row["module"] for row in held}
+    return sum(
+        1
+        for row in came
+        if (row["visitor"], row["session"]) not in enrolled
+        and (row["visitor"], -module_of[row["session"]]) not in enrolled
+    )
+
+
+async def _enrolled_pairs(held: Sequence[dict]) -> set[tuple[int, int]]:
+    """(person, session) for drop-in enrolments and (person, -module) for series ones that
+    held a seat (enrolled, completed, or cancelled after the session began)."""
+    modules = sorted({row["module"] for row in held})
+    pairs: set[tuple[int, int]] = set()
+    for chunk in _chunks(modules):
+        rows = await Enrolment.select(
+            Enrolment.visitor, Enrolment.module, Enrolment.session, Enrolment.status
+        ).where(
+            Enrolment.module.is_in(chunk)
+            & Enrolment.status.is_in(["enrolled", "completed", "cancelled"])
+        )
+        for row in rows:
+            key = row["session"] if row["session"] is not None else -row["module"]
+            pairs.add((row["visitor"], key))
+    return pairs
+
+
+async def _people(ids: Iterable[int]) -> list[dict]:
+    people: list[dict] = []
+    for chunk in _chunks(sorted(ids)):
+        people += await Visitor.select(
+            Visitor.id,
+            Visitor.birth_date,
+            Visitor.gender,
+            Visitor.status,
+            Visitor.education_level,
+            Visitor.priority_area,
+            Visitor.postcode,
+            Visitor.created_at,
+            Visitor.created_site,
+            Visitor.created_via,
+        ).where(Visitor.id.is_in(chunk))
+    return people
+
+
+def profile(people: Sequence[dict], first_seen: dict[int, dt.datetime]) -> dict[str, dict]:
+    """Each dimension's categories, all of them listed (zero included), "not stated" too."""
+    dims: dict[str, dict[str, int]] = {
+        "age_band": dict.fromkeys(bands.AGE_BANDS, 0),
+        "funder_age_band": dict.fromkeys(bands.FUNDER_AGE_BANDS, 0),
+        "gender": dict.fromkeys(bands.GENDERS, 0),
+        "status": dict.fromkeys(bands.STATUSES, 0),
+        "education": dict.fromkeys(bands.ISCED, 0),
+        "priority_area": dict.fromkeys(bands.PRIORITY_AREAS, 0),
+        "postcode_area": {},
+    }
+    for person in people:
+        day = first_seen[person["id"]].date()
+        age = bands.age_on(person["birth_date"], day)
+        dims["age_band"][bands.age_band(age)] += 1
+        dims["funder_age_band"][bands.funder_age_band(age)] += 1
+        dims["gender"][bands.gender(person["gender"])] += 1
+        dims["status"][bands.status(person["status"])] += 1
+        dims["education"][bands.isced(person["education_level"])] += 1
+        dims["priority_area"][bands.priority_area(person["priority_area"])] += 1
+        area = bands.postcode_area(person["postcode"])
+        dims["postcode_area"][area] = dims["postcode_area"].get(area, 0) + 1
+    dims["postcode_area"] = dict(sorted(dims["postcode_area"].items()))
+    return dims
+
+
+async def _waitlist(f: Filters) -> WaitlistFigures:
+    demand = converted = 0
+    for sites, start, end in f.bounds():
+        base = Enrolment.module.site.is_in(list(sites))
+        base = _narrow_modules(base, f)
+        asked = await Enrolment.count().where(
+            base
+            & (Enrolment.created_at >= start)
+            & (Enrolment.created_at < end)
+            & ((Enrolment.status == "waitlisted") | Enrolment.promoted_at.is_not_null())
+        )
+        given = await Enrolment.count().where(
+            base & (Enrolment.promoted_at >= start) & (Enrolment.promoted_at < end)
+        )
+        demand += asked
+        converted += given
+    return WaitlistFigures(demand=demand, converted=converted)
+
+
+def _narrow_modules(clause, f: Filters):
+    """``clause`` on enrolments, narrowed to the filtered modules."""
+    if f.module_kind is not None:
+        clause &= Enrolment.module.kind == f.module_kind
+    if f.module_id is not None:
+        clause &= Enrolment.module.id == f.module_id
+    if f.partner_id is not None:
+        clause &= Enrolment.module.partner.id == f.partner_id
+    for staff_id in (f.facilitator_id, f.own_sessions_of):
+        if staff_id is not None:
+            clause &= Enrolment.module.is_in(
+                ModuleFacilitator.select(ModuleFacilitator.module).where(
+                    ModuleFacilitator.staff_user == staff_id
+                )
+            )
+    return clause
+
+
+async def visits(f: Filters) -> list[dict]:
+    """The period's drop-in visits at the filtered sites (named and anonymous)."""
+    return (
+        await Visit.select(
+            Visit.id,
+            Visit.site,
+            Visit.visitor,
+            Visit.age_band,
+            Visit.purpose,
+            Visit.arrived_at,
+            Visit.left_at,
+            Visit.ended_by,
+        )
+        .where(_in_period(Visit.site, Visit.arrived_at, f))
+        .order_by(Visit.arrived_at)
+        .order_by(Visit.id)
+    )
+
+
+def visit_minutes(row: dict) -> int:
+    """What a visit counts: its capped duration; an open visit counts nothing until it ends."""
+    return visit_queries.counted_minutes(types.SimpleNamespace(**row)) or 0
+
+
+async def _visit_figures(f: Filters, rows: Sequence[dict], zones: dict[int, str]) -> VisitFigures:
+    labels: dict[str, dict[str, str]] = {}
+    purposes = (
+        await VisitPurpose.select(
+            VisitPurpose.code, VisitPurpose.label_fr, VisitPurpose.label_en, VisitPurpose.label_nl
+        )
+        .where(VisitPurpose.site.is_in(list(f.site_ids)))
+        .order_by(VisitPurpose.position)
+    )
+    for purpose in purposes:
+        labels.setdefault(
+            purpose["code"],
+            {
+                "fr": purpose["label_fr"],
+                "en": purpose["label_en"] or purpose["label_fr"],
+                "nl": purpose["label_nl"] or purpose["label_fr"],
+            },
+        )
+    per: dict[str, list[int]] = {code: [0, 0, 0] for code in labels}
+    presence = [0.0] * 24
+    days: set[tuple[int, dt.date]] = set()
+    total_minutes = anonymous = 0
+    for row in rows:
+        minutes = visit_minutes(row)
+        total_minutes += minutes
+        anonymous += row["visitor"] is None
+        counts = per.setdefault(row["purpose"], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += row["visitor"] is None
+        counts[2] += minutes
+        tz = ZoneInfo(zones[row["site"]])
+        arrived = row["arrived_at"].astimezone(tz)
+        days.add((row["site"], arrived.date()))
+        _add_presence(presence, arrived, minutes)
+    open_days = len(days)
+    return VisitFigures(
+        visits=len(rows),
+        anonymous=anonymous,
+        minutes=total_minutes,
+        purposes=[
+            PurposeFigures(
+                code=code,
+                labels=labels.get(code, {"fr": code, "en": code, "nl": code}),
+                visits=counts[0],
+                anonymous=counts[1],
+                minutes=counts[2],
+            )
+            for code, counts in per.items()
+        ],
+        by_hour=[round(value / open_days, 2) if open_days else 0.0 for value in presence],
+        days=open_days,
+    )
+
+
+def _add_presence(presence: list[float], arrived: dt.datetime, minutes: int) -> None:
+    """Spread one visit over the hours of the day it covers (a fraction for a partial hour)."""
+    moment, left = arrived, arrived + dt.timedelta(minutes=minutes)
+    while moment < left:
+        following = moment.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        stop = min(following, left)
+        presence[moment.hour] += (stop - moment).total_seconds() / 3600
+        moment = stop
+
+
+async def _resources(f: Filters, zones: dict[int, str]) -> list[ResourceFigures]:
+    resources = (
+        await Resource.select(
+            Resource.id, Resource.name, Resource.kind, Resource.site, Resource.units
+        )
+        .where(Resource.site.is_in(list(f.site_ids)))
+        .order_by(Resource.site)
+        .order_by(Resource.name)
+        .order_by(Resource.id)
+    )
+    if not resources:
+        return []
+    rows = await Booking.select(
+        Booking.resource,
+        Booking.starts_at,
+        Booking.ends_at,
+        Booking.units,
+        Booking.status,
+        Booking.resource.site.as_alias("site"),
+    ).where(
+        _in_period(Booking.resource.site, Booking.starts_at, f)
+        & Booking.resource.is_in([row["id"] for row in resources])
+    )
+    by_resource: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_resource[row["resource"]].append(row)
+    hours_per_cell = _weekday_hours(f)
+    figures = []
+    for resource in resources:
+        mine = by_resource.get(resource["id"], [])
+        heat = [[0.0] * 24 for _ in range(7)]
+        minutes = used = missed = cancelled = 0
+        tz = ZoneInfo(zones[resource["site"]])
+        for row in mine:
+            if row["status"] == "cancelled":
+                cancelled += 1
+                continue
+            if row["status"] not in HOLDING:
+                continue
+            used += row["status"] in USED
+            missed += row["status"] in MISSED
+            start = row["starts_at"].astimezone(tz)
+            end = row["ends_at"].astimezone(tz)
+            minutes += int((end - start).total_seconds() // 60) * row["units"]
+            _add_booked(heat, start, end, row["units"])
+        capacity = max(1, resource["units"])
+        figures.append(
+            ResourceFigures(
+                resource_id=resource["id"],
+                name=resource["name"],
+                kind=resource["kind"],
+                site_id=resource["site"],
+                bookings=len(mine) - cancelled,
+                used=used,
+                missed=missed,
+                cancelled=cancelled,
+                minutes=minutes,
+                heatmap=[
+                    [
+                        round(heat[day][hour] / (60 * capacity * hours_per_cell[day]), 3)
+                        if hours_per_cell[day]
+                        else 0.0
+                        for hour in range(24)
+                    ]
+                    for day in range(7)
+                ],
+            )
+        )
+    return figures
+
+
+def _weekday_hours(f: Filters) -> list[int]:
+    """How many times each weekday occurs in the period (each of its hours as often)."""
+    counts = [0] * 7
+    day = f.period.first
+    while day <= f.period.last:
+        counts[day.weekday()] += 1
+        day += dt.timedelta(days=1)
+    return counts
+
+
+def _add_booked(heat: list[list[float]], start: dt.datetime, end: dt.datetime, units: int) -> None:
+    moment = start
+    while moment < end:
+        following = moment.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        stop = min(following, end)
+        heat[moment.weekday()][moment.hour] += (stop - moment).total_seconds() / 60 * units
+        moment = stop
+
+
+async def _loans(f: Filters, now: dt.datetime) -> LoanFigures:
+    site = Loan.asset.resource.site.is_in(list(f.site_ids))
+    lent = 0
+    for sites, start, end in f.bounds():
+        lent += await Loan.count().where(
+            Loan.asset.resource.site.is_in(list(sites))
+            & (Loan.out_at >= start)
+            & (Loan.out_at < end)
+        )
+    out = await Loan.count().where(site & Loan.returned_at.is_null())
+    overdue = await Loan.count().where(site & Loan.returned_at.is_null() & (Loan.due_at < now))
+    return LoanFigures(lent=lent, out=out, overdue=overdue)
+
+
+async def _newness(f: Filters, seen: Iterable[int], people: dict[int, dict]) -> VisitorFigures:
+    new = returning = 0
+    bounds = {site: (start, end) for sites, start, end in f.bounds() for site in sites}
+    first_start = min(start for start, _ in bounds.values())
+    last_end = max(end for _, end in bounds.values())
+    for person_id in seen:
+        created = people[person_id]["created_at"]
+        if first_start <= created < last_end:
+            new += 1
+        else:
+            returning += 1
+    signups = 0
+    for sites, start, end in f.bounds():
+        signups += await Visitor.count().where(
+            Visitor.created_site.is_in(list(sites))
+            & (Visitor.created_at >= start)
+            & (Visitor.created_at < end)
+            & (Visitor.created_via == "kiosk")
+        )
+    return VisitorFigures(new=new, returning=returning, kiosk_signups=signups)
+
+
+def _trend(
+    f: Filters,
+    held: Sequence[dict],
+    marks: dict[int, Counter],
+    visit_rows: Sequence[dict],
+    zones: dict[int, str],
+) -> Trend:
+    unit = "day" if f.period.days <= 31 else "week" if f.period.days <= 183 else "month"
+
+    def bucket(day: dt.date) -> dt.date:
+        if unit == "day":
+            return day
+        if unit == "week":
+            return day - dt.timedelta(days=day.weekday())
+        return day.replace(day=1)
+
+    starts: list[dt.date] = []
+    day = bucket(f.period.first)
+    while day <= f.period.last:
+        starts.append(day)
+        step = 1 if unit == "day" else 7 if unit == "week" else 32
+        day = bucket(day + dt.timedelta(days=step))
+    index = {start: position for position, start in enumerate(starts)}
+    came = [0] * len(starts)
+    dropped_in = [0] * len(starts)
+    for row in held:
+        local = row["starts_at"].astimezone(ZoneInfo(zones[row["site"]])).date()
+        came[index[bucket(local)]] += sum(marks[row["id"]][status] for status in CAME)
+    for row in visit_rows:
+        local = row["arrived_at"].astimezone(ZoneInfo(zones[row["site"]])).date()
+        dropped_in[index[bucket(local)]] += 1
+    return Trend(
+        unit=unit,
+        starts=[start.isoformat() for start in starts],
+        attendances=came,
+        visits=dropped_in,
+    )
+
+
+async def site_zones(site_ids: Iterable[int]) -> dict[int, str]:
+    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(list(site_ids) or [-1]))
+    return {row["id"]: row["timezone"] for row in rows}
+
+
+async def site_names(site_ids: Iterable[int]) -> dict[int, str]:
+    rows = await Site.select(Site.id, Site.name).where(Site.id.is_in(list(site_ids) or [-1]))
+    return {row["id"]: row["name"] for row in rows}
+
+
+async def dashboard(f: Filters, now: dt.datetime | None = None) -> Dashboard:
+    """Every figure of the dashboard for these filters, as data (see the module's rules)."""
+    now = now or clock.now()
+    zones = await site_zones(f.site_ids)
+    names = await site_names(f.site_ids)
+    all_sessions = await sessions(f)
+    held = held_sessions(all_sessions, now)
+    held_ids = [row["id"] for row in held]
+    marks = await _marks(held_ids)
+    first_seen = await participants(held_ids)
+    people = {row["id"]: row for row in await _people(first_seen)}
+
+    came = sum(marks[sid][status] for sid in held_ids for status in CAME)
+    attendance = AttendanceFigures(
+        attendances=came,
+        walk_ins=await _walk_ins(held),
+        participants=len(first_seen),
+        late=sum(marks[sid]["late"] for sid in held_ids),
+        absent=sum(marks[sid]["absent"] for sid in held_ids),
+        excused=sum(marks[sid]["excused"] for sid in held_ids),
+        hours=round(sum(_hours(row) * sum(marks[row["id"]][s] for s in CAME) for row in held), 2),
+    )
+    session_figures = SessionFigures(
+        held=len(held),
+        cancelled=sum(row["status"] == "cancelled" for row in all_sessions),
+        planned=sum(
+            row["status"] != "cancelled" and row["starts_at"] > now for row in all_sessions
+        ),
+        seats=sum((row["capacity"] or row["module_capacity"] or 0) for row in held),
+    )
+    kinds: dict[str, list[float]] = {}
+    for row in held:
+        entry = kinds.setdefault(row["kind"], [0, 0, 0.0])
+        count = sum(marks[row["id"]][status] for status in CAME)
+        entry[0] += 1
+        entry[1] += count
+        entry[2] += _hours(row) * count
+
+    lab_use = not f.narrowed and f.own_sessions_of is None
+    visit_rows = await visits(f) if lab_use else []
+    visitors_seen = set(first_seen) | {row["visitor"] for row in visit_rows if row["visitor"]}
+    missing = visitors_seen - set(people)
+    people.update({row["id"]: row for row in await _people(missing)})
+
+    per_site = await _per_site(f, held, marks, visit_rows, names)
+    return Dashboard(
+        first_day=f.period.first.isoformat(),
+        last_day=f.period.last.isoformat(),
+        site_ids=list(f.site_ids),
+        made_at=now.astimezone(dt.UTC).isoformat(),
+        lab_use=lab_use,
+        sessions=session_figures,
+        attendance=attendance,
+        waitlist=await _waitlist(f),
+        visitors=await _newness(f, visitors_seen, people),
+        visits=await _visit_figures(f, visit_rows, zones) if lab_use else VisitFigures(),
+        resources=await _resources(f, zones) if lab_use else [],
+        loans=await _loans(f, now) if lab_use else LoanFigures(),
+        kinds=[
+            KindFigures(kind=kind, sessions=int(v[0]), attendances=int(v[1]), hours=round(v[2], 2))
+            for kind, v in sorted(kinds.items())
+        ],
+        sites=per_site,
+        profile=profile([people[pid] for pid in sorted(first_seen)], first_seen),
+        trend=_trend(f, held, marks, visit_rows, zones),
+    )
+
+
+async def _per_site(
+    f: Filters,
+    held: Sequence[dict],
+    marks: dict[int, Counter],
+    visit_rows: Sequence[dict],
+    names: dict[int, str],
+) -> list[SiteFigures]:
+    """One line per site; its participants are counted within the site (the roll-up's total
+    counts each person once, however many sites they went to)."""
+    rows = []
+    for site_id in sorted(f.site_ids, key=lambda site: (names.get(site, ""), site)):
+        mine = [row for row in held if row["site"] == site_id]
+        rows.append(
+            SiteFigures(
+                site_id=site_id,
+                name=names.get(site_id, ""),
+                sessions=len(mine),
+                attendances=sum(marks[row["id"]][s] for row in mine for s in CAME),
+                participants=len(await participants([row["id"] for row in mine])),
+                visits=sum(1 for row in visit_rows if row["site"] == site_id),
+            )
+        )
+    return rows
