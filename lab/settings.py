@@ -48,6 +48,11 @@ class Settings:
     smtp_starttls: bool = True
     # The longest a drop-in visit left open until closing counts (lab.visits).
     visit_max_minutes: int = 240
+    # Reports: the smallest count a funder's file or an aggregate-only page may show (k; 1 shows
+    # every count), and the weekly activity hours a young person aims at (Contrat d'engagement
+    # jeune: 15 to 20).
+    report_min_cell: int = 11
+    weekly_activity_hours: int = 15
 
     @property
     def uses_sqlite(self) -> bool:
@@ -88,6 +93,8 @@ class Settings:
             "smtp_from": _text(env, "LAB_SMTP_FROM", "lab <no-reply@localhost>"),
             "smtp_starttls": _bool(env, "LAB_SMTP_STARTTLS", True),
             "visit_max_minutes": _int(env, "LAB_VISIT_MAX_MINUTES", 240, 1, 24 * 60),
+            "report_min_cell": _int(env, "LAB_REPORT_MIN_CELL", 11, 1, 1000),
+            "weekly_activity_hours": _int(env, "LAB_WEEKLY_ACTIVITY_HOURS", 15, 1, 80),
         }
         values.update(overrides)
         if values["cookie_secure"] is None:
