@@ -1,6 +1,6 @@
 """Demo data: two sites (France and Brussels), staff of every role, 50 visitors with passes
 (and Lina, below), resources and a week of bookings, a workshop programme with its attendance,
-a tablet per site, and a month of drop-in visits.
+a tablet per site, a month of drop-in visits, and the year before (``history``).
 
 Each domain's part is its own module (accounts, bookings, workshops, attendance, kiosk); this
 one runs them in that order, lowest domain first, on one random generator; then ``story``
@@ -15,7 +15,7 @@ import random
 from urllib.parse import urlsplit
 
 from lab.accounts import queries as account_queries
-from lab.demo import accounts, attendance, bookings, kiosk, story, visits, workshops
+from lab.demo import accounts, attendance, bookings, history, kiosk, story, visits, workshops
 from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
 from lab.demo.kiosk import KIOSK_NAME
 from lab.settings import Settings
@@ -41,6 +41,8 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     kiosks = await kiosk.load_kiosks(actor, site_ids)
     # Its own generator: the parts above draw exactly what they drew before visits came.
     drop_ins = await visits.load_visits(site_ids, people, random.Random(seed + 1))
+    # The year before, last: it fits around what the parts above put in the recent weeks.
+    past = await history.load_history(site_ids, staff_ids, random.Random(seed + 2))
     return {
         "sites": len(site_ids),
         "staff": len(STAFF),
@@ -51,6 +53,7 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
         **await workshop_queries.programme_counts(),
         "kiosks": len(kiosks),
         "visits": drop_ins,
+        **{f"history_{kind}": count for kind, count in past.items()},
     }
 
 
@@ -81,6 +84,11 @@ def closing_message(counts: dict[str, int], settings: Settings) -> str:
         f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
         f"{counts['enrolments']} enrolments (waitlists included), past attendance taken.",
         f"Drop-in visits: {counts.get('visits', 0)} over the last month, anonymous ones included.",
+        f"And a year of history before that: {counts.get('history_visitors', 0)} of the "
+        f"visitors, {counts.get('history_sessions', 0)} past sessions with "
+        f"{counts.get('history_attendances', 0)} attendance marks, "
+        f"{counts.get('history_bookings', 0)} bookings, {counts.get('history_loans', 0)} "
+        f"loans and {counts.get('history_visits', 0)} drop-in visits.",
         f"Log in at {login} with one of these (password: {DEMO_PASSWORD}):",
     ]
     for email, _name, role, slug, _lang in STAFF:
