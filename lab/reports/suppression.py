@@ -19,16 +19,17 @@ hidden cells of one row or column must add up to exactly as many as they are, ea
 so another cell of that line is hidden. Bounds that come from combining several lines (which only
 linear programming would find) are not checked; coarser categories protect better than this can.
 
-Secondary cells are chosen to lose little: shown cells only, never a zero, inner cells before
-totals, the smallest value first, then a cell whose other line already hides something (it closes
-a loop instead of exposing a new line), then the first position. The choice is deterministic, so
-an export run twice is the same bytes.
+Secondary cells are chosen to lose little: each exposed cell gets the cheapest smallest loop
+through it (a rectangle of the published grid, or a pair of cells in one line when only one kind
+of total is published): the fewest totals, then the least value hidden, then the fewest cells.
+A zero is never hidden. Ties go to the first positions, so the choice is deterministic and an
+export run twice is the same bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 
 from lab.reports.model import PRIMARY, SECONDARY, Mark
@@ -195,11 +196,15 @@ def _divided(value: Number, by: Number) -> Number:
 
 
 class _Secondary:
-    """Chooses the secondary cells of one grid, round by round: find what is exposed, hide one
-    partner for each exposure (skipping one whose lines this round already touched, since that
-    may have covered it), and test again. Each round hides at least one more non-zero cell and
-    hiding every non-zero cell exposes nothing (each lies on a loop of hidden cells through its
-    row, its column and their totals), so the rounds end."""
+    """Chooses the secondary cells of one grid. A hidden cell is safe once it lies on a loop of
+    hidden non-zero cells that can all move by one, up and down in turn, without changing a
+    shown sum. The smallest such loops are rectangles of the published grid (its totals
+    included) when both totals are published, and pairs of cells in one line when only one
+    kind is. So each exposed cell gets the cheapest rectangle (or pair) through it, and since
+    hiding more never exposes a cell that a loop protects, one round of rectangles protects
+    every cell the rank test found. Lines whose hidden cells could only all be 1 get one more
+    cell, which the next round protects in turn. Each round hides at least one more non-zero
+    cell, so the rounds end."""
 
     def __init__(
         self,
@@ -212,72 +217,89 @@ class _Secondary:
         self.hidden = hidden
         self.row_totals = row_totals
         self.column_totals = column_totals
-        width = len(grid[0]) if grid else 0
-        self.equations = _equations(len(grid), width, row_totals, column_totals)
-        self.lines_of: dict[Cell, list[int]] = {}
-        for number, equation in enumerate(self.equations):
-            for cell, _ in equation:
-                self.lines_of.setdefault(cell, []).append(number)
+        self.height = len(grid)
+        self.width = len(grid[0]) if grid else 0
+        self.equations = _equations(self.height, self.width, row_totals, column_totals)
 
     def choose(self) -> list[Cell]:
         chosen: list[Cell] = []
-        while exposures := self._exposures():
-            touched: set[int] = set()
-            for anchor, lines in exposures:
-                if touched.intersection(lines):
-                    continue
-                partner = self._partner(anchor, lines)
-                self.hidden.add(partner)
-                chosen.append(partner)
-                touched.update(self.lines_of.get(partner, ()))
-        return chosen
+        while True:
+            added = [cell for exposed in self._determined() for cell in self._loop(exposed)]
+            for number in self._lines_of_ones():
+                added.append(self._cheapest_in(self.equations[number]))
+            if not added:
+                return chosen
+            chosen.extend(added)
 
     def _value(self, cell: Cell) -> int:
         return self.grid[cell[0]][cell[1]]
 
-    def _exposures(self) -> list[tuple[Cell, tuple[int, ...]]]:
-        """Each exposed cell with the lines to hide a partner in, in position order: cells the
-        rank test finds determined, and lines whose hidden cells can only all be 1."""
-        found = [
-            (cell, tuple(self.lines_of.get(cell, ())))
-            for cell in _determined(self.equations, self.hidden)
-        ]
+    def _margin(self, cell: Cell) -> bool:
+        return (self.row_totals and cell[1] == self.width - 1) or (
+            self.column_totals and cell[0] == self.height - 1
+        )
+
+    def _determined(self) -> list[Cell]:
+        return _determined(self.equations, self.hidden)
+
+    def _loop(self, exposed: Cell) -> list[Cell]:
+        """Hide the cheapest loop through an exposed cell, and return the cells it adds
+        (none when a loop of hidden cells through it already exists)."""
+        best = min(
+            (
+                (self._cost(added), added)
+                for corners in self._loops_through(exposed)
+                if all(self._value(cell) > 0 for cell in corners)
+                for added in [tuple(cell for cell in corners if cell not in self.hidden)]
+            ),
+            default=None,
+        )
+        if best is None:
+            # Unreachable: a non-zero cell always shares a rectangle (or a pair) with totals
+            # that are at least as large as it, so a loop of non-zero cells exists.
+            raise RuntimeError(f"no loop of non-zero cells runs through {exposed}")
+        self.hidden.update(best[1])
+        return list(best[1])
+
+    def _loops_through(self, cell: Cell) -> Iterator[tuple[Cell, ...]]:
+        """The other corners of each smallest loop through a cell."""
+        row, column = cell
+        others_in_row = [c for c in range(self.width) if c != column]
+        others_in_column = [r for r in range(self.height) if r != row]
+        if self.row_totals and self.column_totals:
+            for other_row in others_in_column:
+                for other_column in others_in_row:
+                    yield (row, other_column), (other_row, column), (other_row, other_column)
+        elif self.row_totals:
+            for other_column in others_in_row:
+                yield ((row, other_column),)
+        elif self.column_totals:
+            for other_row in others_in_column:
+                yield ((other_row, column),)
+
+    def _cost(self, added: tuple[Cell, ...]) -> tuple[int, int, int, tuple[Cell, ...]]:
+        """Totals last (hiding one hides a whole line's sum), then the least value hidden,
+        then the fewest cells, then the first positions: the same input, the same choice."""
+        margins = sum(self._margin(cell) for cell in added)
+        return (margins, sum(self._value(cell) for cell in added), len(added), added)
+
+    def _lines_of_ones(self) -> list[int]:
+        """Lines whose hidden cells all count the same way and must add up to as many as
+        they are: each of them is then 1, since hidden cells are never 0."""
+        found = []
         for number, equation in enumerate(self.equations):
-            concealed = [(cell, c) for cell, c in equation if cell in self.hidden]
-            if len(concealed) < 2 or len({c for _, c in concealed}) > 1:
+            concealed = [c for cell, c in equation if cell in self.hidden]
+            if len(concealed) < 2 or len(set(concealed)) > 1:
                 continue
-            sign = concealed[0][1]  # every coefficient is 1 or -1
             shown = sum(c * self._value(cell) for cell, c in equation if cell not in self.hidden)
-            if -shown * sign == len(concealed):
-                found.append((min(cell for cell, _ in concealed), (number,)))
-        return sorted(found)
+            if -shown * concealed[0] == len(concealed):  # every coefficient is 1 or -1
+                found.append(number)
+        return found
 
-    def _partner(self, anchor: Cell, lines: tuple[int, ...]) -> Cell:
-        """The shown non-zero cell to hide for an exposure: first in the exposure's own lines,
-        else in the lines reached through hidden cells from there, nearest lines first."""
-        seen_lines: set[int] = set()
-        seen_cells = {anchor}
-        frontier = sorted(set(lines))
-        while frontier:
-            seen_lines.update(frontier)
-            cells = {cell for number in frontier for cell, _ in self.equations[number]}
-            candidates = [c for c in cells if c not in self.hidden and self._value(c) > 0]
-            if candidates:
-                return min(candidates, key=lambda cell: self._cost(cell, seen_lines))
-            reached = {cell for cell in cells if cell in self.hidden} - seen_cells
-            seen_cells |= reached
-            frontier = sorted({n for cell in reached for n in self.lines_of[cell]} - seen_lines)
-        # Unreachable: a cell is only exposed while some non-zero cell near it is shown.
-        raise RuntimeError(f"no cell left to hide to protect {anchor}")
-
-    def _cost(self, cell: Cell, lines: set[int]) -> tuple[bool, int, bool, Cell]:
-        margin = (self.row_totals and cell[1] == len(self.grid[0]) - 1) or (
-            self.column_totals and cell[0] == len(self.grid) - 1
-        )
-        closes_a_loop = any(
-            other in self.hidden
-            for number in self.lines_of.get(cell, ())
-            if number not in lines
-            for other, _ in self.equations[number]
-        )
-        return (margin, self._value(cell), not closes_a_loop, cell)
+    def _cheapest_in(self, equation: Equation) -> Cell:
+        """The shown non-zero cell of a line to hide: inner cells before totals, the smallest,
+        the first. One exists: the line's shown total is at least 2."""
+        candidates = [c for c, _ in equation if c not in self.hidden and self._value(c) > 0]
+        cell = min(candidates, key=lambda c: (self._margin(c), self._value(c), c))
+        self.hidden.add(cell)
+        return cell

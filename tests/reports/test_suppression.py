@@ -39,6 +39,17 @@ def test_one_small_cell_in_a_two_by_two_table_hides_the_three_other_counts():
     }
 
 
+def test_the_small_cell_is_protected_by_the_rectangle_that_hides_the_least():
+    # Through (0, 0): 12 + 15 + 90 = 117 is the least any rectangle of other counts adds.
+    protected = protect_grid([[3, 50, 12], [40, 60, 70], [15, 80, 90]], 11)
+    assert protected.marks == {
+        (0, 0): PRIMARY,
+        (0, 2): SECONDARY,
+        (2, 0): SECONDARY,
+        (2, 2): SECONDARY,
+    }
+
+
 def test_hiding_only_the_small_cell_would_let_the_totals_give_it_away():
     # What primary suppression alone would publish: the row total minus 20 is the hidden 3.
     only_primary = ((None, 20, 23), (30, 40, 70), (33, 60, 93))
