@@ -218,8 +218,8 @@ def test_a_list_keeps_the_same_promises(values, k, total):
 
 @st.composite
 def concealed_grids(draw):
-    """A small table of counts from 1 to 12, published with random margins and a random set
-    of its cells hidden, however a choice algorithm would never hide them."""
+    """A small table of counts from 1 to 12, published with random totals and with cells
+    hidden at random, as no choice algorithm would hide them."""
     cells = draw(tables(most=3, values=st.integers(1, 12)))
     rows, columns = draw(st.booleans()), draw(st.booleans())
     truth = published(cells, rows, columns)
@@ -260,9 +260,10 @@ def fixed_cells(protected: Protected, cells: Sequence[Sequence[int]]) -> list[Ce
     (totals computed from the filling) while giving that cell another value.
 
     Free counts are tried within ``REACH`` of their true value, counts that a shown total
-    leaves no choice over are computed. That is enough: with every hidden count at least 1, a
-    loop of hidden cells can move by ±1 and keep every sum. The search is bounded (at most
-    5⁹ fillings for a 3×3 table), and a cell it cannot move is a real disclosure."""
+    leaves no choice over are computed. That reach is enough when every hidden count is at
+    least 1, since a loop of hidden cells can then move by ±1 and keep every sum (and the
+    comparison with the rank test on random hidings checks that it misses nothing). The
+    search is bounded: at most 5⁹ fillings per hidden cell of a 3×3 table."""
     values = protected.values
     height, width = len(cells), len(cells[0])
     truth = published(cells, protected.row_totals, protected.column_totals)
