@@ -18,10 +18,12 @@ per session, person or resource, never one per attendance.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
 import types
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import Or, Where
@@ -554,22 +556,49 @@ async def site_names(site_ids: Iterable[int]) -> dict[int, str]:
     return {row["id"]: row["name"] for row in rows}
 
 
-async def dashboard(f: Filters, now: dt.datetime | None = None) -> Dashboard:
-    """Every figure of the dashboard for these filters, as data (see the module's rules)."""
+@contextlib.contextmanager
+def _timed(timings: dict[str, list[float]] | None, part: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[part]`` (nothing when ``timings`` is None)."""
+    if timings is None:
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings.setdefault(part, []).append(time.perf_counter() - started)
+
+
+async def dashboard(
+    f: Filters,
+    now: dt.datetime | None = None,
+    timings: dict[str, list[float]] | None = None,
+) -> Dashboard:
+    """Every figure of the dashboard for these filters, as data (see the module's rules).
+
+    ``timings``, when given, collects the seconds each part of the work took, by name (what
+    the reports benchmark measures)."""
     now = now or clock.now()
-    zones = await site_zones(f.site_ids)
-    names = await site_names(f.site_ids)
-    all_sessions = await sessions(f)
+    with _timed(timings, "sites"):
+        zones = await site_zones(f.site_ids)
+        names = await site_names(f.site_ids)
+    with _timed(timings, "sessions"):
+        all_sessions = await sessions(f)
     held = held_sessions(all_sessions, now)
     held_ids = [row["id"] for row in held]
-    marks = await _marks(held_ids)
-    first_seen = await participants(held_ids)
-    people = {row["id"]: row for row in await _people(first_seen)}
+    with _timed(timings, "marks"):
+        marks = await _marks(held_ids)
+    with _timed(timings, "participants"):
+        first_seen = await participants(held_ids)
+    with _timed(timings, "people"):
+        people = {row["id"]: row for row in await _people(first_seen)}
+    with _timed(timings, "walk_ins"):
+        walk_ins = await _walk_ins(held)
 
     came = sum(marks[sid][status] for sid in held_ids for status in CAME)
     attendance = AttendanceFigures(
         attendances=came,
-        walk_ins=await _walk_ins(held),
+        walk_ins=walk_ins,
         participants=len(first_seen),
         late=sum(marks[sid]["late"] for sid in held_ids),
         absent=sum(marks[sid]["absent"] for sid in held_ids),
@@ -593,12 +622,29 @@ async def dashboard(f: Filters, now: dt.datetime | None = None) -> Dashboard:
         entry[2] += _hours(row) * count
 
     lab_use = not f.narrowed and f.own_sessions_of is None
-    visit_rows = await visits(f) if lab_use else []
+    with _timed(timings, "visits"):
+        visit_rows = await visits(f) if lab_use else []
     visitors_seen = set(first_seen) | {row["visitor"] for row in visit_rows if row["visitor"]}
     missing = visitors_seen - set(people)
-    people.update({row["id"]: row for row in await _people(missing)})
+    with _timed(timings, "people"):
+        people.update({row["id"]: row for row in await _people(missing)})
 
-    per_site = await _per_site(f, held, marks, visit_rows, names)
+    with _timed(timings, "per_site"):
+        per_site = await _per_site(f, held, marks, visit_rows, names)
+    with _timed(timings, "waitlist"):
+        waitlist = await _waitlist(f)
+    with _timed(timings, "newness"):
+        newness = await _newness(f, visitors_seen, people)
+    with _timed(timings, "visit_figures"):
+        visit_figures = await _visit_figures(f, visit_rows, zones) if lab_use else VisitFigures()
+    with _timed(timings, "resources"):
+        resources = await _resources(f, zones) if lab_use else []
+    with _timed(timings, "loans"):
+        loans = await _loans(f, now) if lab_use else LoanFigures()
+    with _timed(timings, "profile"):
+        people_profile = profile([people[pid] for pid in sorted(first_seen)], first_seen)
+    with _timed(timings, "trend"):
+        trend = _trend(f, held, marks, visit_rows, zones)
     return Dashboard(
         first_day=f.period.first.isoformat(),
         last_day=f.period.last.isoformat(),
@@ -607,18 +653,18 @@ async def dashboard(f: Filters, now: dt.datetime | None = None) -> Dashboard:
         lab_use=lab_use,
         sessions=session_figures,
         attendance=attendance,
-        waitlist=await _waitlist(f),
-        visitors=await _newness(f, visitors_seen, people),
-        visits=await _visit_figures(f, visit_rows, zones) if lab_use else VisitFigures(),
-        resources=await _resources(f, zones) if lab_use else [],
-        loans=await _loans(f, now) if lab_use else LoanFigures(),
+        waitlist=waitlist,
+        visitors=newness,
+        visits=visit_figures,
+        resources=resources,
+        loans=loans,
         kinds=[
             KindFigures(kind=kind, sessions=int(v[0]), attendances=int(v[1]), hours=round(v[2], 2))
             for kind, v in sorted(kinds.items())
         ],
         sites=per_site,
-        profile=profile([people[pid] for pid in sorted(first_seen)], first_seen),
-        trend=_trend(f, held, marks, visit_rows, zones),
+        profile=people_profile,
+        trend=trend,
     )
 
 
