@@ -28,6 +28,9 @@ class Column:
     key: str
     label: str  # already in the reader's language
     kind: Kind = "count"
+    # False when a total line is not the sum of the lines above it (people counted once
+    # across sites): small-cell protection then treats each cell on its own.
+    summed: bool = True
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class Table:
     rows: tuple[tuple[Value, ...], ...]
     marks: Mapping[tuple[int, int], Mark] = dataclasses.field(default_factory=dict)
     note: str = ""  # a caveat the reader needs (a suppression legend, a missing source)
+    has_total: bool = False  # the last row is the total of the others (charts leave it out)
 
     def mark(self, row: int, column: int) -> Mark | None:
         return self.marks.get((row, column))

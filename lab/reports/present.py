@@ -164,7 +164,12 @@ def _list_table(
 ) -> Table:
     """A table of labelled lines with count columns (each protected with its total) and
     derived columns (each hidden where the count column it comes from is hidden)."""
-    protected = [protect_list(list(values), k, total=total is not None) for _c, values in columns]
+    protected = [
+        protect_list(list(values), k, total=total is not None)
+        if values
+        else protect_list([0], 1, total=False)  # no line: the total alone, nothing to hide
+        for _c, values in columns
+    ]
     lines = [*labels, total] if total is not None else list(labels)
     rows: list[list[Value]] = []
     marks: dict[tuple[int, int], Mark] = {}
@@ -190,6 +195,7 @@ def _list_table(
         columns=(label, *(column for column, _v in columns), *(c for c, _f, _s in derived)),
         rows=tuple(tuple(row) for row in rows),
         marks=marks,
+        has_total=total is not None,
     )
 
 
@@ -255,7 +261,10 @@ def _site_table(d: Dashboard, k: int) -> Table:
             marks[(index, len(row) - 1)] = mark
     return dataclasses.replace(
         base,
-        columns=(*base.columns, Column("participants", _("Participants différents"))),
+        columns=(
+            *base.columns,
+            Column("participants", _("Participants différents"), summed=False),
+        ),
         rows=tuple(tuple(row) for row in rows),
         marks=marks,
         note=_("Une personne venue dans plusieurs sites compte une fois dans le total."),
