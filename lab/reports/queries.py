@@ -174,42 +174,46 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+# Enrolments that held a seat (enrolled, completed, or cancelled after the session began).
+HELD_A_SEAT = ("enrolled", "completed", "cancelled")
+
+# An attendance at one of the listed sessions of someone holding no enrolment for it: neither
+# one for that session (drop-in) nor one for its module's series (no session).
+_WALK_INS = """
+    SELECT COUNT(*) AS walk_ins FROM attendance
+    JOIN workshop_session ON workshop_session.id = attendance.session
+    WHERE attendance.session IN ({sessions}) AND attendance.status IN ({came})
+      AND NOT EXISTS (
+        SELECT 1 FROM enrolment
+        WHERE enrolment.visitor = attendance.visitor
+          AND enrolment.session = attendance.session
+          AND enrolment.status IN ({seat}))
+      AND NOT EXISTS (
+        SELECT 1 FROM enrolment
+        WHERE enrolment.visitor = attendance.visitor
+          AND enrolment.module = workshop_session.module
+          AND enrolment.session IS NULL
+          AND enrolment.status IN ({seat}))
+"""
+
+
+def _placeholders(values: Sequence) -> str:
+    return ", ".join("{}" for _ in values)
+
+
 async def _walk_ins(held: Sequence[dict]) -> int:
-    """Attendances of people holding no enrolment for the session (nor its series)."""
-    if not held:
-        return 0
-    ids = [row["id"] for row in held]
-    came: list[dict] = []
-    for chunk in _chunks(ids):
-        came += await Attendance.select(Attendance.visitor, Attendance.session).where(
-            Attendance.session.is_in(chunk) & Attendance.status.is_in(list(CAME))
+    """Attendances of people holding no enrolment for the session (nor its series), counted
+    in the database: a period's attendances and enrolments never travel to Python."""
+    total = 0
+    for chunk in _chunks([row["id"] for row in held]):
+        sql = _WALK_INS.format(
+            sessions=_placeholders(chunk),
+            came=_placeholders(CAME),
+            seat=_placeholders(HELD_A_SEAT),
         )
-    enrolled = await _enrolled_pairs(held)
-    module_of = {row["id"]: row["module"] for row in held}
-    return sum(
-        1
-        for row in came
-        if (row["visitor"], row["session"]) not in enrolled
-        and (row["visitor"], -module_of[row["session"]]) not in enrolled
-    )
-
-
-async def _enrolled_pairs(held: Sequence[dict]) -> set[tuple[int, int]]:
-    """(person, session) for drop-in enrolments and (person, -module) for series ones that
-    held a seat (enrolled, completed, or cancelled after the session began)."""
-    modules = sorted({row["module"] for row in held})
-    pairs: set[tuple[int, int]] = set()
-    for chunk in _chunks(modules):
-        rows = await Enrolment.select(
-            Enrolment.visitor, Enrolment.module, Enrolment.session, Enrolment.status
-        ).where(
-            Enrolment.module.is_in(chunk)
-            & Enrolment.status.is_in(["enrolled", "completed", "cancelled"])
-        )
-        for row in rows:
-            key = row["session"] if row["session"] is not None else -row["module"]
-            pairs.add((row["visitor"], key))
-    return pairs
+        rows = await Attendance.raw(sql, *chunk, *CAME, *HELD_A_SEAT, *HELD_A_SEAT)
+        total += rows[0]["walk_ins"]
+    return total
 
 
 async def _people(ids: Iterable[int]) -> list[dict]:
