@@ -33,7 +33,6 @@ from lab.accounts.routes import (
     admin_router,
     api_router,
     auth_router,
-    home_router,
     public_router,
     visitors_router,
 )
@@ -51,6 +50,7 @@ from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.me.routes import me_router, pass_landing_router
+from lab.reports.routes import home_router, reports_router
 from lab.settings import PROJECT_ROOT, Settings
 from lab.visits import config as visits_config
 from lab.visits.routes import ROUTERS as VISIT_ROUTERS
@@ -198,6 +198,7 @@ def create_app(
             public_router,
             auth_router,
             home_router,
+            reports_router,
             visitors_router,
             admin_router,
             api_router,

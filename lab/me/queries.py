@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 from lab.accounts.queries import display_short_code, get_pass, get_site, get_visitor, pin_set
 from lab.attendance.queries import attendance_history
@@ -20,7 +21,22 @@ from lab.core.errors import NotFound
 from lab.core.i18n import _
 from lab.me.auth import VisitorPrincipal
 from lab.me.services import own_booking, own_enrolment
+from lab.reports import services as report_services
 from lab.workshops import queries as workshop_queries
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WeekActivity:
+    hours: float  # this week's activity: workshops, bookings used and lab visits
+    target: int  # the weekly hours the deployment aims at
+
+
+async def week_activity(actor: VisitorPrincipal, target: int) -> WeekActivity:
+    """The visitor's own activity hours this week (Monday to Sunday, their site's time)."""
+    zone = (await get_site(actor.site_id)).timezone
+    today = clock.now().astimezone(ZoneInfo(zone)).date()
+    hours = await report_services.week_hours_of(actor.visitor_id, today, zone)
+    return WeekActivity(hours.total, target)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

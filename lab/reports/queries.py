@@ -681,6 +681,7 @@ async def _per_site(
 ) -> list[SiteFigures]:
     """One line per site; its participants are counted within the site (the roll-up's total
     counts each person once, however many sites they went to)."""
+    people = await _participants_by_site([row["id"] for row in held])
     rows = []
     for site_id in sorted(f.site_ids, key=lambda site: (names.get(site, ""), site)):
         mine = [row for row in held if row["site"] == site_id]
@@ -690,8 +691,25 @@ async def _per_site(
                 name=names.get(site_id, ""),
                 sessions=len(mine),
                 attendances=sum(marks[row["id"]][s] for row in mine for s in CAME),
-                participants=len(await participants([row["id"] for row in mine])),
+                participants=len(people[site_id]),
                 visits=sum(1 for row in visit_rows if row["site"] == site_id),
             )
         )
     return rows
+
+
+async def _participants_by_site(session_ids: Sequence[int]) -> dict[int, set[int]]:
+    """{site: the people with an attendance at these sessions of the site}, in one query a
+    batch of sessions rather than one a site."""
+    people: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(session_ids):
+        rows = (
+            await Attendance.select(
+                Attendance.session.module.site.as_alias("site"), Attendance.visitor
+            )
+            .where(Attendance.session.is_in(chunk) & Attendance.status.is_in(list(CAME)))
+            .distinct()
+        )
+        for row in rows:
+            people[row["site"]].add(row["visitor"])
+    return people

@@ -4,13 +4,12 @@ from lab.accounts.routes.admin import admin_router
 from lab.accounts.routes.api import api_router
 from lab.accounts.routes.auth import auth_router
 from lab.accounts.routes.public import public_router
-from lab.accounts.routes.visitors import home_router, visitors_router
+from lab.accounts.routes.visitors import visitors_router
 
 __all__ = [
     "admin_router",
     "api_router",
     "auth_router",
-    "home_router",
     "public_router",
     "visitors_router",
 ]

@@ -59,13 +59,6 @@ def _fresh_token(request: Request, visitor_id: int, pass_id: int) -> str | None:
     return None
 
 
-@get("/", name="home")
-async def home(request: Request) -> Response:
-    actor = request.user
-    recent = await visitors.recent_visitors(actor, limit=8)
-    return render(request, "home.html", {"recent": recent})
-
-
 @get("/visitors", name="visitors")
 async def visitor_list(request: Request) -> Response:
     results = await visitors.recent_visitors(request.user)
@@ -302,7 +295,6 @@ async def pass_card_pdf(request: Request, visitor_id: Id) -> Response:
     return file_response(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")
 
 
-home_router = Router(path="/", route_handlers=[home], guards=[require_role(*STAFF_ROLES)])
 
 visitors_router = Router(
     path="/",

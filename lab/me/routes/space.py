@@ -88,11 +88,13 @@ async def sign_out(request: Request) -> Response:
 async def home(request: Request) -> Response:
     actor = visitor_of(request)
     coming = await queries.upcoming(actor)
+    target = request.app.state.settings.weekly_activity_hours
     return render(
         request,
         "me/home.html",
         {
             "visitor": actor,
+            "week": await queries.week_activity(actor, target),
             "enrolments": coming.enrolments,
             "bookings": coming.bookings,
             "done": request.query_params.get("done"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from lab.core.errors import Invalid
@@ -48,14 +49,14 @@ async def dashboard(request: Request) -> Response:
 
 
 @get("/reports/rows/{kind:str}", name="report_rows")
-async def rows(request: Request, kind: str) -> Response:
+async def rows(request: Request, kind: FromPath[str]) -> Response:
     report = await services.report_for(request.user, _raw(request))
     table = await services.rows_for(report, kind)
     return render(request, "reports/rows.html", pages.rows_context(request, report, table))
 
 
 @get("/reports/files/{what:str}/{fmt:str}", name="report_file")
-async def report_file(request: Request, what: str, fmt: str) -> Response:
+async def report_file(request: Request, what: FromPath[str], fmt: FromPath[str]) -> Response:
     report = await services.report_for(request.user, _raw(request))
     k = request.app.state.settings.report_min_cell
     made = await exports.build(
