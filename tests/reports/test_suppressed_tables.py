@@ -155,8 +155,8 @@ def _check(shown, full, k: int) -> None:
                 shown.key,
                 column_index,
             )
-    # A derived column (hours, rates) is hidden wherever the count it comes from is.
-    for (row_index, column_index), mark in shown.marks.items():
+    # Every marked cell is withheld (a derived hours or rate cell with the count it comes from).
+    for row_index, column_index in shown.marks:
         assert shown.rows[row_index][column_index] is None
 
 
