@@ -29,7 +29,6 @@ SEASON |= {11: 1.1, 12: 0.8}
 class Person:
     id: int
     created_at: dt.datetime
-    token_hash: str
     via: str  # staff | kiosk: where the record was made
 
 

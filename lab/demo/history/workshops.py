@@ -7,7 +7,7 @@ import datetime as dt
 import random
 from collections import Counter
 
-from lab.attendance.tables import Attendance, ScanEvent
+from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Resource
 from lab.core import clock
 from lab.demo import workshops as demo_workshops
@@ -199,7 +199,8 @@ async def _sessions(place: Place, rng: random.Random, runs: list[Run]) -> None:
 
 
 async def _attendance(place: Place, rng: random.Random, runs: list[Run]) -> Counter[str]:
-    """Each run's queue, then each held session's marks (and the journal of its scans)."""
+    """Each run's queue, then each held session's marks. The scan journal stays the check-in
+    entry point's alone to write: the history's arrivals carry their method, not a journal."""
     enrolments: list[Enrolment] = []
     marks: list[Attendance] = []
     for run in runs:
@@ -220,23 +221,6 @@ async def _attendance(place: Place, rng: random.Random, runs: list[Run]) -> Coun
         await insert(enrolments)
     if marks:
         await insert(marks)
-    passes = {person.id: person.token_hash for person in place.people}
-    scans = [
-        ScanEvent(
-            nonce=mark.nonce,
-            session=mark.session,
-            visitor=mark.visitor,
-            device_id=mark.device_id,
-            token_hash=passes[mark.visitor] if mark.method != "kiosk_code" else None,
-            method=mark.method,
-            received_at=mark.checked_in_at,
-            outcome="accepted",
-        )
-        for mark in marks
-        if mark.method in SCANNED
-    ]
-    if scans:
-        await insert(scans)
     return Counter(enrolments=len(enrolments), attendances=len(marks))
 
 
