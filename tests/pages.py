@@ -51,6 +51,9 @@ CARDS = ("/visitors/{visitor_id:int}/pass/card.png", "/visitors/{visitor_id:int}
 # Pages only an action shows: (who, method, path, form, status). Each surface has its own look.
 # {names} in the path are filled with the world's ids.
 ACTION_PAGES = [
+    ("julien", "GET", "/reports?view=funder&period=year", None, 200),
+    ("julien", "GET", "/reports?period=custom&first=2026-11-30&last=2026-11-01", None, 422),
+    ("awa", "GET", "/reports/rows/attendances?period=year", None, 200),
     ("julien", "GET", "/visitors/{visitor_id}/pass?done=pass_replaced", None, 200),
     ("julien", "GET", "/visitors/{visitor_id}?done=pin_reset", None, 200),
     ("awa", "GET", "/visitors/{visitor_id}/timeline?kind=booking&period=30", None, 200),
@@ -228,6 +231,8 @@ async def build_world(cast) -> dict:
                 "session_id": drop_in_session.id,
             },
             "/attendance/sessions/{session_id:int}/sign/{visitor_id:int}": {"visitor_id": yanis.id},
+            "/reports/rows/{kind:str}": {"kind": "participants"},
+            "/reports/files/{what:str}/{fmt:str}": {"what": "dashboard", "fmt": "csv"},
             **{route: {"visitor_id": yanis.id} for route in CARDS},
         },
         # A card prints only in the session of whoever just issued it.
