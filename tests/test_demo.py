@@ -61,6 +61,17 @@ def test_behind_a_proxy_the_public_address_is_named_too(tmp_path):
     assert "http://127.0.0.1:9123/login (or https://lab.example.org/login)" in message
 
 
+def test_the_closing_message_sums_up_the_year_of_history_when_there_is_one(tmp_path):
+    assert "A year of history" not in demo.closing_message(COUNTS, _settings(tmp_path))
+    history = {"visitors": 150, "sessions": 142, "attendances": 1002, "bookings": 1479}
+    history |= {"loans": 28, "visits": 5182}
+    counts = COUNTS | {f"history_{kind}": count for kind, count in history.items()}
+    message = demo.closing_message(counts, _settings(tmp_path))
+    assert "A year of history before this week: 150 of the visitors signed up over it, " in message
+    assert "142 past sessions with 1002 attendance marks" in message
+    assert "28 tablet loans and 5182 drop-in visits." in message
+
+
 def test_lab_demo_prints_the_address_from_lab_port(tmp_path, monkeypatch):
     """The command itself, its loading stubbed: what it prints is the message above."""
     monkeypatch.setattr(cli, "_run", lambda settings, work: dict(COUNTS))

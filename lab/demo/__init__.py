@@ -84,13 +84,16 @@ def closing_message(counts: dict[str, int], settings: Settings) -> str:
         f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
         f"{counts['enrolments']} enrolments (waitlists included), past attendance taken.",
         f"Drop-in visits: {counts.get('visits', 0)} over the last month, anonymous ones included.",
-        f"And a year of history before that: {counts.get('history_visitors', 0)} of the "
-        f"visitors, {counts.get('history_sessions', 0)} past sessions with "
-        f"{counts.get('history_attendances', 0)} attendance marks, "
-        f"{counts.get('history_bookings', 0)} bookings, {counts.get('history_loans', 0)} "
-        f"loans and {counts.get('history_visits', 0)} drop-in visits.",
-        f"Log in at {login} with one of these (password: {DEMO_PASSWORD}):",
     ]
+    if "history_sessions" in counts:
+        lines.append(
+            f"A year of history before this week: {counts['history_visitors']} of the visitors "
+            f"signed up over it, {counts['history_sessions']} past sessions with "
+            f"{counts['history_attendances']} attendance marks, {counts['history_bookings']} "
+            f"bookings, {counts['history_loans']} tablet loans and {counts['history_visits']} "
+            "drop-in visits."
+        )
+    lines.append(f"Log in at {login} with one of these (password: {DEMO_PASSWORD}):")
     for email, _name, role, slug, _lang in STAFF:
         lines.append(f"  {email:<36} {role:<16} {slug or 'all sites'}")
     lines.append(

@@ -34,8 +34,7 @@ async def load_people(place: Place, rng: random.Random) -> int:
     early = [day for day in days if day < first + dt.timedelta(weeks=3)]
     chosen = rng.choices(early, k=ALREADY_FOLLOWED)
     chosen += busy_days(rng, days, PEOPLE_PER_SITE - ALREADY_FOLLOWED)
-    moments = sorted(moment(rng, place, day) for day in chosen)
-    rows = [_visitor(place, rng, moment) for moment in moments]
+    rows = [_visitor(place, rng, at) for at in sorted(moment(rng, place, day) for day in chosen)]
     await insert(rows)
     codes = {row["short_code"] for row in await Pass.select(Pass.short_code)}
     passes = []
