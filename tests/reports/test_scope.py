@@ -117,3 +117,17 @@ async def test_unknown_files_and_rows_are_refused(client, cast, path):
     assert (await client.get(path)).status_code == 422
     response = await client.get("/reports/files/dashboard/csv", params={"delimiter": "tab"})
     assert response.status_code == 422
+
+
+async def test_a_filter_changed_with_htmx_gets_the_report_block_only(client, cast, data):
+    await login(client, cast.email("nadia"))
+    response = await client.get(
+        "/reports", params={**handmade.QUERY, "site": ""}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="report"')
+    assert 'data-figure="participants" data-value="4"' in response.text
+    refused = await client.get(
+        "/reports", params={"period": "fortnight"}, headers={"HX-Request": "true"}
+    )
+    assert refused.status_code == 422 and 'id="report-error"' in refused.text
