@@ -45,7 +45,7 @@ async def load_history(
         for slug, site_id in site_ids.items():
             place = await place_of(slug, site_id, staff_ids, now)
             counts["visitors"] += await load_people(place, rng)
-            counts.update(await load_workshops(place, rng))
+            counts.update(await load_workshops(place, staff_ids, rng))
             counts.update(await load_equipment(place, rng))
             counts["visits"] += await load_visits(place, rng)
     return dict(counts)

@@ -12,7 +12,7 @@ from lab.bookings.tables import Booking, Resource
 from lab.core import clock
 from lab.demo import workshops as demo_workshops
 from lab.demo.history.place import DAYS, Person, Place, insert, uid, weighted
-from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Session
+from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
 CANCELLED_SESSIONS = 0.05
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août")
@@ -22,8 +22,68 @@ METHODS = {"kiosk_scan": 45, "kiosk_code": 15, "staff": 25, "self_phone": 15}
 SCANNED = ("kiosk_scan", "kiosk_code", "self_phone")
 # What became of a place at a session: (status, weight). Walk-ins came, on time or late.
 EXPECTED = {"present": 72, "late": 12, "excused": 5, "absent": 11}
-# Breaks between two runs of a series, in weeks (an information meeting comes monthly).
-GAP_WEEKS = {1: 3, 3: 2, 4: 2, 6: 2}
+# The programme's series whose past cohorts the history adds, each a module of its own: its
+# short name (a cohort is titled "Objectif emploi — cycle du 6 janvier 2026") and the weeks
+# from one cohort's start to the next.
+CYCLES = {
+    "Objectif emploi : 6 séances pour trouver un job": ("Objectif emploi", 12),
+    "Trouver ma voie : atelier orientation": ("Trouver ma voie", 10),
+    "Atelier CV et candidatures": ("Atelier CV", 10),
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DropIn:
+    """A drop-in module of the year that the current programme does not run any more."""
+
+    site: str
+    title: str
+    kind: str
+    capacity: int
+    team: tuple[str, ...]  # facilitators' e-mails
+    sessions: tuple[int, str, str]  # weekday (0 is Monday), start, end
+    every: int  # weeks between two sessions
+    description: str
+    partner: str | None = None
+
+
+DROP_INS = [
+    DropIn(
+        site="saint-denis",
+        title="Matinales France Travail",
+        kind="info_session",
+        capacity=15,
+        team=("responsable.stdenis@lab.example",),
+        sessions=(4, "10:00", "11:30"),
+        every=4,
+        description="Une fois par mois, France Travail répond aux questions : inscription, "
+        "aides, offres.",
+        partner="France Travail",
+    ),
+    DropIn(
+        site="bruxelles-anderlecht",
+        title="Permanence numérique",
+        kind="digital_skills",
+        capacity=8,
+        team=("animation.bxl@lab.example",),
+        sessions=(3, "13:30", "15:30"),
+        every=1,
+        description="Chaque jeudi après-midi : une adresse e-mail, un document, une démarche "
+        "en ligne, avec quelqu'un pour aider.",
+    ),
+    DropIn(
+        site="bruxelles-anderlecht",
+        title="Matinales Actiris",
+        kind="info_session",
+        capacity=12,
+        team=("responsable.bxl@lab.example",),
+        sessions=(2, "10:00", "11:30"),
+        every=4,
+        description="Une fois par mois, une conseillère d'Actiris présente l'inscription et les "
+        "aides aux jeunes.",
+        partner="Actiris",
+    ),
+]
 
 
 @dataclasses.dataclass
@@ -43,64 +103,120 @@ def _holiday(day: dt.date) -> bool:
     return (8, 1) <= month_day <= (8, 23) or month_day >= (12, 22) or month_day <= (1, 2)
 
 
-def _dated(title: str, day: dt.date) -> str:
-    """A past run's title: the module's, and the day it began ("1er mars 2026")."""
-    first = "1er" if day.day == 1 else str(day.day)
-    suffix = f" — {first} {MONTHS[day.month - 1]} {day.year}"
-    return title[: 120 - len(suffix)] + suffix
-
-
-async def load_workshops(place: Place, rng: random.Random) -> Counter[str]:
-    """Past runs of the site's programme: a drop-in module gets its weekly sessions back to
-    the start of the year; a series module, whose one queue is its current cohort, gets its
-    past cohorts as modules of their own (closed to enrolment), each with the same team."""
+async def load_workshops(
+    place: Place, staff_ids: dict[str, int], rng: random.Random
+) -> Counter[str]:
+    """The year's workshops at the site: the programme's drop-in module gets its weekly
+    sessions back to the start of the year; a series module, whose one queue is its current
+    cohort, gets its past cohorts as modules of their own (closed to enrolment, same team);
+    and the drop-ins of the year the programme has stopped come back with their sessions."""
     existing = {row.title: row for row in await Module.objects().where(Module.site == place.id)}
     runs: list[Run] = []
-    fresh: list[Run] = []
+    cohorts: list[Run] = []
     for item in demo_workshops.PROGRAMME:
         module = existing.get(item["title"]) if item["site"] == place.slug else None
-        if module is None:
+        if module is None or (module.enrolment == "series" and module.title not in CYCLES):
             continue
-        team = [
-            row["staff_user"]
-            for row in await ModuleFacilitator.select(ModuleFacilitator.staff_user).where(
-                ModuleFacilitator.module == module.id
-            )
-        ]
+        team = await _team(module.id)
+        limit = await _first_day(place, module.id)
         weekday, start, end, _first_week, weeks = item["sessions"]
-        drop_in = module.enrolment == "drop_in"
-        weeks, gap = (1, 0) if drop_in else (weeks, GAP_WEEKS.get(weeks, 2))
-        for days in await _cohorts(place, module, weekday, weeks, gap):
-            times = [(place.at(day, start), place.at(day, end)) for day in days]
-            if drop_in:
-                runs.append(Run(module, times, team))
-                continue
-            cohort = Module(
-                **{
-                    column._meta.name: getattr(module, column._meta.name)
-                    for column in Module._meta.columns
-                    if column._meta.name != "id"
-                },
-            )
-            cohort.title = _dated(module.title, days[0])
-            cohort.active = False
-            cohort.created_at = times[0][0] - dt.timedelta(weeks=5)
-            fresh.append(Run(cohort, times, team))
-    if fresh:
-        await insert([run.module for run in fresh])
-        await insert(
-            [
-                ModuleFacilitator(module=run.module.id, staff_user=staff_id)
-                for run in fresh
-                for staff_id in run.team
-            ]
-        )
-    runs += fresh
+        if module.enrolment == "drop_in":
+            for days in _runs(place, weekday, 1, 1, limit):
+                runs.append(Run(module, _times(place, days, start, end), team))
+            continue
+        name, every = CYCLES[module.title]
+        for days in _runs(place, weekday, weeks, every, limit):
+            cohort = _copy(module)
+            first = "1er" if days[0].day == 1 else str(days[0].day)
+            cohort.title = f"{name} — cycle du {first} {MONTHS[days[0].month - 1]} {days[0].year}"
+            cohorts.append(Run(cohort, _times(place, days, start, end), team))
+    stopped = await _stopped_drop_ins(place, staff_ids, existing)
+    for module, team, (weekday, start, end), every in stopped:
+        for days in _runs(place, weekday, 1, every, place.this_week):
+            runs.append(Run(module, _times(place, days, start, end), team))
+    if cohorts:
+        await insert([run.module for run in cohorts])
+    await insert(
+        [
+            ModuleFacilitator(module=module.id, staff_user=staff_id)
+            for module, team in [(run.module, run.team) for run in cohorts]
+            + [(module, team) for module, team, _hours, _every in stopped]
+            for staff_id in team
+        ]
+    )
+    runs += cohorts
     await _since_the_first_session(runs)
     await _sessions(place, rng, runs)
-    counts = Counter(modules=len(fresh), sessions=sum(len(run.sessions) for run in runs))
+    counts = Counter(
+        modules=len(cohorts) + len(stopped), sessions=sum(len(run.sessions) for run in runs)
+    )
     counts.update(await _attendance(place, rng, runs))
     return counts
+
+
+async def _team(module_id: int) -> list[int]:
+    rows = await ModuleFacilitator.select(ModuleFacilitator.staff_user).where(
+        ModuleFacilitator.module == module_id
+    )
+    return [row["staff_user"] for row in rows]
+
+
+async def _first_day(place: Place, module_id: int) -> dt.date:
+    """The history of a module stops before this week and before its own first session
+    (the room is the same)."""
+    first = (
+        await Session.select(Session.starts_at)
+        .where(Session.module == module_id)
+        .order_by(Session.starts_at)
+        .first()
+    )
+    if first is None:
+        return place.this_week
+    return min(place.this_week, clock.to_zone(first["starts_at"], place.zone).date())
+
+
+def _copy(module: Module) -> Module:
+    """A past cohort of ``module``: the same programme, closed to enrolment."""
+    fields = {
+        column._meta.name: getattr(module, column._meta.name) for column in Module._meta.columns
+    }
+    fields.pop("id")
+    return Module(**fields | {"active": False})
+
+
+def _times(place: Place, days: list[dt.date], start: str, end: str) -> list[tuple]:
+    return [(place.at(day, start), place.at(day, end)) for day in days]
+
+
+async def _stopped_drop_ins(
+    place: Place, staff_ids: dict[str, int], existing: dict[str, Module]
+) -> list[tuple[Module, list[int], tuple[int, str, str], int]]:
+    """The site's drop-ins of the year (``DROP_INS``), written: (module, team, hours, every)."""
+    rooms = [module.room for module in existing.values() if module.room is not None]
+    partners = {
+        row["name"]: row["id"]
+        for row in await Partner.select(Partner.id, Partner.name).where(Partner.site == place.id)
+    }
+    made = []
+    for item in DROP_INS:
+        if item.site != place.slug:
+            continue
+        module = Module(
+            site=place.id,
+            title=item.title,
+            kind=item.kind,
+            description=item.description,
+            capacity=item.capacity,
+            enrolment="drop_in",
+            partner=partners.get(item.partner) if item.partner else None,
+            room=rooms[0] if rooms else None,
+            created_at=clock.now(),  # set back below, before its first session
+        )
+        team = [staff_ids[email] for email in item.team]
+        made.append((module, team, item.sessions, item.every))
+    if made:
+        await insert([module for module, *_rest in made])
+    return made
 
 
 async def _since_the_first_session(runs: list[Run]) -> None:
@@ -115,21 +231,12 @@ async def _since_the_first_session(runs: list[Run]) -> None:
         await Module.update({Module.created_at: made}).where(Module.id == module_id)
 
 
-async def _cohorts(
-    place: Place, module: Module, weekday: int, weeks: int, gap: int
+def _runs(
+    place: Place, weekday: int, weeks: int, every: int, limit: dt.date
 ) -> list[list[dt.date]]:
-    """The days of each past run: ``weeks`` weekly sessions, then ``gap`` weeks off, from the
-    start of the year to before this week and before the module's own first session (the
-    room is the same), none in a holiday."""
-    first = (
-        await Session.select(Session.starts_at)
-        .where(Session.module == module.id)
-        .order_by(Session.starts_at)
-        .first()
-    )
-    limit = place.this_week
-    if first is not None:
-        limit = min(limit, clock.to_zone(first["starts_at"], place.zone).date())
+    """The days of each run: ``weeks`` weekly sessions, a run starting every ``every`` weeks
+    from the start of the year until ``limit`` (excluded); a run that would meet a holiday
+    waits a week."""
     begin = place.today - dt.timedelta(days=DAYS)
     monday = begin + dt.timedelta(days=(7 - begin.weekday()) % 7)
     found = []
@@ -141,7 +248,7 @@ async def _cohorts(
             monday += dt.timedelta(weeks=1)
             continue
         found.append(days)
-        monday += dt.timedelta(weeks=weeks + gap)
+        monday += dt.timedelta(weeks=every)
 
 
 async def _sessions(place: Place, rng: random.Random, runs: list[Run]) -> None:
