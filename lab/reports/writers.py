@@ -335,15 +335,23 @@ def _section(pdf: _Report, section: Section, document: PdfDocument) -> None:
 
 
 _SVG_META = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.DOTALL)
+_SVG_FONT = re.compile(r'font-family="[^"]*"')
+
+
+def draw_chart(pdf: LabPdf, svg: str, width: float) -> bool:
+    """Draw an SVG chart at the current position; False when fpdf2 cannot (its SVG support is
+    a subset, and a document without DejaVu cannot draw every letter): the table follows."""
+    drawable = _SVG_META.sub("", svg)  # fpdf2 draws no <title>/<desc>: the text says them
+    # The chart's text in the document's own font (registered under its family name).
+    drawable = _SVG_FONT.sub(f'font-family="{pdf.family_name}"', drawable)
+    try:
+        pdf.image(io.BytesIO(drawable.encode("utf-8")), x=pdf.l_margin, w=width)
+    except (ValueError, KeyError, TypeError, NotImplementedError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def _chart(pdf: _Report, svg: str) -> None:
-    """Draw a chart; a chart fpdf2 cannot draw is left out (its table follows anyway)."""
-    drawable = _SVG_META.sub("", svg)  # fpdf2 draws no <title>/<desc>: the text says them
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    try:
-        if pdf.get_y() > pdf.h - 90:
-            pdf.add_page()
-        pdf.image(io.BytesIO(drawable.encode("utf-8")), x=pdf.l_margin, w=width * 0.8)
-    except (ValueError, KeyError, TypeError, NotImplementedError):  # fpdf2's SVG subset
-        return
+    if pdf.get_y() > pdf.h - 90:
+        pdf.add_page()
+    draw_chart(pdf, svg, (pdf.w - pdf.l_margin - pdf.r_margin) * 0.8)
