@@ -34,6 +34,18 @@ WHEN = dt.datetime(2025, 12, 1, 8, 30, tzinfo=dt.UTC)
 
 
 def _table(rows: int = 3) -> Table:
+    lines = [
+        (
+            '=HYPERLINK("x")' if index == 0 else f"Atelier {index}",
+            1234 + index,
+            12.5,
+            0.425,
+            dt.date(2025, 11, 10),
+            dt.datetime(2025, 11, 10, 9, 0, tzinfo=dt.UTC),
+        )
+        for index in range(rows)
+    ]
+    lines.append(("Total", None, None, None, None, None))
     return Table(
         key="people",
         title="Présences par atelier",
@@ -46,33 +58,7 @@ def _table(rows: int = 3) -> Table:
             Column("day", "Jour", "date"),
             Column("at", "Début", "datetime"),
         ),
-        rows=(
-            *(
-                (
-                    '=HYPERLINK("x")' if index == 0 else f"Atelier {index}",
-                    1234 + index,
-                    12.5,
-                    0.425,
-                    dt.date(2025, 11, 10),
-                    dt.datetime(2025, 11, 10, 9, 0, tzinfo=dt.UTC),
-                )
-                for index in range(rows)
-            ),
-            ("Total", None, None, None, None, None),
-        ),
-            *tuple(
-                (
-                    '=HYPERLINK("x")' if index == 0 else f"Atelier {index}",
-                    1234 + index,
-                    12.5,
-                    0.425,
-                    dt.date(2025, 11, 10),
-                    dt.datetime(2025, 11, 10, 9, 0, tzinfo=dt.UTC),
-                )
-                for index in range(rows)
-            ),
-            ("Total", None, None, None, None, None),
-        ),
+        rows=tuple(lines),
         marks={(rows, 1): PRIMARY, (rows, 2): SECONDARY},
         has_total=True,
     )
