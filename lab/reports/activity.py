@@ -20,7 +20,7 @@ from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking
 from lab.reports.figures import CAME
-from lab.reports.queries import visit_minutes
+from lab.reports.queries import visit_minutes, visitors_by_id
 from lab.visits.tables import Visit
 
 SOURCES = ("sessions", "bookings", "visits")
@@ -138,13 +138,7 @@ async def below_target(
         for person in followed
         if this_week.get(person, WeekHours(person, 0.0, 0.0, 0.0)).total < target
     }
-    names = {}
-    ordered = sorted(short)
-    for offset in range(0, len(ordered), 5000):
-        rows = await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name).where(
-            Visitor.id.is_in(ordered[offset : offset + 5000])
-        )
-        names.update({row["id"]: row for row in rows})
+    names = await visitors_by_id(short, Visitor.first_name, Visitor.last_name)
     found = [
         BelowTarget(person, names[person]["first_name"], names[person]["last_name"], hours)
         for person, hours in short.items()

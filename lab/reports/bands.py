@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lab.accounts.queries import VISITOR_STATUSES
 from lab.core.i18n import N_
 
 NOT_STATED = "not_stated"
@@ -34,12 +35,7 @@ LABELS = {
     "woman": N_("Femme"),
     "man": N_("Homme"),
     "non_binary": N_("Non-binaire ou autre"),
-    "job_seeker": N_("En recherche d'emploi"),
-    "student": N_("Élève ou étudiant·e"),
-    "training": N_("En formation"),
-    "employed": N_("En emploi"),
-    "inactive": N_("Sans activité"),
-    "other": N_("Autre situation"),
+    **VISITOR_STATUSES,  # the visitor form's own words for each situation
     "isced_0_2": N_("CITE 0–2 (sans diplôme, brevet)"),
     "isced_3_4": N_("CITE 3–4 (CAP, BEP, bac)"),
     "isced_5_8": N_("CITE 5–8 (bac +2 et plus)"),

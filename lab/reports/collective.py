@@ -24,7 +24,7 @@ from lab.attendance.tables import Attendance
 from lab.core.i18n import N_
 from lab.reports.figures import CAME, RegistrantRow
 from lab.reports.filters import Filters
-from lab.reports.queries import held_sessions, sessions, site_names, site_zones
+from lab.reports.queries import held_sessions, sessions, site_names, site_zones, visitors_by_id
 from lab.workshops.tables import Enrolment
 
 OUTCOMES = {
@@ -126,15 +126,6 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
 
 
 async def _identities(ids: set[int]) -> dict[int, dict]:
-    found: dict[int, dict] = {}
-    ordered = sorted(ids)
-    for offset in range(0, len(ordered), 5000):
-        rows = await Visitor.select(
-            Visitor.id,
-            Visitor.first_name,
-            Visitor.last_name,
-            Visitor.birth_date,
-            Visitor.external_ref,
-        ).where(Visitor.id.is_in(ordered[offset : offset + 5000]))
-        found.update({row["id"]: row for row in rows})
-    return found
+    return await visitors_by_id(
+        ids, Visitor.first_name, Visitor.last_name, Visitor.birth_date, Visitor.external_ref
+    )

@@ -28,6 +28,7 @@ from lab.core.i18n import N_
 from lab.reports import bands
 from lab.reports.figures import CAME, EsfFigures
 from lab.reports.filters import Filters, Period
+from lab.reports.queries import visitors_by_id
 
 # The indicators lab holds data for, in the regulation's order, and how a record meets each.
 INDICATORS = (
@@ -119,28 +120,22 @@ async def esf_figures(f: Filters, operation_start: dt.date) -> EsfFigures:
     end = max(bound[1] for bound in period_bounds.values())
     entered = {person: moment for person, moment in entries.items() if start <= moment < end}
     indicators = {code: dict.fromkeys(bands.GENDERS, 0) for code in INDICATORS}
-    ids = sorted(entered)
-    for offset in range(0, len(ids), 5000):
-        people = await Visitor.select(
-            Visitor.id,
-            Visitor.birth_date,
-            Visitor.gender,
-            Visitor.status,
-            Visitor.education_level,
-        ).where(Visitor.id.is_in(ids[offset : offset + 5000]))
-        for person in people:
-            gender = bands.gender(person["gender"])
-            age = bands.age_on(person["birth_date"], entered[person["id"]].date())
-            met = ["total", bands.funder_age_band(age)]
-            labour = _LABOUR.get(person["status"] or "")
-            if labour:
-                met.append(labour)
-            education = bands.isced(person["education_level"])
-            if education != bands.NOT_STATED:
-                met.append(education)
-            for code in met:
-                if code in indicators:
-                    indicators[code][gender] += 1
+    people = await visitors_by_id(
+        entered, Visitor.birth_date, Visitor.gender, Visitor.status, Visitor.education_level
+    )
+    for person in people.values():
+        gender = bands.gender(person["gender"])
+        age = bands.age_on(person["birth_date"], entered[person["id"]].date())
+        met = ["total", bands.funder_age_band(age)]
+        labour = _LABOUR.get(person["status"] or "")
+        if labour:
+            met.append(labour)
+        education = bands.isced(person["education_level"])
+        if education != bands.NOT_STATED:
+            met.append(education)
+        for code in met:
+            if code in indicators:
+                indicators[code][gender] += 1
     return EsfFigures(
         first_day=f.period.first.isoformat(),
         last_day=f.period.last.isoformat(),

@@ -89,11 +89,15 @@ def _session_clause(f: Filters) -> Where | Or:
         clause &= Session.module.partner.id == f.partner_id
     for staff_id in (f.facilitator_id, f.own_sessions_of):
         if staff_id is not None:
-            run = ModuleFacilitator.select(ModuleFacilitator.module).where(
-                ModuleFacilitator.staff_user == staff_id
-            )
-            clause &= Session.module.is_in(run)
+            clause &= Session.module.is_in(modules_run_by(staff_id))
     return clause
+
+
+def modules_run_by(staff_id: int):
+    """The modules a staff member facilitates, as a subquery."""
+    return ModuleFacilitator.select(ModuleFacilitator.module).where(
+        ModuleFacilitator.staff_user == staff_id
+    )
 
 
 async def sessions(f: Filters) -> list[dict]:
@@ -142,11 +146,20 @@ async def _marks(session_ids: Sequence[int]) -> dict[int, Counter]:
     return marks
 
 
-def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[list[int]]:
+def _chunks(ids: Iterable[int], size: int = 5000) -> Iterable[list[int]]:
     """Id lists small enough for any engine's limit on bound parameters."""
     ids = list(ids)
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+async def visitors_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
+    """{id: the visitor's ``columns``} for these people, read in batches."""
+    found: dict[int, dict] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        rows = await Visitor.select(Visitor.id, *columns).where(Visitor.id.is_in(chunk))
+        found.update({row["id"]: row for row in rows})
+    return found
 
 
 async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
@@ -217,21 +230,20 @@ async def _walk_ins(held: Sequence[dict]) -> int:
 
 
 async def _people(ids: Iterable[int]) -> list[dict]:
-    people: list[dict] = []
-    for chunk in _chunks(sorted(ids)):
-        people += await Visitor.select(
-            Visitor.id,
-            Visitor.birth_date,
-            Visitor.gender,
-            Visitor.status,
-            Visitor.education_level,
-            Visitor.priority_area,
-            Visitor.postcode,
-            Visitor.created_at,
-            Visitor.created_site,
-            Visitor.created_via,
-        ).where(Visitor.id.is_in(chunk))
-    return people
+    """What a profile reads of each person (never a name)."""
+    people = await visitors_by_id(
+        ids,
+        Visitor.birth_date,
+        Visitor.gender,
+        Visitor.status,
+        Visitor.education_level,
+        Visitor.priority_area,
+        Visitor.postcode,
+        Visitor.created_at,
+        Visitor.created_site,
+        Visitor.created_via,
+    )
+    return list(people.values())
 
 
 def profile(people: Sequence[dict], first_seen: dict[int, dt.datetime]) -> dict[str, dict]:
@@ -289,11 +301,7 @@ def _narrow_modules(clause, f: Filters):
         clause &= Enrolment.module.partner.id == f.partner_id
     for staff_id in (f.facilitator_id, f.own_sessions_of):
         if staff_id is not None:
-            clause &= Enrolment.module.is_in(
-                ModuleFacilitator.select(ModuleFacilitator.module).where(
-                    ModuleFacilitator.staff_user == staff_id
-                )
-            )
+            clause &= Enrolment.module.is_in(modules_run_by(staff_id))
     return clause
 
 

@@ -18,7 +18,14 @@ from lab.core.i18n import N_, _, current_language
 from lab.reports.figures import CAME
 from lab.reports.filters import Filters
 from lab.reports.model import Column, Table
-from lab.reports.queries import held_sessions, participants, sessions, site_zones, visits
+from lab.reports.queries import (
+    held_sessions,
+    participants,
+    sessions,
+    site_zones,
+    visitors_by_id,
+    visits,
+)
 from lab.visits.tables import VisitPurpose
 
 KINDS = {
@@ -44,14 +51,8 @@ def _local(moment: dt.datetime, zone: str) -> dt.datetime:
 
 
 async def _names(ids: set[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    ordered = sorted(ids)
-    for offset in range(0, len(ordered), 5000):
-        rows = await Visitor.select(Visitor.id, Visitor.first_name, Visitor.last_name).where(
-            Visitor.id.is_in(ordered[offset : offset + 5000])
-        )
-        found.update({row["id"]: f"{row['last_name']} {row['first_name']}" for row in rows})
-    return found
+    people = await visitors_by_id(ids, Visitor.first_name, Visitor.last_name)
+    return {key: f"{row['last_name']} {row['first_name']}" for key, row in people.items()}
 
 
 async def session_rows(f: Filters, now: dt.datetime) -> Table:

@@ -65,11 +65,7 @@ async def choices_for(actor: StaffPrincipal, scope: Scope) -> Choices:
     )
     if scope.own_sessions_of is not None:
         modules_query = modules_query.where(
-            Module.id.is_in(
-                ModuleFacilitator.select(ModuleFacilitator.module).where(
-                    ModuleFacilitator.staff_user == scope.own_sessions_of
-                )
-            )
+            Module.id.is_in(queries.modules_run_by(scope.own_sessions_of))
         )
     modules = await modules_query.order_by(Module.title)
     module_ids = [row["id"] for row in modules] or [-1]

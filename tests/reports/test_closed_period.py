@@ -9,17 +9,11 @@ import pytest
 from lab.attendance.tables import Attendance
 from lab.reports.tables import ClosedPeriod
 from tests.helpers import login
-from tests.reports import handmade
 
 pytestmark = pytest.mark.asyncio
 
 FILES = [("dashboard", "csv"), ("dashboard", "xlsx"), ("dashboard", "pdf"), ("esf", "xlsx")]
 FILES += [("collective", "csv")]
-
-
-@pytest.fixture
-async def data(cast):
-    return await handmade.build(cast)
 
 
 def _month(cast) -> dict[str, str]:

@@ -5,7 +5,6 @@ reader), in the ESF+ files and in the collective-sessions file."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 
@@ -18,17 +17,6 @@ from tests.helpers import login
 from tests.reports import handmade
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-async def data(cast):
-    return await handmade.build(cast)
-
-
-@pytest.fixture
-def every_count(app):
-    """Show every count (k = 1): the figures are checked to the unit."""
-    app.state.settings = dataclasses.replace(app.state.settings, report_min_cell=1)
 
 
 def _filters(cast) -> Filters:

@@ -4,7 +4,6 @@ a clear 422 or 403, never a 500 and never another site's figure."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 
@@ -16,16 +15,6 @@ from tests.helpers import login
 from tests.reports import handmade
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-async def data(cast):
-    return await handmade.build(cast)
-
-
-@pytest.fixture
-def every_count(app):
-    app.state.settings = dataclasses.replace(app.state.settings, report_min_cell=1)
 
 
 def _figure(html: str, key: str) -> str:
