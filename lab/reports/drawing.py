@@ -18,6 +18,7 @@ _BARS = {
     "kinds": ("attendances", True),
     "visits_by_purpose": ("visits", True),
     "presence_by_hour": ("people", False),
+    "waitlist": ("demand", True),
 }
 
 

@@ -36,9 +36,17 @@ class AttendanceFigures(msgspec.Struct, frozen=True, kw_only=True):
         return self.attendances + self.absent
 
 
+class ModuleWaitlist(msgspec.Struct, frozen=True, kw_only=True):
+    module_id: int
+    title: str
+    demand: int = 0
+    converted: int = 0
+
+
 class WaitlistFigures(msgspec.Struct, frozen=True, kw_only=True):
     demand: int = 0  # places asked for on a waitlist within the period
     converted: int = 0  # waitlisted people given a seat within the period
+    modules: list[ModuleWaitlist] = msgspec.field(default_factory=list)  # most asked first
 
 
 class VisitorFigures(msgspec.Struct, frozen=True, kw_only=True):

@@ -208,6 +208,8 @@ def dashboard_tables(d: Dashboard, k: int) -> list[Table]:
     tables = [_headline_table(d, k), _site_table(d, k), _kind_table(d, k)]
     tables += profile_tables(d, k)
     tables.append(_trend_table(d, k))
+    if d.waitlist.modules:
+        tables.append(_waitlist_table(d, k))
     if d.lab_use:
         tables.append(_purpose_table(d, k))
         tables.append(_presence_table(d))
@@ -353,6 +355,23 @@ def _trend_table(d: Dashboard, k: int) -> Table:
         ],
         k,
         total=None,
+    )
+
+
+def _waitlist_table(d: Dashboard, k: int) -> Table:
+    modules = d.waitlist.modules
+    return _list_table(
+        "waitlist",
+        _("Listes d'attente par atelier"),
+        _("Les places demandées en liste d'attente et celles obtenues, atelier par atelier."),
+        Column("module", _("Atelier"), "text"),
+        [item.title for item in modules],
+        [
+            (Column("demand", _("Demandes")), [item.demand for item in modules]),
+            (Column("converted", _("Places obtenues")), [item.converted for item in modules]),
+        ],
+        k,
+        total=_("Total"),
     )
 
 

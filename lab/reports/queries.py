@@ -40,6 +40,7 @@ from lab.reports.figures import (
     Dashboard,
     KindFigures,
     LoanFigures,
+    ModuleWaitlist,
     PurposeFigures,
     ResourceFigures,
     SessionFigures,
@@ -273,22 +274,38 @@ def profile(people: Sequence[dict], first_seen: dict[int, dt.datetime]) -> dict[
 
 
 async def _waitlist(f: Filters) -> WaitlistFigures:
-    demand = converted = 0
+    """Places asked for on a waitlist within the period, and given from it, per module: where
+    the programme is short of seats."""
+    per: dict[int, list] = {}
     for sites, start, end in f.bounds():
-        base = Enrolment.module.site.is_in(list(sites))
-        base = _narrow_modules(base, f)
-        asked = await Enrolment.count().where(
-            base
-            & (Enrolment.created_at >= start)
-            & (Enrolment.created_at < end)
-            & ((Enrolment.status == "waitlisted") | Enrolment.promoted_at.is_not_null())
-        )
-        given = await Enrolment.count().where(
-            base & (Enrolment.promoted_at >= start) & (Enrolment.promoted_at < end)
-        )
-        demand += asked
-        converted += given
-    return WaitlistFigures(demand=demand, converted=converted)
+        base = _narrow_modules(Enrolment.module.site.is_in(list(sites)), f)
+        for key, clause in (
+            (
+                0,
+                (Enrolment.created_at >= start)
+                & (Enrolment.created_at < end)
+                & ((Enrolment.status == "waitlisted") | Enrolment.promoted_at.is_not_null()),
+            ),
+            (1, (Enrolment.promoted_at >= start) & (Enrolment.promoted_at < end)),
+        ):
+            rows = (
+                await Enrolment.select(
+                    Enrolment.module, Enrolment.module.title.as_alias("title"), Count(alias="n")
+                )
+                .where(base & clause)
+                .group_by(Enrolment.module, Enrolment.module.title)
+            )
+            for row in rows:
+                per.setdefault(row["module"], [row["title"], 0, 0])[key + 1] += row["n"]
+    modules = sorted(per.items(), key=lambda item: (-item[1][1], item[1][0], item[0]))
+    return WaitlistFigures(
+        demand=sum(values[1] for _id, values in modules),
+        converted=sum(values[2] for _id, values in modules),
+        modules=[
+            ModuleWaitlist(module_id=module_id, title=title, demand=demand, converted=given)
+            for module_id, (title, demand, given) in modules
+        ],
+    )
 
 
 def _narrow_modules(clause, f: Filters):
