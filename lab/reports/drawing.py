@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
 from lab.core.i18n import current_language
 from lab.reports import charts
 from lab.reports.model import Table
+from lab.reports.writers import format_value
 
 # Tables drawn as horizontal bars (long category names) and the column they draw.
 _BARS = {
@@ -23,12 +23,9 @@ _BARS = {
 
 
 def number_format(kind: str = "count") -> Callable[[float], str]:
+    """How a chart writes its numbers: as the table beside it does."""
     language = current_language()
-    if kind == "percent":
-        return lambda value: format_percent(value, format="#,##0 %", locale=language)
-    if kind in ("hours", "number"):
-        return lambda value: format_decimal(round(value, 1), locale=language)
-    return lambda value: format_decimal(value, locale=language)
+    return lambda value: format_value(value, kind, language)
 
 
 def _lines(table: Table) -> tuple[list[str], range]:

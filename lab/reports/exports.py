@@ -14,15 +14,21 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal, format_percent
-
 from lab.core import clock
 from lab.core.errors import Invalid
 from lab.core.i18n import _, current_language
 from lab.reports import drawing, present, services
 from lab.reports.model import Table
 from lab.reports.services import Report
-from lab.reports.writers import Figure, PdfDocument, Section, csv_bytes, pdf_bytes, xlsx_bytes
+from lab.reports.writers import (
+    Figure,
+    PdfDocument,
+    Section,
+    csv_bytes,
+    format_value,
+    pdf_bytes,
+    xlsx_bytes,
+)
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -150,11 +156,6 @@ def _pdf(
 
 
 def _formatted(value, kind: str, markers, mark) -> str:
-    if value is None:
-        return markers[mark] if mark else "—"
-    language = current_language()
-    if kind == "percent":
-        return format_percent(value, format="#,##0.0 %", locale=language)
-    if kind == "hours":
-        return format_decimal(value, format="#,##0.0", locale=language)
-    return format_decimal(value, locale=language)
+    if value is None and mark:
+        return markers[mark]
+    return format_value(value, kind, current_language())

@@ -6,19 +6,19 @@ given what its reader may not see."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from urllib.parse import urlencode
 
 from litestar import Request
 
 from lab.core import clock
 from lab.core.errors import LabError
-from lab.core.i18n import N_, _, format_date, format_datetime
+from lab.core.i18n import N_, _, current_language
 from lab.reports import activity, drawing, exports, present, services
 from lab.reports.filters import MODULE_KINDS, PRESETS, Scope
 from lab.reports.model import Table, Value
 from lab.reports.rows import ROWS
 from lab.reports.services import Report
+from lab.reports.writers import format_value
 from lab.workshops.services import KINDS
 
 # Resources whose weekday × hour occupancy is drawn (the most booked first); the others are in
@@ -41,15 +41,9 @@ FILE_LABELS = {
 
 def cell(value: Value, kind: str = "count", mark: str | None = None, markers=None) -> str:
     """A report value as the reader reads it: numbers and dates in their language."""
-    if value is None:
-        return markers[mark] if mark and markers else "—"
-    if kind == "text":
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return format_datetime(value, str(value.tzinfo), "short")
-    if isinstance(value, dt.date):
-        return format_date(value, "short")
-    return drawing.number_format(kind)(value)
+    if value is None and mark and markers:
+        return markers[mark]
+    return format_value(value, kind, current_language())
 
 
 def _link(request: Request, name: str, query: dict[str, str], **params: str) -> str:

@@ -216,18 +216,19 @@ class PdfDocument:
     footer: str
 
 
-def pdf_value(value: Value, column: Column, language: str, tz: ZoneInfo) -> str:
-    """A value as printed: numbers in the document's language (fr: 1 234,5)."""
+def format_value(value: Value, kind: str, language: str, tz: ZoneInfo | None = None) -> str:
+    """A value as people read it, on a page, in a chart or on paper (the one place numbers are
+    worded): in ``language`` (fr: 1 234,5 and 42,5 %), dates day first, times in ``tz``."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        return value.astimezone(tz or value.tzinfo).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
-    if isinstance(value, int | float) and not isinstance(value, bool) and column.kind != "text":
-        if column.kind == "percent":
+    if isinstance(value, int | float) and not isinstance(value, bool) and kind != "text":
+        if kind == "percent":
             return format_percent(value, format="#,##0.0 %", locale=language)
-        if column.kind in ("hours", "number"):
+        if kind in ("hours", "number"):
             return format_decimal(round(value, 1), format="#,##0.0", locale=language)
         return format_decimal(value, locale=language)
     return str(value)
@@ -327,7 +328,7 @@ def _section(pdf: _Report, section: Section, document: PdfDocument) -> None:
                 text = (
                     document.markers[mark]
                     if mark
-                    else pdf_value(value, column, document.language, document.tz)
+                    else format_value(value, column.kind, document.language, document.tz)
                 )
                 line.cell(pdf.t(text))
     if table.note:
