@@ -14,6 +14,7 @@ writes them on SQLite (executemany in one transaction) or PostgreSQL (COPY).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import math
@@ -242,10 +243,10 @@ class Network:
             site = rng.randint(1, SITES)
             self.people[site].append(person)
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            # Known before the history began (a fifth) or signed up during it.
+            # Known before the history began (half of them) or signed up during it.
             created = (
                 self.loaded_at - dt.timedelta(days=self.days + rng.randint(1, 400))
-                if rng.random() < 0.2
+                if rng.random() < 0.5
                 else self.moment()
             )
             self.born[person] = created
@@ -274,10 +275,24 @@ class Network:
                     "kiosk" if rng.random() < 0.2 else "staff",
                 )
             )
+        self.joined: dict[int, list[dt.datetime]] = {}
+        for site, people in self.people.items():
+            people.sort(key=self.born.__getitem__)
+            self.joined[site] = [self.born[person] for person in people]
         columns = ("id", "first_name", "last_name", "birth_date", "gender", "postcode")
         columns += ("priority_area", "status", "education_level", "preferred_language")
         columns += ("search_name", "created_site", "created_at", "updated_at", "created_via")
         self.tables["visitor"] = (columns, rows)
+
+    def known(self, site: int, moment: dt.datetime) -> list[int]:
+        """The site's people whose record existed at ``moment`` (the first one at least)."""
+        count = bisect.bisect_right(self.joined[site], moment)
+        return self.people[site][: max(1, count)]
+
+    def someone(self, site: int, moment: dt.datetime) -> int:
+        """One of the site's people known at ``moment``."""
+        count = bisect.bisect_right(self.joined[site], moment)
+        return self.people[site][self.rng.randrange(max(1, count))]
 
     def programme(self) -> None:
         """Partners and modules: 20 a site, one in five drop-in, a third with a partner."""
@@ -355,14 +370,14 @@ class Network:
         for module, indexes in by_module.items():
             _, site, enrolment, _ = info[module]
             zone = self.zone[site]
-            people = self.people[site] or [1]
+            days = sorted(rng.sample(range(self.days), min(self.days, len(indexes))))
+            opened = self.day(days[0]) - dt.timedelta(days=20)
+            people = self.known(site, _at(opened, 10, 0, zone))
             size = min(len(people), max(1, int(per_session * 1.12)))
             cohort = rng.sample(people, size)
             waitlist = [
                 p for p in rng.sample(people, min(len(people), size + 15)) if p not in cohort
             ][:15]
-            days = sorted(rng.sample(range(self.days), min(self.days, len(indexes))))
-            opened = self.day(days[0]) - dt.timedelta(days=20)
             if enrolment == "series":
                 for person in cohort:
                     made = max(_at(opened, 10, 0, zone), self.born[person])
@@ -402,8 +417,9 @@ class Network:
                     )
                 )
                 expected = cohort
+                people = self.known(site, start)
                 if enrolment == "drop_in":
-                    expected = rng.sample(people, size)
+                    expected = rng.sample(people, min(len(people), size))
                     for person in expected:
                         made = max(start - dt.timedelta(days=rng.randint(1, 10)), self.born[person])
                         enrolments.append(
@@ -450,7 +466,6 @@ class Network:
         resources = [(site, *r) for site, mine in self.resources_of.items() for r in mine]
         per_resource = self.count(BOOKINGS) / len(resources)
         for site, resource, units, exclusive in resources:
-            people = self.people[site] or [1]
             zone = self.zone[site]
             hours_used: set[tuple[int, int]] = set()
             for _ in range(round(per_resource)):
@@ -466,7 +481,7 @@ class Network:
                     (
                         number,
                         resource,
-                        rng.choice(people),
+                        self.someone(site, start),
                         start,
                         end,
                         end,
@@ -493,7 +508,6 @@ class Network:
         assets = [(site, asset) for site, mine in self.tablets.items() for asset in mine]
         per_asset = max(1, round(self.count(LOANS) / len(assets)))
         for site, asset in assets:
-            people = self.people[site] or [1]
             moment = dt.datetime.combine(self.first, dt.time(9), dt.UTC)
             step = dt.timedelta(days=self.days / per_asset)
             for index in range(per_asset):
@@ -501,7 +515,9 @@ class Network:
                 due = out + rng.choice((dt.timedelta(hours=2), dt.timedelta(days=7)))
                 last = index == per_asset - 1
                 returned = None if last and asset % 4 == 0 else out + dt.timedelta(hours=2)
-                rows.append((len(rows) + 1, asset, rng.choice(people), out, due, returned, "", ""))
+                rows.append(
+                    (len(rows) + 1, asset, self.someone(site, out), out, due, returned, "", "")
+                )
                 moment += step
         columns = ("id", "asset", "visitor", "out_at", "due_at", "returned_at")
         self.tables["loan"] = ((*columns, "condition_out", "condition_in"), rows)
@@ -521,7 +537,7 @@ class Network:
                 (
                     number,
                     site,
-                    rng.choice(self.people[site]) if named else None,
+                    self.someone(site, arrived) if named else None,
                     None if named else rng.choice(AGE_BANDS),
                     rng.choice(self.purposes),
                     arrived,
