@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -33,18 +34,29 @@ def _text_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
+def _plain_number(number: int | float, kind: str) -> str:
+    """A number as a spreadsheet parses it: never in exponent form, never rounded to six digits
+    (a count of a million stays 1000000); percentages and hours to one decimal."""
+    if kind in ("percent", "hours"):
+        return f"{number:.1f}"
+    if isinstance(number, int):
+        return str(number)
+    return format(Decimal(repr(number)), "f")  # the shortest exact digits, without exponent
+
+
 def _csv_value(value: Value, column: Column, decimal: str, tz: ZoneInfo) -> str:
+    if value is None:
+        return ""
     if isinstance(value, dt.datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
-    if isinstance(value, int | float) and column.kind != "text":
+    if isinstance(value, str):
+        return _text_cell(value)  # only words can smuggle a formula: numbers are left as they are
+    if isinstance(value, int | float) and not isinstance(value, bool) and column.kind != "text":
         number = value * 100 if column.kind == "percent" else value
-        text = f"{number:.1f}" if column.kind in ("percent", "hours") else f"{number:g}"
-        return text.replace(".", decimal)
-    return _text_cell(str(value))
+        return _plain_number(number, column.kind).replace(".", decimal)
+    return str(value)
 
 
 def _header(column: Column) -> str:
@@ -302,7 +314,8 @@ def _figures(pdf: _Report, figures: Sequence[Figure]) -> None:
 
 def _section(pdf: _Report, section: Section, document: PdfDocument) -> None:
     table = section.table
-    if pdf.get_y() > pdf.h - 60:
+    # A title never ends a page alone: it starts a new one when its chart would not follow.
+    if pdf.get_y() > pdf.h - (110 if section.chart else 60):
         pdf.add_page()
     pdf.ln(4)
     pdf.paragraph(table.title, 13, bold=True, height=7)
