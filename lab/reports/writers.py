@@ -12,22 +12,34 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from lab.core import i18n
 from lab.core.fonts import LabPdf
-from lab.reports.model import Column, Mark, Table, Value
+from lab.core.i18n import N_, _
+from lab.reports.model import PRIMARY, SECONDARY, Column, Mark, Table, Value
+
+log = logging.getLogger("lab.reports")
 
 # A cell starting with one of these is a formula to a spreadsheet: text from people never is.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# What a marker means, under a table that has some (the page says the same in its tooltips).
+_MARK_MEANS: Mapping[Mark, str] = {
+    PRIMARY: N_("masqué : moins de personnes que le seuil de protection"),
+    SECONDARY: N_("masqué pour protéger une autre case"),
+}
 
 
 def _text_cell(text: str) -> str:
@@ -100,10 +112,14 @@ def csv_bytes(
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
-def _sheet_names(tables: Sequence[Table]) -> list[str]:
-    names, seen = [], set()
+def _sheet_names(tables: Sequence[Table], taken: str) -> list[str]:
+    """Each table's title as a sheet name Excel accepts: none of []:*?/\\, at most 31
+    characters, no leading or trailing apostrophe, unique regardless of case (a repeated title
+    gets " (2)"), and neither ``taken`` (the first sheet) nor "History", which Excel reserves."""
+    names, seen = [], {taken.lower(), "history"}
     for table in tables:
-        base = _SHEET_FORBIDDEN.sub(" ", table.title).strip().strip("'")[:31] or table.key[:31]
+        words = " ".join(_SHEET_FORBIDDEN.sub(" ", table.title).split()).strip("'")
+        base = words[:31].rstrip() or table.key[:31]
         name, number = base, 2
         while name.lower() in seen:
             suffix = f" ({number})"
@@ -139,11 +155,12 @@ def xlsx_bytes(
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }
-    about = book.add_worksheet("À propos")
+    about_name = _("À propos")
+    about = book.add_worksheet(about_name)
     about.set_column(0, 0, 100)
     for row, line in enumerate(preamble or (title,)):
         about.write_string(row, 0, line, bold if row == 0 else None)
-    for table, name in zip(tables, _sheet_names(tables), strict=True):
+    for table, name in zip(tables, _sheet_names(tables, about_name), strict=True):
         sheet = book.add_worksheet(name)
         widths = [len(column.label) for column in table.columns]
         for column_index, column in enumerate(table.columns):
@@ -160,12 +177,11 @@ def xlsx_bytes(
         for column_index, width in enumerate(widths):
             sheet.set_column(column_index, column_index, min(max(width + 2, 8), 60))
         notes = [table.note] if table.note else []
-        if table.marks:
-            notes.append(
-                " ; ".join(
-                    f"{markers[mark]} : {mark}" for mark in sorted(set(table.marks.values()))
-                )
-            )
+        notes += [
+            f"{markers[mark]} — {_(_MARK_MEANS[mark])}"
+            for mark in (PRIMARY, SECONDARY)
+            if mark in table.marks.values()
+        ]
         for offset, note in enumerate(notes):
             sheet.write_string(len(table.rows) + 2 + offset, 0, note)
     book.close()
@@ -228,6 +244,15 @@ class PdfDocument:
     footer: str
 
 
+@cache
+def _one_decimal_percent(language: str) -> NumberPattern:
+    """The language's own percent pattern (fr "42,5 %", en and nl "42.5%" / "42,5%") with one
+    decimal."""
+    pattern = parse_pattern(Locale.parse(language).percent_formats[None].pattern)
+    pattern.frac_prec = (1, 1)
+    return pattern
+
+
 def format_value(value: Value, kind: str, language: str, tz: ZoneInfo | None = None) -> str:
     """A value as people read it, on a page, in a chart or on paper (the one place numbers are
     worded): in ``language`` (fr: 1 234,5 and 42,5 %), dates day first, times in ``tz``."""
@@ -239,7 +264,7 @@ def format_value(value: Value, kind: str, language: str, tz: ZoneInfo | None = N
         return value.strftime("%d/%m/%Y")
     if isinstance(value, int | float) and not isinstance(value, bool) and kind != "text":
         if kind == "percent":
-            return format_percent(value, format="#,##0.0 %", locale=language)
+            return _one_decimal_percent(language).apply(value, language)
         if kind in ("hours", "number"):
             return format_decimal(round(value, 1), format="#,##0.0", locale=language)
         return format_decimal(value, locale=language)
@@ -263,9 +288,9 @@ class _Report(LabPdf):
     def footer(self) -> None:
         self.set_y(-12)
         self.use(8)
-        self.cell(
-            0, 5, self.t(f"{self.document.footer} · page {self.page_no()} / {{nb}}"), align="C"
-        )
+        # "{nb}" is fpdf2's alias for the page count, filled in when the document is output.
+        page = _("Page %(page)s/%(pages)s", page=self.page_no(), pages="{nb}")
+        self.cell(0, 5, self.t(f"{self.document.footer} · {page}"), align="C")
 
     def paragraph(
         self, text: str, size: float = 10, bold: bool = False, height: float = 5.5
@@ -276,7 +301,12 @@ class _Report(LabPdf):
 
 def pdf_bytes(document: PdfDocument) -> bytes:
     """An A4 activity report: title, headline figures, then each section's chart and table
-    (header repeated on each page), and the notes."""
+    (header repeated on each page), and the notes; its own words in ``document.language``."""
+    with i18n.language(document.language):
+        return _render(document)
+
+
+def _render(document: PdfDocument) -> bytes:
     pdf = _Report(document)
     pdf.alias_nb_pages()
     pdf.add_page()
@@ -294,22 +324,25 @@ def pdf_bytes(document: PdfDocument) -> bytes:
 
 
 def _figures(pdf: _Report, figures: Sequence[Figure]) -> None:
+    """Headline figures three to a row; a row starts below the longest caption of the last."""
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / 3
+    top = bottom = pdf.get_y()
     for index, item in enumerate(figures):
         if index % 3 == 0:
-            if index:
-                pdf.ln(16)
-            if pdf.get_y() > pdf.h - 40:
+            top = bottom + (4 if index else 0)
+            if top > pdf.h - 40:
                 pdf.add_page()
-            y = pdf.get_y()
+                top = pdf.get_y()
         x = pdf.l_margin + (index % 3) * width
-        pdf.set_xy(x, y)
+        pdf.set_xy(x, top)
         pdf.use(14, bold=True)
         pdf.cell(width - 2, 7, pdf.t(item.value))
-        pdf.set_xy(x, y + 7)
+        pdf.set_xy(x, top + 7)
         pdf.use(8)
-        pdf.multi_cell(width - 2, 4, pdf.t(item.label))
-    pdf.set_xy(pdf.l_margin, pdf.get_y() + 10)
+        caption = f"{item.label}\n{item.note}" if item.note else item.label
+        pdf.multi_cell(width - 2, 4, pdf.t(caption))
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(pdf.l_margin, bottom + 4)
 
 
 def _section(pdf: _Report, section: Section, document: PdfDocument) -> None:
@@ -327,7 +360,8 @@ def _section(pdf: _Report, section: Section, document: PdfDocument) -> None:
         headings_style=FontFace(emphasis="BOLD"),
         repeat_headings=1,
         line_height=5,
-        text_align="LEFT",
+        # Words to the left, numbers to the right where their digits line up.
+        text_align=tuple("LEFT" if column.kind == "text" else "RIGHT" for column in table.columns),
         first_row_as_headings=True,
     ) as grid:
         heading = grid.row()
@@ -360,7 +394,8 @@ def draw_chart(pdf: LabPdf, svg: str, width: float) -> bool:
     drawable = _SVG_FONT.sub(f'font-family="{pdf.family_name}"', drawable)
     try:
         pdf.image(io.BytesIO(drawable.encode("utf-8")), x=pdf.l_margin, w=width)
-    except (ValueError, KeyError, TypeError, NotImplementedError, UnicodeEncodeError):
+    except Exception:  # whatever fpdf2's SVG reader trips on, the report itself must come out
+        log.warning("a chart could not be drawn in a PDF; its table follows", exc_info=True)
         return False
     return True
 

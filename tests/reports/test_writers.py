@@ -5,8 +5,11 @@ bytes for the same input, and SVG charts that parse, name themselves and escape 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import shutil
+import subprocess
 import time
 import xml.etree.ElementTree as ET
 from zoneinfo import ZoneInfo
@@ -24,6 +27,7 @@ from lab.reports.writers import (
     Section,
     csv_bytes,
     draw_chart,
+    format_value,
     pdf_bytes,
     xlsx_bytes,
 )
@@ -123,7 +127,10 @@ def _pdf(rows: int = 3) -> bytes:
             subtitle="Lab Saint-Denis · novembre 2025",
             generated_at=WHEN,
             language="fr",
-            figures=(Figure("Présences", "1 234"), Figure("Participants", "< 11")),
+            figures=(
+                Figure("Présences", "1\u202f234", "sur les sites du lab"),
+                Figure("Participants", "< 11"),
+            ),
             sections=(Section(table, str(charts.bars("c", "T", "D", ["a", "b"], [3, None]))),),
             notes=("« < 11 » : moins de 11 personnes.",),
             markers=MARKERS,
@@ -205,3 +212,124 @@ def test_heatmap_text_reads_on_every_shade() -> None:
         fill, ink = charts.shade_for(share)
         light, dark = sorted((_luminance(fill), _luminance(ink)), reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, (share, fill, ink)
+
+
+def test_csv_numbers_are_plain_and_only_words_are_guarded_against_formulas() -> None:
+    table = Table(
+        key="odd",
+        title="Cas limites",
+        description="Des valeurs que les tableurs lisent mal.",
+        columns=(
+            Column("name", "Nom", "text"),
+            Column("people", "Personnes"),
+            Column("change", "Écart", "number"),
+        ),
+        rows=(
+            ("=cmd|' /C calc'!A0", 1_234_567, -3.25),
+            ("+33 6 12 34 56 78", 0, 1e20),
+            ("@SUM(A1)", 2, 0.1),
+            ("\tcaché", 3, 4.0),
+        ),
+    )
+    raw = csv_bytes([table], delimiter=",", markers=MARKERS, tz=PARIS)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [
+        "'=cmd|' /C calc'!A0",
+        "'+33 6 12 34 56 78",
+        "'@SUM(A1)",
+        "'\tcaché",
+    ]
+    assert [row[1:] for row in rows[1:]] == [
+        ["1234567", "-3.25"],
+        ["0", "100000000000000000000"],
+        ["2", "0.1"],
+        ["3", "4.0"],
+    ]
+
+
+def test_several_tables_in_one_csv_are_titled_and_spaced() -> None:
+    raw = csv_bytes([_table(1), _table(1)], markers=MARKERS, preamble=["Rapport", "Lab"], tz=PARIS)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[:4] == [["Rapport"], ["Lab"], [], ["Présences par atelier"]]
+    assert rows[4][0] == "Atelier" and rows[7] == [] and rows[8] == ["Présences par atelier"]
+
+
+def test_sheet_names_are_ones_excel_accepts() -> None:
+    titles = ["Heures : [lun/mar]*?", "A" * 40, "A" * 40, "À propos", "History"]
+    tables = [dataclasses.replace(_table(1), title=title) for title in titles]
+    raw = xlsx_bytes(tables, title="Rapport", created=WHEN, markers=MARKERS, tz=PARIS)
+    names = openpyxl.load_workbook(io.BytesIO(raw)).sheetnames
+    assert names[0] == "À propos"
+    assert names[1] == "Heures lun mar"
+    assert names[2] == "A" * 31 and names[3] == "A" * 27 + " (2)"
+    assert names[4] == "À propos (2)" and names[5] == "History (2)"
+    assert all(len(name) <= 31 for name in names)
+
+
+def test_a_sheet_with_withheld_cells_says_what_its_markers_mean() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(_xlsx())).worksheets[1]
+    notes = [sheet.cell(row, 1).value for row in range(7, 9)]
+    assert notes == [
+        "< 11 — masqué\u00a0: moins de personnes que le seuil de protection",
+        "masqué — masqué pour protéger une autre case",
+    ]
+    about = openpyxl.load_workbook(io.BytesIO(_xlsx())).worksheets[0]
+    assert about["A1"].value == "Rapport" and about["A1"].font.bold
+
+
+@pytest.mark.parametrize(
+    ("language", "number", "count", "share"),
+    [
+        ("fr", "1\u202f234,5", "1\u202f234", "42,5\u00a0%"),
+        ("en", "1,234.5", "1,234", "42.5%"),
+        ("nl", "1.234,5", "1.234", "42,5%"),
+    ],
+)
+def test_numbers_are_worded_in_the_readers_language(language, number, count, share) -> None:
+    assert format_value(1234.5, "number", language) == number
+    assert format_value(1234, "count", language) == count
+    assert format_value(0.425, "percent", language) == share
+    assert format_value(None, "count", language) == "—"
+
+
+def test_the_pdf_says_its_title_language_date_page_numbers_and_figure_notes() -> None:
+    reader = PdfReader(io.BytesIO(_pdf(rows=120)))
+    assert reader.metadata.title == "Rapport d'activité du lab"
+    assert reader.metadata.creation_date == WHEN
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    pages = len(reader.pages)
+    first, last = reader.pages[0].extract_text(), reader.pages[-1].extract_text()
+    assert "1\u202f234" in first  # the narrow no-break space of French numbers, kept
+    assert "sur les sites" in first  # a figure's note, under its label
+    assert f"Page 1/{pages}" in first and f"Page {pages}/{pages}" in last
+    assert "moins de 11 personnes" in last
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler's pdftotext is not installed")
+def test_poppler_reads_the_pdfs_text_too(tmp_path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_pdf())
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert "Rapport d'activité du lab" in text and "masqué" in text
+
+
+def test_a_chart_fpdf2_cannot_draw_leaves_the_rest_of_the_report() -> None:
+    document = PdfDocument(
+        title="Rapport",
+        subtitle="Lab",
+        generated_at=WHEN,
+        language="fr",
+        figures=(),
+        sections=(Section(_table(1), "<svg><unclosed"),),
+        notes=(),
+        markers=MARKERS,
+        tz=PARIS,
+        footer="Rapport",
+    )
+    text = PdfReader(io.BytesIO(pdf_bytes(document))).pages[0].extract_text()
+    assert "Présences par atelier" in text and "Atelier" in text
