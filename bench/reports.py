@@ -51,16 +51,6 @@ POSTGRES_DATABASE = "lab_bench_reports"
 SQLITE_PATH = Path(tempfile.gettempdir()) / "lab_bench_reports.sqlite3"
 RUNS = 5
 FILE_RUNS = 3
-# The indexes the reports' queries need (portable SQL: the same on both engines).
-REPORT_INDEXES = (
-    # A period's marks by session (counts, participants, walk-ins), read from the index alone.
-    "CREATE INDEX report_attendance_session ON attendance (session, status, visitor)",
-    # Whether a person held a seat: by person, then module (series) or session (drop-in).
-    "CREATE INDEX report_enrolment_visitor ON enrolment (visitor, module, session, status)",
-    # Waitlist demand and conversions of a period.
-    "CREATE INDEX report_enrolment_created ON enrolment (created_at)",
-    "CREATE INDEX report_enrolment_promoted ON enrolment (promoted_at)",
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,11 +90,10 @@ async def recreate_postgres() -> str:
     return f"{POSTGRES_SERVER}/{POSTGRES_DATABASE}"
 
 
-async def create_indexes(engine) -> None:
-    """The reports' indexes, then the planner's statistics; on PostgreSQL a VACUUM too, which
-    marks the freshly copied pages all-visible, as autovacuum soon would."""
-    for statement in REPORT_INDEXES:
-        await engine.run_ddl(statement)
+async def analyze(engine) -> None:
+    """The planner's statistics (the reports' indexes come with the migrations); on
+    PostgreSQL a VACUUM too, which marks the freshly copied pages all-visible, as autovacuum
+    soon would."""
     await engine.run_ddl("ANALYZE" if db.is_sqlite(engine) else "VACUUM ANALYZE")
 
 
@@ -217,8 +206,8 @@ async def run_engine(
         db.bind_tables(engine)
         await db.start(engine)
         try:
-            await create_indexes(engine)
-            print(f"{engine_name}: loaded and indexed in {time.perf_counter() - started:.1f} s")
+            await analyze(engine)
+            print(f"{engine_name}: loaded and analysed in {time.perf_counter() - started:.1f} s")
             for scenario in scenarios(tables, today):
                 await measure_dashboard(scenario, now, results, dump)
                 await measure_files(scenario, now, results)
