@@ -81,16 +81,21 @@ def _in_period(site_column, time_column, f: Filters):
 
 
 def _session_clause(f: Filters) -> Where | Or:
-    clause = _in_period(Session.module.site, Session.starts_at, f)
+    return _narrowed(_in_period(Session.module.site, Session.starts_at, f), Session.module, f)
+
+
+def _narrowed(clause, module, f: Filters):
+    """``clause`` narrowed to the filtered programme, through ``module`` (a row's foreign key
+    to its module: a session's, an enrolment's)."""
     if f.module_kind is not None:
-        clause &= Session.module.kind == f.module_kind
+        clause &= module.kind == f.module_kind
     if f.module_id is not None:
-        clause &= Session.module.id == f.module_id
+        clause &= module.id == f.module_id
     if f.partner_id is not None:
-        clause &= Session.module.partner.id == f.partner_id
+        clause &= module.partner.id == f.partner_id
     for staff_id in (f.facilitator_id, f.own_sessions_of):
         if staff_id is not None:
-            clause &= Session.module.is_in(modules_run_by(staff_id))
+            clause &= module.is_in(modules_run_by(staff_id))
     return clause
 
 
@@ -278,7 +283,7 @@ async def _waitlist(f: Filters) -> WaitlistFigures:
     the programme is short of seats."""
     per: dict[int, list] = {}
     for sites, start, end in f.bounds():
-        base = _narrow_modules(Enrolment.module.site.is_in(list(sites)), f)
+        base = _narrowed(Enrolment.module.site.is_in(list(sites)), Enrolment.module, f)
         for key, clause in (
             (
                 0,
@@ -306,20 +311,6 @@ async def _waitlist(f: Filters) -> WaitlistFigures:
             for module_id, (title, demand, given) in modules
         ],
     )
-
-
-def _narrow_modules(clause, f: Filters):
-    """``clause`` on enrolments, narrowed to the filtered modules."""
-    if f.module_kind is not None:
-        clause &= Enrolment.module.kind == f.module_kind
-    if f.module_id is not None:
-        clause &= Enrolment.module.id == f.module_id
-    if f.partner_id is not None:
-        clause &= Enrolment.module.partner.id == f.partner_id
-    for staff_id in (f.facilitator_id, f.own_sessions_of):
-        if staff_id is not None:
-            clause &= Enrolment.module.is_in(modules_run_by(staff_id))
-    return clause
 
 
 async def visits(f: Filters) -> list[dict]:

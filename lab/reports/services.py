@@ -44,7 +44,6 @@ __all__ = [
     "can_close",
     "choices_for",
     "close_month",
-    "closed_periods",
     "filter_choices",
     "report_for",
     "rows_for",
@@ -315,23 +314,6 @@ async def close_month(actor: StaffPrincipal, report: Report) -> ClosedPeriod:
             digest=row.digest,
         )
     return row
-
-
-async def closed_periods(scope: Scope) -> list[dict]:
-    """The closed months of the reader's sites (and of the network), newest first."""
-    return (
-        await ClosedPeriod.select(
-            ClosedPeriod.id,
-            ClosedPeriod.site,
-            ClosedPeriod.first_day,
-            ClosedPeriod.last_day,
-            ClosedPeriod.closed_at,
-            ClosedPeriod.digest,
-        )
-        .where(ClosedPeriod.site.is_in(list(scope.site_ids) or [-1]) | ClosedPeriod.site.is_null())
-        .order_by(ClosedPeriod.first_day, ascending=False)
-        .limit(36)
-    )
 
 
 async def week_hours_of(visitor_id: int, day: dt.date, zone: str) -> activity.WeekHours:
