@@ -21,10 +21,6 @@ from lab.reports.services import Report
 from lab.reports.writers import format_value
 from lab.workshops.services import KINDS
 
-# Resources whose weekday × hour occupancy is drawn (the most booked first); the others are in
-# the resources table and the files.
-HEATMAPS = 3
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Section:
@@ -89,11 +85,6 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
         for table in present.dashboard_tables(d, k)
         if table.key != "figures"
     ]
-    busiest = sorted(range(len(d.resources)), key=lambda i: -d.resources[i].minutes)[:HEATMAPS]
-    for index in busiest:
-        if d.resources[index].minutes:
-            table = present.heatmap_table(d, index)
-            sections.append(Section(table, _chart(table)))
     files = [
         {"what": what, "fmt": fmt, "href": _link(request, "report_file", query, what=what, fmt=fmt)}
         for what, formats in exports.FILES.items()

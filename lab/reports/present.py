@@ -26,6 +26,9 @@ from lab.reports.model import PRIMARY, SECONDARY, Column, Mark, Table, Value
 from lab.reports.suppression import protect_figure, protect_grid, protect_list
 from lab.workshops.services import KINDS as MODULE_KINDS
 
+# Resources whose weekday × hour occupancy is drawn, the most booked first (the others are in
+# the resources table).
+HEATMAPS = 3
 # The hours a heatmap shows (the lab's day); bookings outside them are rare and still counted.
 HOURS = range(8, 21)
 
@@ -214,6 +217,8 @@ def dashboard_tables(d: Dashboard, k: int) -> list[Table]:
         tables.append(_purpose_table(d, k))
         tables.append(_presence_table(d))
         tables.append(_resource_table(d, k))
+        busiest = sorted(range(len(d.resources)), key=lambda i: -d.resources[i].minutes)
+        tables += [heatmap_table(d, i) for i in busiest[:HEATMAPS] if d.resources[i].minutes]
     return tables
 
 
