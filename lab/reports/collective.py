@@ -61,19 +61,27 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
     ids = [row["id"] for row in held]
     modules = sorted({row["module"] for row in held})
     enrolments: dict[tuple[int, int], dict] = {}  # (session or -module, person) -> enrolment
-    for offset in range(0, len(modules), 5000):
-        rows = await Enrolment.select(
-            Enrolment.visitor,
-            Enrolment.module,
-            Enrolment.session,
-            Enrolment.status,
-            Enrolment.cancelled_by,
-            Enrolment.created_at,
-            Enrolment.updated_at,
-        ).where(Enrolment.module.is_in(modules[offset : offset + 5000]))
-        for row in rows:
-            key = row["session"] if row["session"] is not None else -row["module"]
-            enrolments[(key, row["visitor"])] = row
+    # A series' enrolments (no session) and the held drop-in sessions' own: never the other
+    # sessions' of the same modules.
+    wanted = [
+        (Enrolment.module, modules, Enrolment.session.is_null()),
+        (Enrolment.session, ids, None),
+    ]
+    for column, keys, extra in wanted:
+        for offset in range(0, len(keys), 5000):
+            clause = column.is_in(keys[offset : offset + 5000])
+            rows = await Enrolment.select(
+                Enrolment.visitor,
+                Enrolment.module,
+                Enrolment.session,
+                Enrolment.status,
+                Enrolment.cancelled_by,
+                Enrolment.created_at,
+                Enrolment.updated_at,
+            ).where(clause & extra if extra is not None else clause)
+            for row in rows:
+                key = row["session"] if row["session"] is not None else -row["module"]
+                enrolments[(key, row["visitor"])] = row
     came: dict[int, set[int]] = defaultdict(set)
     for offset in range(0, len(ids), 5000):
         rows = await Attendance.select(Attendance.session, Attendance.visitor).where(

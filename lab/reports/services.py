@@ -118,7 +118,7 @@ class Report:
     scope: Scope
     choices: Choices
     filters: Filters
-    dashboard: Dashboard
+    dashboard: Dashboard | None  # None only when asked for without its figures
     may_see_rows: bool
     frozen: Frozen | None = None
     live: Dashboard | None = None  # for a closed period: today's figures, for the corrections
@@ -143,9 +143,15 @@ async def filter_choices(actor: StaffPrincipal) -> tuple[Scope, Choices]:
 
 
 async def report_for(
-    actor: StaffPrincipal, raw: Mapping[str, str | None], today: dt.date | None = None
+    actor: StaffPrincipal,
+    raw: Mapping[str, str | None],
+    today: dt.date | None = None,
+    *,
+    figures: bool = True,
 ) -> Report:
-    """The reader's report for the filters in ``raw`` (a query string's values)."""
+    """The reader's report for the filters in ``raw`` (a query string's values). Without
+    ``figures`` (a file that does not show the dashboard) the dashboard is not read: the
+    report's ``dashboard`` is then the frozen one of a closed period, or None."""
     scope, choices = await filter_choices(actor)
     today = today or clock.now().date()
     period = parse_period(
@@ -153,7 +159,7 @@ async def report_for(
     )
     filters = build_filters(scope, choices, period, raw)
     frozen = await _frozen_for(filters)
-    live = await queries.dashboard(filters)
+    live = await queries.dashboard(filters) if figures else None
     return Report(
         scope=scope,
         choices=choices,

@@ -50,14 +50,14 @@ async def dashboard(request: Request) -> Response:
 
 @get("/reports/rows/{kind:str}", name="report_rows")
 async def rows(request: Request, kind: FromPath[str]) -> Response:
-    report = await services.report_for(request.user, _raw(request))
+    report = await services.report_for(request.user, _raw(request), figures=False)
     table = await services.rows_for(report, kind)
     return render(request, "reports/rows.html", pages.rows_context(request, report, table))
 
 
 @get("/reports/files/{what:str}/{fmt:str}", name="report_file")
 async def report_file(request: Request, what: FromPath[str], fmt: FromPath[str]) -> Response:
-    report = await services.report_for(request.user, _raw(request))
+    report = await services.report_for(request.user, _raw(request), figures=what == "dashboard")
     k = request.app.state.settings.report_min_cell
     made = await exports.build(
         report, what, fmt, k, request.query_params.get("delimiter") or "semicolon"
@@ -67,7 +67,7 @@ async def report_file(request: Request, what: FromPath[str], fmt: FromPath[str])
 
 @post("/reports/close", name="report_close")
 async def close(request: Request) -> Response:
-    report = await services.report_for(request.user, _raw(request))
+    report = await services.report_for(request.user, _raw(request), figures=False)
     await services.close_month(request.user, report)
     return Redirect(
         f"{request.app.route_reverse('reports')}?{urlencode(report.filters.query())}",
