@@ -141,20 +141,22 @@ def file_makers(scenario: Scenario, now: dt.datetime) -> dict[str, Callable[[], 
 
     f = scenario.filters
 
-    async def report() -> services.Report:
+    async def report(figures: bool) -> services.Report:
+        """As the file route builds it: the dashboard read only for the dashboard's files."""
         sites = {site: (str(site), zone) for zone, ids in f.zones.items() for site in ids}
         scope = Scope(f.site_ids, None, len(f.site_ids) > 1, frozenset(f.site_ids))
         return services.Report(
             scope=scope,
             choices=Choices(sites=sites, modules={}, facilitators={}, partners={}),
             filters=f,
-            dashboard=await queries.dashboard(f, now),
+            dashboard=await queries.dashboard(f, now) if figures else None,
             may_see_rows=True,
         )
 
     def maker(what: str, fmt: str) -> Callable[[], Awaitable]:
         async def make() -> bytes:
-            return (await exports.build(await report(), what, fmt, k=5)).content
+            made = await exports.build(await report(what == "dashboard"), what, fmt, k=5)
+            return made.content
 
         return make
 
