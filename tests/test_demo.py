@@ -84,15 +84,21 @@ def test_lab_demo_prints_the_address_from_lab_port(tmp_path, monkeypatch):
 
 
 # The year of history -------------------------------------------------------------------------
-# Each test loads the whole demo (on both engines), as `lab demo` does.
+# The whole demo is loaded once per engine, as `lab demo` does, and read by each check below.
 
 
 def _months(moments: list[dt.datetime]) -> set[tuple[int, int]]:
     return {(moment.year, moment.month) for moment in moments}
 
 
-async def test_the_demo_has_a_year_of_closed_sessions_with_marks_of_every_kind(engine):
+async def test_the_demo_holds_a_year_of_workshops_queues_and_lab_use(engine):
     await demo.load()
+    await _a_year_of_closed_sessions_with_marks_of_every_kind()
+    await _queues_keep_their_seats_and_show_refusals_and_promotions()
+    await _a_year_of_lab_use_bookings_loans_and_kiosk_sign_ups()
+
+
+async def _a_year_of_closed_sessions_with_marks_of_every_kind():
     sessions = await Session.select(
         Session.id, Session.module, Session.starts_at, Session.status, Session.module.site
     )
@@ -126,8 +132,7 @@ async def test_the_demo_has_a_year_of_closed_sessions_with_marks_of_every_kind(e
     assert walk_ins
 
 
-async def test_the_demos_queues_keep_their_seats_and_show_refusals_and_promotions(engine):
-    await demo.load()
+async def _queues_keep_their_seats_and_show_refusals_and_promotions():
     enrolments = await Enrolment.select(
         Enrolment.module,
         Enrolment.session,
@@ -148,8 +153,7 @@ async def test_the_demos_queues_keep_their_seats_and_show_refusals_and_promotion
     assert all(count <= seats[queue] for queue, count in seated.items())
 
 
-async def test_the_demo_has_a_year_of_lab_use_bookings_loans_and_kiosk_sign_ups(engine):
-    await demo.load()
+async def _a_year_of_lab_use_bookings_loans_and_kiosk_sign_ups():
     visits = await Visit.select(Visit.arrived_at, Visit.visitor, Visit.age_band)
     assert len(_months([row["arrived_at"] for row in visits])) >= 12
     assert any(row["visitor"] is None and row["age_band"] for row in visits)
