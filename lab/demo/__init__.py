@@ -42,7 +42,7 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     # Its own generator: the parts above draw exactly what they drew before visits came.
     drop_ins = await visits.load_visits(site_ids, people, random.Random(seed + 1))
     # The year before, last: it fits around what the parts above put in the recent weeks.
-    past = await history.load_history(site_ids, staff_ids, random.Random(seed + 2))
+    past = await history.load_history(site_ids, staff_ids, random.Random(seed + 2), kiosks)
     return {
         "sites": len(site_ids),
         "staff": len(STAFF),

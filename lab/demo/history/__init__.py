@@ -23,9 +23,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from lab.accounts.tables import Visitor
 from lab.core import clock
 from lab.core.db import write_transaction
+from lab.core.tables import AuditLog
 from lab.demo.history.equipment import load_equipment
 from lab.demo.history.people import load_people
 from lab.demo.history.place import place_of
@@ -36,14 +36,20 @@ __all__ = ["load_history"]
 
 
 async def load_history(
-    site_ids: dict[str, int], staff_ids: dict[str, int], rng: random.Random
+    site_ids: dict[str, int],
+    staff_ids: dict[str, int],
+    rng: random.Random,
+    kiosks: dict[str, int] | None = None,
 ) -> dict[str, int]:
-    """Write the year at each site; returns what it added, by kind."""
+    """Write the year at each site; returns what it added, by kind. ``kiosks`` ({site slug:
+    device id}) are the tablets past kiosk check-ins name (none: staff and phones only)."""
+    kiosks = kiosks or {}
     now = clock.now()
     counts: Counter[str] = Counter()
-    async with write_transaction(Visitor._meta.db):
+    # One transaction on the engine every table is bound to (core's own table names it).
+    async with write_transaction(AuditLog._meta.db):
         for slug, site_id in site_ids.items():
-            place = await place_of(slug, site_id, staff_ids, now)
+            place = await place_of(slug, site_id, kiosks.get(slug), staff_ids, now)
             counts["visitors"] += await load_people(place, rng)
             counts.update(await load_workshops(place, staff_ids, rng))
             counts.update(await load_equipment(place, rng))

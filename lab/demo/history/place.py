@@ -15,7 +15,6 @@ from piccolo.table import Table
 from lab.accounts.sites import opening_hours_from
 from lab.core import clock
 from lab.demo import accounts as demo_accounts
-from lab.kiosk.tables import KioskDevice
 from lab.visits import rules as visit_rules
 
 DAYS = 365
@@ -65,10 +64,11 @@ class Place:
         return self.people[: bisect.bisect_left([p.created_at for p in self.people], moment)]
 
 
-async def place_of(slug: str, site_id: int, staff_ids: dict[str, int], now: dt.datetime) -> Place:
+async def place_of(
+    slug: str, site_id: int, kiosk: int | None, staff_ids: dict[str, int], now: dt.datetime
+) -> Place:
     data = next(site for site in demo_accounts.SITES if site.slug == slug)
     today = clock.to_zone(now, data.timezone).date()
-    kiosk = await KioskDevice.select(KioskDevice.id).where(KioskDevice.site == site_id).first()
     return Place(
         id=site_id,
         slug=slug,
@@ -81,7 +81,7 @@ async def place_of(slug: str, site_id: int, staff_ids: dict[str, int], now: dt.d
             for email, _name, _role, where, _language in demo_accounts.STAFF
             if where == slug
         ],
-        kiosk=kiosk["id"] if kiosk else None,
+        kiosk=kiosk,
     )
 
 
