@@ -69,7 +69,7 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
     # Readers who may not open the rows see what a funder's file shows: small cells withheld.
     k = settings.report_min_cell if (funder_view or not report.may_see_rows) else 1
     d = report.dashboard
-    previous = {**report.filters.with_period(report.filters.period.previous()).query()}
+    previous = report.filters.with_period(report.filters.period.previous()).query()
     headlines = [
         {
             "item": item,
@@ -81,7 +81,7 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
         for item in present.headlines(d, k)
     ]
     sections = [
-        Section(table, _chart(table))
+        Section(table, drawing.chart_for(table))
         for table in present.dashboard_tables(d, k)
         if table.key != "figures"
     ]
@@ -116,14 +116,6 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
         "file_labels": {key: _(label) for key, label in FILE_LABELS.items()},
         "message": "",
     }
-
-
-def _chart(table: Table) -> str | None:
-    try:
-        svg = drawing.chart_for(table)
-    except (ValueError, KeyError, IndexError, StopIteration):  # a chart never blocks its table
-        return None
-    return svg
 
 
 def _corrections(report: Report) -> list[dict]:
