@@ -10,6 +10,7 @@ from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction
 from lab.core.tables import AuditLog, Outbox
 from lab.kiosk.tables import KioskDevice, ScanReview
 from lab.reports.tables import ClosedPeriod
+from lab.skills.tables import Badge, FrameworkEntry, ModuleSkill, PracticalSkill, SkillEvidence
 from lab.visits.tables import Visit, VisitPurpose
 from lab.workshops.tables import Enrolment, Module, ModuleFacilitator, Partner, Session
 
@@ -45,6 +46,11 @@ APP_CONFIG = AppConfig(
         KioskDevice,
         ScanReview,
         ClosedPeriod,
+        FrameworkEntry,
+        PracticalSkill,
+        ModuleSkill,
+        SkillEvidence,
+        Badge,
     ],
     migration_dependencies=[],
     commands=[],

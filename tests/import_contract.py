@@ -25,6 +25,7 @@ DIRECTION = (
     ("bookings",),
     ("workshops", "visits"),
     ("attendance",),
+    ("skills",),  # evidence from sessions and their completion; bookings asks it through a gate
     ("reports",),  # reads every table below it; /me shows a visitor's own hours through it
     ("kiosk", "me"),
 )

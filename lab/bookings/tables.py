@@ -40,6 +40,10 @@ class Resource(Table, tablename="resource"):
     checkin_before_minutes = Integer(default=15)  # check-in window opens before the start
     release_after_minutes = Integer(null=True, default=15)  # unclaimed: released (None: never)
     required_induction = Varchar(length=60, null=True, default=None)
+    # A practical skill (its code) a visitor must hold to book it themselves, validated by a
+    # facilitator; held no longer once unused for ``skill_lapse_months`` (NULL: never lapses).
+    required_skill = Varchar(length=40, null=True, default=None)
+    skill_lapse_months = Integer(null=True, default=None)
     created_at = Timestamptz()
 
 
