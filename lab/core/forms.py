@@ -127,6 +127,8 @@ def _is_bool(field_type: Any) -> bool:
 
 
 def _is_list(field_type: Any) -> bool:
+    if typing.get_origin(field_type) is Annotated:  # a bounded list: Annotated[list[X], Meta]
+        field_type = typing.get_args(field_type)[0]
     return typing.get_origin(field_type) in (list, frozenset, set)
 
 
