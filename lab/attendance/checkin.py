@@ -38,7 +38,7 @@ import datetime as dt
 import re
 
 from lab.accounts import queries as accounts
-from lab.attendance import refusals, rules
+from lab.attendance import hooks, refusals, rules
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
@@ -208,6 +208,7 @@ async def check_in(scan: Scan) -> CheckIn:
         )
     if answer.kind == "session" and answer.outcome == "accepted":
         events.publish(f"session:{answer.attendance.session}", _event(answer.attendance))
+        await hooks.came(answer.attendance.session, [answer.attendance.visitor])
     return answer
 
 

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 from piccolo.query import Select
 
+from lab.attendance.completion import progress
 from lab.attendance.tables import Attendance, ScanEvent
+from lab.workshops.queries import Module
 
 CAME = ("present", "late")
 
@@ -146,3 +148,13 @@ async def present_pairs(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]
         & Attendance.status.is_in(list(CAME))
     )
     return {(row["session"], row["visitor"]) for row in rows} & pairs
+
+
+async def completed(module_id: int, visitor_ids: list[int]) -> set[int]:
+    """Those of ``visitor_ids`` who have completed the module by its completion rule."""
+    module = await Module.objects().get(Module.id == module_id)
+    if module is None or not visitor_ids:
+        return set()
+    return {
+        visitor for visitor, done in (await progress(module, visitor_ids)).items() if done.complete
+    }

@@ -9,7 +9,7 @@ attendance's public surface. ``mark`` sets or corrects a status by hand (audited
 from __future__ import annotations
 
 from lab.accounts import queries as accounts
-from lab.attendance import refusals
+from lab.attendance import hooks, refusals
 from lab.attendance.checkin import (
     CheckIn,
     Choice,
@@ -38,6 +38,7 @@ __all__ = [
     "Choice",
     "Scan",
     "ScanRefused",
+    "after_attendance",
     "check_in",
     "close_session",
     "mark",
@@ -63,6 +64,7 @@ refusal_for_staff = refusals.for_staff
 refusal_for_visitor = refusals.for_visitor
 refusal_label = refusals.staff_label
 plain_for_visitor = refusals.plain_for_visitor
+after_attendance = hooks.after_attendance
 
 
 async def mark(actor: StaffPrincipal, session_id: int, visitor_id: int, status: str) -> Attendance:
@@ -105,6 +107,8 @@ async def mark(actor: StaffPrincipal, session_id: int, visitor_id: int, status: 
     events.publish(
         f"session:{session.id}", {"type": "attendance", "visitor_id": visitor.id, "status": status}
     )
+    if status in ("present", "late"):
+        await hooks.came(session.id, [visitor.id])
     return attendance
 
 
@@ -151,6 +155,10 @@ async def close_session(actor: StaffPrincipal, session_id: int) -> int:
             absent=len(missing),
         )
     events.publish(f"session:{session.id}", {"type": "closed"})
+    came = await Attendance.select(Attendance.visitor).where(
+        (Attendance.session == session.id) & Attendance.status.is_in(["present", "late"])
+    )
+    await hooks.came(session.id, [row["visitor"] for row in came])
     return len(missing)
 
 

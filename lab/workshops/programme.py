@@ -32,9 +32,15 @@ async def sessions_open_at(
 
 
 async def session_summary(session_id: int) -> dict | None:
-    """A session's module title (``title``) and start (``starts_at``), to name it."""
+    """A session's module title (``title``) and start (``starts_at``), to name it, with its
+    ``module`` and the module's ``site``."""
     return (
-        await Session.select(Session.starts_at, Session.module.title.as_alias("title"))
+        await Session.select(
+            Session.starts_at,
+            Session.module.title.as_alias("title"),
+            Session.module.as_alias("module"),
+            Session.module.site.as_alias("site"),
+        )
         .where(Session.id == session_id)
         .first()
     )
