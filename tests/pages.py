@@ -153,7 +153,9 @@ async def build_world(cast) -> dict:
     pool = await make_resource(
         site, "Tablettes", units=3, kind="tablet_pool", kiosk_self_service=True
     )
-    await make_resource(site, "Studio", needs_approval=True, required_induction="studio")
+    await make_resource(
+        site, "Studio", needs_approval=True, required_skill="studio", skill_lapse_months=6
+    )
     tagged = await assets.create_assets(julien, pool.id, AssetInput(count=3))
     await loans.lend(awa, LendInput(code=holder.short_code, tag=tagged[0].tag))
     booking = await bookings.book(

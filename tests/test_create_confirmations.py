@@ -1,5 +1,5 @@
 """Every staff action that creates something says so on the page it leads to: a new visitor,
-a new card, an account, a role, a site, a tablet, objects to lend, a closing day, an induction.
+a new card, an account, a role, a site, a tablet, objects to lend, a closing day.
 (Bookings, modules, sessions, loans, resources, partners, enrolments and calendar links say it
 in their own pages; their tests check it.)"""
 
@@ -99,10 +99,3 @@ async def test_adding_objects_to_lend_and_a_closing_day_says_so(client, cast):
         data={"site_id": str(cast.saint_denis.id), "day": TUESDAY.isoformat()},
     )
     assert await confirmation_after(client, closed) == "Le jour de fermeture est ajouté."
-
-
-async def test_recording_an_induction_says_so_on_the_visitors_page(client, cast):
-    yanis = await make_visitor(cast.saint_denis, "Yanis", "Martin")
-    await login(client, cast.email("awa"))
-    granted = await client.post(f"/visitors/{yanis.id}/inductions", data={"name": "studio"})
-    assert await confirmation_after(client, granted) == "La présentation est enregistrée."

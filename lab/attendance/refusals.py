@@ -52,12 +52,10 @@ VISITOR = {
 VISITOR_UNKNOWN = N_("Pointage refusé. Demandez à l'accueil.")
 
 # A booking's rule refusals said to the visitor themselves on the tablet; the other codes'
-# own messages are plain already (see `plain_for_visitor`).
+# own messages are plain already (see `plain_for_visitor`): skill_required and skill_lapsed
+# name the skill and the workshop that teaches it, which a catalogue wording would lose.
 VISITOR_BOOKING = {
     "capacity": N_("Ce créneau vient d'être pris. Choisissez-en un autre."),
-    "induction_required": N_(
-        "Pour réserver cela, il faut d'abord une présentation par l'équipe. Demandez à l'accueil."
-    ),
     "quota_day_bookings": N_("Vous avez déjà assez de réservations ce jour-là."),
     "quota_week_bookings": N_("Vous avez déjà assez de réservations cette semaine."),
     "quota_day_minutes": N_("Vous avez déjà réservé assez longtemps ce jour-là."),

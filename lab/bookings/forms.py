@@ -17,13 +17,14 @@ Minutes = Annotated[int, msgspec.Meta(ge=0, le=24 * 60)]
 Count = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 Units = Annotated[int, msgspec.Meta(ge=1, le=500)]
 Slot = Literal[5, 10, 15, 20, 30, 45, 60, 90, 120]
-InductionName = Annotated[
+# A practical skill's code, as the skills domain names it (bookings cannot read its list).
+SkillCode = Annotated[
     str,
     msgspec.Meta(
         min_length=2,
-        max_length=60,
-        pattern=r"^[^\W_](?:[\w '’\-]*[^\W_])?$",
-        extra={"message": N_("Lettres, chiffres, espaces et tirets seulement.")},
+        max_length=40,
+        pattern=r"^[a-z0-9][a-z0-9-]{1,39}$",
+        extra={"message": N_("Lettres minuscules sans accent, chiffres et tirets seulement.")},
     ),
 ]
 Weekday = Literal[0, 1, 2, 3, 4, 5, 6]
@@ -51,7 +52,8 @@ class ResourceInput(msgspec.Struct):
     kiosk_self_service: bool = False
     checkin_before_minutes: Annotated[int, msgspec.Meta(ge=0, le=240)] = 15
     release_after_minutes: Annotated[int, msgspec.Meta(ge=1, le=240)] | None = 15
-    required_induction: InductionName | None = None
+    required_skill: SkillCode | None = None
+    skill_lapse_months: Annotated[int, msgspec.Meta(ge=1, le=120)] | None = None
 
     def check(self) -> None:
         """Rules that contradict each other are refused with the field to fix."""
@@ -62,6 +64,8 @@ class ResourceInput(msgspec.Struct):
             errors["max_minutes"] = _(
                 "Un multiple de la tranche, au moins égal à la durée minimale."
             )
+        if self.skill_lapse_months is not None and self.required_skill is None:
+            errors["skill_lapse_months"] = _("Seulement avec une compétence requise.")
         if errors:
             raise Invalid(_("Certains champs sont à corriger."), field_errors=errors)
 
@@ -70,10 +74,6 @@ class ClosureInput(msgspec.Struct):
     site_id: FieldId
     day: dt.date
     label: ShortText | None = None
-
-
-class InductionInput(msgspec.Struct):
-    name: InductionName
 
 
 class BookingInput(msgspec.Struct):

@@ -22,7 +22,7 @@ from lab.bookings.access import get_booking_for
 from lab.bookings.queries import no_show_count
 from lab.bookings.resources import KINDS, get_resource_for, list_resources
 from lab.bookings.rules import HOLDING
-from lab.bookings.tables import Booking, Induction, Resource
+from lab.bookings.tables import Booking, Resource
 from lab.core import clock
 from lab.core.i18n import N_, _
 from lab.core.params import id_or_none
@@ -95,8 +95,8 @@ async def resource_options(actor: StaffPrincipal, site_id: int | None = None) ->
             label = f"{label} — {names.get(resource.site, '')}"
         if resource.units > 1:
             label += " " + _("(%(n)s unités)", n=resource.units)
-        if resource.required_induction:
-            label += " " + _("(présentation requise : %(name)s)", name=resource.required_induction)
+        if resource.required_skill:
+            label += " " + _("(compétence requise : %(code)s)", code=resource.required_skill)
         options[resource.id] = label
     return options
 
@@ -268,14 +268,10 @@ async def checkin_summary(booking: Booking) -> dict:
 
 
 async def visitor_bookings_summary(actor: StaffPrincipal, visitor_id: int) -> dict:
-    """A visitor's inductions, upcoming bookings and no-shows. Errors: not_found, forbidden."""
+    """A visitor's upcoming bookings and no-shows (their skills are the skills domain's own
+    section of the visitor's page). Errors: not_found, forbidden."""
     visitor = await get_visitor_for(actor, visitor_id)
     site = await get_site(visitor.created_site)
-    inductions = (
-        await Induction.select(Induction.name, Induction.granted_at)
-        .where(Induction.visitor == visitor.id)
-        .order_by(Induction.name)
-    )
     upcoming = (
         await Booking.select(*LIST_COLUMNS)
         .where(
@@ -287,19 +283,11 @@ async def visitor_bookings_summary(actor: StaffPrincipal, visitor_id: int) -> di
         .order_by(Booking.starts_at)
         .limit(20)
     )
-    required = await Resource.select(Resource.required_induction).where(
-        (Resource.site == visitor.created_site)
-        & Resource.active.eq(True)
-        & Resource.required_induction.is_not_null()
-    )
-    done = {row["name"] for row in inductions}
     return {
         "visitor": visitor,
         "site": site,
-        "inductions": inductions,
         "upcoming": upcoming,
         "no_shows": await no_show_count(visitor.id),
-        "missing": sorted({row["required_induction"] for row in required} - done),
     }
 
 

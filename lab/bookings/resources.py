@@ -1,15 +1,15 @@
-"""Resources and their rules, site closure days, and visitors' inductions."""
+"""Resources and their rules, and site closure days."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from lab.accounts.queries import get_site, get_site_for, get_visitor_for
+from lab.accounts.queries import get_site, get_site_for
 from lab.bookings.forms import ClosureInput, ResourceInput
 from lab.bookings.holdings import held_bookings
 from lab.bookings.rules import Policy, peak_units
-from lab.bookings.tables import Closure, Induction, Resource
+from lab.bookings.tables import Closure, Resource
 from lab.core import audit, clock
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
@@ -133,7 +133,9 @@ async def policy_for(resource: Resource, around: dt.datetime | None = None) -> P
         max_bookings_per_week=resource.max_bookings_per_week,
         max_minutes_per_day=resource.max_minutes_per_day,
         max_minutes_per_week=resource.max_minutes_per_week,
-        required_induction=resource.required_induction,
+        name=resource.name,
+        required_skill=resource.required_skill,
+        skill_lapse_months=resource.skill_lapse_months,
     )
 
 
@@ -168,31 +170,4 @@ async def remove_closure(actor: StaffPrincipal, closure_id: int) -> None:
         await closure.remove()
         await audit.record(
             actor, "closure.removed", f"site:{closure.site}", site_id=closure.site, day=closure.day
-        )
-
-
-async def inductions_of(visitor_id: int) -> frozenset[str]:
-    rows = await Induction.select(Induction.name).where(Induction.visitor == visitor_id)
-    return frozenset(row["name"] for row in rows)
-
-
-async def grant_induction(actor: StaffPrincipal, visitor_id: int, name: str) -> None:
-    """Record that a visitor did an induction (e.g. "studio"); staff only, idempotent."""
-    async with write_transaction(Induction._meta.db):
-        visitor = await get_visitor_for(actor, visitor_id)
-        if await Induction.exists().where(
-            (Induction.visitor == visitor.id) & (Induction.name == name)
-        ):
-            return
-        await Induction.insert(
-            Induction(
-                visitor=visitor.id, name=name, granted_by=actor.actor_id, granted_at=clock.now()
-            )
-        )
-        await audit.record(
-            actor,
-            "induction.granted",
-            f"visitor:{visitor.id}",
-            site_id=visitor.created_site,
-            induction=name,
         )

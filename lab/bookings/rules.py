@@ -1,12 +1,14 @@
 """The booking rule engine: pure functions, no database, so tests can throw anything at them.
 
 ``refusals()`` lists every rule a requested booking breaks, given the resource's policy, the
-bookings that already hold units, and the requesting visitor's other bookings. The service
-calls it inside a locked transaction and writes only when the list is empty.
+bookings that already hold units, the requesting visitor's other bookings and, for a resource
+that requires a skill, where the visitor stands with it. The service calls it inside a locked
+transaction and writes only when the list is empty.
 """
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 from lab.core.i18n import _, ngettext
 
 if TYPE_CHECKING:
+    from lab.bookings.gates import SkillOffer
     from lab.bookings.tables import Booking, Resource
 
 # Statuses that occupy units; the others (cancelled, no_show, released) free them.
@@ -39,7 +42,9 @@ class Policy:
     max_bookings_per_week: int | None = None
     max_minutes_per_day: int | None = None
     max_minutes_per_week: int | None = None
-    required_induction: str | None = None
+    name: str = ""  # the resource's, for the skill refusals
+    required_skill: str | None = None  # a practical skill's code
+    skill_lapse_months: int | None = None  # unused this long, the skill is needed again
 
     def blocked_until(self, ends_at: dt.datetime) -> dt.datetime:
         return ends_at + dt.timedelta(minutes=self.buffer_minutes)
@@ -70,6 +75,16 @@ class Request:
 class Refusal:
     code: str
     message: str
+    # The workshop module that teaches what is missing: pages offer to enrol in it.
+    module_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SkillStanding:
+    """Where a visitor stands with the skill a resource requires."""
+
+    since: dt.datetime | None  # see ``skill_since``; None: never validated
+    offer: SkillOffer | None = None  # how to get it (the refusal's words); None: its code
 
 
 def refusals(
@@ -77,25 +92,18 @@ def refusals(
     request: Request,
     held: Iterable[Held],
     visitor_bookings: Iterable[Held] = (),
-    inductions: frozenset[str] = frozenset(),
+    skill: SkillStanding | None = None,
     now: dt.datetime | None = None,
 ) -> list[Refusal]:
+    """Every rule ``request`` breaks. A visitor's request for a resource that requires a skill
+    is refused unless ``skill`` says they hold it: no standing given is no skill."""
     found = _shape(policy, request)
     if found:
         return found  # the other rules need a well-formed interval
     found += _timing(policy, request, now)
     found += _opening(policy, request)
-    if policy.required_induction and request.for_visitor:
-        if policy.required_induction not in inductions:
-            found.append(
-                Refusal(
-                    "induction_required",
-                    _(
-                        "Cette personne doit d'abord suivre la présentation « %(name)s ».",
-                        name=policy.required_induction,
-                    ),
-                )
-            )
+    if policy.required_skill and request.for_visitor:
+        found += _skill(policy, skill or SkillStanding(None), now or request.starts_at)
     if request.for_visitor:
         found += _quotas(policy, request, list(visitor_bookings))
     free = free_units(policy, list(held), request.starts_at, policy.blocked_until(request.ends_at))
@@ -113,6 +121,65 @@ def refusals(
             )
         )
     return found
+
+
+def skill_since(
+    validated_at: dt.datetime | None, last_used: dt.datetime | None
+) -> dt.datetime | None:
+    """Since when a visitor's skill counts: the later of its validation and their last use of
+    a resource that requires it. A use never stands for a validation: never validated, None."""
+    if validated_at is None:
+        return None
+    return max(validated_at, last_used) if last_used is not None else validated_at
+
+
+def months_before(moment: dt.datetime, months: int, timezone: str) -> dt.datetime:
+    """The same wall-clock time ``months`` calendar months earlier in ``timezone``; a day the
+    month lacks becomes its last (31 August minus 6 months is 28 or 29 February)."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    year, month = divmod(local.year * 12 + local.month - 1 - months, 12)
+    day = min(local.day, calendar.monthrange(year, month + 1)[1])
+    return local.replace(year=year, month=month + 1, day=day)
+
+
+def skill_verdict(policy: Policy, since: dt.datetime | None, at: dt.datetime) -> str | None:
+    """``skill_required`` (never validated), ``skill_lapsed`` (neither validated nor used for
+    ``skill_lapse_months`` months before ``at``), or None: the visitor holds the skill."""
+    if since is None:
+        return "skill_required"
+    months = policy.skill_lapse_months
+    if months is not None and since < months_before(at, months, policy.timezone):
+        return "skill_lapsed"
+    return None
+
+
+def _skill(policy: Policy, standing: SkillStanding, at: dt.datetime) -> list[Refusal]:
+    verdict = skill_verdict(policy, standing.since, at)
+    if verdict is None:
+        return []
+    offer = standing.offer
+    skill = offer.skill_name if offer is not None else policy.required_skill
+    if verdict == "skill_required":
+        what = _(
+            "Pour réserver « %(resource)s », il faut d'abord savoir « %(skill)s ».",
+            resource=policy.name,
+            skill=skill,
+        )
+    else:
+        what = ngettext(
+            "Vous n'avez pas utilisé « %(resource)s » depuis plus de %(num)d mois : il faut "
+            "de nouveau savoir « %(skill)s ».",
+            "Vous n'avez pas utilisé « %(resource)s » depuis plus de %(num)d mois : il faut "
+            "de nouveau savoir « %(skill)s ».",
+            policy.skill_lapse_months or 0,
+            resource=policy.name,
+            skill=skill,
+        )
+    if offer is not None and offer.module_id is not None:
+        how = _("L'atelier « %(module)s » vous l'apprend.", module=offer.module_title or "")
+        return [Refusal(verdict, f"{what} {how}", module_id=offer.module_id)]
+    how = _("Demandez à l'accueil.")
+    return [Refusal(verdict, f"{what} {how}")]
 
 
 def free_units(policy: Policy, held: list[Held], start: dt.datetime, end: dt.datetime) -> int:

@@ -7,7 +7,9 @@ logged too, after the transaction rolled back.
 
 This module is bookings' public write surface (``__all__``): other domains book, move, cancel
 and check in through it, and register their own calendar feeds through the re-exported names
-of ``lab.bookings.feeds``. Reads are in ``lab.bookings.queries``.
+of ``lab.bookings.feeds``. A resource may require a practical skill: the app registers the
+skills domain's gate (``check_skills_with``, ``SkillGate``, ``SkillOffer``), which bookings
+may not import. Reads are in ``lab.bookings.queries``.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ import secrets
 import uuid
 
 from lab.accounts.queries import site_timezone, visitor_at_site
-from lab.bookings import releases
+from lab.bookings import gates, releases
 from lab.bookings.access import get_booking_for
 from lab.bookings.feeds import OtherKind as FeedKind
 from lab.bookings.feeds import Subject as FeedSubject
 from lab.bookings.feeds import add_visitor_events, create_feed, revoke_feed
 from lab.bookings.feeds import register_kind as register_feed_kind
 from lab.bookings.forms import BookingApiInput, BookingInput, MoveInput, SeriesInput
+from lab.bookings.gates import SkillGate, SkillOffer, check_skills_with
 from lab.bookings.holdings import held_bookings, visitor_bookings
 from lab.bookings.messages import Notices, series_key
-from lab.bookings.resources import get_resource_for, inductions_of, policy_for
+from lab.bookings.resources import get_resource_for, policy_for
 from lab.bookings.rules import Policy, Refusal, Request, checkin_window, refusals
 from lab.bookings.tables import Booking, Resource
 from lab.core import audit, clock
@@ -47,6 +50,8 @@ __all__ = [
     "FeedKind",
     "FeedSubject",
     "SeriesResult",
+    "SkillGate",
+    "SkillOffer",
     "Wanted",
     "add_visitor_events",
     "book",
@@ -55,6 +60,7 @@ __all__ = [
     "cancel_own",
     "check_in",
     "check_in_at",
+    "check_skills_with",
     "create_feed",
     "decide",
     "get_booking_for",
@@ -70,13 +76,18 @@ MAX_SERIES = 60
 
 
 class BookingRefused(Conflict):
-    """One or more rules said no; ``refusals`` lists them all, ``code`` is the first one's."""
+    """One or more rules said no; ``refusals`` lists them all, ``code`` is the first one's.
+    ``module_id``: a workshop module that teaches the skill a refusal found missing (pages
+    offer to enrol in it), else None."""
 
     default_code = "booking_refused"
 
     def __init__(self, found: list[Refusal]) -> None:
         super().__init__(" ".join(item.message for item in found), code=found[0].code)
         self.refusals = found
+        self.module_id = next(
+            (item.module_id for item in found if item.module_id is not None), None
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -149,14 +160,15 @@ async def _check(
     policy = policy or await policy_for(resource, wanted.starts_at)
     blocked_until = policy.blocked_until(wanted.ends_at)
     held = await held_bookings(resource.id, wanted.starts_at, blocked_until, excluding=excluding)
-    mine, inductions = [], frozenset()
+    mine, skill = [], None
+    now = clock.now()
     if wanted.visitor_id is not None:
         week_start = wanted.starts_at - dt.timedelta(days=7)
         week_end = wanted.starts_at + dt.timedelta(days=7)
         mine = await visitor_bookings(
             wanted.visitor_id, resource.id, week_start, week_end, excluding=excluding
         )
-        inductions = await inductions_of(wanted.visitor_id)
+        skill = await gates.standing(resource, policy, wanted.visitor_id, now)
     found = refusals(
         policy,
         Request(
@@ -168,8 +180,8 @@ async def _check(
         ),
         held,
         mine,
-        inductions,
-        now=clock.now(),
+        skill,
+        now=now,
     )
     if found:
         raise BookingRefused(found)
@@ -187,7 +199,10 @@ async def book(actor: Actor, wanted: Wanted, *, self_service: bool = False) -> B
 
     Errors: not_found, forbidden (other site), inactive, and the rule codes of BookingRefused
     (capacity, quota_*, too_soon, too_far, outside_opening_hours, closed_day, not_on_slot,
-    too_short, too_long, induction_required, in_the_past, invalid_interval, invalid_units).
+    too_short, too_long, skill_required, skill_lapsed, in_the_past, invalid_interval,
+    invalid_units). A visitor's booking of a resource that requires a skill (staff booking for
+    them included) needs the skill validated, and used or validated again within the
+    resource's lapse period; the refusal names the workshop that teaches it (``module_id``).
     A resource that needs approval gets a pending booking when a visitor books it themselves.
     The visitor is told (confirmed, or asked for), after the commit.
     """

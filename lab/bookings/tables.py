@@ -39,6 +39,7 @@ class Resource(Table, tablename="resource"):
     kiosk_self_service = Boolean(default=False)
     checkin_before_minutes = Integer(default=15)  # check-in window opens before the start
     release_after_minutes = Integer(null=True, default=15)  # unclaimed: released (None: never)
+    # Replaced by required_skill; read only by the demo's history until both are dropped.
     required_induction = Varchar(length=60, null=True, default=None)
     # A practical skill (its code) a visitor must hold to book it themselves, validated by a
     # facilitator; held no longer once unused for ``skill_lapse_months`` (NULL: never lapses).
@@ -56,7 +57,9 @@ class Closure(Table, tablename="site_closure"):
 
 
 class Induction(Table, tablename="visitor_induction"):
-    """A named induction a visitor has done (e.g. "studio"), required by some resources."""
+    """A named induction a visitor had done (e.g. "studio"): replaced by the skills domain's
+    evidence, which the migration filled from it. Written only by the demo's history until
+    the table is dropped."""
 
     visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=False)
     name = Varchar(length=60)

@@ -1,14 +1,16 @@
-"""Demo bookings: resources with realistic rules, lendable tablets, inductions, a week of
-bookings around today, and the rooms the workshops reserve."""
+"""Demo bookings: resources with realistic rules, lendable tablets, a week of bookings around
+today, and the rooms the workshops reserve. The studio requires the skill ``studio``: who
+learnt it is drawn here, and given it by the skills demo (``learnt_studio``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Awaitable, Callable
 
 from lab.bookings import releases, services
 from lab.bookings.forms import BookingInput, ResourceInput
-from lab.bookings.resources import create_resource, grant_induction
+from lab.bookings.resources import create_resource
 from lab.bookings.tables import Asset, Booking
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
@@ -32,7 +34,8 @@ RESOURCES = [
             "min_minutes": 60,
             "max_minutes": 180,
             "buffer_minutes": 0,
-            "required_induction": "studio",
+            "required_skill": "studio",
+            "skill_lapse_months": 6,
             "lead_minutes": 60,
             "max_minutes_per_week": 360,
         },
@@ -66,10 +69,18 @@ RESOURCES = [
 
 
 async def load_equipment(
-    actor: StaffPrincipal, site_ids: dict[str, int], people: list[dict], rng: random.Random
+    actor: StaffPrincipal,
+    site_ids: dict[str, int],
+    people: list[dict],
+    rng: random.Random,
+    learnt_studio: Callable[[int], Awaitable[None]] | None = None,
 ) -> dict[str, int]:
     """Resources with realistic rules, tablets as lendable assets, and a week of bookings
-    around today: those already past checked in (or released as no-shows), the rest ahead."""
+    around today: those already past checked in (or released as no-shows), the rest ahead.
+
+    About a third of Saint-Denis's visitors know the studio: ``learnt_studio(visitor id)``
+    gives each of them the skill (bookings cannot: the skills domain is above it), before the
+    week is booked, so that their studio bookings go through."""
     resources = []
     for slug, kind, name, units, rules in RESOURCES:
         data = ResourceInput(site_id=site_ids[slug], kind=kind, name=name, units=units, **rules)
@@ -89,8 +100,10 @@ async def load_equipment(
                 )
             )
     for person in people:
+        # Drawn for everyone, with or without ``learnt_studio``: the draws after it stay the same.
         if person["created_site"] == site_ids["saint-denis"] and rng.random() < 0.3:
-            await grant_induction(actor, person["id"], "studio")
+            if learnt_studio is not None:
+                await learnt_studio(person["id"])
 
     real_now = clock.now()
     first_day = real_now.date() - dt.timedelta(days=2)

@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
+from lab.bookings.services import SkillOffer
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
 from tests.helpers import login
+from tests.personas import make_visitor
+from tests.workshops.factories import make_module
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +54,30 @@ async def test_a_refusal_names_the_rule_and_a_cancel_frees_the_slot(client, cast
     cancelled = await client.post(f"/api/bookings/{first['id']}/cancel")
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["sequence"] == 1
     assert (await client.post("/api/bookings", json=payload)).status_code == 201
+
+
+async def test_a_missing_skill_names_the_workshop_module_in_the_error_body(client, cast, skills):
+    studio = await make_resource(cast.saint_denis, required_skill="studio")
+    moussa = await make_visitor(cast.saint_denis, "Moussa")
+    await login(client, cast.email("awa"))
+    payload = {
+        "resource_id": studio.id,
+        "starts_at": at(10).isoformat(),
+        "ends_at": at(11).isoformat(),
+        "visitor_id": moussa.id,
+    }
+    refused = await client.post("/api/bookings", json=payload)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "skill_required"
+    assert "field_errors" not in refused.json()  # no workshop teaches it at this site
+    module = await make_module(cast.saint_denis, "Découvrir le studio")
+    skills.offers["studio", cast.saint_denis.id] = SkillOffer("Le studio", module.id, module.title)
+    refused = await client.post("/api/bookings", json=payload)
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["code"] == "skill_required"
+    assert body["field_errors"] == {"module_id": str(module.id)}
+    assert "Découvrir le studio" in body["message"]
 
 
 async def test_a_time_without_offset_is_refused_clearly(client, cast):

@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
-from lab.bookings import checkin, queries, releases, services
+from lab.bookings import checkin, gates, queries, releases, services
 from lab.bookings.forms import MoveInput, SeriesInput
-from lab.bookings.resources import grant_induction
-from lab.bookings.services import BookingRefused, Wanted
+from lab.bookings.services import BookingRefused, SkillOffer, Wanted
 from lab.bookings.tables import Booking, Closure
 from lab.core.errors import Conflict, Forbidden
 from lab.core.tables import AuditLog
@@ -90,15 +89,142 @@ async def test_quotas_limit_a_visitor_but_not_others(cast):
     await services.book(awa, wanted(tablets, at(14), at(14, 30), visitor_id=lea.id))
 
 
-async def test_a_studio_needs_the_induction(cast):
+async def test_a_studio_needs_its_skill_and_names_the_workshop_that_teaches_it(cast, skills):
     awa = await cast.principal("awa")
-    studio = await make_resource(cast.saint_denis, required_induction="studio")
+    studio = await make_resource(cast.saint_denis, "Studio", required_skill="studio")
+    moussa = await make_visitor(cast.saint_denis, "Moussa")
+    skills.offers["studio", cast.saint_denis.id] = SkillOffer(
+        "Enregistrer un message vocal au studio", 7, "Découvrir le studio"
+    )
+    with pytest.raises(BookingRefused) as refused:
+        await services.book(awa, wanted(studio, at(10), at(11), visitor_id=moussa.id))
+    assert refused.value.code == "skill_required"
+    assert refused.value.module_id == 7
+    assert refused.value.message == (
+        "Pour réserver «\u00a0Studio\u00a0», il faut d'abord savoir «\u00a0Enregistrer un "
+        "message vocal au studio\u00a0». L'atelier «\u00a0Découvrir le studio\u00a0» vous "
+        "l'apprend."
+    )
+    assert await AuditLog.exists().where(AuditLog.action == "booking.refused")
+    # The team's own use needs no skill.
+    await services.book(awa, wanted(studio, at(14), at(15)))
+    skills.validated[moussa.id, "studio"] = at(9, day=TUESDAY - dt.timedelta(days=1))
+    booking = await services.book(awa, wanted(studio, at(10), at(11), visitor_id=moussa.id))
+    assert booking.status == "confirmed"
+
+
+async def test_without_a_workshop_to_offer_the_refusal_sends_to_the_desk(cast, skills):
+    awa = await cast.principal("awa")
+    studio = await make_resource(cast.saint_denis, "Studio", required_skill="studio")
     moussa = await make_visitor(cast.saint_denis, "Moussa")
     with pytest.raises(BookingRefused) as refused:
         await services.book(awa, wanted(studio, at(10), at(11), visitor_id=moussa.id))
-    assert refused.value.code == "induction_required"
-    await grant_induction(awa, moussa.id, "studio")
+    assert refused.value.code == "skill_required" and refused.value.module_id is None
+    assert refused.value.message.endswith("Demandez à l'accueil.")
+
+
+async def test_with_no_skills_gate_registered_a_skill_is_never_held(cast, skills):
+    awa = await cast.principal("awa")
+    studio = await make_resource(cast.saint_denis, "Studio", required_skill="studio")
+    moussa = await make_visitor(cast.saint_denis, "Moussa")
+    skills.validated[moussa.id, "studio"] = at(9, day=TUESDAY - dt.timedelta(days=1))
+    services.check_skills_with(gates.CLOSED)  # the fixture puts the previous gate back
+    with pytest.raises(BookingRefused) as refused:
+        await services.book(awa, wanted(studio, at(10), at(11), visitor_id=moussa.id))
+    assert refused.value.code == "skill_required"
+    assert "«\u00a0studio\u00a0»" in refused.value.message  # no skills domain: its code
+
+
+async def test_a_skill_unused_for_its_lapse_period_is_needed_again(cast, skills):
+    awa = await cast.principal("awa")
+    studio = await make_resource(
+        cast.saint_denis, "Studio", required_skill="studio", skill_lapse_months=6
+    )
+    moussa = await make_visitor(cast.saint_denis, "Moussa")
+    skills.validated[moussa.id, "studio"] = at(9, day=TUESDAY - dt.timedelta(days=1))
+    skills.offers["studio", cast.saint_denis.id] = SkillOffer("Enregistrer au studio", 7, "Studio")
+    # Booked, but never used: the visitor did not come, which keeps nothing alive.
     await services.book(awa, wanted(studio, at(10), at(11), visitor_id=moussa.id))
+    # Six months after the validation, to the day: still held.
+    june = dt.date(2027, 5, 31)  # a Monday
+    freeze(at(9, day=june))
+    tuesday = june + dt.timedelta(days=1)
+    await services.book(
+        awa, wanted(studio, at(10, day=tuesday), at(11, day=tuesday), visitor_id=moussa.id)
+    )
+    # A day later, no more.
+    freeze(at(9, day=tuesday))
+    later = tuesday + dt.timedelta(days=1)
+    with pytest.raises(BookingRefused) as refused:
+        await services.book(
+            awa, wanted(studio, at(10, day=later), at(11, day=later), visitor_id=moussa.id)
+        )
+    assert refused.value.code == "skill_lapsed"
+    assert refused.value.module_id == 7
+    assert refused.value.message.startswith(
+        "Vous n'avez pas utilisé «\u00a0Studio\u00a0» depuis plus de 6 mois\u00a0: il faut de "
+        "nouveau savoir «\u00a0Enregistrer au studio\u00a0»."
+    )
+    # Validated again: booked again.
+    skills.validated[moussa.id, "studio"] = at(9, day=tuesday)
+    await services.book(
+        awa, wanted(studio, at(10, day=later), at(11, day=later), visitor_id=moussa.id)
+    )
+
+
+async def test_using_the_studio_keeps_the_skill_alive(cast, skills):
+    awa = await cast.principal("awa")
+    studio = await make_resource(
+        cast.saint_denis, "Studio", required_skill="studio", skill_lapse_months=6
+    )
+    moussa = await make_visitor(cast.saint_denis, "Moussa")
+    lea = await make_visitor(cast.saint_denis, "Léa", "Petit")
+    validated = at(9, day=dt.date(2026, 7, 1))  # five months before: held now
+    skills.validated[moussa.id, "studio"] = validated
+    skills.validated[lea.id, "studio"] = validated
+    used = await services.book(awa, wanted(studio, at(10), at(11), visitor_id=moussa.id))
+    await services.book(awa, wanted(studio, at(14), at(15), visitor_id=lea.id))
+    freeze(at(10, 5))
+    await services.check_in(awa, used.id)  # Moussa came; Léa never did
+    # April: nine months after the validation, four after Moussa's session in the studio.
+    april = dt.date(2027, 4, 6)  # a Tuesday
+    freeze(at(9, day=april - dt.timedelta(days=1)))
+    booked = await services.book(
+        awa, wanted(studio, at(10, day=april), at(11, day=april), visitor_id=moussa.id)
+    )
+    assert booked.status == "confirmed"
+    with pytest.raises(BookingRefused) as refused:
+        await services.book(
+            awa, wanted(studio, at(14, day=april), at(15, day=april), visitor_id=lea.id)
+        )
+    assert refused.value.code == "skill_lapsed"
+
+
+async def test_only_a_use_of_that_skill_at_that_site_keeps_it_alive(cast, skills):
+    awa = await cast.principal("awa")
+    studio = await make_resource(
+        cast.saint_denis, "Studio", required_skill="studio", skill_lapse_months=6
+    )
+    booth = await make_resource(
+        cast.saint_denis, "Cabine", required_skill="podcast", skill_lapse_months=6
+    )
+    moussa = await make_visitor(cast.saint_denis, "Moussa")
+    validated = at(9, day=dt.date(2026, 7, 1))
+    skills.validated[moussa.id, "studio"] = validated
+    skills.validated[moussa.id, "podcast"] = validated
+    used = await services.book(awa, wanted(booth, at(10), at(11), visitor_id=moussa.id))
+    freeze(at(10, 5))
+    await services.check_in(awa, used.id)
+    april = dt.date(2027, 4, 6)
+    freeze(at(9, day=april - dt.timedelta(days=1)))
+    with pytest.raises(BookingRefused) as refused:
+        await services.book(
+            awa, wanted(studio, at(10, day=april), at(11, day=april), visitor_id=moussa.id)
+        )
+    assert refused.value.code == "skill_lapsed"
+    await services.book(
+        awa, wanted(booth, at(10, day=april), at(11, day=april), visitor_id=moussa.id)
+    )
 
 
 async def test_self_service_obeys_lead_time_and_horizon_and_may_need_approval(cast):

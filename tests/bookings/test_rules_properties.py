@@ -1,14 +1,26 @@
 """Property tests of the rule engine: whatever sequence of book, cancel and move is tried,
-what the engine lets through never exceeds a resource's units or a visitor's quotas."""
+what the engine lets through never exceeds a resource's units or a visitor's quotas; and a
+skill counts from its later validation or use, until its lapse period runs out."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab.bookings.rules import Held, Policy, Request, peak_units, refusals
+from lab.bookings.gates import SkillOffer
+from lab.bookings.rules import (
+    Held,
+    Policy,
+    Request,
+    SkillStanding,
+    months_before,
+    peak_units,
+    refusals,
+    skill_since,
+)
 
 ZONE = "Europe/Paris"
 DAY = dt.date(2026, 12, 1)  # a Tuesday
@@ -132,3 +144,103 @@ def test_back_to_back_bookings_do_not_overlap():
         refusals(policy, Request(instant(0, 5), instant(0, 7)), [first], now=NOW)[0].code
         == "capacity"
     )
+
+
+# -- Skills ------------------------------------------------------------------------------------
+
+SKILL_CODES = {"skill_required", "skill_lapsed"}
+moments = st.datetimes(
+    min_value=dt.datetime(2024, 1, 1),
+    max_value=dt.datetime(2028, 12, 31),
+    timezones=st.just(dt.UTC),
+)
+
+
+def skill_codes(policy: Policy, skill: SkillStanding | None, now: dt.datetime, **request) -> set:
+    found = refusals(
+        policy, Request(instant(0, 4), instant(0, 6), **request), [], skill=skill, now=now
+    )
+    return {refusal.code for refusal in found} & SKILL_CODES
+
+
+def studio(months: int | None) -> Policy:
+    return Policy(
+        units=1,
+        timezone=ZONE,
+        opening_hours=HOURS,
+        name="Studio",
+        required_skill="studio",
+        skill_lapse_months=months,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    validated=st.one_of(st.none(), moments),
+    used=st.one_of(st.none(), moments),
+    now=moments,
+    months=st.one_of(st.none(), st.integers(1, 120)),
+)
+def test_a_skill_counts_from_its_later_validation_or_use_until_it_lapses(
+    validated, used, now, months
+):
+    since = skill_since(validated, used)
+    codes = skill_codes(studio(months), SkillStanding(since), now)
+    assert len(codes) <= 1
+    if validated is None:
+        # A use never stands for a validation.
+        assert since is None and codes == {"skill_required"}
+        return
+    assert since == max(validated, used or validated)
+    if months is None:
+        assert not codes  # it never lapses
+        return
+    # Calendar months are 28 to 31 days long; an hour either way for a clock change.
+    unused = now - since
+    if unused > dt.timedelta(days=31 * months, hours=1):
+        assert codes == {"skill_lapsed"}
+    if unused < dt.timedelta(days=28 * months, hours=-1):
+        assert not codes
+    # A later use (or validation) never takes the skill away.
+    later = since + dt.timedelta(days=1)
+    assert len(skill_codes(studio(months), SkillStanding(later), now)) <= len(codes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(since=st.one_of(st.none(), moments), now=moments, months=st.integers(1, 120))
+def test_the_teams_own_bookings_never_need_a_skill(since, now, months):
+    assert not skill_codes(studio(months), SkillStanding(since), now, for_visitor=False)
+
+
+def test_no_standing_given_is_no_skill():
+    assert skill_codes(studio(None), None, NOW) == {"skill_required"}
+    assert not skill_codes(Policy(units=1, timezone=ZONE, opening_hours=HOURS), None, NOW)
+
+
+@given(now=moments, months=st.integers(1, 120))
+def test_months_before_keeps_the_wall_clock_and_counts_calendar_months(now, months):
+    earlier = months_before(now, months, ZONE)
+    local = now.astimezone(earlier.tzinfo)
+    assert (earlier.hour, earlier.minute) == (local.hour, local.minute)
+    assert (local.year * 12 + local.month) - (earlier.year * 12 + earlier.month) == months
+    if earlier.day != local.day:  # a shorter month: its last day
+        assert earlier.day < local.day
+        assert earlier.day == calendar.monthrange(earlier.year, earlier.month)[1]
+
+
+def test_the_refusal_names_the_skill_and_carries_the_workshop():
+    offer = SkillOffer("Enregistrer un message vocal au studio", 7, "Découvrir le studio")
+    [refusal] = refusals(
+        studio(None),
+        Request(instant(0, 4), instant(0, 6)),
+        [],
+        skill=SkillStanding(None, offer),
+        now=NOW,
+    )
+    assert refusal.code == "skill_required" and refusal.module_id == 7
+    assert "Découvrir le studio" in refusal.message
+    lapsed = SkillStanding(NOW - dt.timedelta(days=400), offer)
+    [refusal] = refusals(
+        studio(12), Request(instant(0, 4), instant(0, 6)), [], skill=lapsed, now=NOW
+    )
+    assert refusal.code == "skill_lapsed" and refusal.module_id == 7

@@ -10,12 +10,13 @@ import pytest
 
 from lab.accounts import visitors
 from lab.bookings import services
-from lab.bookings.services import Wanted
-from lab.bookings.tables import Booking, Closure, Induction, Resource
+from lab.bookings.services import SkillOffer, Wanted
+from lab.bookings.tables import Booking, Closure, Resource
 from lab.core import clock
 from tests.bookings.factories import TUESDAY, at, freeze, make_resource
 from tests.helpers import login
 from tests.personas import make_visitor
+from tests.workshops.factories import make_module
 
 HTMX = {"HX-Request": "true"}
 DAY = TUESDAY.isoformat()
@@ -141,16 +142,24 @@ async def test_a_conflicting_booking_is_refused_with_409_and_the_rule(client, ca
     assert await Booking.count() == 1
 
 
-async def test_every_rule_that_refuses_is_listed(client, cast):
-    studio = await make_resource(cast.saint_denis, "Studio", required_induction="studio")
+async def test_every_rule_that_refuses_is_listed_with_the_workshop_to_enrol_in(
+    client, cast, skills
+):
+    studio = await make_resource(cast.saint_denis, "Studio", required_skill="studio")
     moussa = await make_visitor(cast.saint_denis, "Moussa")
+    module = await make_module(cast.saint_denis, "Découvrir le studio")
+    skills.offers["studio", cast.saint_denis.id] = SkillOffer(
+        "Enregistrer un message vocal au studio", module.id, module.title
+    )
     await login(client, cast.email("awa"))
     response = await client.post("/bookings", data=form(studio, "19:30", "20:30", moussa))
     assert response.status_code == 409
     page = text(response)
     assert 'data-code="outside_opening_hours"' in page
-    assert 'data-code="induction_required"' in page
-    assert "la présentation «\u00a0studio\u00a0»" in page
+    assert 'data-code="skill_required"' in page
+    assert "savoir «\u00a0Enregistrer un message vocal au studio\u00a0»" in page
+    assert re.search(rf'href="/workshops/{module.id}"[^>]*>S\'inscrire à l\'atelier<', page)
+    assert (await client.get(f"/workshops/{module.id}")).status_code == 200
     assert "Moussa Martin" in page  # the chosen person is still chosen
     assert re.search(rf'value="{moussa.id}" checked', page)
 
@@ -223,13 +232,12 @@ async def test_the_visitor_search_fills_a_list_of_matches(client, cast):
     assert "<html" in page.text and "Yanis Benali" in page.text and 'value="10:00"' in page.text
 
 
-async def test_the_booking_page_shows_times_visitor_no_shows_and_history(client, cast):
-    studio = await make_resource(cast.saint_denis, "Studio", required_induction="studio")
+async def test_the_booking_page_shows_times_visitor_no_shows_and_history(client, cast, skills):
+    studio = await make_resource(
+        cast.saint_denis, "Studio", required_skill="studio", skill_lapse_months=6
+    )
     yanis = await make_visitor(cast.saint_denis, "Yanis")
-    awa = await cast.principal("awa")
-    from lab.bookings.resources import grant_induction
-
-    await grant_induction(awa, yanis.id, "studio")
+    skills.validated[yanis.id, "studio"] = clock.now()
     booking = await book(cast, studio, at(10), at(11), visitor_id=yanis.id)
     await login(client, cast.email("awa"))
     response = await client.get(f"/bookings/{booking.id}")
@@ -238,7 +246,7 @@ async def test_the_booking_page_shows_times_visitor_no_shows_and_history(client,
     assert "10:00–11:00" in page and "mardi 1 décembre 2026" in page
     assert f'href="/visitors/{yanis.id}"' in page
     assert re.search(r"0 absences? sans prévenir", page)
-    assert "Présentation requise\u00a0: studio" in page
+    assert "Compétence requise\u00a0: studio (à revoir après 6 mois sans usage)" in page
     assert "Réservation créée" in page
     assert "Accepter la demande" not in page  # not pending
 
@@ -398,26 +406,24 @@ async def test_the_desk_refuses_another_site(client, cast):
     assert response.status_code == 403
 
 
-async def test_a_visitor_page_loads_their_bookings_and_inductions(client, cast):
-    studio = await make_resource(cast.saint_denis, "Studio", required_induction="studio")
+async def test_a_visitor_page_loads_their_bookings(client, cast):
+    studio = await make_resource(cast.saint_denis, "Studio")
     yanis = await make_visitor(cast.saint_denis, "Yanis")
     await login(client, cast.email("awa"))
     show = await client.get(f"/visitors/{yanis.id}")
     assert f'hx-get="/bookings/for-visitor/{yanis.id}"' in show.text
     section = await client.get(f"/bookings/for-visitor/{yanis.id}", headers=HTMX)
     assert section.status_code == 200 and "<html" not in section.text
-    assert "Présentation requise pour certaines ressources du site\u00a0: studio" in text(section)
-    granted = await client.post(f"/visitors/{yanis.id}/inductions", data={"name": "studio"})
-    assert granted.status_code == 303
-    assert granted.headers["location"] == f"/visitors/{yanis.id}?done=induction_recorded"
-    assert await Induction.exists().where(Induction.visitor == yanis.id)
+    assert "Aucune réservation à venir." in text(section)
     await book(cast, studio, at(10), at(11), visitor_id=yanis.id)
     prefilled = await client.get(f"/bookings/new?visitor={yanis.id}")
     assert re.search(rf'value="{yanis.id}" checked>\s*<label[^>]*>Yanis Martin', prefilled.text)
     page = text(await client.get(f"/bookings/for-visitor/{yanis.id}"))
     assert "<html" in page and "Studio" in page and "0 absence" in page
-    bad = await client.post(f"/visitors/{yanis.id}/inductions", data={"name": "<b>"})
-    assert bad.status_code == 422
+    # Skills are not recorded here any more: the skills domain has its own section.
+    assert "présentation" not in page.lower()
+    gone = await client.post(f"/visitors/{yanis.id}/inductions", data={"name": "studio"})
+    assert gone.status_code in (404, 405)
 
 
 async def test_a_facilitator_gets_403_on_resource_admin(client, cast):
@@ -479,6 +485,42 @@ async def test_a_manager_creates_and_edits_a_resource(client, cast):
     assert resource.max_bookings_per_day == 2 and resource.units == 3
     listing = text(await client.get("/resources"))
     assert "Studio son" in listing and "La ressource est enregistrée." not in listing
+
+
+async def test_a_resource_may_require_a_skill_by_its_code_and_let_it_lapse(client, cast):
+    await login(client, cast.email("julien"))
+    page = text(await client.get("/resources/new"))
+    assert "<legend>Compétence requise</legend>" in page
+    assert "Le code d'une compétence, par exemple\u00a0: studio." in page
+    data = {**RESOURCE, "site_id": str(cast.saint_denis.id)}
+    for code in ("Studio", "é-son", "s", "-studio", "studio son", "x" * 41):
+        refused = await client.post("/resources", data={**data, "required_skill": code})
+        assert refused.status_code == 422 and 'id="e-required_skill"' in refused.text, code
+    for months in ("0", "121", "six"):
+        refused = await client.post(
+            "/resources",
+            data={**data, "required_skill": "studio", "skill_lapse_months": months},
+        )
+        assert refused.status_code == 422 and 'id="e-skill_lapse_months"' in refused.text
+    alone = await client.post("/resources", data={**data, "skill_lapse_months": "6"})
+    assert alone.status_code == 422 and "Seulement avec une compétence requise." in text(alone)
+    assert await Resource.count() == 0
+    created = await client.post(
+        "/resources", data={**data, "required_skill": "studio-son", "skill_lapse_months": "6"}
+    )
+    assert created.status_code == 303
+    resource = await Resource.objects().get(Resource.name == "Studio son")
+    assert (resource.required_skill, resource.skill_lapse_months) == ("studio-son", 6)
+    listing = text(await client.get("/resources"))
+    assert "Compétence\u00a0: studio-son (à revoir après 6 mois sans usage)" in listing
+    edit = text(await client.get(f"/resources/{resource.id}/edit"))
+    assert 'value="studio-son"' in edit and 'value="6"' in edit
+    cleared = await client.post(
+        f"/resources/{resource.id}", data={**data, "required_skill": "", "skill_lapse_months": ""}
+    )
+    assert cleared.status_code == 303
+    resource = await Resource.objects().get(Resource.id == resource.id)
+    assert resource.required_skill is None and resource.skill_lapse_months is None
 
 
 async def test_a_manager_cannot_add_a_resource_to_another_site(client, cast):

@@ -12,6 +12,7 @@ from lab.bookings import queries, services
 from lab.bookings.forms import BookingApiInput
 from lab.bookings.queries import Booking
 from lab.core.api import STAFF_READ, STAFF_WRITE, documented
+from lab.core.errors import Conflict
 from lab.core.guards import require_role
 from lab.core.params import (
     DEFAULT_LIMIT,
@@ -122,11 +123,27 @@ async def api_resource_bookings(
 @post(
     "/bookings",
     summary="Book (409 with the rule that refused)",
+    description="A resource that requires a skill refuses a visitor who does not hold it "
+    "(409 ``skill_required``, or ``skill_lapsed`` when unused too long); when a workshop of the "
+    "site teaches it, ``field_errors.module_id`` is that workshop module's id (as a string), "
+    "to offer the visitor to enrol in it.",
     status_code=201,
     **documented(STAFF_WRITE, 400, 401, 403, 404, 409, 413, 422),
 )
 async def api_book(request: Request, data: JSONBody[BookingApiInput]) -> BookingOut:
-    return booking_out(await services.book(request.user, services.wanted_from_api(data)))
+    try:
+        booking = await services.book(request.user, services.wanted_from_api(data))
+    except services.BookingRefused as refused:
+        if refused.module_id is None:
+            raise
+        # lab's one error body has no other place for it: the workshop that teaches the
+        # missing skill rides in field_errors, under the name of the id a client would post.
+        raise Conflict(
+            refused.message,
+            code=refused.code,
+            field_errors={"module_id": str(refused.module_id)},
+        ) from refused
+    return booking_out(booking)
 
 
 @get(
