@@ -16,7 +16,17 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-DOMAINS = ("accounts", "bookings", "workshops", "attendance", "kiosk", "me", "visits", "skills")
+DOMAINS = (
+    "accounts",
+    "bookings",
+    "workshops",
+    "attendance",
+    "kiosk",
+    "me",
+    "visits",
+    "skills",
+    "network",
+)
 READS_TABLES = ("reports",)
 PUBLIC = ("services", "queries", "forms")
 # The dependency direction, lowest first: a domain may use those of the layers below its own.

@@ -62,8 +62,8 @@ def test_the_contract_catches_internals_routes_core_and_cycles(tmp_path):
 
 
 def test_domains_of_one_layer_stay_apart_and_new_domains_in_no_cycle(tmp_path):
-    """kiosk and me share a layer: neither may use the other. visits and skills are not placed
-    in the direction yet: only a cycle between them is refused."""
+    """kiosk and me share a layer: neither may use the other. network is not placed in the
+    direction yet: only a cycle through it is refused."""
     root = _package(
         tmp_path,
         {
@@ -72,14 +72,14 @@ def test_domains_of_one_layer_stay_apart_and_new_domains_in_no_cycle(tmp_path):
             "kiosk/queries.py": "from lab.me import queries\n",
             "me/__init__.py": "",
             "me/queries.py": "",
-            "visits/__init__.py": "",
-            "visits/services.py": "from lab.skills import queries\n",
+            "network/__init__.py": "",
+            "network/services.py": "from lab.skills import queries\n",
             "skills/__init__.py": "",
-            "skills/queries.py": "from lab.visits.services import record\n",
+            "skills/queries.py": "from lab.network.services import record\n",
         },
     )
     assert sorted(rule for _, rule in violations(imports_of(root))) == [
-        "domains import each other: skills → visits → skills",
+        "domains import each other: network → skills → network",
         "kiosk may not use me, which is not below it",
     ]
 
