@@ -6,7 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor, VisitorPin
 from lab.attendance.tables import Attendance, ScanEvent, Signature
-from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Induction, Loan, Resource
+from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Loan, Resource
 from lab.core.tables import AuditLog, Outbox
 from lab.kiosk.tables import KioskDevice, ScanReview
 from lab.reports.tables import ClosedPeriod
@@ -27,7 +27,6 @@ APP_CONFIG = AppConfig(
         VisitorPin,
         Resource,
         Closure,
-        Induction,
         Booking,
         Asset,
         Loan,

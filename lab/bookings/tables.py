@@ -39,8 +39,6 @@ class Resource(Table, tablename="resource"):
     kiosk_self_service = Boolean(default=False)
     checkin_before_minutes = Integer(default=15)  # check-in window opens before the start
     release_after_minutes = Integer(null=True, default=15)  # unclaimed: released (None: never)
-    # Replaced by required_skill; read only by the demo's history until both are dropped.
-    required_induction = Varchar(length=60, null=True, default=None)
     # A practical skill (its code) a visitor must hold to book it themselves, validated by a
     # facilitator; held no longer once unused for ``skill_lapse_months`` (NULL: never lapses).
     required_skill = Varchar(length=40, null=True, default=None)
@@ -54,17 +52,6 @@ class Closure(Table, tablename="site_closure"):
     site = ForeignKey(Site, on_delete=OnDelete.cascade, null=False)
     day = Date()
     label = Varchar(length=120, default="")
-
-
-class Induction(Table, tablename="visitor_induction"):
-    """A named induction a visitor had done (e.g. "studio"): replaced by the skills domain's
-    evidence, which the migration filled from it. Written only by the demo's history until
-    the table is dropped."""
-
-    visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=False)
-    name = Varchar(length=60)
-    granted_by = Integer(null=True, default=None)
-    granted_at = Timestamptz()
 
 
 class Booking(Table, tablename="booking"):

@@ -7,8 +7,9 @@ import datetime as dt
 import random
 from collections import Counter
 
-from lab.bookings.tables import Asset, Booking, Induction, Loan, Resource
+from lab.bookings.tables import Asset, Booking, Loan, Resource
 from lab.demo.history.place import DAYS, Person, Place, busy_days, insert, moment, uid, weighted
+from lab.skills.tables import SkillEvidence
 from lab.workshops.tables import Module
 
 # Past bookings: (status, weight). A booking checked in and over is completed by the service.
@@ -31,9 +32,10 @@ async def load_equipment(place: Place, rng: random.Random) -> Counter[str]:
     last = min(place.this_week, place.today - dt.timedelta(days=2)) - dt.timedelta(days=1)
     days = place.open_days(begin, last)
     inducted = {
-        row["visitor"]: row["granted_at"]
-        for row in await Induction.select(Induction.visitor, Induction.granted_at).where(
-            Induction.visitor.is_in([person.id for person in place.people] or [-1])
+        row["visitor"]: row["at"]
+        for row in await SkillEvidence.select(SkillEvidence.visitor, SkillEvidence.at).where(
+            SkillEvidence.visitor.is_in([person.id for person in place.people] or [-1])
+            & (SkillEvidence.skill == "studio")
         )
     }
     made: list[Booking] = []
@@ -76,7 +78,7 @@ def _booking(
 ) -> Booking | None:
     """One booking the rules would have taken (else None): inside an opening interval, on the
     resource's slots and lengths, a unit free all along, one a day per person and resource
-    (one a week for the studio, which needs its induction)."""
+    (one a week for the studio, which needs its skill)."""
     opens, closes = rng.choice(place.intervals(day))
     length = max(resource.min_minutes, resource.slot_minutes * rng.randint(1, 3))
     length = min(length, resource.max_minutes)
@@ -93,14 +95,14 @@ def _booking(
     if overlapping >= resource.units:
         return None
     people = place.known_by(starts_at - dt.timedelta(days=1))
-    if resource.required_induction:
+    if resource.required_skill:
         people = [
             p for p in people if inducted.get(p.id, ends_at) < starts_at - dt.timedelta(days=1)
         ]
     if not people:
         return None
     person = rng.choice(people)
-    key = day.isocalendar()[:2] if resource.required_induction else day
+    key = day.isocalendar()[:2] if resource.required_skill else day
     if (person.id, resource.id, key) in taken:
         return None
     taken.add((person.id, resource.id, key))

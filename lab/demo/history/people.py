@@ -1,5 +1,6 @@
 """The history's young people: about 75 a site, made over the year (a share at the kiosk),
-each with a pass; at Saint-Denis a third also did the studio induction."""
+each with a pass; at Saint-Denis a third also learnt the studio (the skill ``studio``, which
+the team validated)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import random
 from lab.accounts.passes import new_short_code
 from lab.accounts.tables import Pass, Visitor
 from lab.accounts.visitors import search_key
-from lab.bookings.tables import Induction
 from lab.core.security import new_token, token_hash
 from lab.demo import accounts as demo_accounts
 from lab.demo.history.place import DAYS, Person, Place, busy_days, insert, moment, weighted
+from lab.skills.tables import SkillEvidence
 
 PEOPLE_PER_SITE = 75
 ALREADY_FOLLOWED = 20  # of them, on the books within the year's first three weeks
@@ -28,7 +29,7 @@ PRIORITY = {"yes": 35, "no": 45, "undisclosed": 8, None: 12}
 
 async def load_people(place: Place, rng: random.Random) -> int:
     """The site's new young people over the year, each with a pass (and, at Saint-Denis, a
-    few with the studio induction)."""
+    few who learnt the studio)."""
     first = place.today - dt.timedelta(days=DAYS)
     days = place.open_days(first, place.today - dt.timedelta(days=1))
     early = [day for day in days if day < first + dt.timedelta(weeks=3)]
@@ -59,11 +60,14 @@ async def load_people(place: Place, rng: random.Random) -> int:
         inducted = rng.sample(place.people, len(place.people) // 3)
         await insert(
             [
-                Induction(
+                SkillEvidence(
                     visitor=person.id,
-                    name="studio",
-                    granted_by=rng.choice(place.team),
-                    granted_at=person.created_at + dt.timedelta(days=rng.randint(1, 20)),
+                    skill="studio",
+                    level="on_my_own",
+                    source="facilitator",
+                    site=place.id,
+                    staff_user=rng.choice(place.team),
+                    at=person.created_at + dt.timedelta(days=rng.randint(1, 20)),
                 )
                 for person in inducted
             ]
