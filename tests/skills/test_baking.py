@@ -9,6 +9,8 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from lab.skills import baking, credentials, keys, verify
@@ -256,3 +258,32 @@ def test_hostile_or_broken_svg_reads_malformed_without_an_exception(ring, name, 
 
 def test_a_raw_jws_file_is_verified_too(token, ring):
     assert check(token.encode() + b"\n", ring).outcome == verify.VALID
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    prefix=st.sampled_from([b"", baking.PNG_SIGNATURE, b"<svg", b"<?xml version='1.0'?><svg"]),
+    body=st.binary(max_size=2000),
+)
+def test_any_bytes_give_a_verdict_never_an_exception(ring, prefix, body):
+    assert check(prefix + body, ring).outcome in verify.OUTCOMES
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_baked_png_damaged_anywhere_gives_a_verdict_never_an_exception(token, ring, data):
+    png = bytearray(baking.bake_png(token, PICTURE))
+    position = data.draw(st.integers(min_value=0, max_value=len(png) - 1))
+    png[position] = data.draw(
+        st.integers(min_value=0, max_value=255).filter(lambda b: b != png[position])
+    )
+    cut = data.draw(st.integers(min_value=1, max_value=len(png)))
+    verdict = check(bytes(png[:cut]), ring)
+    assert verdict.outcome in verify.OUTCOMES
+    # Whatever the damage, it never passes for a valid badge unless it missed the credential.
+    if verdict.outcome == verify.VALID:
+        assert baking.unbake_png(bytes(png[:cut])) == token
