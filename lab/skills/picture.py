@@ -1,0 +1,195 @@
+"""A visitor's progress as a picture: pure, no database.
+
+One row per DigComp area, one shape per practical skill. The level never shows by colour
+alone: "not yet" is an empty ring, "with help" a half-filled disc, "on my own" a full disc with
+a tick; a legend under the rows says which is which. The SVG is an image (``role="img"``,
+named by its ``<title>`` and ``<desc>``); the same facts come back as ``rows`` for the page to
+show as a table, so a screen reader or a printer gets them in words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from markupsafe import Markup, escape
+
+from lab.core.i18n import _, ngettext
+from lab.skills.rules import LEVEL_LABELS, LEVELS
+
+# Geometry, in SVG user units (the picture scales to its box with CSS).
+PITCH = 40  # from one shape's centre to the next
+RADIUS = 15
+LABEL_HEIGHT = 24  # the area's name above its row
+ROW_HEIGHT = LABEL_HEIGHT + 2 * RADIUS + 18
+MARGIN = 12
+MIN_WIDTH = 360
+
+
+class SkillLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def rank(self) -> int: ...
+
+
+class AreaLike(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def skills(self) -> Sequence[SkillLike]: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Cell:
+    name: str
+    level: str  # one of rules.LEVELS ("not_yet" also when nothing is known yet)
+
+    @property
+    def label(self) -> str:
+        return _(LEVEL_LABELS[self.level])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Row:
+    """One area in words: its counts by level and each skill with its level."""
+
+    code: str
+    label: str
+    cells: list[Cell]
+
+    def count(self, level: str) -> int:
+        return sum(1 for cell in self.cells if cell.level == level)
+
+    @property
+    def on_my_own(self) -> int:
+        return self.count("on_my_own")
+
+    @property
+    def with_help(self) -> int:
+        return self.count("with_help")
+
+    @property
+    def not_yet(self) -> int:
+        return self.count("not_yet")
+
+    @property
+    def summary(self) -> str:
+        """ "2 seul·e, 1 avec de l'aide, 3 pas encore (sur 6)"."""
+        return _(
+            "%(own)s seul ou seule, %(help)s avec de l'aide, %(not_yet)s pas encore, sur %(total)s",
+            own=self.on_my_own,
+            help=self.with_help,
+            not_yet=self.not_yet,
+            total=len(self.cells),
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Picture:
+    svg: Markup
+    rows: list[Row]
+    title: str
+    description: str
+
+
+def rows_of(areas: Iterable[AreaLike]) -> list[Row]:
+    return [
+        Row(
+            area.code,
+            area.label,
+            [
+                Cell(skill.name, LEVELS[max(0, min(skill.rank, len(LEVELS) - 1))])
+                for skill in area.skills
+            ],
+        )
+        for area in areas
+    ]
+
+
+def _describe(rows: list[Row]) -> str:
+    own = sum(row.on_my_own for row in rows)
+    helped = sum(row.with_help for row in rows)
+    total = sum(len(row.cells) for row in rows)
+    return ngettext(
+        "%(own)s compétence sur %(num)d faite seul ou seule, %(help)s avec de l'aide.",
+        "%(own)s compétences sur %(num)d faites seul ou seule, %(help)s avec de l'aide.",
+        total,
+        own=own,
+        help=helped,
+    )
+
+
+def _shape(level: str, x: int, y: int, name: str) -> str:
+    """One skill: a ring, a half disc or a full disc with a tick (the level by shape)."""
+    tip = f"<title>{escape(name)} : {escape(_(LEVEL_LABELS[level]))}</title>"
+    ring = (
+        f'<circle class="skill-ring" cx="{x}" cy="{y}" r="{RADIUS}" fill="none" '
+        'stroke="currentColor" stroke-width="3"/>'
+    )
+    if level == "on_my_own":
+        body = (
+            f'<circle class="skill-full" cx="{x}" cy="{y}" r="{RADIUS}" fill="currentColor"/>'
+            f'<path d="M{x - 7} {y} l5 5 l9 -10" fill="none" stroke="#fff" stroke-width="3.5" '
+            'stroke-linecap="round" stroke-linejoin="round"/>'
+        )
+    elif level == "with_help":
+        # The left half filled: a D shape, and the ring around it.
+        body = (
+            f'<path class="skill-half" d="M{x} {y - RADIUS} '
+            f'A{RADIUS} {RADIUS} 0 0 0 {x} {y + RADIUS} Z" fill="currentColor"/>' + ring
+        )
+    else:
+        body = ring
+    return f'<g class="skill-{level}">{tip}{body}</g>'
+
+
+def draw(
+    areas: Iterable[AreaLike], *, id_prefix: str = "skills-picture", title: str | None = None
+) -> Picture:
+    """The picture and its rows. ``id_prefix`` keeps the ids unique if a page shows two."""
+    rows = rows_of(areas)
+    title = title or _("Mes compétences")
+    description = _describe(rows)
+    widest = max((len(row.cells) for row in rows), default=0)
+    width = max(MIN_WIDTH, 2 * MARGIN + widest * PITCH)
+    legend_top = MARGIN + len(rows) * ROW_HEIGHT
+    height = legend_top + 2 * RADIUS + 2 * MARGIN
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="skills-picture" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-labelledby="{id_prefix}-title {id_prefix}-desc">',
+        f'<title id="{id_prefix}-title">{escape(title)}</title>',
+        f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',
+    ]
+    for index, row in enumerate(rows):
+        top = MARGIN + index * ROW_HEIGHT
+        parts.append(f'<g class="skills-area" data-area="{escape(row.code)}">')
+        parts.append(
+            f'<text x="{MARGIN}" y="{top + LABEL_HEIGHT - 6}" font-size="17" font-weight="bold" '
+            f'fill="currentColor">{escape(row.label)}</text>'
+        )
+        cy = top + LABEL_HEIGHT + RADIUS + 4
+        for position, cell in enumerate(row.cells):
+            cx = MARGIN + RADIUS + 2 + position * PITCH
+            parts.append(_shape(cell.level, cx, cy, cell.name))
+        parts.append("</g>")
+    # The legend: each shape beside its words.
+    cy = legend_top + RADIUS + MARGIN // 2
+    x = MARGIN + RADIUS + 2
+    step = (width - 2 * MARGIN) // len(LEVELS)
+    parts.append('<g class="skills-legend">')
+    for level in LEVELS:
+        label = _(LEVEL_LABELS[level])
+        parts.append(_shape(level, x, cy, label))
+        parts.append(
+            f'<text x="{x + RADIUS + 6}" y="{cy + 6}" font-size="15" fill="currentColor">'
+            f"{escape(label)}</text>"
+        )
+        x += step
+    parts.append("</g></svg>")
+    # Marked safe on purpose: every outside text in it (titles, labels, names) is escaped here.
+    return Picture(Markup("".join(parts)), rows, title, description)  # noqa: S704
