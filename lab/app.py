@@ -37,7 +37,6 @@ from lab.accounts.routes import (
     visitors_router,
 )
 from lab.accounts.staff import LoginThrottle
-from lab.attendance.queries import attendance_counts
 from lab.attendance.routes import ROUTERS as ATTENDANCE_ROUTERS
 from lab.bookings.releases import release_loop
 from lab.bookings.reminders import reminder_loop as booking_reminder_loop
@@ -52,10 +51,10 @@ from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.me.routes import me_router, pass_landing_router
 from lab.reports.routes import home_router, reports_router
 from lab.settings import PROJECT_ROOT, Settings
-from lab.visits import config as visits_config
+from lab.skills.routes import ROUTERS as SKILL_ROUTERS
 from lab.visits.routes import ROUTERS as VISIT_ROUTERS
 from lab.visits.services import closing_loop as visits_closing_loop
-from lab.workshops.pages import count_attendance_with
+from lab.wiring import wire
 from lab.workshops.reminders import reminder_loop
 from lab.workshops.routes import ROUTERS as WORKSHOP_ROUTERS
 
@@ -161,9 +160,7 @@ def create_app(
     settings = settings or Settings.from_env()
     engine = engine or db.engine_for(settings)
     db.bind_tables(engine)
-    # Workshop pages show how many came; attendance, above workshops, is who knows.
-    count_attendance_with(attendance_counts)
-    visits_config.configure(settings.visit_max_minutes)
+    wire(settings)
     store = _store(settings)
     channels = _channels(settings)
 
@@ -206,6 +203,7 @@ def create_app(
             *WORKSHOP_ROUTERS,
             *ATTENDANCE_ROUTERS,
             *VISIT_ROUTERS,
+            *SKILL_ROUTERS,
             *KIOSK_ROUTERS,
             me_router,
             pass_landing_router,

@@ -26,9 +26,11 @@ def _settings() -> Settings:
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work`` with the lab's tables bound to the configured database."""
     from lab.core import db
+    from lab.wiring import wire
 
     engine = db.engine_for(settings)
     db.bind_tables(engine)
+    wire(settings)
 
     async def main() -> T:
         await db.start(engine)

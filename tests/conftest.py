@@ -26,6 +26,7 @@ from piccolo.engine.base import Engine
 from lab.app import create_app, settings_state
 from lab.core import clock, db, i18n, security
 from lab.settings import PROJECT_ROOT, Settings
+from lab.skills import config as skills_config
 
 # Under pytest-xdist (`make test` runs one worker per core) each worker has its own
 # PostgreSQL database and Redis database, so that workers never see each other's rows,
@@ -149,7 +150,10 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Set
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path, database_url)
+    settings = make_settings(tmp_path, database_url)
+    # Badges are signed with keys under this test's own data directory.
+    skills_config.configure(settings)
+    return settings
 
 
 @pytest.fixture

@@ -40,7 +40,15 @@ DIRECTION = (
     ("kiosk", "me"),
 )
 # Wiring at the top of the package: it may import anything.
-WIRING = {"lab.app", "lab.cli", "lab.demo", "lab.piccolo_app", "lab.piccolo_conf", "lab.system"}
+WIRING = {
+    "lab.app",
+    "lab.cli",
+    "lab.demo",
+    "lab.piccolo_app",
+    "lab.piccolo_conf",
+    "lab.system",
+    "lab.wiring",
+}
 
 
 @dataclasses.dataclass(frozen=True, order=True)

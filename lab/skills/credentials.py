@@ -73,11 +73,10 @@ def identity_hash(identity: str, salt: str, identity_type: str) -> str:
     return "sha256$" + hashlib.sha256((text + salt).encode("utf-8")).hexdigest()
 
 
-def issuer_profile(issuer: Issuer, keyring: KeyRing | None = None) -> dict:
-    """The issuer's Profile, as embedded in each credential and served at its id.
-    ``keyring`` is accepted so callers can pass it; a Profile carries no key (the keys are
-    published at ``issuer.keys_url`` and named by each credential's header)."""
-    del keyring
+def issuer_profile(issuer: Issuer) -> dict:
+    """The issuer's Profile, as embedded in each credential and served at its id. A Profile
+    carries no key: the keys are published at ``issuer.keys_url`` and named by each
+    credential's header."""
     return {
         "id": issuer.profile_url,
         "type": ["Profile"],
