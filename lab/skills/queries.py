@@ -65,7 +65,12 @@ async def practical_skills(
     where = PracticalSkill.active.eq(True) if active_only else PracticalSkill.id.is_not_null()
     if codes is not None:
         where &= PracticalSkill.code.is_in(sorted(set(codes)) or ["-"])
-    rows = await PracticalSkill.select().where(where).order_by(PracticalSkill.position)
+    rows = (
+        await PracticalSkill.select()
+        .where(where)
+        .order_by(PracticalSkill.position)
+        .output(load_json=True)
+    )
     for row in rows:
         row["name"] = _text(row, "name")
         row["sentence"] = _text(row, "sentence")
