@@ -14,14 +14,15 @@ SKILLS = {
 }
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def wired(settings):
-    """The booking gate, the completion follower and the badges' issuer, as at start-up."""
+    """The booking gate, the completion follower and the badges' issuer, as at start-up
+    (not for every test here: the pure ones need no database)."""
     wire(settings)
 
 
 @pytest.fixture
-async def practical_skills(engine) -> dict[str, PracticalSkill]:
+async def practical_skills(engine, wired) -> dict[str, PracticalSkill]:
     """Three practical skills (the shipped catalogue is tested on its own)."""
     rows = {}
     for position, (code, (name, competence, level)) in enumerate(SKILLS.items()):
