@@ -15,7 +15,7 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
-from lab.core.i18n import _, ngettext
+from lab.core.i18n import N_, _
 from lab.skills.rules import LEVEL_LABELS, LEVELS
 
 # Geometry, in SVG user units (the picture scales to its box with CSS).
@@ -25,6 +25,10 @@ LABEL_HEIGHT = 24  # the area's name above its row
 ROW_HEIGHT = LABEL_HEIGHT + 2 * RADIUS + 18
 MARGIN = 12
 MIN_WIDTH = 360
+# The counts in words: the picture's description (all areas) and each area's row.
+SUMMARY = N_(
+    "Seul ou seule : %(own)s sur %(total)s. Avec de l'aide : %(help)s. Pas encore : %(not_yet)s."
+)
 
 
 class SkillLike(Protocol):
@@ -78,9 +82,9 @@ class Row:
 
     @property
     def summary(self) -> str:
-        """ "2 seul·e, 1 avec de l'aide, 3 pas encore (sur 6)"."""
+        """The area's counts in words, as the picture's description says them for all."""
         return _(
-            "%(own)s seul ou seule, %(help)s avec de l'aide, %(not_yet)s pas encore, sur %(total)s",
+            SUMMARY,
             own=self.on_my_own,
             help=self.with_help,
             not_yet=self.not_yet,
@@ -111,15 +115,12 @@ def rows_of(areas: Iterable[AreaLike]) -> list[Row]:
 
 
 def _describe(rows: list[Row]) -> str:
-    own = sum(row.on_my_own for row in rows)
-    helped = sum(row.with_help for row in rows)
-    total = sum(len(row.cells) for row in rows)
-    return ngettext(
-        "%(own)s compétence sur %(num)d faite seul ou seule, %(help)s avec de l'aide.",
-        "%(own)s compétences sur %(num)d faites seul ou seule, %(help)s avec de l'aide.",
-        total,
-        own=own,
-        help=helped,
+    return _(
+        SUMMARY,
+        own=sum(row.on_my_own for row in rows),
+        help=sum(row.with_help for row in rows),
+        not_yet=sum(row.not_yet for row in rows),
+        total=sum(len(row.cells) for row in rows),
     )
 
 
@@ -161,6 +162,7 @@ def draw(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="skills-picture" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'style="max-width: 100%; height: auto" '
         f'aria-labelledby="{id_prefix}-title {id_prefix}-desc">',
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',

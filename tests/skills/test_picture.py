@@ -54,7 +54,7 @@ def test_the_picture_is_valid_svg_named_by_its_title_and_description():
     assert root.find(f"{SVG}title").text == "Mes compétences"
     assert root.find(f"{SVG}title").get("id") == "skills-picture-title"
     assert root.find(f"{SVG}desc").text == (
-        "2 compétences sur 7 faites seul ou seule, 2 avec de l'aide."
+        "Seul ou seule\u00a0: 2 sur 7. Avec de l'aide\u00a0: 2. Pas encore\u00a0: 3."
     )
     assert "Écrire un &lt;mail&gt; &amp; plus" in str(drawn.svg)
 
@@ -88,7 +88,10 @@ def test_the_text_alternative_counts_each_area():
         ("Sécurité", 0, 1, 0),
         ("Résolution de problèmes", 0, 0, 0),
     ]
-    assert rows[1].summary == "1 seul ou seule, 1 avec de l'aide, 1 pas encore, sur 3"
+    assert (
+        rows[1].summary
+        == "Seul ou seule\u00a0: 1 sur 3. Avec de l'aide\u00a0: 1. Pas encore\u00a0: 1."
+    )
     assert [(cell.name, cell.label) for cell in rows[0].cells] == [
         ("Chercher sur Internet", "Seul ou seule"),
         ("Trier ses fichiers", "Pas encore"),
@@ -104,5 +107,6 @@ def test_a_visitor_with_no_skill_yet_gets_a_picture_with_only_the_legend():
     root = parse(str(picture.draw([]).svg))
     assert root.findall(f"{SVG}g[@class='skills-area']") == []
     assert (
-        root.find(f"{SVG}desc").text == "0 compétence sur 0 faite seul ou seule, 0 avec de l'aide."
+        root.find(f"{SVG}desc").text
+        == "Seul ou seule\u00a0: 0 sur 0. Avec de l'aide\u00a0: 0. Pas encore\u00a0: 0."
     )

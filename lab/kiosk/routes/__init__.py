@@ -4,6 +4,7 @@ pages about tablets (``/kiosks``: devices, pairing, sync problems)."""
 from lab.kiosk.routes.admin import devices_router, syncs_router
 from lab.kiosk.routes.checkin import checkin_router
 from lab.kiosk.routes.identity import identity_router
+from lab.kiosk.routes.skills import skills_router
 from lab.kiosk.routes.tablet import tablet_router
 from lab.kiosk.routes.visitor import visitor_router
 
@@ -12,6 +13,7 @@ ROUTERS = [
     checkin_router,
     identity_router,
     visitor_router,
+    skills_router,
     devices_router,
     syncs_router,
 ]
