@@ -72,6 +72,7 @@ async def _skills_context(request: Request, visit: KioskVisit, **extra: object) 
         picture=draw(progress.areas, id_prefix="kiosk-skills"),
         timezone=await queries.site_timezone(device),
         enrol_urls=await _enrol_urls(request, progress),
+        surface="kiosk",
         level_labels=LEVEL_LABELS,
         source_labels=SOURCE_LABELS,
         **extra,

@@ -2,6 +2,11 @@
 (/p/{token})."""
 
 from lab.me.routes.landing import pass_landing_router
+from lab.me.routes.skills import HANDLERS as SKILL_HANDLERS
 from lab.me.routes.space import me_router
+
+# Skills and badges are pages of the same space: same path, guard and refusal pages.
+for handler in SKILL_HANDLERS:
+    me_router.register(handler)
 
 __all__ = ["me_router", "pass_landing_router"]
