@@ -162,7 +162,6 @@ def draw(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="skills-picture" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'style="max-width: 100%; height: auto" '
         f'aria-labelledby="{id_prefix}-title {id_prefix}-desc">',
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',
