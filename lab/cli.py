@@ -59,6 +59,64 @@ def migrate() -> None:
         raise click.ClickException(f"migrations failed: {result.message}")
     where = "PostgreSQL" if not settings.uses_sqlite else str(settings.sqlite_path)
     click.echo(f"Database up to date ({where}).")
+    _load_skills(settings)
+
+
+def _load_skills(settings: Settings) -> None:
+    """Load the shipped competence frameworks and practical skills (idempotent)."""
+    from lab.skills import catalogue
+
+    result = _run(settings, catalogue.load_shipped)
+    click.echo(
+        f"Skills: {result.entries_written} framework entries written, "
+        f"{result.skills_created} practical skills added."
+    )
+
+
+@main.group()
+def skills() -> None:
+    """The competence frameworks and the practical skills."""
+
+
+@skills.command("load")
+def skills_load() -> None:
+    """Load the shipped frameworks and add missing practical skills (never overwrites edits)."""
+    _load_skills(_settings())
+
+
+@skills.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+def skills_export(file: str) -> None:
+    """Write the practical skills file (to FILE, or standard output)."""
+    from lab.skills import catalogue
+
+    data = _run(_settings(), catalogue.export_skills)
+    if file == "-":
+        click.get_binary_stream("stdout").write(data)
+    else:
+        with open(file, "wb") as out:
+            out.write(data)
+
+
+@skills.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def skills_import(file: str) -> None:
+    """Create or update practical skills from FILE (as the command line's administrator)."""
+    from lab.core.errors import LabError
+    from lab.skills import catalogue
+    from lab.system import operator
+
+    with open(file, "rb") as source:
+        data = source.read()
+
+    async def work() -> catalogue.ImportResult:
+        return await catalogue.import_skills(await operator(), data)
+
+    try:
+        result = _run(_settings(), work)
+    except LabError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Skills imported: {result.created} created, {result.updated} updated.")
 
 
 @main.command()

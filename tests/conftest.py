@@ -27,6 +27,7 @@ from lab.app import create_app, settings_state
 from lab.core import clock, db, i18n, security
 from lab.settings import PROJECT_ROOT, Settings
 from lab.skills import config as skills_config
+from lab.skills.catalogue import load_shipped
 
 # Under pytest-xdist (`make test` runs one worker per core) each worker has its own
 # PostgreSQL database and Redis database, so that workers never see each other's rows,
@@ -162,6 +163,7 @@ async def engine(settings: Settings) -> Engine:
     db.bind_tables(engine)
     if not db.is_sqlite(engine):
         await _empty_postgres(engine)
+        await load_shipped()  # what `lab migrate` put in SQLite's template
     return engine
 
 

@@ -14,7 +14,9 @@ Level = Literal["not_yet", "with_help", "on_my_own"]
 # One ticked box of a facilitator's list: "<visitor id>:<skill code>:<level>".
 Tick = Annotated[
     str,
-    msgspec.Meta(max_length=64, pattern=r"^[1-9][0-9]{0,9}:[a-z0-9][a-z0-9-]{1,39}:(with_help|on_my_own)$"),
+    msgspec.Meta(
+        max_length=64, pattern=r"^[1-9][0-9]{0,9}:[a-z0-9][a-z0-9-]{1,39}:(with_help|on_my_own)$"
+    ),
 ]
 
 
@@ -49,3 +51,18 @@ class ModuleSkills(msgspec.Struct, forbid_unknown_fields=False):
 
     teaches: Annotated[list[SkillCode], msgspec.Meta(max_length=100)] = []
     grants: Annotated[list[SkillCode], msgspec.Meta(max_length=100)] = []
+
+
+class SkillInput(msgspec.Struct, forbid_unknown_fields=False):
+    """An admin's edit of one practical skill: its words, pictogram, place and whether it is
+    offered. The code never changes (evidence names it); the alignments stay those loaded."""
+
+    pictogram: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
+    name_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    name_en: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    name_nl: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    sentence_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    sentence_en: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    sentence_nl: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    position: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
+    active: bool = True
