@@ -119,7 +119,7 @@ def _convert(raw: Any, kind: type) -> Any:
         elif unknown:
             message = _("champ « %(field)s » inconnu", field=unknown.group(1))
         else:
-            message = _("valeur de type ou de forme incorrect")
+            message = _("valeur d’un type ou d’une forme incorrects")
         raise Invalid(
             _("Fichier invalide, à %(where)s : %(problem)s.", where=where, problem=message),
             code="skills_file_shape",
