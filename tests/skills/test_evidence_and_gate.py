@@ -88,11 +88,11 @@ async def test_progress_is_derived_deleting_evidence_changes_it(cast, practical_
     """Acceptance 5: nothing stores a level; remove the evidence and the view follows."""
     awa = await cast.principal("awa")
     yanis = await make_visitor(cast.saint_denis)
-    await services.self_assess(awa, yanis.id, Assessment(skill="email", level="with_help"))
-    await services.validate_at_desk(awa, yanis.id, Assessment(skill="email", level="on_my_own"))
+    await services.self_assess(awa, yanis.id, Assessment(skill="email-use", level="with_help"))
+    await services.validate_at_desk(awa, yanis.id, Assessment(skill="email-use", level="on_my_own"))
 
     def email(progress):
-        return next(skill for skill in progress.skills if skill.code == "email")
+        return next(skill for skill in progress.skills if skill.code == "email-use")
 
     standing = email(await queries.progress_of(awa, yanis.id)).standing
     assert (standing.level, standing.source, standing.validated) == (
@@ -115,7 +115,9 @@ async def test_a_facilitator_ticks_only_people_who_came_and_skills_the_module_te
     module = await make_module(cast.saint_denis, "Premiers pas", kind="digital_skills")
     session = await make_session(module, at(9, day=TUESDAY - dt.timedelta(days=1)))
     julien = await cast.principal("julien")  # the site's manager sets what it teaches
-    await services.set_module_skills(julien, module.id, ModuleSkills(teaches=["email", "cv"]))
+    await services.set_module_skills(
+        julien, module.id, ModuleSkills(teaches=["email-use", "cv-template"])
+    )
     for visitor in (came, absent):
         await Enrolment.insert(
             Enrolment(module=module.id, visitor=visitor.id, status="enrolled", position=0)
@@ -123,7 +125,7 @@ async def test_a_facilitator_ticks_only_people_who_came_and_skills_the_module_te
     await attendance.mark(awa, session.id, came.id, "present")
 
     with pytest.raises(Invalid) as refused:
-        await services.observe(awa, session.id, Ticks(tick=[f"{absent.id}:email:on_my_own"]))
+        await services.observe(awa, session.id, Ticks(tick=[f"{absent.id}:email-use:on_my_own"]))
     assert refused.value.code == "not_in_session"
     with pytest.raises(Invalid) as refused:
         await services.observe(awa, session.id, Ticks(tick=[f"{came.id}:studio:on_my_own"]))
@@ -131,19 +133,21 @@ async def test_a_facilitator_ticks_only_people_who_came_and_skills_the_module_te
     assert await SkillEvidence.count() == 0
 
     recorded = await services.observe(
-        awa, session.id, Ticks(tick=[f"{came.id}:email:on_my_own", f"{came.id}:cv:with_help"])
+        awa,
+        session.id,
+        Ticks(tick=[f"{came.id}:email-use:on_my_own", f"{came.id}:cv-template:with_help"]),
     )
     assert recorded.evidence == 2 and len(recorded.badges) == 1
     rows = await SkillEvidence.select().order_by(SkillEvidence.skill)
     assert [(r["skill"], r["level"], r["source"], r["session"], r["staff_user"]) for r in rows] == [
-        ("cv", "with_help", "facilitator", session.id, awa.user_id),
-        ("email", "on_my_own", "facilitator", session.id, awa.user_id),
+        ("cv-template", "with_help", "facilitator", session.id, awa.user_id),
+        ("email-use", "on_my_own", "facilitator", session.id, awa.user_id),
     ]
     group = await queries.ticklist(awa, session.id)
     assert group.people[0]["id"] == came.id  # who came first
-    assert group.cell(came.id, "email").validated
+    assert group.cell(came.id, "email-use").validated
     # A second validation issues no second badge: one live badge per person and skill.
-    again = await services.observe(awa, session.id, Ticks(tick=[f"{came.id}:email:on_my_own"]))
+    again = await services.observe(awa, session.id, Ticks(tick=[f"{came.id}:email-use:on_my_own"]))
     assert again.badges == [] and await Badge.count() == 1
 
 
@@ -155,7 +159,7 @@ async def test_completing_a_module_is_evidence_and_earns_its_badge_once(cast, pr
     )
     first = await make_session(module, at(9, day=TUESDAY - dt.timedelta(days=1)))
     second = await make_session(module, at(14, day=TUESDAY - dt.timedelta(days=1)))
-    await ModuleSkill.insert(ModuleSkill(module=module.id, skill="cv", on_completion=True))
+    await ModuleSkill.insert(ModuleSkill(module=module.id, skill="cv-template", on_completion=True))
     await Enrolment.insert(
         Enrolment(module=module.id, visitor=yanis.id, status="enrolled", position=0)
     )
@@ -167,9 +171,9 @@ async def test_completing_a_module_is_evidence_and_earns_its_badge_once(cast, pr
     rows = await SkillEvidence.select(
         SkillEvidence.skill, SkillEvidence.source, SkillEvidence.module
     )
-    assert rows == [{"skill": "cv", "source": "completion", "module": module.id}]
+    assert rows == [{"skill": "cv-template", "source": "completion", "module": module.id}]
     badges = await queries.badges_of(yanis.id)
-    assert [badge["skill"] for badge in badges] == ["cv"]
+    assert [badge["skill"] for badge in badges] == ["cv-template"]
 
 
 async def test_bad_input_gets_a_clear_answer(cast, practical_skills):
@@ -180,7 +184,9 @@ async def test_bad_input_gets_a_clear_answer(cast, practical_skills):
         await services.self_assess(awa, yanis.id, Assessment(skill="juggling", level="with_help"))
     assert unknown.value.code == "unknown_skill"
     with pytest.raises(Forbidden) as other_site:
-        await services.validate_at_desk(sofia, yanis.id, Assessment(skill="cv", level="on_my_own"))
+        await services.validate_at_desk(
+            sofia, yanis.id, Assessment(skill="cv-template", level="on_my_own")
+        )
     assert other_site.value.code == "other_site"
     with pytest.raises(NotFound):
         await queries.progress_of(awa, 2_000_000_000)
