@@ -60,6 +60,17 @@ def migrate() -> None:
     where = "PostgreSQL" if not settings.uses_sqlite else str(settings.sqlite_path)
     click.echo(f"Database up to date ({where}).")
     _load_skills(settings)
+    _badge_keys(settings)
+
+
+def _badge_keys(settings: Settings) -> None:
+    """The badges' signing key, made at install (on disk under the data directory, encrypted
+    with the secret key, never in the database or its dumps)."""
+    from lab.skills import badges, config
+
+    config.configure(settings)
+    ring = badges.keyring()
+    click.echo(f"Badge signing key {ring.active_kid()} in {config.issuer().key_dir}.")
 
 
 def _load_skills(settings: Settings) -> None:
@@ -117,6 +128,17 @@ def skills_import(file: str) -> None:
     except LabError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Skills imported: {result.created} created, {result.updated} updated.")
+
+
+@skills.command("rotate-key")
+def skills_rotate_key() -> None:
+    """Sign new badges with a new key; the old one stays published, so every badge already
+    issued still verifies."""
+    from lab.skills import badges, config
+
+    config.configure(_settings())
+    kid = badges.keyring().rotate()
+    click.echo(f"New badge signing key {kid}; earlier keys stay published for verification.")
 
 
 @main.command()
