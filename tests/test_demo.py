@@ -18,8 +18,11 @@ from lab.core import clock
 from lab.demo import accounts as demo_accounts
 from lab.demo.history import load_history
 from lab.settings import Settings
+from lab.skills import badges as skill_badges
+from lab.skills.tables import Badge, SkillEvidence
 from lab.visits.tables import Visit
-from lab.workshops.tables import Enrolment, Session
+from lab.wiring import wire
+from lab.workshops.tables import Enrolment, Module, Session
 
 COUNTS = {
     "sites": 2,
@@ -91,11 +94,29 @@ def _months(moments: list[dt.datetime]) -> set[tuple[int, int]]:
     return {(moment.year, moment.month) for moment in moments}
 
 
-async def test_the_demo_holds_a_year_of_workshops_queues_and_lab_use(engine):
+async def test_the_demo_holds_a_year_of_workshops_queues_and_lab_use(engine, settings):
+    wire(settings)  # as `lab demo` does: the studio's skill gate, completion as evidence
     await demo.load()
     await _a_year_of_closed_sessions_with_marks_of_every_kind()
     await _queues_keep_their_seats_and_show_refusals_and_promotions()
     await _a_year_of_lab_use_bookings_loans_and_kiosk_sign_ups()
+    await _skills_and_badges_to_see_right_away()
+
+
+async def _skills_and_badges_to_see_right_away():
+    sources = Counter(row["source"] for row in await SkillEvidence.select(SkillEvidence.source))
+    assert set(sources) == {"self", "facilitator", "completion"}, sources
+    assert min(sources.values()) >= 5, sources
+    badges = await Badge.select(Badge.credential, Badge.visitor, Badge.skill)
+    assert len(badges) >= 10
+    for badge in badges[:3]:
+        assert (await skill_badges.check(badge["credential"])).outcome == "valid"
+    lina = await Visitor.objects().get(
+        (Visitor.first_name == "Lina") & (Visitor.last_name == "Haddad")
+    )
+    assert "phishing" in {badge["skill"] for badge in badges if badge["visitor"] == lina.id}
+    # The studio's workshop is offered to whoever has not learnt the studio yet.
+    assert await Module.exists().where(Module.title == "Découvrir le studio")
 
 
 async def _a_year_of_closed_sessions_with_marks_of_every_kind():

@@ -15,7 +15,17 @@ import random
 from urllib.parse import urlsplit
 
 from lab.accounts import queries as account_queries
-from lab.demo import accounts, attendance, bookings, history, kiosk, story, visits, workshops
+from lab.demo import (
+    accounts,
+    attendance,
+    bookings,
+    history,
+    kiosk,
+    skills,
+    story,
+    visits,
+    workshops,
+)
 from lab.demo.accounts import DEMO_PASSWORD, STAFF, has_data
 from lab.demo.kiosk import KIOSK_NAME
 from lab.settings import Settings
@@ -27,16 +37,26 @@ __all__ = ["DEMO_PASSWORD", "KIOSK_NAME", "STAFF", "closing_message", "has_data"
 
 async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
+    await skills.load_catalogue()
     site_ids = await accounts.load_sites_and_staff()
     actor = await operator()  # it sees the new sites
     await accounts.load_visitors(actor, site_ids, rng, count)
     people = await accounts.people()
-    equipment = await bookings.load_equipment(actor, site_ids, people, rng)
+
+    async def learnt_studio(visitor_id: int) -> None:
+        await skills.learnt_studio(actor, visitor_id)
+
+    equipment = await bookings.load_equipment(actor, site_ids, people, rng, learnt_studio)
     rooms = await bookings.load_workshop_rooms(actor, site_ids)
     staff_ids = await accounts.staff_ids()
     programme = await workshops.load_programme(actor, site_ids, rooms, people, staff_ids, rng)
+    # Before attendance: completing a module is evidence the moment it happens.
+    await skills.teach(actor)
     await attendance.load_attendance(actor, rng)
     await story.load_story(actor, site_ids, people)
+    await skills.load_studio_workshop(actor, site_ids, rooms, staff_ids)
+    # Its own generator, like visits below.
+    await skills.load_evidence(actor, people, staff_ids, random.Random(seed + 3))
     equipment["resources"] += programme.pop("rooms")
     kiosks = await kiosk.load_kiosks(actor, site_ids)
     # Its own generator: the parts above draw exactly what they drew before visits came.
@@ -54,6 +74,7 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
         "kiosks": len(kiosks),
         "visits": drop_ins,
         **{f"history_{kind}": count for kind, count in past.items()},
+        **await skills.totals(),
     }
 
 
@@ -84,6 +105,8 @@ def closing_message(counts: dict[str, int], settings: Settings) -> str:
         f"Workshops: {counts['modules']} modules, {counts['sessions']} sessions and "
         f"{counts['enrolments']} enrolments (waitlists included), past attendance taken.",
         f"Drop-in visits: {counts.get('visits', 0)} over the last month, anonymous ones included.",
+        f"Skills: {counts.get('skill_evidence', 0)} pieces of evidence (self-assessments, "
+        f"facilitators' ticks, completed modules) and {counts.get('badges', 0)} badges.",
     ]
     if "history_sessions" in counts:
         lines.append(

@@ -20,6 +20,7 @@ from lab.bookings import services as bookings
 from lab.bookings.forms import BookingInput
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
+from lab.demo import skills as demo_skills
 from lab.visits import services as visits
 from lab.workshops import services as workshops
 from lab.workshops.forms import EnrolInput, ModuleInput, ScheduleInput
@@ -74,6 +75,7 @@ async def load_story(actor: StaffPrincipal, site_ids: dict[str, int], people: li
                 completion_percent=100,
             ),
         )
+        await demo_skills.teach(actor, [followed.title])  # completing it earns a badge
         first_tuesday = monday - dt.timedelta(weeks=3, days=-1)
         sessions = (
             await workshops.schedule(

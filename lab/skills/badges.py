@@ -27,6 +27,12 @@ from lab.skills.tables import Badge, FrameworkEntry
 STATUS_LIST = 1
 
 
+def author(actor: Principal) -> int | None:
+    """The staff member who wrote a row, or None (a tablet, a phone, the system, or the command
+    line's operator, who has no account: user id 0)."""
+    return (actor.actor_id or None) if isinstance(actor, StaffPrincipal) else None
+
+
 def keyring() -> keys.KeyRing:
     issuer = config.issuer()
     return keys.KeyRing(issuer.key_dir, issuer.secret)
@@ -115,7 +121,7 @@ async def issue_in_transaction(
             evidence=evidence_id,
             site=site_id,
             issued_at=now,
-            issued_by=actor.actor_id if isinstance(actor, StaffPrincipal) else None,
+            issued_by=author(actor),
             key_id=kid,
             status_index=index,
             credential=jws,

@@ -20,6 +20,7 @@ from lab.core.i18n import _
 from lab.core.principals import Principal
 from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.skills import badges
+from lab.skills.badges import author
 from lab.skills.forms import Assessment, ModuleSkills, Ticks
 from lab.skills.queries import CAME, module_skills, practical_skills
 from lab.skills.tables import ModuleSkill, PracticalSkill, SkillEvidence
@@ -73,7 +74,7 @@ async def self_assess(
             level=data.level,
             source="self",
             site=visitor.created_site,
-            staff_user=actor.actor_id if isinstance(actor, StaffPrincipal) else None,
+            staff_user=author(actor),
             device_id=device_id,
             at=clock.now(),
         )
@@ -158,7 +159,7 @@ async def _record_observed(
                 site=site_id,
                 session=session_id,
                 module=module_id,
-                staff_user=actor.actor_id if isinstance(actor, StaffPrincipal) else None,
+                staff_user=author(actor),
                 at=now,
             )
             await evidence.save()
