@@ -19,6 +19,8 @@ from lab.attendance.checkin import (
     scan_time,
     valid_nonce,
 )
+from lab.attendance.more_items import Item as TimelineItem
+from lab.attendance.more_items import MoreItems, timeline_reads_with
 from lab.attendance.rules import OPENS_BEFORE
 from lab.attendance.tables import Attendance
 from lab.core import audit, clock, events
@@ -36,8 +38,10 @@ __all__ = [
     "STATUS_LABELS",
     "CheckIn",
     "Choice",
+    "MoreItems",
     "Scan",
     "ScanRefused",
+    "TimelineItem",
     "after_attendance",
     "check_in",
     "close_session",
@@ -48,6 +52,7 @@ __all__ = [
     "refusal_label",
     "roster",
     "scan_time",
+    "timeline_reads_with",
     "valid_nonce",
 ]
 

@@ -9,6 +9,10 @@ each through the owner's ``queries``. accounts, at the bottom, may not: the pers
 (accounts) loads the timeline's section from attendance's route after the page, as it does the
 bookings' section.
 
+Domains above attendance (skills: evidence and badges) add their items through a reader they
+hand in at start-up (``timeline_reads_with``, joined by ``lab.wiring``), given the visitor and
+the viewer's sites, as the readers here are.
+
 Nothing here writes. Access: the visitor through ``get_visitor_for`` (staff of another site:
 forbidden, other_site); every row then comes from the actor's own sites only. A message is
 shown when what it is about (an enrolment, a session, a booking) is at one of those sites;
@@ -24,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from lab.accounts import queries as accounts
 from lab.attendance.completion import progress
+from lab.attendance.more_items import Item, more_items
 from lab.attendance.queries import CAME, visitor_attendance_at
 from lab.bookings import queries as bookings
 from lab.core import clock, mail
@@ -94,14 +99,16 @@ MESSAGE_KINDS = {
 }
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Item:
-    kind: str
-    at: dt.datetime
-    title: str  # a name the data gives (a resource, a workshop, a subject), or "" for the kind
-    status: str  # a key of STATUS_LABELS
-    detail: str = ""  # e.g. the purpose of a visit, a message's kind
-    module_id: int | None = None  # a certificate's module, for its link
+def kinds() -> dict[str, str]:
+    """The kinds the filter offers, those handed in by higher domains last."""
+    return {**KINDS, **{kind: more.label for kind, more in more_items().items()}}
+
+
+def status_labels() -> dict[str, str]:
+    extra = {
+        status: label for more in more_items().values() for status, label in more.statuses.items()
+    }
+    return {**extra, **STATUS_LABELS}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -157,7 +164,7 @@ async def timeline_for(
     (other_site)."""
     visitor = await accounts.get_visitor_for(actor, visitor_id)
     site = await accounts.get_site(visitor.created_site)
-    kind, period = pick(kind, KINDS), pick(period, PERIODS)
+    kind, period = pick(kind, kinds()), pick(period, PERIODS)
     sites = actor.site_ids()
     now = clock.now()
     days = PERIODS[period][1]
@@ -217,6 +224,9 @@ async def timeline_for(
         items.append(Item("pass", row["issued_at"], "", "issued"))
         if row["revoked_at"] is not None:
             items.append(Item("pass", row["revoked_at"], "", "revoked"))
+
+    for more in more_items().values():
+        items += await more.read(visitor.id, sites)
 
     shown = [
         item

@@ -10,9 +10,10 @@ from collections.abc import Iterable
 
 from lab.accounts.queries import get_visitor_for, visitor_names
 from lab.attendance import services as attendance
+from lab.attendance.services import TimelineItem
 from lab.bookings.services import SkillOffer
 from lab.core import clock
-from lab.core.i18n import current_language
+from lab.core.i18n import N_, current_language
 from lab.core.principals import Principal
 from lab.core.roles import StaffPrincipal
 from lab.skills import rules
@@ -20,6 +21,7 @@ from lab.skills.tables import Badge, FrameworkEntry, ModuleSkill, PracticalSkill
 from lab.workshops import queries as workshops
 
 __all__ = [
+    "TIMELINE",
     "AreaProgress",
     "Badge",
     "GroupProgress",
@@ -336,6 +338,54 @@ async def badges_of(visitor_id: int, *, live_only: bool = False) -> list[dict]:
 
 async def badge_by_public_id(public_id: str) -> Badge | None:
     return await Badge.objects().get(Badge.public_id == public_id)
+
+
+# ---- the visitor's timeline for staff ----------------------------------------------------------
+
+BADGE_STATUSES = {"badge_issued": N_("Délivré"), "badge_revoked": N_("Retiré")}
+
+
+async def timeline_evidence(visitor_id: int, site_ids: frozenset[int]) -> list[TimelineItem]:
+    """Each piece of evidence recorded at the viewer's sites: the skill, its level, its source."""
+    rows = await SkillEvidence.select(
+        SkillEvidence.skill, SkillEvidence.level, SkillEvidence.source, SkillEvidence.at
+    ).where(
+        (SkillEvidence.visitor == visitor_id) & SkillEvidence.site.is_in(sorted(site_ids) or [-1])
+    )
+    names = await skill_names(row["skill"] for row in rows)
+    return [
+        TimelineItem(
+            "skill",
+            row["at"],
+            names[row["skill"]],
+            row["level"],
+            rules.SOURCE_LABELS[row["source"]],
+        )
+        for row in rows
+    ]
+
+
+async def timeline_badges(visitor_id: int, site_ids: frozenset[int]) -> list[TimelineItem]:
+    """Each badge issued at the viewer's sites, and its revocation."""
+    rows = await Badge.select(Badge.skill, Badge.issued_at, Badge.revoked_at).where(
+        (Badge.visitor == visitor_id) & Badge.site.is_in(sorted(site_ids) or [-1])
+    )
+    names = await skill_names(row["skill"] for row in rows)
+    items = [
+        TimelineItem("badge", row["issued_at"], names[row["skill"]], "badge_issued") for row in rows
+    ]
+    items += [
+        TimelineItem("badge", row["revoked_at"], names[row["skill"]], "badge_revoked")
+        for row in rows
+        if row["revoked_at"] is not None
+    ]
+    return items
+
+
+TIMELINE = {
+    "skill": attendance.MoreItems(N_("Compétences"), dict(rules.LEVEL_LABELS), timeline_evidence),
+    "badge": attendance.MoreItems(N_("Badges"), BADGE_STATUSES, timeline_badges),
+}
 
 
 # ---- the booking gate ----------------------------------------------------------------------

@@ -207,7 +207,9 @@ async def test_the_demos_story_visitor_has_an_item_of_every_kind(engine):
         (Visitor.first_name == demo_story.FIRST_NAME) & (Visitor.last_name == demo_story.LAST_NAME)
     )
     found = await timeline.timeline_for(await operator(), lina.id)
-    assert {item.kind for item in found.items} == set(timeline.KINDS)
+    assert {item.kind for item in found.items} == set(
+        timeline.kinds()
+    )  # skills: evidence and a badge
     statuses = {(item.kind, item.status) for item in found.items}
     assert {("booking", "kept"), ("booking", "cancelled"), ("booking", "upcoming")} <= statuses
     assert {("enrolment", "waitlisted"), ("pass", "revoked")} <= statuses

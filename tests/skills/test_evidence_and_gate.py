@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from lab.attendance import services as attendance
+from lab.attendance import timeline
 from lab.bookings import services as bookings
 from lab.bookings.services import BookingRefused, Wanted
 from lab.core.errors import Forbidden, Invalid, NotFound
@@ -191,3 +192,17 @@ async def test_bad_input_gets_a_clear_answer(cast, practical_skills):
     with pytest.raises(NotFound):
         await queries.progress_of(awa, 2_000_000_000)
     assert await SkillEvidence.count() == 0
+
+
+async def test_the_persons_timeline_shows_their_evidence_and_badges(cast, practical_skills):
+    awa = await cast.principal("awa")
+    yanis = await make_visitor(cast.saint_denis)
+    await services.self_assess(awa, yanis.id, Assessment(skill="wifi", level="with_help"))
+    await services.validate_at_desk(awa, yanis.id, Assessment(skill="studio", level="on_my_own"))
+    found = await timeline.timeline_for(awa, yanis.id)
+    items = {(item.kind, item.title, item.status) for item in found.items}
+    assert ("skill", "Se connecter au wifi", "with_help") in items
+    assert ("skill", "Enregistrer un message vocal au studio", "on_my_own") in items
+    assert ("badge", "Enregistrer un message vocal au studio", "badge_issued") in items
+    only_badges = await timeline.timeline_for(awa, yanis.id, kind="badge")
+    assert {item.kind for item in only_badges.items} == {"badge"}

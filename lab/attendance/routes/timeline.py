@@ -30,10 +30,10 @@ async def visitor_timeline(
         "timeline": found,
         "visitor": found.visitor,
         "site": found.site,
-        "kinds": {timeline.ALL: N_("Tout"), **timeline.KINDS},
+        "kinds": {timeline.ALL: N_("Tout"), **timeline.kinds()},
         "periods": {key: label for key, (label, _days) in timeline.PERIODS.items()},
         "message_kinds": timeline.MESSAGE_KINDS,
-        "status_labels": timeline.STATUS_LABELS,
+        "status_labels": timeline.status_labels(),
     }
     return render(request, "attendance/timeline.html", context, block=block)
 
