@@ -93,6 +93,7 @@ async def _upsert_entries(framework: files.Framework) -> int:
         )
     }
     changed = 0
+    missing: list[FrameworkEntry] = []
     for position, entry in enumerate(framework.entries):
         values = {
             "kind": entry.kind,
@@ -104,7 +105,7 @@ async def _upsert_entries(framework: files.Framework) -> int:
         }
         row = existing.get(entry.code)
         if row is None:
-            await FrameworkEntry.insert(
+            missing.append(
                 FrameworkEntry(
                     framework=framework.framework,
                     version=framework.version,
@@ -116,6 +117,8 @@ async def _upsert_entries(framework: files.Framework) -> int:
         elif any(row[key] != value for key, value in values.items()):
             await FrameworkEntry.update(values).where(FrameworkEntry.id == row["id"])
             changed += 1
+    if missing:  # one statement: this runs before each PostgreSQL test, too
+        await FrameworkEntry.insert(*missing)
     return changed
 
 
@@ -127,15 +130,18 @@ async def load_shipped() -> LoadResult:
     frameworks = files.shipped_frameworks()
     skills = files.shipped_skills(frameworks)
     written = 0
-    created = 0
     async with write_transaction(FrameworkEntry._meta.db):
         for framework in frameworks:
             written += await _upsert_entries(framework)
         present = {row["code"] for row in await PracticalSkill.select(PracticalSkill.code)}
-        for spec in skills:
-            if spec.code not in present:
-                await PracticalSkill.insert(PracticalSkill(code=spec.code, **_skill_values(spec)))
-                created += 1
+        new = [
+            PracticalSkill(code=spec.code, **_skill_values(spec))
+            for spec in skills
+            if spec.code not in present
+        ]
+        if new:  # one statement: this runs before each PostgreSQL test, too
+            await PracticalSkill.insert(*new)
+        created = len(new)
     return LoadResult(entries_written=written, skills_created=created)
 
 
