@@ -22,9 +22,12 @@ from lab.skills.rules import LEVEL_LABELS, LEVELS
 PITCH = 40  # from one shape's centre to the next
 RADIUS = 15
 LABEL_HEIGHT = 24  # the area's name above its row
-ROW_HEIGHT = LABEL_HEIGHT + 2 * RADIUS + 18
+LINE_HEIGHT = 2 * RADIUS + 10  # one line of shapes
+PER_LINE = 6  # shapes per line: a long area wraps, so the picture stays narrow for phones
 MARGIN = 12
 MIN_WIDTH = 360
+LABEL_CHAR = 11  # a bold 17-unit character is at most this wide, for the widest area name
+LEGEND_LINE = 2 * RADIUS + 8
 # The counts in words: the picture's description (all areas) and each area's row.
 SUMMARY = N_(
     "Seul ou seule : %(own)s sur %(total)s. Avec de l'aide : %(help)s. Pas encore : %(not_yet)s."
@@ -155,42 +158,46 @@ def draw(
     rows = rows_of(areas)
     title = title or _("Mes compétences")
     description = _describe(rows)
-    widest = max((len(row.cells) for row in rows), default=0)
-    width = max(MIN_WIDTH, 2 * MARGIN + widest * PITCH)
-    legend_top = MARGIN + len(rows) * ROW_HEIGHT
-    height = legend_top + 2 * RADIUS + 2 * MARGIN
+    longest = max((len(row.label) for row in rows), default=0)
+    width = max(MIN_WIDTH, 2 * MARGIN + PER_LINE * PITCH, 2 * MARGIN + longest * LABEL_CHAR)
+    tops = []  # where each area starts: its name, then its lines of shapes
+    top = MARGIN
+    for row in rows:
+        tops.append(top)
+        top += LABEL_HEIGHT + max(1, -(-len(row.cells) // PER_LINE)) * LINE_HEIGHT + 8
+    legend_top = top
+    height = legend_top + len(LEVELS) * LEGEND_LINE + MARGIN
+    # No width or height: the picture takes its box's width, on a phone as on a tablet.
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="skills-picture" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{id_prefix}-title {id_prefix}-desc">',
         f'<title id="{id_prefix}-title">{escape(title)}</title>',
         f'<desc id="{id_prefix}-desc">{escape(description)}</desc>',
     ]
-    for index, row in enumerate(rows):
-        top = MARGIN + index * ROW_HEIGHT
+    for row, top in zip(rows, tops, strict=True):
         parts.append(f'<g class="skills-area" data-area="{escape(row.code)}">')
         parts.append(
             f'<text x="{MARGIN}" y="{top + LABEL_HEIGHT - 6}" font-size="17" font-weight="bold" '
             f'fill="currentColor">{escape(row.label)}</text>'
         )
-        cy = top + LABEL_HEIGHT + RADIUS + 4
         for position, cell in enumerate(row.cells):
-            cx = MARGIN + RADIUS + 2 + position * PITCH
+            line, column = divmod(position, PER_LINE)
+            cx = MARGIN + RADIUS + 2 + column * PITCH
+            cy = top + LABEL_HEIGHT + RADIUS + 4 + line * LINE_HEIGHT
             parts.append(_shape(cell.level, cx, cy, cell.name))
         parts.append("</g>")
-    # The legend: each shape beside its words.
-    cy = legend_top + RADIUS + MARGIN // 2
+    # The legend, one line per level: each shape beside its words (never overlapping them).
     x = MARGIN + RADIUS + 2
-    step = (width - 2 * MARGIN) // len(LEVELS)
     parts.append('<g class="skills-legend">')
-    for level in LEVELS:
+    for line, level in enumerate(LEVELS):
+        cy = legend_top + RADIUS + 4 + line * LEGEND_LINE
         label = _(LEVEL_LABELS[level])
         parts.append(_shape(level, x, cy, label))
         parts.append(
-            f'<text x="{x + RADIUS + 6}" y="{cy + 6}" font-size="15" fill="currentColor">'
+            f'<text x="{x + RADIUS + 10}" y="{cy + 6}" font-size="16" fill="currentColor">'
             f"{escape(label)}</text>"
         )
-        x += step
     parts.append("</g></svg>")
     # Marked safe on purpose: every outside text in it (titles, labels, names) is escaped here.
     return Picture(Markup("".join(parts)), rows, title, description)  # noqa: S704

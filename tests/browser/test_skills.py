@@ -19,9 +19,8 @@ from tests.browser.kiosk import assert_accessible, browser_storage, pair
 
 PIN = "4826"
 
-# A site of its own with a tablet to pair, two practical skills (in the five DigComp areas,
-# added where the lab has none yet), a visitor with a pass and a PIN, and the badge a
-# facilitator gave them for one skill.
+# A site of its own with a tablet to pair, a visitor with a pass and a PIN, and the badge a
+# facilitator gave them for a skill of the shipped catalogue (« Écrire un CV avec un modèle »).
 _SEED = (
     _PRELUDE
     + r"""
@@ -29,43 +28,13 @@ from lab.accounts import pins
 from lab.kiosk import devices
 from lab.skills import services
 from lab.skills.forms import Assessment
-from lab.skills.tables import FrameworkEntry, PracticalSkill
 from lab.system import operator
 from lab.wiring import wire
-
-AREAS = {
-    "1": ("Information et données", "Information and data", "Informatie en data"),
-    "2": ("Communication et collaboration", "Communication and collaboration",
-          "Communicatie en samenwerking"),
-    "3": ("Création de contenus", "Digital content creation", "Digitale inhoud maken"),
-    "4": ("Sécurité", "Safety", "Veiligheid"),
-    "5": ("Résolution de problèmes", "Problem solving", "Problemen oplossen"),
-}
 
 async def seed():
     wire(Settings.from_env())  # the badges' issuer, as the live server has it
     now = clock.now()
     suffix = secrets.token_hex(3)
-    for position, (code, labels) in enumerate(AREAS.items()):
-        known = await FrameworkEntry.exists().where(
-            (FrameworkEntry.framework == "digcomp") & (FrameworkEntry.version == "2.2")
-            & (FrameworkEntry.code == code))
-        if not known:
-            await FrameworkEntry(framework="digcomp", version="2.2", kind="area", code=code,
-                label_fr=labels[0], label_en=labels[1], label_nl=labels[2],
-                position=position).save()
-    skills = {}
-    for key, area, names in (
-        ("mail", "2.1", ("Joindre un fichier", "Attach a file", "Een bestand bijvoegen")),
-        ("cv", "3.1", ("Taper son CV", "Type your CV", "Je cv typen")),
-    ):
-        code = f"{key}-{suffix}"
-        await PracticalSkill(code=code, pictogram="digital_skills", name_fr=names[0],
-            name_en=names[1], name_nl=names[2], sentence_fr=names[0] + " : je sais le faire.",
-            sentence_en=names[1] + ": I can do it.", sentence_nl=names[2] + ": ik kan het.",
-            alignments=[{"framework": "digcomp", "version": "2.2", "code": area, "level": 1}],
-            position=900).save()
-        skills[key] = code
     slug = "competences-" + suffix
     site = Site(name="Lab " + slug, slug=slug, timezone="Europe/Paris", created_at=now)
     await site.save()
@@ -80,9 +49,9 @@ async def seed():
         card, _token = await passes.issue_in_transaction(SYSTEM, visitor.id, site.id)
         await pins.set_pin_in_transaction(actor, visitor.id, "PIN_HERE")
     recorded = await services.validate_at_desk(
-        actor, visitor.id, Assessment(skill=skills["cv"], level="on_my_own"))
+        actor, visitor.id, Assessment(skill="cv-template", level="on_my_own"))
     return {"pairing_code": pairing, "short_code": passes.display_short_code(card.short_code),
-            "skills": skills, "badge": recorded.badges[0]}
+            "badge": recorded.badges[0]}
 
 run(seed)
 """.replace("PIN_HERE", PIN)
@@ -90,7 +59,8 @@ run(seed)
 
 # Words of the French pages that an English or Dutch page must not show any more.
 FRENCH_ONLY = ("Mes compétences", "Où j'en suis", "Dites où vous en êtes", "Mes badges")
-LANGUAGES = {"en": "Attach a file", "nl": "Een bestand bijvoegen"}
+LANGUAGES = {"en": "Send an attachment", "nl": "Een bijlage versturen"}
+MAIL = "email-attachment"  # « Envoyer une pièce jointe », in area 2
 
 
 @pytest.fixture
@@ -99,10 +69,9 @@ def lab(live_server: str, live_env: dict[str, str]) -> dict:
 
 
 def _area_counts(page, area: str) -> dict[str, str]:
-    row = page.locator(f"#skills-table tr[data-area='{area}']")
+    row = page.locator(f"#skills-areas li[data-area='{area}']")
     return {
-        level: row.locator(f"td[data-level='{level}']").inner_text()
-        for level in ("on_my_own", "with_help", "not_yet")
+        level: row.get_attribute(f"data-{level}") for level in ("on_my_own", "with_help", "not_yet")
     }
 
 
@@ -113,7 +82,7 @@ def test_a_visitor_says_where_they_stand_at_a_tablet_and_sees_the_picture_change
         base_url=live_server, locale="fr-FR", viewport={"width": 800, "height": 1280}
     )
     context.set_default_timeout(10_000)
-    mail = lab["skills"]["mail"]
+    mail = MAIL
     try:
         tablet = context.new_page()
         pair(tablet, lab["pairing_code"])
@@ -134,7 +103,7 @@ def test_a_visitor_says_where_they_stand_at_a_tablet_and_sees_the_picture_change
         tablet.click("#level-with_help")
         done = tablet.wait_for_selector("#skills-done")
         assert done.get_attribute("data-level") == "with_help"
-        assert "Joindre un fichier" in done.inner_text()
+        assert "Envoyer une pièce jointe" in done.inner_text()
         expect(tablet.locator(f"#skill-{mail}")).to_have_attribute("data-level", "with_help")
         after = _area_counts(tablet, "2")
         assert int(after["with_help"]) == int(before["with_help"]) + 1
@@ -189,7 +158,7 @@ def test_a_visitor_downloads_their_badge_on_their_phone_and_it_verifies(
         page.click("a[href='/me/badges']")
         item = page.locator(f"#badge-{badge}")
         expect(item).to_have_attribute("data-status", "valid")
-        expect(item).to_contain_text("Taper son CV")
+        expect(item).to_contain_text("Écrire un CV avec un modèle")
         assert_accessible(page, "phone my badges")
         with page.expect_download() as download:
             page.click(f"a[href='/me/badges/{badge}.png']")

@@ -13,7 +13,7 @@ from lab.skills.forms import Assessment
 from lab.skills.tables import SkillEvidence
 from tests.bookings.factories import at, freeze
 from tests.conftest import BASE_URL
-from tests.kiosk.test_skills_routes import catalogue
+from tests.kiosk.test_skills_routes import CV, MAIL
 from tests.me.factories import csrf, sign_in, visitor_with_pass
 
 NOW = at(10)
@@ -34,7 +34,7 @@ async def phone(app) -> AsyncTestClient:
     return client
 
 
-async def badge_for(cast, visitor, skill: str = "send-mail") -> str:
+async def badge_for(cast, visitor, skill: str = MAIL) -> str:
     """A facilitator saw the visitor do ``skill`` on their own: its badge, by public id."""
     awa = await cast.principal("awa")
     recorded = await services.validate_at_desk(
@@ -60,7 +60,6 @@ async def test_home_links_to_my_skills_and_badges(client, cast):
 
 
 async def test_a_visitor_sees_their_picture_and_says_where_they_stand(client, cast):
-    await catalogue()
     ines = await visitor_with_pass(cast.saint_denis, "Inès")
     await sign_in(client, ines)
     page = await client.get("/me/skills")
@@ -68,29 +67,28 @@ async def test_a_visitor_sees_their_picture_and_says_where_they_stand(client, ca
     assert page.headers["cache-control"] == "no-store"
     body = text(page)
     assert 'role="img"' in body and '<title id="me-skills-title">Mes compétences</title>' in body
-    assert "Seul ou seule\u00a0: 0 sur 5. Avec de l'aide\u00a0: 0. Pas encore\u00a0: 5." in body
-    assert 'action="/me/skills/send-mail"' in body
-    assert body.count('name="_csrf_token"') >= 5  # one form per skill, each with its token
+    assert "Seul ou seule\u00a0: 0 sur 30. Avec de l'aide\u00a0: 0. Pas encore\u00a0: 30." in body
+    assert 'action="/me/skills/email-use"' in body
+    assert body.count('name="_csrf_token"') >= 30  # one form per skill, each with its token
     await csrf(client)
-    done = await client.post("/me/skills/send-mail", data={"level": "on_my_own"})
+    done = await client.post("/me/skills/email-use", data={"level": "on_my_own"})
     assert done.status_code == 303, done.text
-    assert done.headers["location"] == "/me/skills?done=send-mail#skill-send-mail"
-    after = text(await client.get("/me/skills?done=send-mail"))
-    assert "C'est noté\u00a0: «\u00a0Envoyer un mail\u00a0»." in after
-    assert 'id="skill-send-mail" data-level="on_my_own"' in after
-    assert "Seul ou seule\u00a0: 1 sur 5. Avec de l'aide\u00a0: 0. Pas encore\u00a0: 4." in after
+    assert done.headers["location"] == "/me/skills?done=email-use#skill-email-use"
+    after = text(await client.get("/me/skills?done=email-use"))
+    assert "C'est noté\u00a0: «\u00a0Lire et envoyer un e-mail\u00a0»." in after
+    assert 'id="skill-email-use" data-level="on_my_own"' in after
+    assert "Seul ou seule\u00a0: 1 sur 30. Avec de l'aide\u00a0: 0. Pas encore\u00a0: 29." in after
     rows = await SkillEvidence.select().where(SkillEvidence.visitor == ines.visitor.id)
     assert [(row["skill"], row["level"], row["source"], row["device_id"]) for row in rows] == [
-        ("send-mail", "on_my_own", "self", None)
+        (MAIL, "on_my_own", "self", None)
     ]
 
 
 async def test_a_level_not_in_the_list_or_an_unknown_skill_gets_a_clear_page(client, cast):
-    await catalogue()
     ines = await visitor_with_pass(cast.saint_denis, "Inès")
     await sign_in(client, ines)
     await csrf(client)
-    wrong = await client.post("/me/skills/send-mail", data={"level": "expert"})
+    wrong = await client.post("/me/skills/email-use", data={"level": "expert"})
     assert wrong.status_code == 422
     assert "Choisissez une des trois réponses" in text(wrong)
     assert 'href="/me"' in wrong.text  # the visitor's layout, with the way home
@@ -101,30 +99,28 @@ async def test_a_level_not_in_the_list_or_an_unknown_skill_gets_a_clear_page(cli
 
 
 async def test_a_phone_cannot_assess_without_the_csrf_token(client, cast):
-    await catalogue()
     ines = await visitor_with_pass(cast.saint_denis, "Inès")
     await sign_in(client, ines)
     client.headers.pop("x-csrftoken", None)
-    response = await client.post("/me/skills/send-mail", data={"level": "with_help"})
+    response = await client.post("/me/skills/email-use", data={"level": "with_help"})
     assert response.status_code == 403
     assert await SkillEvidence.count() == 0
 
 
 async def test_a_phone_sees_and_assesses_only_its_own_visitor(app, client, cast):
-    await catalogue()
     ines = await visitor_with_pass(cast.saint_denis, "Inès")
     malik = await visitor_with_pass(cast.saint_denis, "Malik")
     await SkillEvidence(
-        visitor=malik.visitor.id, skill="write-cv", level="with_help", source="self", at=NOW
+        visitor=malik.visitor.id, skill=CV, level="with_help", source="self", at=NOW
     ).save()
     await sign_in(client, ines)
     page = text(await client.get("/me/skills"))
-    assert 'id="skill-write-cv" data-level="none"' in page  # Malik's word is not hers
+    assert 'id="skill-cv-template" data-level="none"' in page  # Malik's word is not hers
     assert "Malik" not in page
     await csrf(client)
     # Whatever the form says, the phone speaks for its own visitor only.
     await client.post(
-        "/me/skills/write-cv", data={"level": "on_my_own", "visitor": str(malik.visitor.id)}
+        "/me/skills/cv-template", data={"level": "on_my_own", "visitor": str(malik.visitor.id)}
     )
     malik_rows = await SkillEvidence.select().where(SkillEvidence.visitor == malik.visitor.id)
     assert [row["level"] for row in malik_rows] == ["with_help"]
@@ -133,7 +129,6 @@ async def test_a_phone_sees_and_assesses_only_its_own_visitor(app, client, cast)
 
 
 async def test_badges_are_listed_and_downloaded_by_their_owner_only(app, client, cast):
-    await catalogue()
     ines = await visitor_with_pass(cast.saint_denis, "Inès")
     malik = await visitor_with_pass(cast.saint_denis, "Malik")
     public_id = await badge_for(cast, ines.visitor)
@@ -142,7 +137,7 @@ async def test_badges_are_listed_and_downloaded_by_their_owner_only(app, client,
     assert page.status_code == 200
     body = text(page)
     assert f'id="badge-{public_id}" data-status="valid"' in body
-    assert "Envoyer un mail" in body
+    assert "Lire et envoyer un e-mail" in body
     assert "Obtenu le 1 décembre 2026." in body
     assert f'href="/me/badges/{public_id}.png"' in body
     assert f'href="/me/badges/{public_id}.svg"' in body
@@ -171,7 +166,6 @@ async def test_badges_are_listed_and_downloaded_by_their_owner_only(app, client,
 
 
 async def test_a_revoked_badge_says_so_and_offers_no_file_to_share(client, cast):
-    await catalogue()
     ines = await visitor_with_pass(cast.saint_denis, "Inès")
     public_id = await badge_for(cast, ines.visitor)
     julien = await cast.principal("julien")

@@ -110,3 +110,19 @@ def test_a_visitor_with_no_skill_yet_gets_a_picture_with_only_the_legend():
         root.find(f"{SVG}desc").text
         == "Seul ou seule\u00a0: 0 sur 0. Avec de l'aide\u00a0: 0. Pas encore\u00a0: 0."
     )
+
+
+def test_a_long_area_wraps_its_shapes_so_the_picture_stays_narrow_for_a_phone():
+    long = Area("2", "Communication", [Skill(f"Compétence {n}", n % 3) for n in range(10)])
+    root = parse(str(picture.draw([long]).svg))
+    width = float(root.get("viewBox").split()[2])
+    assert width <= 400
+    assert root.get("width") is None  # the page's box sets the size, on a phone as on a tablet
+    centres = [
+        (float(circle.get("cx")), float(circle.get("cy")))
+        for shape in root.find(f"{SVG}g[@class='skills-area']").findall(f"{SVG}g")
+        for circle in shape.findall(f"{SVG}circle")[:1]
+    ]
+    assert len(centres) == 10
+    assert len({y for _x, y in centres}) == 2  # six on the first line, four on the next
+    assert all(x + picture.RADIUS <= width for x, _y in centres)
