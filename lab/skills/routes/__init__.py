@@ -6,4 +6,6 @@ from __future__ import annotations
 
 from litestar import Router
 
-ROUTERS: list[Router] = []
+from lab.skills.routes.staff import admin_router, managers_router, staff_router
+
+ROUTERS: list[Router] = [staff_router, managers_router, admin_router]
