@@ -17,14 +17,21 @@ from lab.core.i18n import N_, current_language
 from lab.core.principals import Principal
 from lab.core.roles import StaffPrincipal
 from lab.skills import rules
+from lab.skills.picture import Picture
+from lab.skills.picture import draw as progress_picture
+from lab.skills.rules import LEVEL_LABELS, LEVELS, SOURCE_LABELS
 from lab.skills.tables import Badge, FrameworkEntry, ModuleSkill, PracticalSkill, SkillEvidence
 from lab.workshops import queries as workshops
 
 __all__ = [
+    "LEVELS",
+    "LEVEL_LABELS",
+    "SOURCE_LABELS",
     "TIMELINE",
     "AreaProgress",
     "Badge",
     "GroupProgress",
+    "Picture",
     "SkillProgress",
     "Suggestion",
     "VisitorProgress",
@@ -36,6 +43,7 @@ __all__ = [
     "module_skills",
     "practical_skills",
     "progress_of",
+    "progress_picture",
     "skill_gate",
     "skill_names",
     "ticklist",

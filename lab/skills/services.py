@@ -20,21 +20,26 @@ from lab.core.i18n import _
 from lab.core.principals import Principal
 from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.skills import badges
-from lab.skills.badges import author
+from lab.skills.badges import author, badge_png, badge_svg, verification_url
 from lab.skills.forms import Assessment, ModuleSkills, Ticks
 from lab.skills.queries import CAME, module_skills, practical_skills
 from lab.skills.tables import ModuleSkill, PracticalSkill, SkillEvidence
 from lab.workshops import queries as workshops_queries
 from lab.workshops import services as workshops
 
+# With the writes, the visitor's own badge files and their public address, which the kiosk's
+# and the phone's pages offer (badges are read from their signed rows, never re-signed).
 __all__ = [
     "Recorded",
+    "badge_png",
+    "badge_svg",
     "observe",
     "record_completion",
     "revoke_badge",
     "self_assess",
     "set_module_skills",
     "validate_at_desk",
+    "verification_url",
 ]
 
 

@@ -36,4 +36,37 @@
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   }, true);
+  // "Copy the link" of a badge (/me/badges): the clipboard when the browser allows it, else a
+  // selection copied the old way; no network either way. The buttons stay hidden without this
+  // file (the address is there to select by hand), and get their look only when shown.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return copyBySelection(text); });
+    }
+    return Promise.resolve(copyBySelection(text));
+  }
+  function copyBySelection(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    var done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    document.body.removeChild(area);
+    return done;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var status = document.getElementById("copy-status");
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (button) {
+      button.classList.add("button");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        copyText(button.getAttribute("data-copy")).then(function (done) {
+          if (status) { status.textContent = status.getAttribute(done ? "data-done" : "data-failed"); }
+        });
+      });
+    });
+  });
 })();

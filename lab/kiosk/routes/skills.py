@@ -29,8 +29,8 @@ from lab.kiosk.routes.tablet import kiosk_context
 from lab.skills import queries as skills
 from lab.skills import services
 from lab.skills.forms import SKILL_CODE_PATTERN, Assessment
-from lab.skills.picture import draw
-from lab.skills.rules import LEVEL_LABELS, LEVELS, SOURCE_LABELS
+from lab.skills.queries import LEVEL_LABELS, LEVELS, SOURCE_LABELS
+from lab.skills.queries import progress_picture as draw
 
 SkillCode = Parameter(pattern=SKILL_CODE_PATTERN, max_length=40)
 GUARDS = [require_device("skills")]

@@ -22,11 +22,11 @@ from lab.core.forms import parse_form
 from lab.core.i18n import _
 from lab.core.web import file_response, redirect, render
 from lab.me.auth import require_visitor, visitor_of
-from lab.skills import badges, services
 from lab.skills import queries as skills
+from lab.skills import services
 from lab.skills.forms import SKILL_CODE_PATTERN, Assessment
-from lab.skills.picture import draw
-from lab.skills.rules import LEVEL_LABELS, LEVELS, SOURCE_LABELS
+from lab.skills.queries import LEVEL_LABELS, LEVELS, SOURCE_LABELS
+from lab.skills.queries import progress_picture as draw
 
 GUARDED = {"guards": [require_visitor]}
 SkillCode = Parameter(pattern=SKILL_CODE_PATTERN, max_length=40)
@@ -99,7 +99,7 @@ async def my_badges(request: Request) -> Response:
         {
             **row,
             "name": names[row["skill"]],
-            "verification_url": badges.verification_url(row["public_id"]),
+            "verification_url": services.verification_url(row["public_id"]),
         }
         for row in rows
     ]
@@ -118,7 +118,7 @@ async def badge_file(request: Request, filename: FromPath[str]) -> Response:
         raise NotFound(_("Ce badge n'existe pas."))
     public_id, kind = match.groups()
     actor = visitor_of(request)
-    make = badges.badge_png if kind == "png" else badges.badge_svg
+    make = services.badge_png if kind == "png" else services.badge_svg
     body = await make(actor, public_id)
     return file_response(body, MEDIA_TYPES[kind], f"badge-{public_id}.{kind}", attachment=True)
 
