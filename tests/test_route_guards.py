@@ -41,6 +41,14 @@ PUBLIC = {
     # no data (a service worker's script must load before the tablet is known).
     ("GET", "/kiosk/sw.js"),
     ("GET", "/kiosk/queue.js"),
+    # A badge's public side, for anyone the holder shows it to (no name, no e-mail: only the
+    # skill, the issuer and a hashed identity), and what Open Badges verifiers fetch.
+    ("GET", "/badges/{filename:str}"),  # the verification page (and its .json, its .png image)
+    ("GET", "/badges/issuer"),  # the issuer's profile
+    ("GET", "/badges/keys.json"),  # the issuer's public keys
+    ("GET", "/badges/status/{number:int}"),  # the revocation status list
+    ("GET", "/badges/verify"),  # check a badge file or text: a form, no data
+    ("POST", "/badges/verify"),  # answers only about the credential sent
     ("GET", "/api/schema"),  # the API's description (OpenAPI), no data
     ("GET", "/api/schema/{path:str}"),
     ("GET", "/api/schema/openapi.json"),

@@ -1,8 +1,9 @@
 """What every request body must be before a handler reads it.
 
 Checked once for the whole app (a ``before_request`` hook), so that no handler has to remember:
-- lab takes no file anywhere: a file part in a form is refused (422), where a handler would
-  otherwise meet an upload object where it expects text;
+- lab takes no file, but where a handler says so in its ``opt`` (``FILE_FIELD``: one named
+  field, at most so many bytes; the badge verifier's upload): any other file part is refused
+  (422), where a handler would otherwise meet an upload object where it expects text;
 - a JSON body is at most ``JSON_MAX_BYTES`` (413) and ``JSON_MAX_DEPTH`` levels deep (400): a
   2 KB body of a thousand nested brackets exhausts a recursive decoder;
 - a form body is UTF-8 text (422);
@@ -12,6 +13,7 @@ Checked once for the whole app (a ``before_request`` hook), so that no handler h
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from litestar import Request
@@ -24,6 +26,16 @@ from lab.core.i18n import _
 JSON_MAX_BYTES = 256 * 1024
 # lab's JSON documents are two or three levels deep; 32 leaves room and stops any bomb.
 JSON_MAX_DEPTH = 32
+
+# The key of a route handler's ``opt`` that lets one file part through (a ``FileField``).
+FILE_FIELD = "lab_file_field"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileField:
+    name: str  # the one form field that may be a file
+    max_bytes: int
+
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
@@ -66,17 +78,32 @@ async def check_body(request: Request) -> None:
         if b"\\u0000" in body or b"\x00" in body:
             _refuse_nul(["body"])
     elif media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        body = await request.body()
         if media_type == "application/x-www-form-urlencoded":
+            # Only here: a multipart body may already have been streamed into the form (the
+            # CSRF check reads a form's token field), and is then not there to read again.
+            body = await request.body()
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError:
                 raise Invalid(_("Les données envoyées ne sont pas lisibles.")) from None
         form = await request.form()
         _refuse_nul([name for name, value in form.multi_items() if "\x00" in str(value)])
-        files = sorted(
-            {name for name, value in form.multi_items() if isinstance(value, UploadFile)}
-        )
+        uploads = [
+            (name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)
+        ]
+        allowed = request.route_handler.opt.get(FILE_FIELD)
+        if isinstance(allowed, FileField) and len(uploads) == 1 and uploads[0][0] == allowed.name:
+            await _check_size(uploads[0][1], allowed.max_bytes)
+            return
+        files = sorted({name for name, _value in uploads})
         if files:
             message = _("Un texte est attendu ici, pas un fichier.")
             raise Invalid(message, field_errors=dict.fromkeys(files, message))
+
+
+async def _check_size(upload: UploadFile, max_bytes: int) -> None:
+    """The one file a handler accepts, no larger than it said (413); read back to its start."""
+    size = len(await upload.read(max_bytes + 1))
+    await upload.seek(0)
+    if size > max_bytes:
+        raise BodyTooLarge(_("Le fichier envoyé est trop gros."))

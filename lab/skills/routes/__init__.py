@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from lab.skills.routes.public import public_router
 from lab.skills.routes.staff import admin_router, managers_router, staff_router
 
-ROUTERS: list[Router] = [staff_router, managers_router, admin_router]
+ROUTERS: list[Router] = [public_router, staff_router, managers_router, admin_router]
