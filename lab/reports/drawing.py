@@ -19,6 +19,7 @@ _BARS = {
     "visits_by_purpose": ("visits", True),
     "presence_by_hour": ("people", False),
     "waitlist": ("demand", True),
+    "skills_areas": ("validations", True),
 }
 
 

@@ -118,6 +118,41 @@ class Trend(msgspec.Struct, frozen=True, kw_only=True):
     visits: list[int] = msgspec.field(default_factory=list)
 
 
+class SkillAreaFigures(msgspec.Struct, frozen=True, kw_only=True):
+    code: str  # a DigComp area's code ("2")
+    labels: dict[str, str]  # the framework's wording by language (fr always)
+    validations: int = 0
+
+
+class SkillModuleFigures(msgspec.Struct, frozen=True, kw_only=True):
+    module_id: int
+    title: str
+    evidence: int = 0  # recorded at its sessions or by its completion
+    validations: int = 0
+
+
+class SkillFigures(msgspec.Struct, frozen=True, kw_only=True):
+    """Digital skills: evidence recorded in the period by source, skills validated (a
+    facilitator's observation or a module's completion saying "on my own"), badges."""
+
+    self_assessed: int = 0
+    observed: int = 0
+    completed: int = 0
+    people: int = 0  # different people with evidence
+    validations: int = 0  # (person, skill) pairs validated in the period
+    validated_people: int = 0
+    badges_issued: int = 0
+    badges_revoked: int = 0
+    areas: list[SkillAreaFigures] = msgspec.field(default_factory=list)  # framework order
+    modules: list[SkillModuleFigures] = msgspec.field(default_factory=list)  # by title
+    # A workshop filter was set: evidence linked to no session nor module is left out.
+    linked_only: bool = False
+
+    @property
+    def evidence(self) -> int:
+        return self.self_assessed + self.observed + self.completed
+
+
 class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     first_day: str
     last_day: str
@@ -136,6 +171,8 @@ class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     # dimension -> {category code: people}; every category listed, "not_stated" included.
     profile: dict[str, dict[str, int]]
     trend: Trend
+    # None in a month closed before skills were counted: its snapshot is read as it was frozen.
+    skills: SkillFigures | None = None
 
 
 class EsfFigures(msgspec.Struct, frozen=True, kw_only=True):

@@ -21,7 +21,7 @@ from lab.bookings.queries import RESOURCE_KINDS
 from lab.core.i18n import N_, _, current_language
 from lab.reports import bands, esf
 from lab.reports.collective import OUTCOMES, SESSION_TYPES
-from lab.reports.figures import Dashboard, EsfFigures, RegistrantRow
+from lab.reports.figures import Dashboard, EsfFigures, RegistrantRow, SkillFigures
 from lab.reports.model import PRIMARY, SECONDARY, Column, Mark, Table, Value
 from lab.reports.suppression import protect_figure, protect_grid, protect_list
 from lab.workshops.services import KINDS as MODULE_KINDS
@@ -219,6 +219,107 @@ def dashboard_tables(d: Dashboard, k: int) -> list[Table]:
         tables.append(_resource_table(d, k))
         busiest = sorted(range(len(d.resources)), key=lambda i: -d.resources[i].minutes)
         tables += [heatmap_table(d, i) for i in busiest[:HEATMAPS] if d.resources[i].minutes]
+    tables += skill_tables(d, k)
+    return tables
+
+
+def _skills_note(s: SkillFigures) -> str:
+    if s.linked_only:
+        return _(
+            "Atelier filtré : seules les preuves liées à une séance ou à un module de ce "
+            "filtre comptent ; les auto-évaluations faites hors atelier sont laissées de côté."
+        )
+    return ""
+
+
+def skill_tables(d: Dashboard, k: int) -> list[Table]:
+    """Digital skills: evidence by source, validations and badges; validations per DigComp
+    area; evidence and validations per module."""
+    s = d.skills
+    if s is None:  # a month closed before skills were counted: its snapshot has none
+        return []
+    period = _period_text(d)
+    evidence = _list_table(
+        "skills_evidence",
+        _("Compétences numériques : preuves par source"),
+        _("Les preuves de compétences enregistrées %(period)s, par source.", period=period),
+        Column("source", _("Source"), "text"),
+        [_("Auto-évaluations"), _("Observations des animateurs"), _("Modules terminés")],
+        [(Column("evidence", _("Preuves")), [s.self_assessed, s.observed, s.completed])],
+        k,
+        total=_("Total"),
+    )
+    evidence = dataclasses.replace(evidence, note=_skills_note(s))
+    # Independent figures, none the sum of others: each is protected on its own.
+    figures = [
+        (_("Personnes avec au moins une preuve"), s.people),
+        (_("Compétences validées (« je sais faire seul »)"), s.validations),
+        (_("Personnes avec au moins une compétence validée"), s.validated_people),
+        (_("Badges délivrés"), s.badges_issued),
+        (_("Badges révoqués"), s.badges_revoked),
+    ]
+    rows, marks = [], {}
+    for index, (label, value) in enumerate(figures):
+        shown, mark = protect_figure(value, k)
+        rows.append((label, shown))
+        if mark:
+            marks[(index, 1)] = mark
+    summary = Table(
+        key="skills",
+        title=_("Compétences numériques"),
+        description=_(
+            "Personnes évaluées, compétences validées et badges de la période, %(period)s.",
+            period=period,
+        ),
+        columns=(Column("figure", _("Indicateur"), "text"), Column("value", _("Valeur"))),
+        rows=tuple(rows),
+        marks=marks,
+        note=_(
+            "Une compétence est validée quand un animateur l'a observée, ou qu'un module "
+            "terminé la montre, au niveau « je sais faire seul » ; une personne et une "
+            "compétence comptent une fois."
+        ),
+    )
+    language = current_language()
+    areas = _list_table(
+        "skills_areas",
+        _("Compétences validées par domaine DigComp"),
+        _(
+            "Les compétences validées %(period)s, par domaine du cadre européen DigComp ; "
+            "une compétence liée à deux domaines compte dans chacun.",
+            period=period,
+        ),
+        Column("area", _("Domaine"), "text"),
+        [f"{item.code}. {item.labels.get(language) or item.labels['fr']}" for item in s.areas],
+        [(Column("validations", _("Compétences validées")), [a.validations for a in s.areas])],
+        k,
+        total=None,
+    )
+    tables = [summary, evidence, areas]
+    if s.modules:
+        modules = s.modules
+        tables.append(
+            _list_table(
+                "skills_modules",
+                _("Compétences numériques par atelier"),
+                _(
+                    "Les preuves enregistrées aux séances de chaque atelier ou à sa fin, et "
+                    "les compétences validées, %(period)s.",
+                    period=period,
+                ),
+                Column("module", _("Atelier"), "text"),
+                [item.title for item in modules],
+                [
+                    (Column("evidence", _("Preuves")), [item.evidence for item in modules]),
+                    (
+                        Column("validations", _("Compétences validées")),
+                        [item.validations for item in modules],
+                    ),
+                ],
+                k,
+                total=None,
+            )
+        )
     return tables
 
 

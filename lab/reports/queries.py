@@ -11,6 +11,8 @@ Counting rules, in one place:
   period.
 - Attendance *hours* give each attendance its session's length.
 - A drop-in visit is lab use: it counts in visits and activity hours, never as attendance.
+- Digital skills (evidence, validations, badges) have their own rules in
+  ``lab.reports.skills``; the dashboard reads them there.
 
 Queries aggregate in the database (grouped counts over indexed columns) and bring back one row
 per session, person or resource, never one per attendance.
@@ -33,7 +35,7 @@ from lab.accounts.tables import Site, Visitor
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
-from lab.reports import bands
+from lab.reports import bands, skills
 from lab.reports.figures import (
     CAME,
     AttendanceFigures,
@@ -665,6 +667,8 @@ async def dashboard(
         people_profile = profile([people[pid] for pid in sorted(first_seen)], first_seen)
     with _timed(timings, "trend"):
         trend = _trend(f, held, marks, visit_rows, zones)
+    with _timed(timings, "skills"):
+        skill_figures = await skills.skill_figures(f)
     return Dashboard(
         first_day=f.period.first.isoformat(),
         last_day=f.period.last.isoformat(),
@@ -685,6 +689,7 @@ async def dashboard(
         sites=per_site,
         profile=people_profile,
         trend=trend,
+        skills=skill_figures,
     )
 
 
