@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.checkin_lab import _PRELUDE
-from tests.browser.conftest import run_in_lab
+from tests.browser.conftest import login, run_in_lab
 from tests.browser.kiosk import assert_accessible, browser_storage, pair
 
 PIN = "4826"
@@ -199,4 +199,97 @@ def test_a_visitor_downloads_their_badge_on_their_phone_and_it_verifies(
 
         assert not untranslated
     finally:
+        phone.close()
+
+
+# A workshop running now that teaches « Envoyer une pièce jointe », a visitor checked in to it,
+# and the site's facilitator, who ticks what they saw on the session's tick-list.
+_TICK_SEED = (
+    _PRELUDE
+    + r"""
+from lab.accounts import pins, staff
+from lab.accounts.forms import NewStaffInput
+from lab.attendance import services as attendance
+from lab.skills import services as skills
+from lab.skills.forms import ModuleSkills
+from lab.system import operator
+from lab.wiring import wire
+from lab.workshops.tables import Enrolment, Module, Session
+
+async def seed():
+    wire(Settings.from_env())
+    now = clock.now()
+    slug = "observe-" + secrets.token_hex(3)
+    site = Site(name="Lab " + slug, slug=slug, timezone="Europe/Paris", created_at=now)
+    await site.save()
+    actor = await operator()
+    email = slug + "@lab.example"
+    await staff.create_staff(actor, NewStaffInput(
+        email=email, name="Awa Observe", password="PASSWORD_HERE", role="facilitator",
+        language="fr", site_id=site.id))
+    module = Module(site=site.id, title="Le mail pas à pas", kind="digital_skills", capacity=8,
+                    enrolment="series", created_at=now)
+    await module.save()
+    start = clock.utc_minute(now) - dt.timedelta(minutes=20)
+    session = Session(module=module.id, starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                      checkin_secret=secrets.token_hex(32), uid=f"{uuid.uuid4()}@lab",
+                      created_at=now, updated_at=now)
+    await session.save()
+    await skills.set_module_skills(actor, module.id, ModuleSkills(teaches=["email-attachment"]))
+    visitor = Visitor(first_name="Ilyes", last_name="Observe", birth_date=dt.date(2004, 6, 1),
+                      postcode="93200", status="job_seeker",
+                      search_name=search_key("Ilyes", "Observe"), created_site=site.id,
+                      created_at=now, updated_at=now)
+    await visitor.save()
+    async with write_transaction(Visitor._meta.db):
+        card, _token = await passes.issue_in_transaction(SYSTEM, visitor.id, site.id)
+        await pins.set_pin_in_transaction(actor, visitor.id, "PIN_HERE")
+    await Enrolment.insert(Enrolment(module=module.id, visitor=visitor.id, status="enrolled",
+                                     created_at=now, updated_at=now))
+    await attendance.mark(actor, session.id, visitor.id, "present")
+    return {"email": email, "session": session.id, "visitor": visitor.id,
+            "short_code": passes.display_short_code(card.short_code)}
+
+run(seed)
+""".replace("PIN_HERE", PIN).replace("PASSWORD_HERE", "observe-password-2026")
+)
+
+
+def test_a_facilitator_ticks_a_skill_on_the_roster_and_the_badge_reaches_the_phone(
+    browser, live_server, live_env
+):
+    lab = json.loads(run_in_lab(live_env, _TICK_SEED).strip().splitlines()[-1])
+    desk = browser.new_context(base_url=live_server, locale="fr-FR")
+    phone = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
+    desk.set_default_timeout(10_000)
+    phone.set_default_timeout(10_000)
+    try:
+        page = desk.new_page()
+        login(page, lab["email"], "observe-password-2026")
+        page.goto(f"/attendance/sessions/{lab['session']}")
+        page.click(f"a[href='/skills/sessions/{lab['session']}']")
+        page.wait_for_selector("#skills-ticklist")
+        assert_accessible(page, "facilitator's tick-list")
+        page.check(f"input[value='{lab['visitor']}:email-attachment:on_my_own']")
+        page.click("#skills-ticklist button[type=submit]")
+        expect(page.locator("#skills-ticklist .alert-success")).to_contain_text("1 badge délivré")
+
+        me = phone.new_page()
+        me.goto("/me/start")
+        me.fill("#f-code", lab["short_code"])
+        me.fill("#f-pin", PIN)
+        me.click("form.me-form button[type=submit]")
+        me.wait_for_url(re.compile(r"/me$"))
+        me.goto("/me/badges")
+        item = me.locator("[id^=badge-]").filter(has_text="Envoyer une pièce jointe")
+        expect(item).to_have_attribute("data-status", "valid")
+        link = item.locator("a[id^=share-]").get_attribute("href")
+        verifier = phone.new_page()
+        verifier.goto(link)
+        expect(verifier.locator(".badge-verdict")).to_have_attribute("data-outcome", "valid")
+        assert "Ilyes" not in verifier.content()
+    finally:
+        desk.close()
         phone.close()
