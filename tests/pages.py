@@ -30,6 +30,8 @@ from lab.bookings.loans import LendInput
 from lab.bookings.services import Wanted
 from lab.kiosk import devices
 from lab.kiosk.auth import DEVICE_COOKIE
+from lab.skills import services as skills
+from lab.skills.forms import ModuleSkills, Ticks
 from lab.visits import services as visits
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
@@ -198,6 +200,14 @@ async def build_world(cast) -> dict:
         at=at(9, 45),
         age_band="18_21",
     )
+    # What the workshop teaches, a facilitator's tick at its session, and the badge it earned.
+    await skills.set_module_skills(
+        julien, module.id, ModuleSkills(teaches=["email-use", "wifi"], grants=["wifi"])
+    )
+    observed = await skills.observe(
+        awa, session.id, Ticks(tick=[f"{holder.visitor.id}:wifi:on_my_own"])
+    )
+    badge = observed.badges[0]
     drop_in = await make_module(site, "Café numérique", enrolment="drop_in", self_enrol=True)
     drop_in_session = await make_session(drop_in, at(16, day=TUESDAY + dt.timedelta(days=1)))
     # A tablet still waiting to be paired: its pairing page shows the code.
@@ -234,6 +244,11 @@ async def build_world(cast) -> dict:
             },
             "/attendance/sessions/{session_id:int}/sign/{visitor_id:int}": {"visitor_id": yanis.id},
             "/reports/rows/{kind:str}": {"kind": "participants"},
+            "/admin/skills/{code:str}/edit": {"code": "wifi"},
+            "/kiosk/skills/{code:str}": {"code": "wifi"},
+            "/badges/status/{number:int}": {"number": 1},
+            "/badges/{filename:str}": {"filename": badge},
+            "/me/badges/{filename:str}": {"filename": f"{badge}.png"},
             "/reports/files/{what:str}/{fmt:str}": {"what": "dashboard", "fmt": "csv"},
             **{route: {"visitor_id": yanis.id} for route in CARDS},
         },
