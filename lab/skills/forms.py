@@ -6,7 +6,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from lab.core.forms import TEXT_PATTERN
 from lab.core.params import MAX_ID
+from lab.skills.framework import MAX_FILE_BYTES
 
 SKILL_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
 SkillCode = Annotated[str, msgspec.Meta(min_length=2, max_length=40, pattern=SKILL_CODE_PATTERN)]
@@ -58,11 +60,23 @@ class SkillInput(msgspec.Struct, forbid_unknown_fields=False):
     offered. The code never changes (evidence names it); the alignments stay those loaded."""
 
     pictogram: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
-    name_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    name_en: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    name_nl: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    sentence_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-    sentence_en: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-    sentence_nl: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    name_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=TEXT_PATTERN)]
+    name_en: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=TEXT_PATTERN)]
+    name_nl: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=TEXT_PATTERN)]
+    sentence_fr: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)]
+    sentence_en: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)]
+    sentence_nl: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)]
     position: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
     active: bool = True
+
+
+class RevokeInput(msgspec.Struct, forbid_unknown_fields=False):
+    """Why a badge is revoked: kept with it, and said to nobody else."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)]
+
+
+class SkillsFileInput(msgspec.Struct, forbid_unknown_fields=False):
+    """The practical skills file, pasted as text (lab takes no uploaded file)."""
+
+    data: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_FILE_BYTES)]

@@ -5,21 +5,27 @@ of practical skills (edit one; export and import the file)."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from lab.core.errors import Invalid, NotFound
-from lab.core.forms import TEXT_PATTERN, parse_form
+from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
 from lab.core.roles import ADMIN, MANAGERS, STAFF_ROLES
 from lab.core.web import file_response, redirect, render
 from lab.skills import catalogue, pages, services
-from lab.skills.forms import SKILL_CODE_PATTERN, Assessment, ModuleSkills, SkillInput, Ticks
+from lab.skills.forms import (
+    SKILL_CODE_PATTERN,
+    Assessment,
+    ModuleSkills,
+    RevokeInput,
+    SkillInput,
+    SkillsFileInput,
+    Ticks,
+)
 from lab.skills.framework import MAX_FILE_BYTES
 
 TICKLIST = "skills/ticklist.html"
@@ -32,18 +38,6 @@ SKILL_EDIT = "skills/skill_edit.html"
 CELL_PREFIX = "cell-"
 # A badge's public id in a path: a UUID's letters, nothing else reaches a query.
 PUBLIC_ID = re.compile(r"^[0-9a-f-]{8,36}$")
-
-
-class RevokeInput(msgspec.Struct, forbid_unknown_fields=False):
-    """Why a badge is revoked: kept with it, and said to nobody else."""
-
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=TEXT_PATTERN)]
-
-
-class SkillsFileInput(msgspec.Struct, forbid_unknown_fields=False):
-    """The practical skills file, pasted as text (lab takes no uploaded file)."""
-
-    data: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_FILE_BYTES)]
 
 
 # ---- a session's tick-list -----------------------------------------------------------------
