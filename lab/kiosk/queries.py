@@ -207,6 +207,7 @@ async def resource(device: DevicePrincipal, resource_id: int) -> Resource:
 class Day:
     day: dt.date
     open: bool  # False: closed (no opening hours, or a closure)
+    full: bool = False  # open, but nothing is free any more (today, late in the day)
 
 
 async def days(resource: Resource, timezone: str) -> list[Day]:
@@ -222,6 +223,10 @@ async def days(resource: Resource, timezone: str) -> list[Day]:
         day = today + dt.timedelta(days=offset)
         hours = policy.opening_hours.get(WEEKDAYS[day.weekday()], [])
         listed.append(Day(day, bool(hours) and day not in policy.closed_days))
+    # Late in the day, today may have nothing left: say so instead of offering an empty day.
+    # (Only today: the other days' free times are read when one is chosen.)
+    if listed and listed[0].open and not await starts(resource, today):
+        listed[0] = Day(today, True, full=True)
     return listed
 
 

@@ -129,7 +129,8 @@ def _describe(rows: list[Row]) -> str:
 
 def _shape(level: str, x: int, y: int, name: str) -> str:
     """One skill: a ring, a half disc or a full disc with a tick (the level by shape)."""
-    tip = f"<title>{escape(name)} : {escape(_(LEVEL_LABELS[level]))}</title>"
+    words = _("%(skill)s : %(level)s", skill=name, level=_(LEVEL_LABELS[level]))
+    tip = f"<title>{escape(words)}</title>"
     ring = (
         f'<circle class="skill-ring" cx="{x}" cy="{y}" r="{RADIUS}" fill="none" '
         'stroke="currentColor" stroke-width="3"/>'

@@ -213,6 +213,16 @@ async def test_anyone_may_see_what_is_free_without_a_pass(client, cast):
     assert 'id="slot-1000"' in slots.text and 'id="slot-1930"' in slots.text
 
 
+async def test_late_in_the_day_today_says_full_instead_of_offering_nothing(client, cast):
+    freeze(at(20, 30))  # past the last start of the day
+    await pair_client(client, cast)
+    pool = await tablets(cast.saint_denis)
+    days = await client.get(f"/kiosk/book/{pool.id}")
+    assert "Complet" in days.text
+    assert f'href="/kiosk/book/{pool.id}/2026-12-01"' not in days.text
+    assert f'href="/kiosk/book/{pool.id}/2026-12-02"' in days.text
+
+
 async def test_a_slot_taken_by_every_unit_is_not_offered(client, cast):
     freeze(NOW)
     await pair_client(client, cast)

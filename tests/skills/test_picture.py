@@ -70,7 +70,9 @@ def test_each_area_is_a_row_of_its_skills_with_the_level_drawn_by_shape():
     assert own.find(f"{SVG}path") is not None
     assert helped.find(f"{SVG}path[@class='skill-half']") is not None
     assert nothing.find(f"{SVG}path") is None and nothing.find(f"{SVG}circle") is not None
-    assert own.find(f"{SVG}title").text == "Appeler en vidéo : Seul ou seule"
+    assert (
+        own.find(f"{SVG}title").text == "Appeler en vidéo\u00a0: Seul ou seule"
+    )  # French: no break before ":"
     legend = root.find(f"{SVG}g[@class='skills-legend']")
     assert [text.text for text in legend.findall(f"{SVG}text")] == [
         "Pas encore",
