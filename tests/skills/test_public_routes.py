@@ -62,7 +62,7 @@ async def test_the_verification_page_says_valid_and_nothing_about_the_person(cli
         .where((FrameworkEntry.framework == "digcomp") & (FrameworkEntry.code == "2.1"))
         .first()
     )
-    assert f"DigComp 2.2 2.1 : {label['label_fr']}" in page.text
+    assert f"DigComp 2.2 2.1\u00a0: {label['label_fr']}" in page.text
     assert "empreinte (hachage) de son identité" in page.text
     for personal in (yanis.first_name, yanis.last_name, VISITOR_EMAIL, "yanis"):
         assert personal.lower() not in page.text.lower()
