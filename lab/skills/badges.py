@@ -18,7 +18,7 @@ from lab.core.db import lock_key, write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
 from lab.core.i18n import _
 from lab.core.principals import Principal
-from lab.core.roles import StaffPrincipal
+from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.skills import baking, config, credentials, keys, statuslist, verify
 from lab.skills.queries import skill_names
 from lab.skills.tables import Badge, FrameworkEntry
@@ -39,29 +39,27 @@ def keyring() -> keys.KeyRing:
 
 
 async def _alignments(skill: dict) -> list[credentials.Target]:
-    """The skill's DigComp and Pix targets, named in French (the issuer's language)."""
-    targets = []
-    for target in skill["alignments"] or ():
-        entry = (
-            await FrameworkEntry.select(FrameworkEntry.label_fr)
-            .where(
-                (FrameworkEntry.framework == target["framework"])
-                & (FrameworkEntry.version == target["version"])
-                & (FrameworkEntry.code == target["code"])
-            )
-            .first()
+    """The skill's DigComp and Pix targets, named in French (the issuer's language): one
+    query for all of them."""
+    wanted = list(skill["alignments"] or ())
+    rows = await FrameworkEntry.select(
+        FrameworkEntry.framework,
+        FrameworkEntry.version,
+        FrameworkEntry.code,
+        FrameworkEntry.label_fr,
+    ).where(FrameworkEntry.code.is_in(sorted({t["code"] for t in wanted}) or ["-"]))
+    labels = {(row["framework"], row["version"], row["code"]): row["label_fr"] for row in rows}
+    return [
+        credentials.Target(
+            framework=target["framework"],
+            version=target["version"],
+            code=target["code"],
+            name=labels[key],
+            level=target.get("level"),
         )
-        if entry is not None:
-            targets.append(
-                credentials.Target(
-                    framework=target["framework"],
-                    version=target["version"],
-                    code=target["code"],
-                    name=entry["label_fr"],
-                    level=target.get("level"),
-                )
-            )
-    return targets
+        for target in wanted
+        if (key := (target["framework"], target["version"], target["code"])) in labels
+    ]
 
 
 async def issue_in_transaction(
@@ -138,14 +136,12 @@ async def issue_in_transaction(
     return public_id
 
 
-async def revoke(
-    actor: StaffPrincipal, public_id: str, reason: str, *, managers: tuple[str, ...]
-) -> None:
+async def revoke(actor: StaffPrincipal, public_id: str, reason: str) -> None:
     async with write_transaction(Badge._meta.db):
         badge = await Badge.objects().get(Badge.public_id == public_id)
         if badge is None:
             raise NotFound(_("Ce badge n'existe pas."))
-        if badge.site not in actor.site_ids(*managers):
+        if badge.site not in actor.site_ids(*MANAGERS):
             raise Forbidden(
                 _("Seule la direction du site peut retirer un badge."), code="forbidden"
             )
