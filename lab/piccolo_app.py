@@ -7,7 +7,7 @@ from piccolo.conf.apps import AppConfig
 from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor, VisitorPin
 from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Loan, Resource
-from lab.core.tables import AuditLog, Outbox
+from lab.core.tables import AuditLog, JobLease, Outbox
 from lab.kiosk.tables import KioskDevice, ScanReview
 from lab.reports.tables import ClosedPeriod
 from lab.skills.tables import Badge, FrameworkEntry, ModuleSkill, PracticalSkill, SkillEvidence
@@ -32,6 +32,7 @@ APP_CONFIG = AppConfig(
         Loan,
         CalendarFeed,
         Outbox,
+        JobLease,
         Partner,
         Module,
         ModuleFacilitator,

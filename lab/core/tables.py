@@ -38,3 +38,16 @@ class Outbox(Table, tablename="outbox"):
     last_error = Varchar(length=300, default="")
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+
+
+class JobLease(Table, tablename="job_lease"):
+    """Which process runs a scheduled job (releasing no-shows, reminders, mail) for now.
+
+    Every worker of every host runs the same loops; before a round, each tries to take or renew
+    its job's lease with one conditional UPDATE, and only the holder runs the round. The claim
+    lives in the database every worker shares, so it holds across hosts, and a holder that dies
+    loses it when ``expires_at`` passes."""
+
+    name = Varchar(length=60, unique=True)
+    holder = Varchar(length=120, default="")
+    expires_at = Timestamptz()
