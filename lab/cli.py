@@ -320,18 +320,38 @@ def _list_kiosks() -> None:
 
 @main.command()
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(reload: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    envvar="LAB_WORKERS",
+    show_default=True,
+    help="Worker processes sharing the port (also LAB_WORKERS); more than one needs LAB_REDIS_URL.",
+)
+def serve(reload: bool, workers: int) -> None:
     """Serve lab on LAB_HOST:LAB_PORT (default http://127.0.0.1:8000)."""
     import uvicorn
 
     settings = _settings()
-    click.echo(f"lab is running on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
+    if workers > 1 and not settings.redis_url:
+        # Each worker would keep its own sessions, login counts and live events: a sign-in
+        # made on one would be unknown to the next request's worker.
+        raise click.ClickException(
+            f"--workers {workers} needs LAB_REDIS_URL: without Redis, sessions, login "
+            "throttling and live events stay in one process's memory. Set LAB_REDIS_URL "
+            "(e.g. redis://127.0.0.1:6379/0) or serve with one worker."
+        )
+    if workers > 1 and reload:
+        raise click.UsageError("--reload runs one worker; leave out --workers")
+    many = f", {workers} workers" if workers > 1 else ""
+    click.echo(f"lab is running on http://{settings.host}:{settings.port}{many} (Ctrl+C to stop)")
     uvicorn.run(
         "lab.app:app_factory",
         factory=True,
         host=settings.host,
         port=settings.port,
         reload=reload,
+        workers=workers,
         # Paths can carry pass tokens (/p/…): no access log of raw URLs.
         access_log=False,
         # Live rosters hold streams open: give them a moment to end, then stop anyway.
