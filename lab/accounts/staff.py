@@ -9,7 +9,7 @@ from litestar.stores.base import Store
 from lab.accounts.forms import GrantInput, LoginInput, NewStaffInput, StaffUpdateInput
 from lab.accounts.sites import active_site_ids, get_site_for
 from lab.accounts.tables import Role, StaffUser
-from lab.core import audit, clock
+from lab.core import audit, clock, counters
 from lab.core.audit import ANONYMOUS
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
@@ -36,19 +36,17 @@ class LoginThrottle:
         return f"login-failures:{token_hash(email)}"
 
     async def failures(self, email: str) -> int:
-        raw = await self.store.get(self._key(email))
-        return int(raw) if raw else 0
+        return await counters.value(self.store, self._key(email))
 
     async def is_locked(self, email: str) -> bool:
         return await self.failures(email) >= self.max_failures
 
     async def failed(self, email: str) -> int:
-        count = await self.failures(email) + 1
-        await self.store.set(self._key(email), str(count), expires_in=self.lockout_seconds)
-        return count
+        # Atomic: failures sent at once to several workers each count.
+        return await counters.increment(self.store, self._key(email), self.lockout_seconds)
 
     async def succeeded(self, email: str) -> None:
-        await self.store.delete(self._key(email))
+        await counters.reset(self.store, self._key(email))
 
 
 async def authenticate(data: LoginInput, throttle: LoginThrottle) -> StaffUser:

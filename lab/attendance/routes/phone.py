@@ -20,7 +20,7 @@ from litestar.stores.base import Store
 from lab.attendance import pages, selfcheck, services
 from lab.attendance.routes.live import new_nonce
 from lab.attendance.services import ScanRefused
-from lab.core import audit
+from lab.core import audit, counters
 from lab.core.errors import Invalid
 from lab.core.forms import parse_form
 from lab.core.params import Id
@@ -80,21 +80,17 @@ class SelfCheckThrottle:
             f"selfcheck-failures:form:{token_hash(form_token)}",
         )
 
-    async def _count(self, key: str) -> int:
-        raw = await self.store.get(key)
-        return int(raw) if raw else 0
-
     async def is_locked(self, session_id: int, form_token: str) -> bool:
         by_session, by_form = self._keys(session_id, form_token)
         return (
-            await self._count(by_form) >= self.per_form
-            or await self._count(by_session) >= self.per_session
+            await counters.value(self.store, by_form) >= self.per_form
+            or await counters.value(self.store, by_session) >= self.per_session
         )
 
     async def failed(self, session_id: int, form_token: str) -> None:
         for key in self._keys(session_id, form_token):
-            count = await self._count(key) + 1
-            await self.store.set(key, str(count), expires_in=self.seconds)
+            # Atomic: a room of phones failing at once on several workers each count.
+            await counters.increment(self.store, key, self.seconds)
 
     async def refuse(self, session_id: int) -> None:
         await audit.record(
