@@ -12,11 +12,12 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts.queries import pass_url
-from lab.core.errors import LabError
+from lab.core import conditional
+from lab.core.errors import LabError, NotFound
 from lab.core.forms import parse_form
 from lab.core.i18n import _
 from lab.core.params import Id
-from lab.core.qr import qr_svg
+from lab.core.qr import SVG_MEDIA_TYPE, qr_etag, qr_svg_file
 from lab.core.web import LANGUAGE_COOKIE, error_response, file_response, redirect, render
 from lab.me import queries, services
 from lab.me.auth import (
@@ -106,12 +107,26 @@ async def home(request: Request) -> Response:
 async def show_pass(request: Request) -> Response:
     actor = visitor_of(request)
     card = await queries.pass_card(actor)
+    has_qr = session_of(request).pass_token is not None
+    return render(request, "me/pass.html", {"visitor": actor, "card": card, "has_qr": has_qr})
+
+
+@get("/pass/qr.svg", name="me_pass_qr", **GUARDED)
+async def pass_qr(request: Request) -> Response:
+    """The QR of the pass the visitor signed in with, as an image the phone revalidates: the
+    same pass answers 304, a new pass (a new session) a new image."""
     token = session_of(request).pass_token
-    svg = None
-    if token:
-        settings = request.app.state.settings
-        svg = qr_svg(pass_url(settings.base_url, token), _("Le code QR de votre carte"))
-    return render(request, "me/pass.html", {"visitor": actor, "card": card, "qr_svg": svg})
+    if token is None:  # signed in with the short code: no token to draw
+        raise NotFound(_("Aucun code QR à afficher pour cette connexion."), code="no_qr")
+    payload = pass_url(request.app.state.settings.base_url, token)
+    # Personal: only the phone's own cache, and asked again each time. One URL for every
+    # visitor, its content set by the session cookie.
+    validators = conditional.Validators(qr_etag(payload, "svg"), vary="Cookie")
+    return conditional.respond(
+        request,
+        validators,
+        lambda: Response(qr_svg_file(payload), media_type=SVG_MEDIA_TYPE),
+    )
 
 
 @get("/enrolments/{enrolment_id:int}/cancel", name="me_enrolment_cancel_ask", **GUARDED)
@@ -133,7 +148,9 @@ async def cancel_enrolment(request: Request, enrolment_id: Id) -> Response:
 @get("/enrolments/{enrolment_id:int}/calendar.ics", name="me_enrolment_ics", **GUARDED)
 async def enrolment_ics(request: Request, enrolment_id: Id) -> Response:
     body = await queries.enrolment_calendar(visitor_of(request), enrolment_id)
-    return file_response(body, ICS, f"atelier-{enrolment_id}.ics", attachment=True)
+    return conditional.file(
+        request, body, ICS, f"atelier-{enrolment_id}.ics", attachment=True, cache_control="no-store"
+    )
 
 
 @get("/bookings/{booking_id:int}/cancel", name="me_booking_cancel_ask", **GUARDED)
@@ -153,7 +170,8 @@ async def cancel_booking(request: Request, booking_id: Id) -> Response:
 @get("/bookings/{booking_id:int}/calendar.ics", name="me_booking_ics", **GUARDED)
 async def booking_ics(request: Request, booking_id: Id) -> Response:
     body = await queries.booking_calendar(visitor_of(request), booking_id)
-    return file_response(body, ICS, f"reservation-{booking_id}.ics", attachment=True)
+    filename = f"reservation-{booking_id}.ics"
+    return conditional.file(request, body, ICS, filename, attachment=True, cache_control="no-store")
 
 
 @get("/data.json", name="me_data", **GUARDED)
@@ -184,6 +202,7 @@ me_router = Router(
         sign_out,
         home,
         show_pass,
+        pass_qr,
         ask_cancel_enrolment,
         cancel_enrolment,
         enrolment_ics,
