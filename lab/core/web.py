@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
     MethodNotAllowedException,
     NotAuthorizedException,
     PermissionDeniedException,
@@ -231,7 +232,21 @@ def handle_lab_error(request: Request, error: LabError) -> Response:
     )
 
 
+# What Litestar raises when the client closes the connection before its request's body is read
+# (a tablet losing the network, a load generator stopping, a user closing the tab).
+_HUNG_UP = "client disconnected prematurely"
+# nginx's name for it: no response reaches anyone, and this is no server error.
+CLIENT_CLOSED_REQUEST = 499
+
+
+def client_hung_up(error: Exception) -> bool:
+    return isinstance(error, InternalServerException) and error.detail == _HUNG_UP
+
+
 def handle_http_error(request: Request, error: HTTPException) -> Response:
+    if client_hung_up(error):
+        log.info("Client hung up during %s %s", request.method, request.scope.get("path_template"))
+        return Response(b"", status_code=CLIENT_CLOSED_REQUEST)
     i18n.set_language(language_for(request))
     status = error.status_code
     if isinstance(error, NotAuthorizedException) and not is_api(request):
