@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import hypothesis
 import pytest
 from argon2 import PasswordHasher
 from litestar import Litestar
@@ -28,6 +29,11 @@ from lab.core import clock, db, i18n, security
 from lab.settings import PROJECT_ROOT, Settings
 from lab.skills import config as skills_config
 from lab.skills.catalogue import load_shipped
+
+# Property tests check rules, not speed: a slow moment of a busy machine (two test workers,
+# a browser) must not fail one. Speed is measured by the benchmarks in bench/.
+hypothesis.settings.register_profile("lab", deadline=None)
+hypothesis.settings.load_profile("lab")
 
 # Under pytest-xdist (`make test` runs one worker per core) each worker has its own
 # PostgreSQL database and Redis database, so that workers never see each other's rows,
@@ -158,13 +164,14 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def engine(settings: Settings) -> Engine:
+async def engine(settings: Settings) -> AsyncIterator[Engine]:
     engine = db.engine_for(settings)
     db.bind_tables(engine)
     if not db.is_sqlite(engine):
         await _empty_postgres(engine)
         await load_shipped()  # what `lab migrate` put in SQLite's template
-    return engine
+    yield engine
+    await db.stop(engine)  # SQLite: the connections this test's loop kept open
 
 
 async def _empty_postgres(engine: Engine) -> None:

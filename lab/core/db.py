@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine, TransactionType
+from piccolo.query.base import Query
 from piccolo.querystring import QueryString
 
 from lab.core.params import Day, Moment
+from lab.core.sqlite import FastSQLiteEngine
 from lab.settings import Settings
+
+Q = TypeVar("Q", bound=Query)
 
 # SQLite allows one writer at a time. Waiting a little is better than failing a booking.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -33,7 +37,7 @@ def engine_for(settings: Settings) -> Engine:
         path = settings.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
         _enable_wal(str(path))
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return FastSQLiteEngine(str(path), busy_timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     parts = urlsplit(settings.database_url)
     dsn = settings.database_url
     if parts.scheme == "postgres":
@@ -62,27 +66,16 @@ def is_sqlite(engine: Engine) -> bool:
     return isinstance(engine, SQLiteEngine)
 
 
-_sqlite_write_locks: dict[int, asyncio.Lock] = {}
-
-
-def _write_lock(engine: Engine) -> asyncio.Lock:
-    lock = _sqlite_write_locks.get(id(engine))
-    if lock is None:
-        lock = _sqlite_write_locks[id(engine)] = asyncio.Lock()
-    return lock
-
-
 @asynccontextmanager
 async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for a check-then-write rule.
 
-    On SQLite, an IMMEDIATE transaction takes the write lock up front, and an in-process lock
-    queues this process's writers so they do not spin on "database is locked". On PostgreSQL,
-    services take row locks (SELECT … FOR UPDATE) inside it.
+    On SQLite, an IMMEDIATE transaction takes the write lock up front (the engine queues this
+    process's transactions, see lab.core.sqlite). On PostgreSQL, services take row locks
+    (SELECT … FOR UPDATE) inside it.
 
     Inside another transaction (a service calling another service so that both changes commit
-    together), it joins that one: Piccolo nests transactions as no-ops, and taking the
-    in-process lock a second time would wait for ever on SQLite.
+    together), it joins that one: Piccolo nests transactions as no-ops.
 
     What ``after_commit`` is given inside it runs once the outermost one has committed, and
     not at all if it rolls back.
@@ -95,10 +88,7 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     token = _after_commit.set(pending)
     try:
         if is_sqlite(engine):
-            async with (
-                _write_lock(engine),
-                engine.transaction(transaction_type=TransactionType.immediate),
-            ):
+            async with engine.transaction(transaction_type=TransactionType.immediate):
                 yield
         else:
             async with engine.transaction():
@@ -137,6 +127,8 @@ async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
         engine.pool = None
+    elif isinstance(engine, FastSQLiteEngine):
+        engine.close_connections()
 
 
 async def lock_row(table: type, row_id: int) -> None:
@@ -146,6 +138,16 @@ async def lock_row(table: type, row_id: int) -> None:
     if not is_sqlite(engine):
         name = table._meta.tablename
         await table.raw(f"SELECT id FROM {name} WHERE id = {{}} FOR UPDATE", int(row_id))  # noqa: S608
+
+
+def locked(query: Q, *, shared: bool = False) -> Q:
+    """``query`` (a Piccolo ``objects()`` or ``select()``) reading its rows locked until the
+    transaction ends, in the same statement: on PostgreSQL ``FOR UPDATE``, or with ``shared``
+    ``FOR SHARE`` (many may hold it at once, and each makes ``FOR UPDATE`` wait). On SQLite
+    the IMMEDIATE transaction already holds the database's single write lock."""
+    if is_sqlite(query.table._meta.db):
+        return query
+    return query.lock_rows("SHARE" if shared else "UPDATE")
 
 
 async def lock_key(engine: Engine, key: str) -> None:
