@@ -6,6 +6,8 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from piccolo.columns.combination import Combinable
+
 from lab.accounts.tables import Pass, Visitor
 from lab.core import audit, clock
 from lab.core.audit import Actor
@@ -95,14 +97,12 @@ async def resolve_token(token: str) -> Visitor | None:
     """The visitor holding this pass, or None for an unknown or revoked pass."""
     if not _TOKEN.match(token):
         return None
-    row = (
-        await Pass.select(Pass.visitor)
-        .where((Pass.token_hash == token_hash(token)) & Pass.revoked_at.is_null())
-        .first()
-    )
-    if row is None:
-        return None
-    return await Visitor.objects().get(Visitor.id == row["visitor"])
+    return await _holder((Pass.token_hash == token_hash(token)) & Pass.revoked_at.is_null())
+
+
+async def _holder(pass_is: Combinable) -> Visitor | None:
+    """The visitor holding the pass that ``pass_is`` picks out, in one query."""
+    return await Visitor.objects().get(Visitor.id.is_in(Pass.select(Pass.visitor).where(pass_is)))
 
 
 async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
@@ -116,11 +116,5 @@ async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
         return await resolve_token(token), token_hash(token)
     short = normalise_short_code(code)
     if looks_like_short_code(short):
-        row = (
-            await Pass.select(Pass.visitor)
-            .where((Pass.short_code == short) & Pass.revoked_at.is_null())
-            .first()
-        )
-        if row:
-            return await Visitor.objects().get(Visitor.id == row["visitor"]), None
+        return await _holder((Pass.short_code == short) & Pass.revoked_at.is_null()), None
     return None, None

@@ -182,12 +182,11 @@ async def check_in(scan: Scan) -> CheckIn:
     journal = _Journal(scan, site_id, token_hash, at, skew)
     async with write_transaction(ScanEvent._meta.db):
         await lock_key(ScanEvent._meta.db, f"scan:{scan.nonce}")
-        first = (
-            await ScanEvent.objects()
-            .where(ScanEvent.nonce == scan.nonce)
-            .order_by(ScanEvent.id)
-            .first()
-        )
+        # A nonce has one entry, or a few for a retried scan: read them by the nonce's index
+        # and take the first here (ORDER BY id … LIMIT 1 tempts PostgreSQL into walking the
+        # whole journal by id when its statistics are stale).
+        seen = await ScanEvent.objects().where(ScanEvent.nonce == scan.nonce)
+        first = min(seen, key=lambda event: event.id, default=None)
         if first is not None:
             answer = await _repeat(journal, first)
         elif at < now - MAX_AGE:
@@ -195,7 +194,9 @@ async def check_in(scan: Scan) -> CheckIn:
         elif visitor is None:
             answer = await journal.refuse("unknown_pass", None)
         elif named is not None:
-            answer = await _into_session(journal, visitor, *named)
+            answer = await _into_session(
+                journal, visitor, *named, await _expected(visitor, [named])
+            )
         elif scan.leaving:
             answer = await _leave(journal, visitor)
         else:
@@ -283,9 +284,11 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
     )
     if chosen is not None and not found:
         return await journal.refuse("nothing_now", visitor)
+    expected = await _expected(visitor, found)
     acceptable, refused = [], []
     for session, module in found:
-        reason = rules.reason_for_visitor(rules.refusals(await _seat(session, module, visitor), at))
+        seat = _seat(session, module, visitor, session.id in expected)
+        reason = rules.reason_for_visitor(rules.refusals(seat, at))
         (refused if reason else acceptable).append((reason, session, module))
     if len(acceptable) > 1 and not scan.offline and chosen is None:
         return CheckIn(
@@ -299,7 +302,7 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
         )
     if acceptable:
         _none, session, module = min(acceptable, key=lambda r: _nearest(r[1], at))
-        return await _into_session(journal, visitor, session, module)
+        return await _into_session(journal, visitor, session, module, session.id in expected)
     if chosen is None:
         booking = await booking_queries.open_booking_at(visitor.id, scan.site_id, at)
         if booking is not None:
@@ -405,7 +408,14 @@ def _nearest(session: workshop_queries.Session, at: dt.datetime) -> tuple[float,
     return abs((session.starts_at - at).total_seconds()), session.id
 
 
-async def _seat(session, module, visitor: accounts.Visitor) -> rules.Seat:
+async def _expected(visitor: accounts.Visitor, sessions: list) -> set[int]:
+    """The sessions among ``sessions`` (with their modules) where ``visitor`` holds a place,
+    in one query (anyone may walk into a drop-in session: those need none)."""
+    series = [(session, module) for session, module in sessions if module.enrolment != "drop_in"]
+    return await workshop_queries.expected_among(visitor.id, series) if series else set()
+
+
+def _seat(session, module, visitor: accounts.Visitor, expected: bool) -> rules.Seat:
     drop_in = module.enrolment == "drop_in"
     return rules.Seat(
         session_status=session.status,
@@ -414,18 +424,18 @@ async def _seat(session, module, visitor: accounts.Visitor) -> rules.Seat:
         module_site=module.site,
         drop_in=drop_in,
         visitor_site=visitor.created_site,
-        expected=drop_in
-        or await workshop_queries.is_expected(module.id, module.enrolment, session.id, visitor.id),
+        expected=drop_in or expected,
     )
 
 
 async def _into_session(
-    journal: _Journal, visitor: accounts.Visitor, session, module
+    journal: _Journal, visitor: accounts.Visitor, session, module, expected: bool
 ) -> CheckIn | _Refusal:
-    """Record the visitor's arrival at ``session``, under its lock (read again there: it may
-    have been closed meanwhile), unless a rule refuses it."""
-    session = await workshops.lock_session(session.id)
-    reasons = rules.refusals(await _seat(session, module, visitor), journal.at)
+    """Record the visitor's arrival at ``session`` unless a rule refuses it. The session is
+    read again under a shared lock (it may have been closed meanwhile, and closing waits for
+    this check-in); their place, read just before, is not: it does not change under a scan."""
+    session = await workshops.hold_session(session.id)
+    reasons = rules.refusals(_seat(session, module, visitor, expected), journal.at)
     if reasons:
         return await journal.refuse(reasons[0], visitor, session_id=session.id)
     attendance, repeated = await _record(journal, session, module, visitor)
@@ -444,27 +454,49 @@ async def _into_session(
 async def _record(
     journal: _Journal, session, module, visitor: accounts.Visitor
 ) -> tuple[Attendance, bool]:
-    """The visitor's attendance, now present or late; True if they were already there."""
-    existing = (
-        await Attendance.objects()
-        .where((Attendance.session == session.id) & (Attendance.visitor == visitor.id))
-        .first()
-    )
-    if existing is not None and existing.status in ("present", "late"):
-        return existing, True
+    """The visitor's attendance, now present or late; True if they were already there.
+
+    One statement: the row is inserted, or a row marked absent or excused before they came
+    is updated; the unique (visitor, session) index makes two scans racing into one session
+    record one arrival."""
     scan, now = journal.scan, clock.now()
     arrived = journal.at
-    attendance = existing or Attendance(
-        visitor=visitor.id, session=session.id, created_at=now, nonce=scan.nonce
-    )
     late = rules.is_late(arrived, session.starts_at, module.late_after_minutes)
-    attendance.status = "late" if late else "present"
-    attendance.checked_in_at = arrived
-    attendance.method = scan.method
-    attendance.device_id = scan.device_id
-    attendance.updated_by = scan.staff_id
-    attendance.updated_at = now
-    await attendance.save()
+    arrival = Attendance(
+        visitor=visitor.id,
+        session=session.id,
+        status="late" if late else "present",
+        checked_in_at=arrived,
+        method=scan.method,
+        device_id=scan.device_id,
+        nonce=scan.nonce,
+        updated_by=scan.staff_id,
+        created_at=now,
+        updated_at=now,
+    )
+    written = await (
+        Attendance.insert(arrival)
+        .on_conflict(
+            target=(Attendance.visitor, Attendance.session),
+            action="DO UPDATE",
+            values=[
+                Attendance.status,
+                Attendance.checked_in_at,
+                Attendance.method,
+                Attendance.device_id,
+                Attendance.updated_by,
+                Attendance.updated_at,
+            ],
+            where=Attendance.status.not_in(["present", "late"]),
+        )
+        .returning(*Attendance.all_columns())
+    )
+    if not written:  # already there: the row as it stands
+        existing = await Attendance.objects().get(
+            (Attendance.session == session.id) & (Attendance.visitor == visitor.id)
+        )
+        return existing, True
+    attendance = Attendance(_exists_in_db=True, **written[0])
     await audit.record(
         scan.by,
         "attendance.checked_in",

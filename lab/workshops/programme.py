@@ -23,12 +23,19 @@ async def sessions_open_at(
         where &= Session.id == session_id
     else:
         where &= (Session.starts_at <= end) & (Session.ends_at > start)
-    sessions = await Session.objects().where(where).order_by(Session.starts_at)
-    if not sessions:
-        return []
-    ids = list({session.module for session in sessions})
-    modules = {m.id: m for m in await Module.objects().where(Module.id.is_in(ids))}
-    return [(session, modules[session.module]) for session in sessions]
+    rows = await (
+        Session.select(*Session.all_columns(), *Session.module.all_columns())
+        .where(where)
+        .order_by(Session.starts_at)
+    )
+    found, modules = [], {}
+    for row in rows:
+        module_fields = {name[7:]: row.pop(name) for name in list(row) if name[:7] == "module."}
+        module = modules.get(row["module"])
+        if module is None:
+            module = modules[row["module"]] = Module(_exists_in_db=True, **module_fields)
+        found.append((Session(_exists_in_db=True, **row), module))
+    return found
 
 
 async def session_summary(session_id: int) -> dict | None:
@@ -62,6 +69,17 @@ async def module_sessions(module_id: int) -> list[dict]:
     return (
         await Session.select(Session.id, Session.starts_at, Session.ends_at)
         .where((Session.module == module_id) & (Session.status != "cancelled"))
+        .order_by(Session.starts_at)
+    )
+
+
+async def sessions_of_modules(module_ids: list[int]) -> list[dict]:
+    """``module_sessions`` of several modules in one query (each row names its ``module``)."""
+    if not module_ids:
+        return []
+    return (
+        await Session.select(Session.id, Session.module, Session.starts_at, Session.ends_at)
+        .where(Session.module.is_in(list(module_ids)) & (Session.status != "cancelled"))
         .order_by(Session.starts_at)
     )
 
@@ -131,6 +149,25 @@ async def sessions_starting(site_id: int, start: dt.datetime, end: dt.datetime) 
         )
         .order_by(Session.starts_at)
     )
+    return [_with_room(row) for row in rows]
+
+
+async def sessions_starting_at_sites(
+    windows: dict[int, tuple[dt.datetime, dt.datetime]],
+) -> list[dict]:
+    """``sessions_starting`` for several sites at once, each over its own [start, end) (each
+    site's own today, say), in one query; each row names its ``site_id``."""
+    where = None
+    for site_id, (start, end) in windows.items():
+        window = (
+            (Session.module.site == site_id)
+            & (Session.starts_at >= start)
+            & (Session.starts_at < end)
+        )
+        where = window if where is None else where | window
+    if where is None:
+        return []
+    rows = await Session.select(*_SESSION_COLUMNS).where(where).order_by(Session.starts_at)
     return [_with_room(row) for row in rows]
 
 

@@ -4,6 +4,8 @@ other domains by ``lab.workshops.queries``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from piccolo.columns.combination import Combination
 
 from lab.workshops.tables import Enrolment, Module, Session
@@ -39,12 +41,45 @@ async def expected_count(module_id: int, enrolment: str, session_id: int) -> int
     return await Enrolment.count().where(expected_at(module_id, enrolment, session_id))
 
 
+async def expected_counts(sessions: Iterable[tuple[int, str, int]]) -> dict[int, int]:
+    """``expected_count`` of several sessions, given as (module id, enrolment, session id), in
+    one query: {session id: how many are expected}."""
+    wanted = list(sessions)
+    per_module, per_session = await enrolled_counts(sorted({module for module, _, _ in wanted}))
+    return {
+        session: per_session.get(session, 0)
+        if enrolment == "drop_in"
+        else per_module.get(module, 0)
+        for module, enrolment, session in wanted
+    }
+
+
 async def is_expected(module_id: int, enrolment: str, session_id: int, visitor_id: int) -> bool:
     """Whether ``visitor_id`` holds a place at the session. Anyone may walk into a drop-in
     session: there, this says whether they enrolled beforehand."""
     return await Enrolment.exists().where(
         expected_at(module_id, enrolment, session_id) & (Enrolment.visitor == visitor_id)
     )
+
+
+async def expected_among(visitor_id: int, sessions: Iterable[tuple[Session, Module]]) -> set[int]:
+    """The ids of the sessions among ``sessions`` (with their modules) at which ``visitor_id``
+    holds a place (``is_expected`` for each of them, in one query)."""
+    where = None
+    for session, module in sessions:
+        queue = queue_of(module.id, module.enrolment, session.id)
+        where = queue if where is None else where | queue
+    if where is None:
+        return set()
+    rows = await Enrolment.select(Enrolment.module, Enrolment.session).where(
+        (Enrolment.visitor == visitor_id) & (Enrolment.status == "enrolled") & where
+    )
+    held = {(row["module"], row["session"]) for row in rows}
+    return {
+        session.id
+        for session, module in sessions
+        if (module.id, session.id if module.enrolment == "drop_in" else None) in held
+    }
 
 
 async def place_in_line(
@@ -57,6 +92,34 @@ async def place_in_line(
         & (Enrolment.position < position)
     )
     return ahead + 1
+
+
+async def places_in_line(module: Module, waiting: list[tuple[int | None, int]]) -> list[int]:
+    """``place_in_line`` of several waitlisted enrolments of one module, given as (session,
+    position), in one query: their places, in the same order."""
+    if not waiting:
+        return []
+    sessions = {session for session, _ in waiting}
+    where = None
+    for session in sessions:
+        queue = queue_of(module.id, module.enrolment, session)
+        where = queue if where is None else where | queue
+    rows = await Enrolment.select(Enrolment.session, Enrolment.position).where(
+        where & (Enrolment.status == "waitlisted")
+    )
+    lines: dict[int | None, list[int]] = {}
+    for row in rows:
+        key = row["session"] if module.enrolment == "drop_in" else None
+        lines.setdefault(key, []).append(row["position"])
+    return [
+        1
+        + sum(
+            1
+            for other in lines.get(session if module.enrolment == "drop_in" else None, [])
+            if other < position
+        )
+        for session, position in waiting
+    ]
 
 
 def capacity_of(module: Module, session: Session | None) -> int:
@@ -138,6 +201,18 @@ async def drop_in_enrolments(
     these sessions of a drop-in module (one queue per session: see ``queue_of``)."""
     return await Enrolment.select(Enrolment.visitor, Enrolment.session).where(
         (Enrolment.module == module_id)
+        & Enrolment.session.is_in(session_ids or [-1])
+        & Enrolment.visitor.is_in(visitor_ids or [-1])
+        & Enrolment.status.is_in(list(statuses))
+    )
+
+
+async def drop_in_enrolments_in(
+    module_ids: list[int], session_ids: list[int], visitor_ids: list[int], statuses: tuple[str, ...]
+) -> list[dict]:
+    """``drop_in_enrolments`` of several modules in one query (each row names its ``module``)."""
+    return await Enrolment.select(Enrolment.module, Enrolment.visitor, Enrolment.session).where(
+        Enrolment.module.is_in(module_ids or [-1])
         & Enrolment.session.is_in(session_ids or [-1])
         & Enrolment.visitor.is_in(visitor_ids or [-1])
         & Enrolment.status.is_in(list(statuses))

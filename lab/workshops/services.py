@@ -38,6 +38,7 @@ from lab.workshops.programme import facilitator_ids
 from lab.workshops.sessions import (
     Scheduled,
     cancel_session,
+    hold_session,
     lock_session,
     mark_session_closed,
     move_session,
@@ -59,6 +60,7 @@ __all__ = [
     "get_module_for",
     "get_module_to_manage_for",
     "get_session_for",
+    "hold_session",
     "list_modules",
     "list_partners",
     "lock_session",

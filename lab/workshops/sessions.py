@@ -15,7 +15,7 @@ from lab.bookings import queries as rooms
 from lab.bookings import services as bookings
 from lab.bookings.forms import MoveInput
 from lab.core import audit, clock
-from lab.core.db import lock_row, write_transaction
+from lab.core.db import locked, write_transaction
 from lab.core.errors import Conflict, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
@@ -205,11 +205,17 @@ async def move_session(actor: StaffPrincipal, session_id: int, data: SessionMove
 
 
 async def lock_session(session_id: int) -> Session:
-    """Lock a session's row until the caller's write transaction ends, and read it again
-    under the lock (its status may have changed since it was first read). Everything that
-    records attendance at a session takes this lock, so that it sees the session as it is."""
-    await lock_row(Session, session_id)
-    return await Session.objects().get(Session.id == session_id)
+    """Read a session again, its row locked until the caller's write transaction ends (its
+    status may have changed since it was first read). Closing, cancelling and marking a
+    session take this lock, so that each sees the session as it is."""
+    return await locked(Session.objects()).get(Session.id == session_id)
+
+
+async def hold_session(session_id: int) -> Session | None:
+    """Read a session again under a shared lock until the caller's write transaction ends:
+    check-ins into one session go on side by side, while closing or cancelling it
+    (``lock_session``) waits for them to commit, and they for it."""
+    return await locked(Session.objects(), shared=True).get(Session.id == session_id)
 
 
 async def mark_session_closed(session: Session, at: dt.datetime) -> None:
