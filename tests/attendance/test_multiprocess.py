@@ -1,5 +1,8 @@
-"""Two app processes on one PostgreSQL database and one Redis: a check-in handled by one
-process reaches a roster stream served by the other (live events go through Redis)."""
+"""Two app processes on one PostgreSQL database and one Redis, as two workers or two hosts
+behind a proxy share them: a sign-in made through one is valid on the other, failed logins
+split across both lock the account at the same count as on one, a check-in handled by one
+reaches a roster stream served by the other (live events go through Redis), and a scheduled job
+(releasing a no-show) runs once, in the one process that holds its lease."""
 
 from __future__ import annotations
 
@@ -32,12 +35,14 @@ pytestmark = pytest.mark.skipif(
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 SEED = r"""
-import asyncio, datetime as dt, json
+import asyncio, datetime as dt, json, uuid
 from lab.accounts import visitors
+from lab.bookings.tables import Booking
 from lab.core import clock, db
 from lab.settings import Settings
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
+from tests.bookings.factories import make_resource
 from tests.personas import create_cast, make_visitor
 from tests.workshops.factories import make_module, make_session
 
@@ -49,8 +54,18 @@ async def seed():
     yanis = await make_visitor(cast.saint_denis, "Yanis", "Martin")
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=yanis.id))
     card, _ = await visitors.reissue_pass(awa, yanis.id)
+    # Booked for half an hour ago, released 15 minutes after its start: due now.
+    studio = await make_resource(cast.saint_denis, "Studio", release_after_minutes=15)
+    ines = await make_visitor(cast.saint_denis, "Inès", "Haddad", email="ines@example.org")
+    now = clock.utc_minute(clock.now())
+    half_hour = dt.timedelta(minutes=30)
+    no_show = Booking(resource=studio.id, visitor=ines.id, starts_at=now - half_hour,
+                      ends_at=now + half_hour, blocked_until=now + half_hour, status="confirmed",
+                      uid=uuid.uuid4().hex, created_at=now, updated_at=now)
+    await no_show.save()
     return {"session_id": session.id, "visitor_id": yanis.id, "short_code": card.short_code,
-            "email": cast.email("awa")}
+            "email": cast.email("awa"), "lock_email": cast.email("julien"),
+            "no_show_id": no_show.id}
 
 async def main():
     engine = db.engine_for(Settings.from_env())
@@ -87,21 +102,6 @@ def _recreate(database_url: str) -> None:
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-
-    asyncio.run(work())
-
-
-def _drop(database_url: str) -> None:
-    import asyncpg
-
-    name = urlsplit(database_url).path.lstrip("/")
-
-    async def work() -> None:
-        connection = await asyncpg.connect(BASE_POSTGRES_URL)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await connection.close()
 
@@ -151,15 +151,31 @@ def _wait_until_up(base_url: str, process: subprocess.Popen, log: Path) -> None:
     raise AssertionError(f"lab serve did not start:\n{log.read_text()}")
 
 
-@pytest.fixture
-def two_servers(tmp_path: Path) -> Iterator[dict]:
+def _forget_redis_keys() -> None:
+    """The servers' keys (sessions, login counts) from an earlier run: a lock lasts minutes."""
+    from redis import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(match="lab:*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Two `lab serve` processes, each with its own port and data directory (as two hosts),
+    on one database and one Redis, with their background jobs on. Shared by this module's
+    tests: starting them is most of its time."""
+    tmp_path = tmp_path_factory.mktemp("two-servers")
     database_url = _database_url()
     _recreate(database_url)
+    _forget_redis_keys()
     env = _environment(database_url, tmp_path)
     _run(env, "-m", "lab.cli", "migrate")
     seeded = json.loads(_run(env, "-c", SEED).strip().splitlines()[-1])
-    processes: list[subprocess.Popen] = []
-    urls = []
+    servers: list[tuple[str, subprocess.Popen, Path]] = []
     try:
         for number in (1, 2):
             port = _free_port()
@@ -178,20 +194,26 @@ def two_servers(tmp_path: Path) -> Iterator[dict]:
                     stdout=output,
                     stderr=subprocess.STDOUT,
                 )
-            processes.append(process)
+            servers.append((base_url, process, log))
+        for base_url, process, log in servers:  # started together, waited for in turn
             _wait_until_up(base_url, process, log)
-            urls.append(base_url)
-        yield {**seeded, "urls": urls}
+        yield {
+            **seeded,
+            "urls": [base_url for base_url, _, _ in servers],
+            "pids": [process.pid for _, process, _ in servers],
+            "logs": [log for _, _, log in servers],
+            "database_url": database_url,
+        }
     finally:
-        for process in processes:
+        for _, process, _ in servers:
             process.terminate()
-        for process in processes:
+        for _, process, _ in servers:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-        _drop(database_url)
+        # The database stays until the next run recreates it: dropping it takes seconds.
 
 
 async def _logged_in(base_url: str, email: str) -> httpx.AsyncClient:
@@ -244,3 +266,121 @@ async def test_a_check_in_on_one_process_reaches_the_stream_of_the_other(two_ser
     finally:
         await watcher.aclose()
         await scanner.aclose()
+
+
+async def _login_form(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    if "lab_csrf" not in client.cookies:
+        await client.get("/login")
+    return await client.post(
+        "/login",
+        data={"email": email, "password": password, "_csrf_token": client.cookies["lab_csrf"]},
+    )
+
+
+async def test_a_login_made_through_one_process_is_valid_on_the_other(two_servers):
+    first_url, second_url = two_servers["urls"]
+    on_first = await _logged_in(first_url, two_servers["email"])
+    on_second = httpx.AsyncClient(base_url=second_url, timeout=10)
+    try:
+        on_second.cookies.set("lab_session", on_first.cookies["lab_session"])
+        page = await on_second.get("/")
+        assert page.status_code == 200
+        assert "Bonjour Awa" in page.text
+    finally:
+        await on_first.aclose()
+        await on_second.aclose()
+
+
+async def test_failed_logins_split_across_processes_lock_the_account_at_the_limit(two_servers):
+    email = two_servers["lock_email"]
+    clients = [httpx.AsyncClient(base_url=url, timeout=10) for url in two_servers["urls"]]
+    try:
+
+        async def fail_at_once(times: int) -> None:
+            # Sent together, alternating between the processes: each failure must count.
+            answers = await asyncio.gather(
+                *(_login_form(clients[n % 2], email, "wrong password") for n in range(times))
+            )
+            assert {answer.status_code for answer in answers} == {422}, answers
+
+        await fail_at_once(4)  # one short of LAB_LOGIN_MAX_FAILURES (5)
+        assert (await _login_form(clients[1], email, PASSWORD)).status_code == 303
+        await fail_at_once(5)  # the count started again at the sign-in
+        for client in clients:
+            assert (await _login_form(client, email, PASSWORD)).status_code == 429
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+JOBS = {
+    "bookings:_release_round",
+    "bookings:send_stale+queue_due_reminders",
+    "mail:deliver_due",
+    "visits:close_at_closing_time",
+    "workshops:send_stale+queue_due_reminders",
+}
+
+
+async def test_a_no_show_is_released_once_by_the_one_process_holding_the_job(two_servers):
+    import asyncpg
+
+    booking = two_servers["no_show_id"]
+    connection = await asyncpg.connect(two_servers["database_url"])
+    try:
+
+        async def state() -> tuple[str, list]:
+            status = await connection.fetchval("SELECT status FROM booking WHERE id = $1", booking)
+            leases = await connection.fetch("SELECT name, holder FROM job_lease")
+            return status, leases
+
+        # Both processes' loops start with a round, the release's among them: poll for it.
+        deadline = time.monotonic() + 15
+        status, leases = await state()
+        while (status != "released" or len(leases) < len(JOBS)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            status, leases = await state()
+        assert status == "released"
+
+        audit = await connection.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'booking.released' AND subject = $1",
+            f"booking:{booking}",
+        )
+        messages = await connection.fetchval(
+            "SELECT count(*) FROM outbox WHERE kind = 'booking_released'"
+        )
+        assert (audit, messages) == (1, 1)
+
+        # Each job has one holder, a process of the two (host:pid:random).
+        assert {lease["name"] for lease in leases} == JOBS
+        pids = {int(lease["holder"].split(":")[1]) for lease in leases}
+        assert pids <= set(two_servers["pids"]), (leases, two_servers["pids"])
+    finally:
+        await connection.close()
+
+
+def _hang_up(base_url: str) -> None:
+    """Send the head of a form and close the connection before its body."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port)) as raw:
+        raw.sendall(
+            b"POST /login HTTP/1.1\r\nHost: lab\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+            b"email=a"
+        )
+
+
+def test_clients_hanging_up_are_no_server_error_and_neither_process_logged_one(two_servers):
+    for base_url in two_servers["urls"]:
+        _hang_up(base_url)
+    deadline = time.monotonic() + 10
+    logs = two_servers["logs"]
+    while time.monotonic() < deadline and not all(
+        "Client hung up during POST /login" in log.read_text() for log in logs
+    ):
+        time.sleep(0.1)
+    for log in logs:
+        text = log.read_text()
+        assert "Client hung up during POST /login" in text
+        # Nor anything else this module did to them (streams closed, sign-ins refused...).
+        assert "ERROR" not in text and "Traceback" not in text, text
