@@ -14,6 +14,7 @@ import datetime as dt
 
 from lab.accounts.queries import get_site, site_choices, timezones
 from lab.attendance import selfcheck
+from lab.attendance.queries import attendance_counts
 from lab.attendance.services import STATUS_LABELS, roster
 from lab.attendance.tables import Attendance
 from lab.core import clock
@@ -58,22 +59,26 @@ async def today_sessions(actor: StaffPrincipal) -> Today:
     # The open sites the actor works on, by name (any role: site_ids' own default).
     sites = await site_choices(actor, *ROLES)
     zones = await timezones(sites)
-    rows: list[dict] = []
     days = set()
-    for site_id, site_name in sites.items():
+    windows = {}
+    for site_id in sites:
         day = clock.to_zone(clock.now(), zones[site_id]).date()
         days.add(day)
-        start, end = _day_bounds(day, zones[site_id])
-        found = await workshops.sessions_starting(site_id, start, end)
-        for row in found:
-            row.update(site_name=site_name, timezone=zones[site_id])
-        rows += found
+        windows[site_id] = _day_bounds(day, zones[site_id])
+    # Every site's sessions, each over its own today, and their counts: a few queries in all.
+    rows = await workshops.sessions_starting_at_sites(windows)
+    for row in rows:
+        row.update(site_name=sites[row["site_id"]], timezone=zones[row["site_id"]])
     mine_modules = await workshops.modules_facilitated_by(actor.user_id)
     facilitators = await workshops.facilitator_names(sorted({row["module"] for row in rows}))
+    expected = await workshops.expected_counts(
+        (row["module"], row["enrolment"], row["id"]) for row in rows
+    )
+    counts = await attendance_counts([row["id"] for row in rows])
     for row in rows:
         row["facilitators"] = facilitators.get(row["module"], [])
-        row["enrolled"] = await expected_count(row["module"], row["enrolment"], row["id"])
-        row["checked_in"] = await _checked_in_count(row["id"])
+        row["enrolled"] = expected[row["id"]]
+        row["checked_in"] = counts.get(row["id"], {}).get("came", 0)
     rows.sort(key=lambda row: row["starts_at"])
     return Today(
         mine=[row for row in rows if row["module"] in mine_modules],

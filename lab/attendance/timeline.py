@@ -27,7 +27,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from lab.accounts import queries as accounts
-from lab.attendance.completion import progress
+from lab.attendance.completion import progress_in
 from lab.attendance.more_items import Item, more_items
 from lab.attendance.queries import CAME, visitor_attendance_at
 from lab.bookings import queries as bookings
@@ -177,10 +177,12 @@ async def timeline_for(
     items: list[Item] = []
     spans: list[tuple[dt.datetime, float]] = []  # (start, minutes) of time spent at the lab
 
-    purposes: dict[int, dict[str, str]] = {}
-    for visit in await visits.visits_of(visitor.id, sites):
-        if visit.site not in purposes:
-            purposes[visit.site] = {p.code: p.label for p in await visits.purposes_for(visit.site)}
+    visited = await visits.visits_of(visitor.id, sites)
+    purposes = {
+        site_id: {p.code: p.label for p in listed}
+        for site_id, listed in (await visits.purposes_of({v.site for v in visited})).items()
+    }
+    for visit in visited:
         label = purposes[visit.site].get(visit.purpose, visit.purpose)
         status = "open" if visit.left_at is None else "closed"
         items.append(Item("visit", visit.arrived_at, label, status))
@@ -208,11 +210,13 @@ async def timeline_for(
             last = came_to.get(row["module_id"])
             came_to[row["module_id"]] = max(last, row["starts_at"]) if last else row["starts_at"]
 
-    for module_id, last_at in came_to.items():
-        module = await workshops.get_module_for(actor, module_id)
-        done = (await progress(module, [visitor.id]))[visitor.id]
-        if done.complete:
-            items.append(Item("certificate", last_at, module.title, "issued", module_id=module_id))
+    modules = await workshops.get_modules_for(actor, list(came_to))
+    done = await progress_in(modules, [visitor.id])
+    for module in modules:
+        if done[module.id][visitor.id].complete:
+            items.append(
+                Item("certificate", came_to[module.id], module.title, "issued", module_id=module.id)
+            )
 
     for row in await _messages(visitor, sites):
         items.append(Item("message", row["created_at"], row["subject"], row["status"], row["kind"]))

@@ -24,6 +24,23 @@ async def get_module_for(actor: Principal, module_id: int) -> Module:
     return module
 
 
+async def get_modules_for(actor: Principal, module_ids: list[int]) -> list[Module]:
+    """Several modules in one query, each checked as ``get_module_for`` checks one (a module
+    that does not exist is left out). Errors: forbidden (another site's module, for staff; a
+    tablet or a phone gets not_found)."""
+    if not module_ids:
+        return []
+    modules = await Module.objects().where(Module.id.is_in(list(module_ids)))
+    for module in modules:
+        require_site(
+            actor,
+            module.site,
+            missing=_("Ce module n'existe pas."),
+            elsewhere=_("Ce module appartient à un autre site."),
+        )
+    return modules
+
+
 async def get_session_for(actor: Principal, session_id: int) -> tuple[Session, Module]:
     """Errors: not_found, forbidden (another site's session, for staff; a tablet or a phone
     gets not_found)."""

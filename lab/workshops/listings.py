@@ -10,8 +10,12 @@ from lab.accounts.queries import timezones
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
 from lab.workshops.access import get_enrolment_for, get_module_for, get_session_for
-from lab.workshops.programme import modules_facilitated_by, session_room, sessions_starting
-from lab.workshops.queues import LIVE, place_in_line, queue_of
+from lab.workshops.programme import (
+    modules_facilitated_by,
+    session_room,
+    sessions_starting_at_sites,
+)
+from lab.workshops.queues import LIVE, places_in_line, queue_of
 from lab.workshops.tables import Enrolment, Module
 
 
@@ -49,12 +53,14 @@ async def sessions_between(
     a day from ``first`` to ``last``, each site's days in its own time zone; with
     ``module_ids``, of those modules only. In order; rows as ``sessions_starting`` gives them.
     """
-    rows: list[dict] = []
+    windows = {}
     for site, zone in (await timezones(_sites(actor, site_id))).items():
         start = clock.local_instant(first, dt.time(0), zone).astimezone(dt.UTC)
         end = clock.local_instant(last + dt.timedelta(days=1), dt.time(0), zone)
-        found = await sessions_starting(site, start, end.astimezone(dt.UTC))
-        rows += [row for row in found if module_ids is None or row["module"] in module_ids]
+        windows[site] = (start, end.astimezone(dt.UTC))
+    # One query for every site, each over its own days.
+    found = await sessions_starting_at_sites(windows)
+    rows = [row for row in found if module_ids is None or row["module"] in module_ids]
     rows.sort(key=lambda row: (row["starts_at"], row["id"]))
     return rows
 
@@ -100,12 +106,12 @@ _ENROLMENT_COLUMNS = (
 
 async def _with_places(module: Module, rows: list[dict]) -> list[dict]:
     """Each waitlisted row's place in its line (1: the next), None for the others."""
+    waiting = [row for row in rows if row["status"] == "waitlisted"]
+    places = await places_in_line(module, [(row["session"], row["position"]) for row in waiting])
     for row in rows:
         row["place_in_line"] = None
-        if row["status"] == "waitlisted":
-            row["place_in_line"] = await place_in_line(
-                module.id, module.enrolment, row["session"], row["position"]
-            )
+    for row, place in zip(waiting, places, strict=True):
+        row["place_in_line"] = place
     return rows
 
 
