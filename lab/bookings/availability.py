@@ -8,7 +8,7 @@ import datetime as dt
 from lab.bookings import releases
 from lab.bookings.holdings import held_bookings
 from lab.bookings.resources import get_resource_for, policy_for
-from lab.bookings.rules import WEEKDAYS, free_units
+from lab.bookings.rules import WEEKDAYS, Held, Policy, free_units
 from lab.bookings.tables import Resource
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
@@ -29,6 +29,15 @@ async def day_slots(resource: Resource, day: dt.date) -> list[Slot]:
     await releases.release_due(resource.id)
     around = clock.local_instant(day, dt.time(12), "UTC")
     policy = await policy_for(resource, around)
+    bounds = slot_bounds(policy, day)
+    if not bounds:
+        return []
+    held = await held_bookings(resource.id, bounds[0][0], bounds[-1][1])
+    return slots_from(policy, bounds, held)
+
+
+def slot_bounds(policy: Policy, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The (start, end) of every slot of ``day`` (site time) within opening hours, in UTC."""
     if day in policy.closed_days:
         return []
     slots: list[tuple[dt.datetime, dt.datetime]] = []
@@ -39,10 +48,15 @@ async def day_slots(resource: Resource, day: dt.date) -> list[Slot]:
         while start + step <= end:
             slots.append((clock.utc_minute(start), clock.utc_minute(start + step)))
             start += step
-    if not slots:
-        return []
-    held = await held_bookings(resource.id, slots[0][0], slots[-1][1])
-    return [Slot(start, end, free_units(policy, held, start, end)) for start, end in slots]
+    return slots
+
+
+def slots_from(
+    policy: Policy, bounds: list[tuple[dt.datetime, dt.datetime]], held: list[Held]
+) -> list[Slot]:
+    """Slots with their free units, from what holds the resource (a superset will do: only
+    what overlaps a slot counts)."""
+    return [Slot(start, end, free_units(policy, held, start, end)) for start, end in bounds]
 
 
 async def availability_for(actor: StaffPrincipal, resource_id: int, day: dt.date) -> list[Slot]:

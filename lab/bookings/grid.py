@@ -9,10 +9,11 @@ import json
 
 from lab.accounts.queries import Site, get_site_for
 from lab.bookings import releases
-from lab.bookings.availability import day_slots
-from lab.bookings.resources import list_resources
+from lab.bookings.availability import slot_bounds, slots_from
+from lab.bookings.holdings import as_held
+from lab.bookings.resources import closures_between, list_resources, policy_from
 from lab.bookings.rules import HOLDING, WEEKDAYS
-from lab.bookings.tables import Booking, Closure, Resource
+from lab.bookings.tables import Booking, Resource
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
 
@@ -65,6 +66,7 @@ class DayGrid:
 @dataclasses.dataclass(slots=True)
 class WeekGrid:
     site: Site
+    day: dt.date  # the day asked for, in the week shown
     days: list[dt.date]
     closed: dict[dt.date, str]  # day -> why ("" for a day without opening hours)
     rows: list[tuple[Resource, list[list[dict]]]]  # resource, bookings of each day
@@ -81,43 +83,74 @@ def _day_bounds(day: dt.date, timezone: str, days: int = 1) -> tuple[dt.datetime
 
 
 async def _holding(resource_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The bookings holding any of ``resource_ids`` at some point of [start, end), in one
+    query, with what the grid shows of them and what blocks their units (``blocked_until``)."""
     if not resource_ids:
         return []
     return (
-        await Booking.select(*BOOKING_COLUMNS)
+        await Booking.select(*BOOKING_COLUMNS, Booking.blocked_until)
         .where(
             Booking.resource.is_in(resource_ids)
             & Booking.status.is_in(list(HOLDING))
             & (Booking.starts_at < end)
-            & (Booking.ends_at > start)
+            & (Booking.blocked_until > start)
         )
         .order_by(Booking.starts_at)
     )
 
 
-async def day_grid(actor: StaffPrincipal, site_id: int, day: dt.date) -> DayGrid:
-    """Rows = the site's active resources, columns = the slots of the day (site time).
-
-    Columns are cut at every slot boundary of every resource, so resources with different slot
-    lengths share one table; a slot or a booking spans the columns it covers.
-    Errors: not_found, forbidden (another site).
-    """
+async def _site_and_resources(
+    actor: StaffPrincipal, site_id: int
+) -> tuple[Site, list[Resource], list[int]]:
+    """The site, its active resources, and their due releases applied (one query for all):
+    what the grid shows is what holds now."""
     site = await get_site_for(actor, site_id)
     resources = await list_resources(actor, site.id)
-    closure = await Closure.select(Closure.label).where(
-        (Closure.site == site.id) & (Closure.day == day)
+    ids = [resource.id for resource in resources]
+    await releases.release_due(resource_ids=ids)
+    return site, resources, ids
+
+
+async def day_grid(actor: StaffPrincipal, site_id: int, day: dt.date | None = None) -> DayGrid:
+    """Rows = the site's active resources, columns = the slots of the day (site time; today
+    when ``day`` is None).
+
+    Columns are cut at every slot boundary of every resource, so resources with different slot
+    lengths share one table; a slot or a booking spans the columns it covers. A fixed number
+    of queries, whatever the number of resources and bookings.
+    Errors: not_found, forbidden (another site).
+    """
+    site, resources, ids = await _site_and_resources(actor, site_id)
+    day = day or site_today(site)
+    # The closures around the day: the day's own label, and the rules' closed days.
+    closures = await closures_between(
+        site.id, day - dt.timedelta(days=8), day + dt.timedelta(days=8)
     )
-    if closure:
-        return DayGrid(site, day, [], [Row(r, []) for r in resources], closure[0]["label"] or "")
-    slots = {resource.id: await day_slots(resource, day) for resource in resources}
+    if day in closures:
+        return DayGrid(site, day, [], [Row(r, []) for r in resources], closures[day])
     start, end = _day_bounds(day, site.timezone)
-    booked: dict[int, list[dict]] = {resource.id: [] for resource in resources}
-    for row in await _holding(list(booked), start, end):
-        booked[row["resource"]].append(row)
+    holding: dict[int, list[dict]] = {resource_id: [] for resource_id in ids}
+    for row in await _holding(ids, start, end):
+        holding[row["resource"]].append(row)
+    closed_days = frozenset(closures)
+    slots = {}
+    for resource in resources:
+        policy = policy_from(resource, site, closed_days)
+        held = [as_held(row) for row in holding[resource.id]]
+        slots[resource.id] = slots_from(policy, slot_bounds(policy, day), held)
     columns = _columns(slots)
     now = clock.now()
     rows = [
-        Row(resource, _cells(resource, columns, slots[resource.id], booked[resource.id], now))
+        Row(
+            resource,
+            _cells(
+                resource,
+                columns,
+                slots[resource.id],
+                [row for row in holding[resource.id] if row["ends_at"] > start],
+                now,
+            ),
+        )
         for resource in resources
     ]
     return DayGrid(site, day, columns, rows, None)
@@ -170,25 +203,23 @@ def _cell_at(
     return ("none",), Cell("none", 1)
 
 
-async def week_grid(actor: StaffPrincipal, site_id: int, day: dt.date) -> WeekGrid:
-    """Rows = the site's active resources, columns = Monday to Sunday of ``day``'s week."""
-    site = await get_site_for(actor, site_id)
-    resources = await list_resources(actor, site.id)
+async def week_grid(actor: StaffPrincipal, site_id: int, day: dt.date | None = None) -> WeekGrid:
+    """Rows = the site's active resources, columns = Monday to Sunday of ``day``'s week (this
+    week when ``day`` is None), in a fixed number of queries."""
+    site, resources, ids = await _site_and_resources(actor, site_id)
+    day = day or site_today(site)
     monday = day - dt.timedelta(days=day.weekday())
     days = [monday + dt.timedelta(days=offset) for offset in range(7)]
-    for resource in resources:
-        await releases.release_due(resource.id)  # what the grid shows is what holds now
     start, end = _day_bounds(monday, site.timezone, days=7)
     per_day: dict[int, dict[dt.date, list[dict]]] = {r.id: {d: [] for d in days} for r in resources}
-    for row in await _holding([r.id for r in resources], start, end):
+    for row in await _holding(ids, start, end):
+        if row["ends_at"] <= start:
+            continue  # only its buffer reaches into the week
         local_day = clock.to_zone(row["starts_at"], site.timezone).date()
         if local_day in per_day[row["resource"]]:
             per_day[row["resource"]][local_day].append(row)
     hours = json.loads(site.opening_hours) if isinstance(site.opening_hours, str) else {}
     closed = {d: "" for d in days if not hours.get(WEEKDAYS[d.weekday()])}
-    closures = await Closure.select(Closure.day, Closure.label).where(
-        (Closure.site == site.id) & (Closure.day >= days[0]) & (Closure.day <= days[-1])
-    )
-    closed.update({row["day"]: row["label"] or "" for row in closures})
+    closed.update(await closures_between(site.id, days[0], days[-1]))
     rows = [(r, [per_day[r.id][d] for d in days]) for r in resources]
-    return WeekGrid(site, days, closed, rows)
+    return WeekGrid(site, day, days, closed, rows)

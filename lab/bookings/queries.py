@@ -298,16 +298,20 @@ async def bookings_around(actor: Principal, resource_id: int, day: dt.date) -> l
 async def bookings_made_by(actor: StaffPrincipal, first: dt.date, last: dt.date) -> list[Booking]:
     """The bookings ``actor`` made (whatever their status) at their sites, starting on a day
     from ``first`` to ``last`` (each site's days in its own time zone), soonest first."""
-    rows: list[Booking] = []
+    # One query for every site, each over its own days.
+    where = None
     for site_id, zone in (await timezones(actor.site_ids())).items():
         start = clock.local_instant(first, dt.time(0), zone).astimezone(dt.UTC)
         end = clock.local_instant(last + dt.timedelta(days=1), dt.time(0), zone)
-        rows += await Booking.objects().where(
-            (Booking.created_by == actor.actor_id)
-            & (Booking.resource.site == site_id)
+        window = (
+            (Booking.resource.site == site_id)
             & (Booking.starts_at >= start)
             & (Booking.starts_at < end.astimezone(dt.UTC))
         )
+        where = window if where is None else where | window
+    if where is None:
+        return []
+    rows = await Booking.objects().where((Booking.created_by == actor.actor_id) & (where))
     return sorted(rows, key=lambda booking: (booking.starts_at, booking.id))
 
 

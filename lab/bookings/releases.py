@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Collection
 
 from lab.bookings.messages import Notices, booking_key
 from lab.bookings.tables import Booking
@@ -22,8 +23,14 @@ log = logging.getLogger("lab.bookings")
 LOOP_SECONDS = 60
 
 
-async def release_due(resource_id: int | None = None, notices: Notices | None = None) -> int:
-    """Apply what is due now (for one resource, or all). Returns how many bookings changed.
+async def release_due(
+    resource_id: int | None = None,
+    notices: Notices | None = None,
+    *,
+    resource_ids: Collection[int] | None = None,
+) -> int:
+    """Apply what is due now (for one resource, several, or all). Returns how many bookings
+    changed.
     A visitor whose booking is released, or whose request lapses, is told: the message is
     held in ``notices`` (the caller's, sent after its transaction), or written at the end of
     the round.
@@ -48,6 +55,10 @@ async def release_due(resource_id: int | None = None, notices: Notices | None = 
     )
     if resource_id is not None:
         query = query.where(Booking.resource == resource_id)
+    if resource_ids is not None:
+        if not resource_ids:
+            return 0
+        query = query.where(Booking.resource.is_in(list(resource_ids)))
     changed = 0
     mine = notices is None
     notices = notices or Notices()

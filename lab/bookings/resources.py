@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from lab.accounts.queries import get_site, get_site_for
+from lab.accounts.queries import Site, get_site, get_site_for
 from lab.bookings.forms import ClosureInput, ResourceInput
 from lab.bookings.holdings import held_bookings
 from lab.bookings.rules import Policy, peak_units
@@ -111,18 +111,24 @@ async def _units_in_use_above(resource: Resource, units: int) -> bool:
 
 async def policy_for(resource: Resource, around: dt.datetime | None = None) -> Policy:
     site = await get_site(resource.site)
-    hours = json.loads(site.opening_hours) if isinstance(site.opening_hours, str) else {}
     closures = Closure.select(Closure.day).where(Closure.site == site.id)
     if around is not None:
         closures = closures.where(
             (Closure.day >= (around - dt.timedelta(days=8)).date())
             & (Closure.day <= (around + dt.timedelta(days=8)).date())
         )
+    return policy_from(resource, site, frozenset(row["day"] for row in await closures))
+
+
+def policy_from(resource: Resource, site: Site, closed_days: frozenset[dt.date]) -> Policy:
+    """A resource's rules, from its site and the site's closure days already read: a page
+    showing many resources reads the site and its closures once for all of them."""
+    hours = json.loads(site.opening_hours) if isinstance(site.opening_hours, str) else {}
     return Policy(
         units=resource.units,
         timezone=site.timezone,
         opening_hours=hours,
-        closed_days=frozenset(row["day"] for row in await closures),
+        closed_days=closed_days,
         slot_minutes=resource.slot_minutes,
         min_minutes=resource.min_minutes,
         max_minutes=resource.max_minutes,
@@ -137,6 +143,14 @@ async def policy_for(resource: Resource, around: dt.datetime | None = None) -> P
         required_skill=resource.required_skill,
         skill_lapse_months=resource.skill_lapse_months,
     )
+
+
+async def closures_between(site_id: int, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """A site's closure days from ``first`` to ``last`` (both included), with their labels."""
+    rows = await Closure.select(Closure.day, Closure.label).where(
+        (Closure.site == site_id) & (Closure.day >= first) & (Closure.day <= last)
+    )
+    return {row["day"]: row["label"] or "" for row in rows}
 
 
 async def list_closures(actor: StaffPrincipal, site_id: int) -> list[dict]:

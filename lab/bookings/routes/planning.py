@@ -10,7 +10,6 @@ from litestar.params import FromQuery
 
 from lab.accounts.queries import site_choices
 from lab.bookings import grid, pages
-from lab.bookings.queries import today_at
 from lab.bookings.routes.params import check_days
 from lab.core.params import OptionalId
 from lab.core.web import render
@@ -30,11 +29,12 @@ async def booking_grid(
     if site_id is None:
         return render(request, "bookings/grid.html", {"sites": sites, "planning": None})
     check_days(day=day)
-    day = day or await today_at(actor, site_id)
+    # Without a day, the grid shows the site's today (from the site it reads anyway).
     if view == "week":
         planning = await grid.week_grid(actor, site_id, day)
     else:
         planning = await grid.day_grid(actor, site_id, day)
+    day = planning.day
     step = dt.timedelta(days=7 if view == "week" else 1)
     return render(
         request,
