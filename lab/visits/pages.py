@@ -46,15 +46,15 @@ async def panel_context(actor: StaffPrincipal) -> dict:
     """The staff home page's panel: how many are in now at each of the actor's sites."""
     sites = await accounts.site_choices(actor)
     counts = await queries.in_lab_counts(sites)
+    by_purpose = await queries.purpose_counts_now(sites)
     rows = []
     for site_id, name in sites.items():
-        now = await queries.in_lab_now(actor, site_id)
         rows.append(
             {
                 "id": site_id,
                 "name": name,
                 "total": counts.get(site_id, 0),
-                "counts": [(p, n) for p, n in now.counts if n],
+                "counts": [(p, n) for p, n in by_purpose[site_id] if n],
             }
         )
     return {"panel_sites": rows}

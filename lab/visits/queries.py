@@ -30,10 +30,14 @@ __all__ = [
     "in_lab_counts",
     "in_lab_now",
     "open_visit_of",
+    "purpose_counts_now",
     "purpose_rows",
+    "purpose_rows_of",
     "purposes_for",
+    "purposes_of",
     "site_is_open",
     "visits_between",
+    "visits_between_at_sites",
     "visits_of",
 ]
 
@@ -64,32 +68,48 @@ def _label(fr: str, en: str, nl: str, language: str) -> str:
 
 async def purpose_rows(site_id: int) -> list[PurposeRow]:
     """The site's whole list, inactive ones too, in order (the defaults while it has none)."""
-    rows = (
-        await VisitPurpose.objects()
-        .where(VisitPurpose.site == site_id)
-        .order_by(VisitPurpose.position)
-        .order_by(VisitPurpose.id)
-    )
-    if not rows:
-        return [
-            PurposeRow(p.code, p.label_fr, p.label_en, p.label_nl, p.icon, (i + 1) * 10, True)
-            for i, p in enumerate(rules.DEFAULT_PURPOSES)
-        ]
-    return [
-        PurposeRow(r.code, r.label_fr, r.label_en, r.label_nl, r.icon, r.position, r.active)
-        for r in rows
+    return (await purpose_rows_of([site_id]))[site_id]
+
+
+async def purpose_rows_of(site_ids: Iterable[int]) -> dict[int, list[PurposeRow]]:
+    """``purpose_rows`` of several sites in one query: {site id: its list}."""
+    ids = list(dict.fromkeys(site_ids))
+    found: dict[int, list[PurposeRow]] = {site_id: [] for site_id in ids}
+    if ids:
+        rows = (
+            await VisitPurpose.objects()
+            .where(VisitPurpose.site.is_in(ids))
+            .order_by(VisitPurpose.position)
+            .order_by(VisitPurpose.id)
+        )
+        for r in rows:
+            found[r.site].append(
+                PurposeRow(r.code, r.label_fr, r.label_en, r.label_nl, r.icon, r.position, r.active)
+            )
+    defaults = [
+        PurposeRow(p.code, p.label_fr, p.label_en, p.label_nl, p.icon, (i + 1) * 10, True)
+        for i, p in enumerate(rules.DEFAULT_PURPOSES)
     ]
+    return {site_id: rows or list(defaults) for site_id, rows in found.items()}
 
 
 async def purposes_for(site_id: int) -> list[Purpose]:
     """The purposes a visit at the site may give, in order, labelled in the current
     language."""
+    return (await purposes_of([site_id]))[site_id]
+
+
+async def purposes_of(site_ids: Iterable[int]) -> dict[int, list[Purpose]]:
+    """``purposes_for`` of several sites in one query: {site id: its purposes}."""
     language = current_language()
-    return [
-        Purpose(row.code, _label(row.label_fr, row.label_en, row.label_nl, language), row.icon)
-        for row in await purpose_rows(site_id)
-        if row.active
-    ]
+    return {
+        site_id: [
+            Purpose(row.code, _label(row.label_fr, row.label_en, row.label_nl, language), row.icon)
+            for row in rows
+            if row.active
+        ]
+        for site_id, rows in (await purpose_rows_of(site_ids)).items()
+    }
 
 
 async def site_is_open(site_id: int, at: dt.datetime) -> bool:
@@ -146,9 +166,7 @@ async def in_lab_now(actor: Principal, site_id: int) -> InLab:
     tally: dict[str, int] = {}
     for visit in visits:
         tally[visit["purpose"]] = tally.get(visit["purpose"], 0) + 1
-    counts = [(purpose, tally.get(purpose.code, 0)) for purpose in purposes]
-    unlisted = [(code, n) for code, n in tally.items() if code not in by_code]
-    counts += [(Purpose(code, code, "other"), n) for code, n in unlisted]
+    counts = _purpose_counts(purposes, tally)
     people: list[dict] = []
     if actor.actor_kind == "staff":
         names = {
@@ -190,6 +208,42 @@ async def in_lab_counts(site_ids: Iterable[int]) -> dict[int, int]:
     for row in rows:
         counts[row["site"]] += 1
     return counts
+
+
+async def purpose_counts_now(site_ids: Iterable[int]) -> dict[int, list[tuple[Purpose, int]]]:
+    """{site id: (purpose, how many are in now for it)} for these sites, as ``in_lab_now``
+    counts them (every purpose of the site, then any code no longer listed), in two queries
+    whatever the number of sites."""
+    ids = list(site_ids)
+    tally: dict[int, dict[str, int]] = {site_id: {} for site_id in ids}
+    for row in await Visit.select(Visit.site, Visit.purpose).where(
+        Visit.site.is_in(ids or [-1]) & Visit.left_at.is_null()
+    ):
+        per = tally[row["site"]]
+        per[row["purpose"]] = per.get(row["purpose"], 0) + 1
+    purposes = await purposes_of(ids)
+    return {site_id: _purpose_counts(purposes[site_id], tally[site_id]) for site_id in ids}
+
+
+def _purpose_counts(purposes: list[Purpose], tally: dict[str, int]) -> list[tuple[Purpose, int]]:
+    listed = {purpose.code for purpose in purposes}
+    counts = [(purpose, tally.get(purpose.code, 0)) for purpose in purposes]
+    unlisted = [(code, n) for code, n in tally.items() if code not in listed]
+    return counts + [(Purpose(code, code, "other"), n) for code, n in unlisted]
+
+
+async def visits_between_at_sites(
+    windows: dict[int, tuple[dt.datetime, dt.datetime]],
+) -> list[Visit]:
+    """``visits_between`` for several sites at once, each over its own [start, end), in one
+    query, oldest first."""
+    where = None
+    for site_id, (start, end) in windows.items():
+        window = (Visit.site == site_id) & (Visit.arrived_at >= start) & (Visit.arrived_at < end)
+        where = window if where is None else where | window
+    if where is None:
+        return []
+    return await Visit.objects().where(where).order_by(Visit.arrived_at).order_by(Visit.id)
 
 
 async def visits_of(
