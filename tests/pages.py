@@ -118,6 +118,7 @@ class Pages:
 
     pages: list[Page] = field(default_factory=list)
     left_out: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    clients: dict[str, AsyncTestClient] = field(default_factory=dict)  # who -> their client
 
 
 def get_routes(app: Litestar):
@@ -308,7 +309,7 @@ async def every_page(app: Litestar, cast, anyone: AsyncTestClient) -> Pages:
     freeze(NOW)
     world = await build_world(cast)
     clients = await open_clients(app, cast, world, anyone)
-    found = Pages()
+    found = Pages(clients=clients)
     not_rendered: list[str] = []
     for route_path, handler in get_routes(app):
         if streams(handler):

@@ -54,7 +54,7 @@ async def test_every_page_is_valid_html_for_everyone_who_may_open_it(
         (out / name).write_bytes(page.html)
         pages[name] = page.label
     by_who = Counter(page.who for page in found.pages)
-    missing = await _missing_files(client, _linked_files(out))
+    missing = await _missing_files(client, _linked_files(out), _viewers(found))
     assert not missing, "pages ask for files that do not answer:\n" + "\n".join(missing)
 
     errors = _check(java, jar, out, pages)
@@ -104,7 +104,21 @@ def _linked_files(folder: Path) -> set[str]:
     return {url for url in parser.urls if url.startswith("/") and not url.startswith("//")}
 
 
-async def _missing_files(client: AsyncTestClient, waiting: set[str]) -> list[str]:
+def _viewers(found) -> dict[str, AsyncTestClient]:
+    """For each file a page links, the client of someone who opened that page: a personal
+    image (the pass's QR on /me) answers only in its owner's session."""
+    viewers: dict[str, AsyncTestClient] = {}
+    for page in found.pages:
+        parser = _Files()
+        parser.feed(page.text)
+        for url in parser.urls:
+            viewers.setdefault(url, found.clients[page.who])
+    return viewers
+
+
+async def _missing_files(
+    client: AsyncTestClient, waiting: set[str], viewers: dict[str, AsyncTestClient]
+) -> list[str]:
     """Every file the pages make a browser fetch, and what those files fetch in turn (fonts
     and images named in styles, icons named in the manifest): the ones not answering."""
     seen: set[str] = set()
@@ -112,7 +126,7 @@ async def _missing_files(client: AsyncTestClient, waiting: set[str]) -> list[str
     while waiting:
         url = waiting.pop()
         seen.add(url)
-        response = await client.get(url)
+        response = await viewers.get(url, client).get(url)
         if response.status_code != 200:
             missing.append(f"{url}: {response.status_code}")
             continue

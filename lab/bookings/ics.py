@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,6 @@ from icalendar import Calendar, Event, vDuration
 
 from lab.bookings.access import get_booking_for
 from lab.bookings.tables import Booking
-from lab.core import clock
 from lab.core.i18n import N_, translations
 from lab.core.roles import StaffPrincipal
 
@@ -137,8 +137,25 @@ def calendar(
     utc: bool = False,
 ) -> bytes:
     """The calendar as bytes (CRLF lines, folded at 75 octets, UTF-8), with a VTIMEZONE for
-    every zone its events use; ``utc``: times in UTC (DTSTART:…Z), and no VTIMEZONE."""
-    stamp = clock.now().astimezone(dt.UTC).replace(microsecond=0)
+    every zone its events use; ``utc``: times in UTC (DTSTART:…Z), and no VTIMEZONE.
+
+    The same events make the same bytes: that is what lets a feed's ETag be a digest of its
+    body, the same in every worker, and lets a feed asked again skip the writing.
+    """
+    return _written(tuple(events), name, method, utc)
+
+
+# Enough for every feed a lab's calendars poll within an hour; a feed is tens of kilobytes.
+CACHE_SIZE = 256
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _written(
+    events: tuple[EventData, ...], name: str | None, method: str | None, utc: bool
+) -> bytes:
+    # DTSTAMP is the latest revision of the events (RFC 5545: when the information was last
+    # revised), not the clock: the clock would make every fetch a new body.
+    stamp = max((_revised(data) for data in events), default=None)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -157,6 +174,11 @@ def calendar(
     # dates it lists after it.
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def _revised(data: EventData) -> dt.datetime:
+    moment = data.updated_at or data.created_at or data.starts_at
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
 async def booking_calendar(actor: StaffPrincipal, booking_id: int) -> bytes:

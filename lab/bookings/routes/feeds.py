@@ -6,24 +6,30 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from lab.bookings import feeds, ics
+from lab.core import conditional
 from lab.core.errors import NotFound
 from lab.core.guards import require_role
 from lab.core.i18n import _
 from lab.core.params import Id
 from lab.core.qr import qr_svg
 from lab.core.roles import MANAGERS, STAFF_ROLES
-from lab.core.web import file_response, redirect, render
+from lab.core.web import redirect, render
+
+# Clients poll; five minutes of their own cache is fine, a shared cache is not. After that they
+# ask again with the ETag, and an unchanged feed is a 304.
+FEED_CACHE = "private, max-age=300"
 
 
 @get("/feeds/{filename:str}", name="calendar_feed")
-async def public_feed(filename: FromPath[str]) -> Response:
+async def public_feed(request: Request, filename: FromPath[str]) -> Response:
     """What a subscribed calendar fetches: no login, the token in the URL is the key."""
     token = feeds.token_from_filename(filename)
     body = await feeds.feed_calendar(token) if token else None
     if body is None:
         raise NotFound(_("Ce lien d'agenda n'existe pas ou plus."), code="unknown_feed")
-    # Clients poll; five minutes of their own cache is fine, a shared cache is not.
-    response = file_response(body, ics.MEDIA_TYPE, "lab.ics", cache_control="private, max-age=300")
+    # The same data writes the same bytes (ics.calendar), so their digest is the ETag. No
+    # Last-Modified: names, places and counts in a feed have no modification time of their own.
+    response = conditional.file(request, body, ics.MEDIA_TYPE, "lab.ics", cache_control=FEED_CACHE)
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -31,7 +37,11 @@ async def public_feed(filename: FromPath[str]) -> Response:
 @get("/bookings/{booking_id:int}/calendar.ics", name="booking_ics")
 async def booking_ics(request: Request, booking_id: Id) -> Response:
     body = await ics.booking_calendar(request.user, booking_id)
-    return file_response(body, ics.MEDIA_TYPE, f"reservation-{booking_id}.ics", attachment=True)
+    # A file to import once, on a computer others may use: kept nowhere, still validated.
+    filename = f"reservation-{booking_id}.ics"
+    return conditional.file(
+        request, body, ics.MEDIA_TYPE, filename, attachment=True, cache_control="no-store"
+    )
 
 
 def _back(kind: str, subject_id: int) -> str:

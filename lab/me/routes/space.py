@@ -117,7 +117,7 @@ async def pass_qr(request: Request) -> Response:
     same pass answers 304, a new pass (a new session) a new image."""
     token = session_of(request).pass_token
     if token is None:  # signed in with the short code: no token to draw
-        raise NotFound(_("Aucun code QR à afficher pour cette connexion."), code="no_qr")
+        raise NotFound(_("Ce fichier n'existe pas."), code="no_qr")
     payload = pass_url(request.app.state.settings.base_url, token)
     # Personal: only the phone's own cache, and asked again each time. One URL for every
     # visitor, its content set by the session cookie.

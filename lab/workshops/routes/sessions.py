@@ -6,12 +6,13 @@ from litestar import Request, Response, Router, get, post
 
 from lab.bookings.queries import CALENDAR_MEDIA_TYPE
 from lab.bookings.services import BookingRefused
+from lab.core import conditional
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
 from lab.core.guards import require_role
 from lab.core.params import Id
 from lab.core.roles import MANAGERS, STAFF_ROLES
-from lab.core.web import file_response, redirect, render
+from lab.core.web import redirect, render
 from lab.workshops import ics, pages, services
 from lab.workshops.forms import SessionMoveInput
 
@@ -32,7 +33,11 @@ async def session_show(request: Request, session_id: Id) -> Response:
 @get("/workshops/sessions/{session_id:int}/calendar.ics", name="workshop_session_ics")
 async def session_ics(request: Request, session_id: Id) -> Response:
     body = await ics.session_calendar(request.user, session_id)
-    return file_response(body, CALENDAR_MEDIA_TYPE, f"seance-{session_id}.ics", attachment=True)
+    # A file to import once, on a computer others may use: kept nowhere, still validated.
+    filename = f"seance-{session_id}.ics"
+    return conditional.file(
+        request, body, CALENDAR_MEDIA_TYPE, filename, attachment=True, cache_control="no-store"
+    )
 
 
 @post("/workshops/sessions/{session_id:int}/move", name="workshop_session_move")
