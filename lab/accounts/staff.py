@@ -103,16 +103,23 @@ def user_actor(user_id: int) -> _StaffActor:
 
 async def load_principal(user_id: int) -> StaffPrincipal | None:
     """The principal for a session, or None if the account was deactivated meanwhile."""
-    user = await StaffUser.objects().get((StaffUser.id == user_id) & (StaffUser.active == True))  # noqa: E712
-    if user is None:
+    # Every staff request asks: the account and its roles in one statement (a row per role,
+    # one with no role for an account without any).
+    rows = await StaffUser.raw(
+        "SELECT u.id, u.name, u.email, u.language, r.role, r.site FROM staff_user u "
+        'LEFT JOIN staff_role r ON r."user" = u.id WHERE u.id = {} AND u.active = {}',
+        user_id,
+        True,
+    )
+    if not rows:
         return None
-    rows = await Role.select(Role.role, Role.site).where(Role.user == user_id)
+    user = rows[0]
     return StaffPrincipal(
-        user_id=user.id,
-        name=user.name,
-        email=user.email,
-        language=user.language,
-        grants=tuple(Grant(row["role"], row["site"]) for row in rows),
+        user_id=user["id"],
+        name=user["name"],
+        email=user["email"],
+        language=user["language"],
+        grants=tuple(Grant(row["role"], row["site"]) for row in rows if row["role"] is not None),
         all_site_ids=await active_site_ids(),
     )
 
