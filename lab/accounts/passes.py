@@ -6,11 +6,10 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from piccolo.columns.combination import Combinable
-
 from lab.accounts.tables import Pass, Visitor
 from lab.core import audit, clock
 from lab.core.audit import Actor
+from lab.core.db import column_list, row_of
 from lab.core.security import new_token, token_hash
 
 # No 0/O, 1/I/L: a short code is read aloud and typed by people in a hurry.
@@ -97,12 +96,19 @@ async def resolve_token(token: str) -> Visitor | None:
     """The visitor holding this pass, or None for an unknown or revoked pass."""
     if not _TOKEN.match(token):
         return None
-    return await _holder((Pass.token_hash == token_hash(token)) & Pass.revoked_at.is_null())
+    return await _holder("token_hash", token_hash(token))
 
 
-async def _holder(pass_is: Combinable) -> Visitor | None:
-    """The visitor holding the pass that ``pass_is`` picks out, in one query."""
-    return await Visitor.objects().get(Visitor.id.is_in(Pass.select(Pass.visitor).where(pass_is)))
+async def _holder(pass_column: str, value: str) -> Visitor | None:
+    """The visitor holding the unrevoked pass whose ``pass_column`` is ``value``, in one
+    statement (every scan asks: plain SQL, see lab.core.db, "hot paths")."""
+    rows = await Visitor.raw(
+        f"SELECT {column_list(Visitor, 'v')} FROM visitor v "  # noqa: S608
+        f"JOIN visitor_pass p ON p.visitor = v.id "
+        f"WHERE p.{pass_column} = {{}} AND p.revoked_at IS NULL",
+        value,
+    )
+    return row_of(Visitor, rows[0]) if rows else None
 
 
 async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
@@ -116,5 +122,5 @@ async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
         return await resolve_token(token), token_hash(token)
     short = normalise_short_code(code)
     if looks_like_short_code(short):
-        return await _holder((Pass.short_code == short) & Pass.revoked_at.is_null()), None
+        return await _holder("short_code", short), None
     return None, None

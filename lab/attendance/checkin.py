@@ -43,7 +43,7 @@ from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
 from lab.core import audit, clock, events
-from lab.core.db import lock_key, write_transaction
+from lab.core.db import insert_row, lock_key, row_of, write_transaction
 from lab.core.errors import Conflict, Invalid, LabError
 from lab.core.i18n import _
 from lab.core.principals import Principal
@@ -185,8 +185,8 @@ async def check_in(scan: Scan) -> CheckIn:
         # A nonce has one entry, or a few for a retried scan: read them by the nonce's index
         # and take the first here (ORDER BY id … LIMIT 1 tempts PostgreSQL into walking the
         # whole journal by id when its statistics are stale).
-        seen = await ScanEvent.objects().where(ScanEvent.nonce == scan.nonce)
-        first = min(seen, key=lambda event: event.id, default=None)
+        seen = await ScanEvent.raw("SELECT * FROM scan_event WHERE nonce = {}", scan.nonce)
+        first = row_of(ScanEvent, min(seen, key=lambda row: row["id"])) if seen else None
         if first is not None:
             answer = await _repeat(journal, first)
         elif at < now - MAX_AGE:
@@ -237,19 +237,18 @@ class _Journal:
     skew: int | None
 
     async def write(self, **fields: object) -> None:
-        await ScanEvent.insert(
-            ScanEvent(
-                nonce=self.scan.nonce,
-                method=self.scan.method,
-                token_hash=self.token_hash,
-                client_at=self.at if self.scan.client_at is not None else None,
-                received_at=clock.now(),
-                offline=self.scan.offline,
-                clock_skew_seconds=self.skew,
-                device_id=self.scan.device_id,
-                staff_user=self.scan.staff_id,
-                **fields,
-            )
+        await insert_row(
+            ScanEvent,
+            nonce=self.scan.nonce,
+            method=self.scan.method,
+            token_hash=self.token_hash,
+            client_at=self.at if self.scan.client_at is not None else None,
+            received_at=clock.now(),
+            offline=self.scan.offline,
+            clock_skew_seconds=self.skew,
+            device_id=self.scan.device_id,
+            staff_user=self.scan.staff_id,
+            **fields,
         )
 
     async def refuse(
@@ -458,15 +457,14 @@ async def _record(
 
     One statement: the row is inserted, or a row marked absent or excused before they came
     is updated; the unique (visitor, session) index makes two scans racing into one session
-    record one arrival."""
+    record one arrival. (Plain SQL: every check-in runs it, see lab.core.db, "hot paths".)"""
     scan, now = journal.scan, clock.now()
-    arrived = journal.at
-    late = rules.is_late(arrived, session.starts_at, module.late_after_minutes)
-    arrival = Attendance(
+    late = rules.is_late(journal.at, session.starts_at, module.late_after_minutes)
+    attendance = Attendance(
         visitor=visitor.id,
         session=session.id,
         status="late" if late else "present",
-        checked_in_at=arrived,
+        checked_in_at=journal.at,
         method=scan.method,
         device_id=scan.device_id,
         nonce=scan.nonce,
@@ -474,29 +472,34 @@ async def _record(
         created_at=now,
         updated_at=now,
     )
-    written = await (
-        Attendance.insert(arrival)
-        .on_conflict(
-            target=(Attendance.visitor, Attendance.session),
-            action="DO UPDATE",
-            values=[
-                Attendance.status,
-                Attendance.checked_in_at,
-                Attendance.method,
-                Attendance.device_id,
-                Attendance.updated_by,
-                Attendance.updated_at,
-            ],
-            where=Attendance.status.not_in(["present", "late"]),
-        )
-        .returning(*Attendance.all_columns())
+    written = await Attendance.raw(
+        "INSERT INTO attendance (visitor, session, status, checked_in_at, method, device_id, "
+        "nonce, updated_by, created_at, updated_at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+        "ON CONFLICT (visitor, session) DO UPDATE SET status = excluded.status, "
+        "checked_in_at = excluded.checked_in_at, method = excluded.method, "
+        "device_id = excluded.device_id, updated_by = excluded.updated_by, "
+        "updated_at = excluded.updated_at "
+        "WHERE attendance.status NOT IN ('present', 'late') RETURNING id",
+        attendance.visitor,
+        attendance.session,
+        attendance.status,
+        attendance.checked_in_at,
+        attendance.method,
+        attendance.device_id,
+        attendance.nonce,
+        attendance.updated_by,
+        attendance.created_at,
+        attendance.updated_at,
     )
     if not written:  # already there: the row as it stands
         existing = await Attendance.objects().get(
             (Attendance.session == session.id) & (Attendance.visitor == visitor.id)
         )
         return existing, True
-    attendance = Attendance(_exists_in_db=True, **written[0])
+    # Inserted, or an absence turned into an arrival (that row keeps its nonce and creation).
+    attendance.id = written[0]["id"]
+    attendance._exists_in_db = True
     await audit.record(
         scan.by,
         "attendance.checked_in",

@@ -6,6 +6,7 @@ import json
 from typing import Protocol
 
 from lab.core import clock
+from lab.core.db import insert_row
 from lab.core.tables import AuditLog
 
 
@@ -37,14 +38,13 @@ async def record(
     **data: object,
 ) -> None:
     """Append one entry. Call it inside the transaction of the change it records."""
-    await AuditLog.insert(
-        AuditLog(
-            at=clock.now(),
-            actor_kind=actor.actor_kind,
-            actor_id=actor.actor_id,
-            action=action,
-            subject=subject,
-            site_id=site_id,
-            data=json.dumps(data, default=str, sort_keys=True),
-        )
+    await insert_row(
+        AuditLog,
+        at=clock.now(),
+        actor_kind=actor.actor_kind,
+        actor_id=actor.actor_id,
+        action=action,
+        subject=subject,
+        site_id=site_id,
+        data=json.dumps(data, default=str, sort_keys=True),
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from piccolo.engine.base import Engine
@@ -15,6 +16,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine, TransactionType
 from piccolo.query.base import Query
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from lab.core.params import Day, Moment
 from lab.core.sqlite import FastSQLiteEngine
@@ -158,3 +160,42 @@ async def lock_key(engine: Engine, key: str) -> None:
         await engine.run_querystring(
             QueryString("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
         )
+
+
+# Plain SQL for the hot paths (a check-in, a tablet's every request, the audit log). Building a
+# statement with Piccolo's query API costs about ten times running it on a kept-open SQLite
+# connection (docs/performance.md), so the few statements every check-in runs are written as
+# plain SQL through ``Table.raw`` (``{}`` placeholders, the same text on both engines). Column
+# lists come from the tables' definitions, so they follow the tables.
+
+
+@functools.cache
+def column_list(table: type[Table], alias: str = "", prefix: str = "") -> str:
+    """``"alias"."column" AS "prefixcolumn", …`` for every column of ``table``."""
+    source = f'"{alias}".' if alias else ""
+    return ", ".join(
+        f'{source}"{name}" AS "{prefix}{name}"'
+        for name in (column._meta.db_column_name for column in table._meta.columns)
+    )
+
+
+@functools.cache
+def _insert_sql(table: type[Table], names: tuple[str, ...]) -> str:
+    columns = ", ".join(f'"{name}"' for name in names)
+    placeholders = ", ".join("{}" for _ in names)
+    name = table._meta.tablename
+    return f'INSERT INTO "{name}" ({columns}) VALUES ({placeholders}) RETURNING "id"'  # noqa: S608
+
+
+async def insert_row(table: type[Table], **values: Any) -> int:
+    """Insert one row of ``table`` in one plain statement; its id. Values are written as the
+    driver writes them (JSON columns take their text)."""
+    rows = await table.raw(_insert_sql(table, tuple(values)), *values.values())
+    return rows[0]["id"]
+
+
+def row_of(table: type[Table], row: dict[str, Any], prefix: str = "") -> Any:
+    """A ``table`` instance of a plain SELECT's row (its columns named with ``prefix``)."""
+    if prefix:
+        row = {name[len(prefix) :]: value for name, value in row.items() if name.startswith(prefix)}
+    return table(_exists_in_db=True, **row)

@@ -188,13 +188,14 @@ async def record_completion(session_id: int, visitor_id: int) -> None:
     """After someone came to a session: if they have now completed its module, record the
     evidence its completion rule names (once per module, skill and visitor: a unique index
     holds it) and issue the badges. Called by attendance after its commit (the app wires it)."""
-    # On every check-in: one small query, and nothing more for a module that grants nothing.
+    # On every check-in: two small plain statements (see lab.core.db, "hot paths"), and
+    # nothing more for a module that grants nothing.
     session = await workshops_queries.session_summary(session_id)
     if session is None:
         return
     module_id = session["module"]
-    rows = await ModuleSkill.select(ModuleSkill.skill).where(
-        (ModuleSkill.module == module_id) & ModuleSkill.on_completion.eq(True)
+    rows = await ModuleSkill.raw(
+        "SELECT skill FROM skill_module WHERE module = {} AND on_completion = {}", module_id, True
     )
     grants = [row["skill"] for row in rows]
     if not grants or visitor_id not in await attendance_queries.completed(module_id, [visitor_id]):

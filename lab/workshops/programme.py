@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from lab.core import clock
+from lab.core.db import column_list, row_of
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 
 
@@ -18,39 +19,38 @@ async def sessions_open_at(
     ``start`` and ``end`` (starting at or before ``end``, ending after ``start``), with their
     module, earliest first. With ``session_id``: that one session, whenever it is, if it is at
     the site."""
-    where = Session.module.site == site_id
+    # Every check-in at a tablet asks: one plain statement (see lab.core.db, "hot paths").
     if session_id is not None:
-        where &= Session.id == session_id
+        when, values = "s.id = {}", (session_id,)
     else:
-        where &= (Session.starts_at <= end) & (Session.ends_at > start)
-    rows = await (
-        Session.select(*Session.all_columns(), *Session.module.all_columns())
-        .where(where)
-        .order_by(Session.starts_at)
+        when, values = "s.starts_at <= {} AND s.ends_at > {}", (end, start)
+    rows = await Session.raw(
+        f"SELECT {column_list(Session, 's', 's.')}, {column_list(Module, 'm', 'm.')} "  # noqa: S608
+        f"FROM workshop_session s JOIN workshop_module m ON m.id = s.module "
+        f"WHERE m.site = {{}} AND {when} ORDER BY s.starts_at, s.id",
+        site_id,
+        *values,
     )
-    found, modules = [], {}
+    modules: dict[int, Module] = {}
+    found = []
     for row in rows:
-        module_fields = {name[7:]: row.pop(name) for name in list(row) if name[:7] == "module."}
-        module = modules.get(row["module"])
-        if module is None:
-            module = modules[row["module"]] = Module(_exists_in_db=True, **module_fields)
-        found.append((Session(_exists_in_db=True, **row), module))
+        module = modules.get(row["m.id"]) or modules.setdefault(
+            row["m.id"], row_of(Module, row, "m.")
+        )
+        found.append((row_of(Session, row, "s."), module))
     return found
 
 
 async def session_summary(session_id: int) -> dict | None:
     """A session's module title (``title``) and start (``starts_at``), to name it, with its
     ``module`` and the module's ``site``."""
-    return (
-        await Session.select(
-            Session.starts_at,
-            Session.module.title.as_alias("title"),
-            Session.module.as_alias("module"),
-            Session.module.site.as_alias("site"),
-        )
-        .where(Session.id == session_id)
-        .first()
+    # Asked after every check-in: plain SQL (see lab.core.db, "hot paths").
+    rows = await Session.raw(
+        "SELECT s.starts_at AS starts_at, m.title AS title, s.module AS module, m.site AS site "
+        "FROM workshop_session s JOIN workshop_module m ON m.id = s.module WHERE s.id = {}",
+        session_id,
     )
+    return rows[0] if rows else None
 
 
 async def session_summaries(session_ids: Iterable[int]) -> dict[int, dict]:

@@ -15,7 +15,7 @@ from lab.bookings import queries as rooms
 from lab.bookings import services as bookings
 from lab.bookings.forms import MoveInput
 from lab.core import audit, clock
-from lab.core.db import locked, write_transaction
+from lab.core.db import is_sqlite, locked, row_of, write_transaction
 from lab.core.errors import Conflict, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
@@ -215,7 +215,10 @@ async def hold_session(session_id: int) -> Session | None:
     """Read a session again under a shared lock until the caller's write transaction ends:
     check-ins into one session go on side by side, while closing or cancelling it
     (``lock_session``) waits for them to commit, and they for it."""
-    return await locked(Session.objects(), shared=True).get(Session.id == session_id)
+    # Every check-in asks: plain SQL (see lab.core.db, "hot paths").
+    share = "" if is_sqlite(Session._meta.db) else " FOR SHARE"
+    rows = await Session.raw(f"SELECT * FROM workshop_session WHERE id = {{}}{share}", session_id)  # noqa: S608
+    return row_of(Session, rows[0]) if rows else None
 
 
 async def mark_session_closed(session: Session, at: dt.datetime) -> None:

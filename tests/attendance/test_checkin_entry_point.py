@@ -161,6 +161,9 @@ def test_no_other_module_writes_the_scan_journal_or_records_a_check_in():
     writers = sorted(
         str(path.relative_to(root))
         for path in root.rglob("*.py")
-        if re.search(r"ScanEvent\.insert|ScanEvent\((?!Table)", path.read_text())
+        if re.search(
+            r"ScanEvent\.insert|ScanEvent\((?!Table)|insert_row\(\s*ScanEvent|INTO\s+\"?scan_event",
+            path.read_text(),
+        )
     )
     assert writers == ["attendance/checkin.py"]
