@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from lab.accounts.queries import get_site
 from lab.bookings import releases
 from lab.bookings.holdings import held_bookings
-from lab.bookings.resources import get_resource_for, policy_for
+from lab.bookings.resources import closures_between, get_resource_for, policy_for, policy_from
 from lab.bookings.rules import WEEKDAYS, Held, Policy, free_units
 from lab.bookings.tables import Resource
 from lab.core import clock
@@ -57,6 +58,35 @@ def slots_from(
     """Slots with their free units, from what holds the resource (a superset will do: only
     what overlaps a slot counts)."""
     return [Slot(start, end, free_units(policy, held, start, end)) for start, end in bounds]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Availability:
+    """A resource's rules over a span of days, and the slots of some of those days."""
+
+    policy: Policy
+    slots: dict[dt.date, list[Slot]]
+
+
+async def availability_over(
+    resource: Resource, first: dt.date, last: dt.date, days: list[dt.date]
+) -> Availability:
+    """The resource's rules from ``first`` to ``last`` (site time; its closure days among
+    them) and the slots of ``days``, in four queries whatever the number of days: due
+    releases, the site, its closures, and what holds the resource."""
+    await releases.release_due(resource.id)
+    site = await get_site(resource.site)
+    closures = await closures_between(
+        site.id, first - dt.timedelta(days=1), last + dt.timedelta(days=1)
+    )
+    policy = policy_from(resource, site, frozenset(closures))
+    bounds = {day: slot_bounds(policy, day) for day in days}
+    every = [bound for day_bounds in bounds.values() for bound in day_bounds]
+    held = []
+    if every:
+        start, end = min(b[0] for b in every), max(b[1] for b in every)
+        held = await held_bookings(resource.id, start, end)
+    return Availability(policy, {day: slots_from(policy, b, held) for day, b in bounds.items()})
 
 
 async def availability_for(actor: StaffPrincipal, resource_id: int, day: dt.date) -> list[Slot]:

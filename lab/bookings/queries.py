@@ -15,7 +15,13 @@ from collections.abc import Iterable
 from lab.accounts.queries import get_site_for, timezones
 from lab.bookings import ics
 from lab.bookings.access import get_booking_for
-from lab.bookings.availability import Slot, availability_for, day_slots
+from lab.bookings.availability import (
+    Availability,
+    Slot,
+    availability_for,
+    availability_over,
+    day_slots,
+)
 from lab.bookings.feeds import AHEAD as FEED_AHEAD
 from lab.bookings.feeds import PAST as FEED_PAST
 from lab.bookings.feeds import feed_status, feed_url, webcal_url
@@ -38,12 +44,14 @@ __all__ = [
     "RESOURCE_KINDS",
     "UPCOMING",
     "WEEKDAYS",
+    "Availability",
     "Booking",
     "EventData",
     "NextBooking",
     "Resource",
     "Slot",
     "availability_for",
+    "availability_over",
     "booking_sites",
     "booking_summaries",
     "booking_summary",

@@ -3,8 +3,9 @@ and when it is free, and their own appointments (reads only).
 
 Everything is scoped to the tablet's site: a module or a resource of another site, or one not
 open to self-service, is not_found here, as if it did not exist. Free slots come from the
-bookings domain's own availability (``lab.bookings.queries.day_slots``); the rules are
-checked again, for real, when the visitor books (``lab.bookings.services.book``).
+bookings domain's own availability (``lab.bookings.queries.availability_over`` for the days
+shown, ``day_slots`` for one); the rules are checked again, for real, when the visitor books
+(``lab.bookings.services.book``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 
 from lab.accounts import queries as accounts
 from lab.bookings import queries as booking_queries
-from lab.bookings.queries import WEEKDAYS, Resource, day_slots, policy_for
+from lab.bookings.queries import WEEKDAYS, Resource, Slot, day_slots
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
 from lab.core.i18n import N_, _
@@ -213,21 +214,41 @@ class Day:
 async def days(resource: Resource, timezone: str) -> list[Day]:
     """Today and the next days a visitor may book (the resource's horizon, two weeks at
     most), each marked open or closed."""
+    return (await _days_and_starts(resource, timezone))[0]
+
+
+def _shown_days(resource: Resource, timezone: str) -> list[dt.date]:
     now = clock.now()
     today = clock.to_zone(now, timezone).date()
     last = clock.to_zone(now + dt.timedelta(days=resource.horizon_days), timezone).date()
     count = min((last - today).days + 1, DAYS_SHOWN)
-    policy = await policy_for(resource, now + dt.timedelta(days=count // 2))
-    listed = []
-    for offset in range(count):
-        day = today + dt.timedelta(days=offset)
-        hours = policy.opening_hours.get(WEEKDAYS[day.weekday()], [])
-        listed.append(Day(day, bool(hours) and day not in policy.closed_days))
+    return [today + dt.timedelta(days=offset) for offset in range(count)]
+
+
+async def _days_and_starts(
+    resource: Resource, timezone: str, day: dt.date | None = None
+) -> tuple[list[Day], list[Start]]:
+    """The days shown (see ``days``) and, when ``day`` is one of them, its free starts: the
+    resource's rules, closures and bookings read once for all of them."""
+    shown = _shown_days(resource, timezone)
+    if not shown:
+        return [], []
+    today = shown[0]
+    wanted = [today] + ([day] if day in shown and day != today else [])
+    plan = await booking_queries.availability_over(resource, shown[0], shown[-1], wanted)
+    listed = [
+        Day(
+            shown_day,
+            bool(plan.policy.opening_hours.get(WEEKDAYS[shown_day.weekday()], []))
+            and shown_day not in plan.policy.closed_days,
+        )
+        for shown_day in shown
+    ]
     # Late in the day, today may have nothing left: say so instead of offering an empty day.
-    # (Only today: the other days' free times are read when one is chosen.)
-    if listed and listed[0].open and not await starts(resource, today):
+    if listed[0].open and not _starts_from(resource, plan.slots[today]):
         listed[0] = Day(today, True, full=True)
-    return listed
+    found = _starts_from(resource, plan.slots[day]) if day in plan.slots else []
+    return listed, found
 
 
 async def bookable_day(device: DevicePrincipal, resource_id: int, day: dt.date) -> dict:
@@ -237,14 +258,10 @@ async def bookable_day(device: DevicePrincipal, resource_id: int, day: dt.date) 
     offer)."""
     found = await resource(device, resource_id)
     timezone = await site_timezone(device)
-    if day not in {item.day for item in await days(found, timezone)}:
+    listed, free = await _days_and_starts(found, timezone, day)
+    if day not in {item.day for item in listed}:
         raise NotFound(_("On ne peut pas réserver ce jour-là ici."))
-    return {
-        "resource": found,
-        "day": day,
-        "timezone": timezone,
-        "starts": await starts(found, day),
-    }
+    return {"resource": found, "day": day, "timezone": timezone, "starts": free}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -270,7 +287,11 @@ async def starts(resource: Resource, day: dt.date) -> list[Start]:
     A slot's free units are the units free during all of it, so a run of slots each with a
     free unit has a unit free all along (the peak over a run is the highest of its slots').
     """
-    slots = await day_slots(resource, day)
+    return _starts_from(resource, await day_slots(resource, day))
+
+
+def _starts_from(resource: Resource, slots: list[Slot]) -> list[Start]:
+    """The free starting times among a day's ``slots`` (see ``starts``)."""
     now = clock.now()
     earliest = now + dt.timedelta(minutes=resource.lead_minutes)
     latest = now + dt.timedelta(days=resource.horizon_days)
