@@ -22,11 +22,15 @@ and changes how statements reach SQLite:
   timeout is applied here instead: the engine sleeps asynchronously and tries again, for up to
   ``busy_timeout`` seconds. A transaction meets this only at ``BEGIN``: write transactions are
   ``BEGIN IMMEDIATE``, which takes the write lock up front or not at all.
+- Checkpoints (copying the log back into the database file, with a sync) run in a worker
+  thread every ``CHECKPOINT_EVERY`` writes, never inside a commit on the event loop: SQLite's
+  automatic checkpoint would stall every request of the process for its sync.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -40,8 +44,12 @@ from piccolo.engine.sqlite import (
 )
 from piccolo.querystring import QueryString
 
+log = logging.getLogger(__name__)
+
 # Statements that only read run without waiting for this process's writers.
 _READS = ("SELECT", "VALUES", "EXPLAIN")
+# Writes (commits) between two checkpoints; SQLite's own default is about 1,000 pages.
+CHECKPOINT_EVERY = 500
 # The engine returns inserted ids with INSERT … RETURNING (SQLite 3.35, 2021).
 OLDEST_SQLITE = (3, 35)
 
@@ -65,6 +73,8 @@ class _Connection:
         self.raw.execute("PRAGMA foreign_keys = ON")
         self.raw.execute("PRAGMA synchronous = NORMAL")
         self.raw.execute("PRAGMA busy_timeout = 0")
+        # The engine checkpoints in a thread instead (see the module's docstring).
+        self.raw.execute("PRAGMA wal_autocheckpoint = 0")
 
     def run(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.raw.execute(sql, args)
@@ -138,6 +148,7 @@ class FastSQLiteTransaction(SQLiteTransaction):
         finally:
             self.engine.current_transaction.reset(self.context)
             self._turn.release()
+        self.engine._wrote()
         return exception is None
 
 
@@ -152,6 +163,8 @@ class FastSQLiteEngine(SQLiteEngine):
             )
         super().__init__(path=path, **connection_kwargs)
         self.busy_timeout = busy_timeout
+        self._writes = 0
+        self._checkpointing = False
         # By the loop's id: a loop may not accept weak references (uvloop's does not).
         self._states: dict[int, tuple[asyncio.AbstractEventLoop, _LoopState]] = {}
 
@@ -168,6 +181,29 @@ class FastSQLiteEngine(SQLiteEngine):
             if loop.is_closed():
                 state.close()
                 del self._states[key]
+
+    def _wrote(self) -> None:
+        """Count a write; every ``CHECKPOINT_EVERY``, checkpoint in a worker thread."""
+        self._writes += 1
+        if self._writes >= CHECKPOINT_EVERY and not self._checkpointing:
+            self._writes = 0
+            self._checkpointing = True
+            task = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+            task.add_done_callback(self._checkpointed)
+
+    def _checkpoint(self) -> None:
+        # Its own connection, in the worker thread. PASSIVE copies what no reader still needs
+        # and never waits for the writers, which go on meanwhile.
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            connection.close()
+
+    def _checkpointed(self, task: asyncio.Future) -> None:
+        self._checkpointing = False
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("SQLite checkpoint failed: %s", task.exception())
 
     def close_connections(self) -> None:
         """Close the running loop's connections (the server's shutdown); the next statement
@@ -206,6 +242,7 @@ class FastSQLiteEngine(SQLiteEngine):
             else:
                 async with state.turn:
                     rows = await state.autocommit.run_when_free(sql, args)
+                self._wrote()
         if self.log_responses:
             self.print_response(query_id=self.get_query_id(), response=rows)
         return rows

@@ -11,6 +11,10 @@ from lab.core import clock
 from lab.core.db import column_list, row_of
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 
+# A session starts and ends on one local day (``sessions.schedule``, ``move_session``): with
+# a change of clocks that day, at most 25 hours.
+LONGEST_SESSION = dt.timedelta(hours=25)
+
 
 async def sessions_open_at(
     site_id: int, start: dt.datetime, end: dt.datetime, *, session_id: int | None = None
@@ -23,7 +27,9 @@ async def sessions_open_at(
     if session_id is not None:
         when, values = "s.id = {}", (session_id,)
     else:
-        when, values = "s.starts_at <= {} AND s.ends_at > {}", (end, start)
+        # The bound from below lets the index on starts_at skip the past's sessions.
+        when = "s.starts_at <= {} AND s.starts_at > {} AND s.ends_at > {}"
+        values = (end, start - LONGEST_SESSION, start)
     rows = await Session.raw(
         f"SELECT {column_list(Session, 's', 's.')}, {column_list(Module, 'm', 'm.')} "  # noqa: S608
         f"FROM workshop_session s JOIN workshop_module m ON m.id = s.module "
