@@ -1,65 +1,46 @@
 """Bookings under contention, through a real `lab serve` over HTTP, on SQLite and PostgreSQL.
 
-For each engine: a fresh database, a server on a free port, one staff login, then
-- "same slot": 200 concurrent requests for one hour of a 12-tablet pool (12 can win);
-- "spread": 400 concurrent requests over a week of slots of the same pool.
-Prints requests, bookings made, refusals, server errors, bookings per second and latency.
+For each engine: a fresh database with the demo, a server on a free port (bench/harness.py),
+one staff login, then with 50 concurrent clients
+- "same slot": 200 requests for one hour of a 12-tablet pool (12 can win);
+- "spread": 400 requests over a week of slots of the same pool.
+Prints requests, bookings made, refusals, server errors, bookings per second, and the table the
+other benchmarks print (req/s, share of the bare endpoint's at 50 connections, latency median
+and p99: a booking's median matters, under 200 ms is the aim on both engines).
 PostgreSQL runs when LAB_BENCH_DATABASE_URL is set (that database is wiped).
-Usage: .venv/bin/python bench/booking_contention.py
+Usage: .venv/bin/python bench/booking_contention.py [--engine sqlite|postgresql|both]
+                                                    [--workers 1|2]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import harness
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password-2026"
 CONCURRENCY = 50
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def prepare(env: dict[str, str]) -> None:
-    """Migrate, then create a site, an admin and a 12-tablet pool straight in the database."""
-    subprocess.run(
-        [sys.executable, "-m", "lab.cli", "migrate"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    env["BENCH_RESOURCE"] = str(asyncio.run(seed(env)))
-
-
-async def seed(env: dict[str, str]) -> int:
+async def seed() -> int:
+    """A site open every day, an admin and a 12-tablet pool, straight in the database (run by
+    Lab.script with the lab's environment); the pool's id."""
     from lab.accounts.tables import Role, Site, StaffUser
     from lab.bookings.tables import Resource
-    from lab.core import clock, db
+    from lab.core import clock
     from lab.core.security import hash_password
-    from lab.settings import Settings
 
-    engine = db.engine_for(Settings.from_env(env))
-    db.bind_tables(engine)
     days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     hours = json.dumps({day: [["08:00", "20:00"]] for day in days})
     now = clock.now()
@@ -98,7 +79,9 @@ async def login(client: httpx.AsyncClient) -> None:
     client.headers["x-csrftoken"] = token
 
 
-async def fire(client: httpx.AsyncClient, payloads: list[dict]) -> dict[str, object]:
+async def fire(client: httpx.AsyncClient, name: str, payloads: list[dict]) -> harness.Record:
+    """Send ``payloads`` with CONCURRENCY clients at once; a refusal (409) is an answer, a
+    server error or any other status is an error."""
     semaphore = asyncio.Semaphore(CONCURRENCY)
     latencies: list[float] = []
     statuses: list[int] = []
@@ -114,15 +97,19 @@ async def fire(client: httpx.AsyncClient, payloads: list[dict]) -> dict[str, obj
     await asyncio.gather(*(one(p) for p in payloads))
     wall = time.perf_counter() - started
     latencies.sort()
-    return {
-        "requests": len(payloads),
-        "booked": statuses.count(201),
-        "refused": statuses.count(409),
-        "errors": sum(1 for s in statuses if s >= 500),
-        "wall": wall,
-        "median": statistics.median(latencies),
-        "p95": latencies[int(len(latencies) * 0.95) - 1],
-    }
+    counted = {str(code): statuses.count(code) for code in sorted(set(statuses))}
+    return harness.Record(
+        label=name,
+        connections=CONCURRENCY,
+        requests=len(payloads),
+        seconds=wall,
+        p50=statistics.median(latencies),
+        p99=latencies[max(0, int(len(latencies) * 0.99) - 1)],
+        non_2xx=sum(1 for code in statuses if code not in (201, 409)),
+        socket_errors=0,
+        timeouts=0,
+        statuses=counted,
+    )
 
 
 def slot(day_offset: int, half_hours: int) -> tuple[str, str]:
@@ -133,7 +120,7 @@ def slot(day_offset: int, half_hours: int) -> tuple[str, str]:
     return start.isoformat(), (start + dt.timedelta(hours=1)).isoformat()
 
 
-async def scenario(base_url: str, resource_id: int) -> None:
+async def scenario(base_url: str, resource_id: int) -> list[harness.Record]:
     async with httpx.AsyncClient(
         base_url=base_url, timeout=60, limits=httpx.Limits(max_connections=CONCURRENCY)
     ) as client:
@@ -145,67 +132,62 @@ async def scenario(base_url: str, resource_id: int) -> None:
         for _ in range(400):
             s, e = slot(rng.randint(1, 6), rng.randint(0, 18))
             spread.append({"resource_id": resource_id, "starts_at": s, "ends_at": e})
+        records = []
         for name, payloads in (("same slot", same), ("spread", spread)):
-            r = await fire(client, payloads)
-            rate = r["booked"] / r["wall"]
+            r = await fire(client, name, payloads)
+            booked, refused = r.statuses.get("201", 0), r.statuses.get("409", 0)
+            server_errors = sum(n for code, n in r.statuses.items() if code.startswith("5"))
             print(
-                f"  {name:<10} {r['requests']} requests: {r['booked']} booked, "
-                f"{r['refused']} refused, {r['errors']} server errors; "
-                f"{r['wall']:.2f} s, {rate:.0f} bookings/s, "
-                f"{r['requests'] / r['wall']:.0f} requests/s; "
-                f"latency median {r['median']:.0f} ms, p95 {r['p95']:.0f} ms"
+                f"  {name:<10} {r.requests} requests: {booked} booked, {refused} refused, "
+                f"{server_errors} server errors; {r.seconds:.2f} s, "
+                f"{booked / r.seconds:.0f} bookings/s, {r.rate:.0f} requests/s; "
+                f"latency median {r.p50:.0f} ms, p99 {r.p99:.0f} ms",
+                flush=True,
             )
+            records.append(r)
+        return records
 
 
-def run(label: str, database_url: str | None) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = {
-            **os.environ,
-            "LAB_DATA_DIR": tmp,
-            "LAB_PORT": str(port),
-            "LAB_BASE_URL": f"http://127.0.0.1:{port}",
-            "LAB_SECRET_KEY": "b" * 40,
-        }
-        if database_url:
-            import asyncpg
-
-            async def wipe() -> None:
-                connection = await asyncpg.connect(database_url)
-                await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-                await connection.close()
-
-            asyncio.run(wipe())
-            env["LAB_DATABASE_URL"] = database_url
-        prepare(env)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "lab.cli", "serve"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+def run(engine: str, workers: int) -> list[tuple[harness.Record, harness.Record]]:
+    label = f"{harness.engine_label(engine)}, {harness.workers_label(workers)}"
+    with harness.bare_server(workers) as bare_server:
+        bare = harness.wrk(
+            f"bare JSON, {harness.workers_label(workers)}",
+            bare_server.base_url + "/json",
+            "get.lua",
+            connections=CONCURRENCY,
+            seconds=3,
         )
-        try:
-            for _ in range(100):
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            print(f"{label} (one server process, {CONCURRENCY} concurrent clients):")
-            asyncio.run(scenario(f"http://127.0.0.1:{port}", int(env["BENCH_RESOURCE"])))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with harness.Lab(engine, workers) as lab:
+        lab.prepare()
+        resource_id = int(lab.script(Path(__file__), "seed"))
+        server = lab.serve()
+        print(f"{label} ({CONCURRENCY} concurrent clients):", flush=True)
+        records = asyncio.run(scenario(server.base_url, resource_id))
+        server.stop()
+        for line in server.error_lines()[:5]:
+            print(f"  server log: {line}")
+    rows = [(bare, bare)]
+    for record in records:
+        record.label = f"booking, {record.label}, {label}"
+        rows.append((record, bare))
+    return rows
 
 
 def main() -> None:
-    run("SQLite", None)
-    if os.environ.get("LAB_BENCH_DATABASE_URL"):
-        run("PostgreSQL", os.environ["LAB_BENCH_DATABASE_URL"])
-    else:
-        print("PostgreSQL: set LAB_BENCH_DATABASE_URL to a database this benchmark may wipe.")
+    parser = argparse.ArgumentParser(description="Bookings under contention.")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, choices=[1, 2], default=1)
+    options = parser.parse_args()
+    rows = []
+    for engine in harness.engines_from(options.engine):
+        rows += run(engine, options.workers)
+    print()
+    print(harness.table(rows))
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["seed"]:
+        print(harness.run_bound(seed))
+    else:
+        main()

@@ -193,8 +193,9 @@ class Page:
     eight: harness.Record | None = None
 
 
-class Visitors:
-    """The cookie jars: staff by e-mail, the tablet with and without a visit, the phone."""
+class Browsers:
+    """One cookie jar per who: staff by e-mail, the tablet with and without a visit, the phone,
+    anyone."""
 
     def __init__(self, base_url: str, seeded: dict) -> None:
         self.base_url = base_url
@@ -300,7 +301,7 @@ def fill(path: str, seeded: dict) -> str | None:
     return PARAMETER.sub(lambda match: str(values[match.group(1)]), path)
 
 
-def pages_to_measure(people: Visitors, seeded: dict, only: str) -> tuple[list[Page], dict]:
+def pages_to_measure(people: Browsers, seeded: dict, only: str) -> tuple[list[Page], dict]:
     """Open each route once as whoever may: the HTML pages answered 200 are measured; the
     rest is listed by reason."""
     pages: list[Page] = []
@@ -343,7 +344,7 @@ def pages_to_measure(people: Visitors, seeded: dict, only: str) -> tuple[list[Pa
     return pages, left_out
 
 
-def measure(page: Page, people: Visitors, base_url: str, seconds: float) -> None:
+def measure(page: Page, people: Browsers, base_url: str, seconds: float) -> None:
     headers = [people.cookie_header(page.who)]
     for connections in (1, 8):
         record = harness.wrk(
@@ -408,7 +409,7 @@ def main() -> None:
             bare_one = harness.wrk("bare", url, "get.lua", connections=1, seconds=options.seconds)
             bare_eight = harness.wrk("bare", url, "get.lua", connections=8, seconds=options.seconds)
         server = lab.serve()
-        people = Visitors(server.base_url, seeded)
+        people = Browsers(server.base_url, seeded)
         try:
             for _role, email in STAFF_BY_ROLE:
                 people.log_in(email)
