@@ -330,13 +330,13 @@ def pages_to_measure(people: Browsers, seeded: dict, only: str) -> tuple[list[Pa
             answer = people.client(who).get(path)
         kind = answer.headers.get("content-type", "").split(";")[0]
         if answer.is_redirect:
-            left_out["redirect"].append(f"{path} ({who})")
+            left_out["redirect"].append(f"{path} ({short_who(who)})")
         elif kind == "application/json":
             left_out["JSON"].append(path)
         elif kind != "text/html":
             left_out[f"file or export ({kind})"].append(path)
         elif answer.status_code != 200:
-            left_out[f"status {answer.status_code}"].append(f"{path} ({who})")
+            left_out[f"status {answer.status_code}"].append(f"{path} ({short_who(who)})")
         else:
             pages.append(Page(path, who, surface_of(path, who)))
     # The tablet's visit ends after 90 idle seconds: its pages go last, after a new one.
