@@ -565,17 +565,16 @@ async def test_the_bookings_grid_runs_as_many_statements_for_3_or_30_resources_a
 
 # Statements per request of the main writes, by engine: PostgreSQL takes a row or advisory
 # lock where SQLite's write transaction already holds the database's single write lock.
-# (The check-in and the booking are being made cheaper: lower these with them.)
 WRITE_BUDGETS = {
     "sqlite": {
-        "POST /kiosk/api/checkins": 11,
+        "POST /kiosk/api/checkins": 10,
         "POST /bookings": 20,
         "POST /api/bookings": 17,
         "POST /workshops/{module_id}/enrolments": 33,
         "POST /api/workshops/{module_id}/enrolments": 21,
     },
     "postgres": {
-        "POST /kiosk/api/checkins": 12,
+        "POST /kiosk/api/checkins": 11,
         "POST /bookings": 21,
         "POST /api/bookings": 18,
         "POST /workshops/{module_id}/enrolments": 34,

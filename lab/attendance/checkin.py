@@ -126,7 +126,8 @@ class CheckIn:
     kind: str = ""  # session | booking | visit
     title: str = ""
     starts_at: dt.datetime | None = None
-    attendance: Attendance | None = None  # a session's check-in: its row
+    attendance: Attendance | None = None  # a session's check-in: its row…
+    module_id: int | None = None  # …and the session's module
     choices: tuple[Choice, ...] = ()
     timezone: str = "UTC"
     purposes: tuple = ()  # visits.queries' purposes (code, label, icon)
@@ -209,7 +210,7 @@ async def check_in(scan: Scan) -> CheckIn:
         )
     if answer.kind == "session" and answer.outcome == "accepted":
         events.publish(f"session:{answer.attendance.session}", _event(answer.attendance))
-        await hooks.came(answer.attendance.session, [answer.attendance.visitor])
+        await hooks.came(answer.module_id, answer.attendance.session, [answer.attendance.visitor])
     return answer
 
 
@@ -447,6 +448,7 @@ async def _into_session(
         module.title,
         session.starts_at,
         attendance=attendance,
+        module_id=module.id,
     )
 
 

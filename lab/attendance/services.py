@@ -113,7 +113,7 @@ async def mark(actor: StaffPrincipal, session_id: int, visitor_id: int, status: 
         f"session:{session.id}", {"type": "attendance", "visitor_id": visitor.id, "status": status}
     )
     if status in ("present", "late"):
-        await hooks.came(session.id, [visitor.id])
+        await hooks.came(module.id, session.id, [visitor.id])
     return attendance
 
 
@@ -163,7 +163,7 @@ async def close_session(actor: StaffPrincipal, session_id: int) -> int:
     came = await Attendance.select(Attendance.visitor).where(
         (Attendance.session == session.id) & Attendance.status.is_in(["present", "late"])
     )
-    await hooks.came(session.id, [row["visitor"] for row in came])
+    await hooks.came(module.id, session.id, [row["visitor"] for row in came])
     return len(missing)
 
 

@@ -120,9 +120,17 @@ def after_commit(action: Callable[[], None]) -> None:
 async def start(engine: Engine) -> bool:
     """Open PostgreSQL's connection pool unless one is open; True if this call opened it."""
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
         return True
     return False
+
+
+async def _keep_session(connection: object) -> None:
+    """What a pooled connection needs before its next query, beyond the transaction asyncpg
+    rolls back by itself: nothing. asyncpg's default resets the whole session (RESET ALL,
+    UNLISTEN, advisory locks), one more round trip after every statement, for state lab never
+    leaves behind: it sets no session settings, listens to nothing, and takes advisory locks
+    for the transaction only (``lock_key``)."""
 
 
 async def stop(engine: Engine) -> None:

@@ -184,21 +184,20 @@ async def _record_observed(
     return Recorded(len(ticks), issued)
 
 
-async def record_completion(session_id: int, visitor_id: int) -> None:
+async def record_completion(module_id: int, session_id: int, visitor_id: int) -> None:
     """After someone came to a session: if they have now completed its module, record the
     evidence its completion rule names (once per module, skill and visitor: a unique index
     holds it) and issue the badges. Called by attendance after its commit (the app wires it)."""
-    # On every check-in: two small plain statements (see lab.core.db, "hot paths"), and
+    # On every check-in: one small plain statement (see lab.core.db, "hot paths"), and
     # nothing more for a module that grants nothing.
-    session = await workshops_queries.session_summary(session_id)
-    if session is None:
-        return
-    module_id = session["module"]
     rows = await ModuleSkill.raw(
         "SELECT skill FROM skill_module WHERE module = {} AND on_completion = {}", module_id, True
     )
     grants = [row["skill"] for row in rows]
     if not grants or visitor_id not in await attendance_queries.completed(module_id, [visitor_id]):
+        return
+    session = await workshops_queries.session_summary(session_id)
+    if session is None:
         return
     done = {
         row["skill"]
