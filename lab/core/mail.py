@@ -75,25 +75,24 @@ HELD = "held"
 
 async def hold(*, kind: str, visitor_id: int | None, dedupe_key: str) -> int | None:
     """Hold the place of a message in the caller's transaction, before it is written. Returns
-    the row's id, or None when a message with this key exists (held or not)."""
-    if await Outbox.exists().where(Outbox.dedupe_key == dedupe_key):
-        return None
+    the row's id, or None when a message with this key exists (held or not).
+
+    One plain statement (every booking and enrolment holds one: see lab.core.db, "hot
+    paths"); the unique key decides, even between two writers."""
     now = clock.now()
-    rows = await Outbox.insert(
-        Outbox(
-            kind=kind,
-            visitor_id=visitor_id,
-            recipient="",
-            subject="",
-            body="",
-            dedupe_key=dedupe_key,
-            status=HELD,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    ).returning(Outbox.id)
-    return rows[0]["id"]
+    rows = await Outbox.raw(
+        "INSERT INTO outbox (kind, visitor_id, recipient, language, subject, body, ics, "
+        "dedupe_key, status, attempts, next_attempt_at, last_error, created_at) "
+        "VALUES ({}, {}, '', 'fr', '', '', '', {}, {}, 0, {}, '', {}) "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        kind,
+        visitor_id,
+        dedupe_key,
+        HELD,
+        now,
+        now,
+    )
+    return rows[0]["id"] if rows else None
 
 
 async def written_to(visitor_id: int) -> list[dict]:
