@@ -567,14 +567,14 @@ async def test_the_bookings_grid_runs_as_many_statements_for_3_or_30_resources_a
 # lock where SQLite's write transaction already holds the database's single write lock.
 WRITE_BUDGETS = {
     "sqlite": {
-        "POST /kiosk/api/checkins": 10,
+        "POST /kiosk/api/checkins": 9,
         "POST /bookings": 19,
         "POST /api/bookings": 16,
         "POST /workshops/{module_id}/enrolments": 32,
         "POST /api/workshops/{module_id}/enrolments": 20,
     },
     "postgres": {
-        "POST /kiosk/api/checkins": 11,
+        "POST /kiosk/api/checkins": 10,
         "POST /bookings": 20,
         "POST /api/bookings": 17,
         "POST /workshops/{module_id}/enrolments": 33,

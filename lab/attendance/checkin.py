@@ -280,7 +280,7 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
     scan, at = journal.scan, journal.at
     chosen = scan.chosen_session_id
     found = await workshop_queries.sessions_open_at(
-        scan.site_id, at, at + rules.OPENS_BEFORE, session_id=chosen
+        scan.site_id, at, at + rules.OPENS_BEFORE, session_id=chosen, held=True
     )
     if chosen is not None and not found:
         return await journal.refuse("nothing_now", visitor)
@@ -302,7 +302,9 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
         )
     if acceptable:
         _none, session, module = min(acceptable, key=lambda r: _nearest(r[1], at))
-        return await _into_session(journal, visitor, session, module, session.id in expected)
+        return await _into_session(
+            journal, visitor, session, module, session.id in expected, held=True
+        )
     if chosen is None:
         booking = await booking_queries.open_booking_at(visitor.id, scan.site_id, at)
         if booking is not None:
@@ -429,12 +431,20 @@ def _seat(session, module, visitor: accounts.Visitor, expected: bool) -> rules.S
 
 
 async def _into_session(
-    journal: _Journal, visitor: accounts.Visitor, session, module, expected: bool
+    journal: _Journal,
+    visitor: accounts.Visitor,
+    session,
+    module,
+    expected: bool,
+    *,
+    held: bool = False,
 ) -> CheckIn | _Refusal:
     """Record the visitor's arrival at ``session`` unless a rule refuses it. The session is
-    read again under a shared lock (it may have been closed meanwhile, and closing waits for
-    this check-in); their place, read just before, is not: it does not change under a scan."""
-    session = await workshops.hold_session(session.id)
+    read under a shared lock in this transaction (``held``: it was already), since it may
+    have been closed meanwhile, and closing waits for this check-in; their place, read just
+    before, is not: it does not change under a scan."""
+    if not held:
+        session = await workshops.hold_session(session.id)
     reasons = rules.refusals(_seat(session, module, visitor, expected), journal.at)
     if reasons:
         return await journal.refuse(reasons[0], visitor, session_id=session.id)

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from lab.core import clock
-from lab.core.db import column_list, row_of
+from lab.core.db import column_list, is_sqlite, row_of
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 
 # A session starts and ends on one local day (``sessions.schedule``, ``move_session``): with
@@ -17,12 +17,19 @@ LONGEST_SESSION = dt.timedelta(hours=25)
 
 
 async def sessions_open_at(
-    site_id: int, start: dt.datetime, end: dt.datetime, *, session_id: int | None = None
+    site_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    session_id: int | None = None,
+    held: bool = False,
 ) -> list[tuple[Session, Module]]:
     """Sessions at ``site_id`` (whatever their status) under way at some moment between
     ``start`` and ``end`` (starting at or before ``end``, ending after ``start``), with their
     module, earliest first. With ``session_id``: that one session, whenever it is, if it is at
-    the site."""
+    the site. ``held``: inside a write transaction, the sessions read under a shared lock
+    until it ends, as ``sessions.hold_session`` reads one (on SQLite the transaction holds
+    the database's write lock already)."""
     # Every check-in at a tablet asks: one plain statement (see lab.core.db, "hot paths").
     if session_id is not None:
         when, values = "s.id = {}", (session_id,)
@@ -33,7 +40,8 @@ async def sessions_open_at(
     rows = await Session.raw(
         f"SELECT {column_list(Session, 's', 's.')}, {column_list(Module, 'm', 'm.')} "  # noqa: S608
         f"FROM workshop_session s JOIN workshop_module m ON m.id = s.module "
-        f"WHERE m.site = {{}} AND {when} ORDER BY s.starts_at, s.id",
+        f"WHERE m.site = {{}} AND {when} ORDER BY s.starts_at, s.id"
+        + (" FOR SHARE OF s" if held and not is_sqlite(Session._meta.db) else ""),
         site_id,
         *values,
     )
