@@ -25,7 +25,6 @@ INDEXES = [
     "CREATE INDEX resource_site ON resource (site)",
     "CREATE INDEX workshop_module_site ON workshop_module (site)",
     "CREATE INDEX attendance_signature_session ON attendance_signature (session)",
-    "CREATE INDEX scan_event_device ON scan_event (device_id, received_at)",
 ]
 
 
