@@ -258,7 +258,7 @@ def create_app(
             {
                 **settings_state(settings, store),
                 "engine": engine,
-                "jinja": build_jinja(),
+                "jinja": build_jinja(reload_templates=settings.debug),
                 "channels": channels,
             }
         ),

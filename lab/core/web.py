@@ -34,13 +34,18 @@ KIOSK_LANGUAGE_COOKIE = "lab_kiosk_lang"
 KIOSK_PREFIX = "/kiosk"
 
 
-def build_jinja() -> Environment:
+def build_jinja(*, reload_templates: bool = False) -> Environment:
+    """The templates' environment. Templates are compiled once per process; with
+    ``reload_templates`` (LAB_DEBUG) an edited template is read again (a check of its file
+    on every render, which costs a busy page a few per cent)."""
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
         autoescape=select_autoescape(["html", "xml", "svg"], default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=reload_templates,
+        cache_size=1000,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.translations(i18n.current_language()).gettext(message),
