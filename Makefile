@@ -62,8 +62,11 @@ messages: $(TEST_STAMP)
 
 ## make bench: print the benchmarks' figures (set LAB_BENCH_DATABASE_URL for PostgreSQL too)
 bench: $(TEST_STAMP)
-	$(BIN)/python bench/visitor_search.py
+	$(BIN)/python bench/checkin.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/booking_contention.py
+	$(BIN)/python bench/cached.py
+	$(BIN)/python bench/visitor_search.py
 	$(BIN)/python bench/kiosk_weight.py
 
 clean:
