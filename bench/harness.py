@@ -352,21 +352,9 @@ def cookie_header(cookies: dict[str, str]) -> str:
 
 def run_bound(work):  # type: ignore[no-untyped-def]
     """Run the coroutine function ``work`` with lab's tables bound to the database of this
-    process's environment (a bench script's seeding part, started by ``Lab.script``)."""
-    from lab.core import db
+    process's environment (a bench script's seeding part, started by ``Lab.script``), as the
+    command line runs its work."""
+    from lab.cli import run_with_database
     from lab.settings import Settings
-    from lab.wiring import wire
 
-    settings = Settings.from_env()
-    engine = db.engine_for(settings)
-    db.bind_tables(engine)
-    wire(settings)
-
-    async def main():  # type: ignore[no-untyped-def]
-        await db.start(engine)
-        try:
-            return await work()
-        finally:
-            await db.stop(engine)
-
-    return asyncio.run(main())
+    return run_with_database(Settings.from_env(), work)

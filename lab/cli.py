@@ -23,7 +23,7 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work`` with the lab's tables bound to the configured database."""
     from lab.core import db
     from lab.wiring import wire
@@ -77,7 +77,7 @@ def _load_skills(settings: Settings) -> None:
     """Load the shipped competence frameworks and practical skills (idempotent)."""
     from lab.skills import catalogue
 
-    result = _run(settings, catalogue.load_shipped)
+    result = run_with_database(settings, catalogue.load_shipped)
     click.echo(
         f"Skills: {result.entries_written} framework entries written, "
         f"{result.skills_created} practical skills added."
@@ -101,7 +101,7 @@ def skills_export(file: str) -> None:
     """Write the practical skills file (to FILE, or standard output)."""
     from lab.skills import catalogue
 
-    data = _run(_settings(), catalogue.export_skills)
+    data = run_with_database(_settings(), catalogue.export_skills)
     if file == "-":
         click.get_binary_stream("stdout").write(data)
     else:
@@ -124,7 +124,7 @@ def skills_import(file: str) -> None:
         return await catalogue.import_skills(await operator(), data)
 
     try:
-        result = _run(_settings(), work)
+        result = run_with_database(_settings(), work)
     except LabError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Skills imported: {result.created} created, {result.updated} updated.")
@@ -158,7 +158,7 @@ def demo(if_empty: bool) -> None:
             )
         return await demo_data.load()
 
-    counts = _run(settings, work)
+    counts = run_with_database(settings, work)
     if counts is None:
         click.echo("Database already has data: demo data not loaded.")
         return
@@ -210,7 +210,7 @@ def create_user(email: str, name: str, role: str, site_slug: str | None, languag
         return user.id
 
     try:
-        user_id = _run(settings, work)
+        user_id = run_with_database(settings, work)
     except msgspec.ValidationError as error:
         raise click.ClickException(f"invalid value: {error}") from None
     except LabError as error:
@@ -280,7 +280,7 @@ def kiosk_code(
         return device.id, device.name, code, site, device.pairing_expires_at
 
     try:
-        made_id, made_name, code, site, expires = _run(settings, work)
+        made_id, made_name, code, site, expires = run_with_database(settings, work)
     except LabError as error:
         details = "; ".join(f"{k}: {v}" for k, v in error.field_errors.items())
         raise click.ClickException(f"{error.message} {details}".strip()) from None
@@ -310,7 +310,7 @@ def _list_kiosks() -> None:
         sites = await Site.objects().where(Site.active.eq(True)).order_by(Site.slug)
         return [(site.slug, await admin.device_rows(actor, site.id)) for site in sites]
 
-    for slug, rows in _run(_settings(), work):
+    for slug, rows in run_with_database(_settings(), work):
         click.echo(f"{slug}:")
         for row in rows or []:
             click.echo(f"  {row.id:>5}  {row.state:<9} {row.name}")

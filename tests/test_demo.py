@@ -77,7 +77,7 @@ def test_the_closing_message_sums_up_the_year_of_history_when_there_is_one(tmp_p
 
 def test_lab_demo_prints_the_address_from_lab_port(tmp_path, monkeypatch):
     """The command itself, its loading stubbed: what it prints is the message above."""
-    monkeypatch.setattr(cli, "_run", lambda settings, work: dict(COUNTS))
+    monkeypatch.setattr(cli, "run_with_database", lambda settings, work: dict(COUNTS))
     env = {"LAB_DATA_DIR": str(tmp_path), "LAB_PORT": "9123"}
     result = CliRunner().invoke(cli.main, ["demo"], env=env)
     assert result.exit_code == 0, result.output
