@@ -640,7 +640,7 @@ async def test_the_main_writes_keep_their_query_budgets(app, cast, client, datab
     )
     assert status == 201
 
-    engine = database_url.split(":")[0]
+    engine = "sqlite" if database_url.startswith("sqlite") else "postgres"
     budgets = WRITE_BUDGETS[engine]
     for label, statements in counted.items():
         report_figure(request, f"statements of {label} ({engine}): {statements.count}")
