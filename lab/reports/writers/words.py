@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -31,9 +31,22 @@ def format_value(value: Value, kind: str, language: str, tz: ZoneInfo | None = N
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, int | float) and not isinstance(value, bool) and kind != "text":
-        if kind == "percent":
-            return _one_decimal_percent(language).apply(value, language)
-        if kind in ("hours", "number"):
-            return format_decimal(round(value, 1), format="#,##0.0", locale=language)
-        return format_decimal(value, locale=language)
+        return _number(value, kind, language)
     return str(value)
+
+
+# A report words the same few numbers over and over (counts, rates, hours), each through
+# Babel's pattern machinery: a dashboard's cells took a quarter of its time. Kept per process.
+@lru_cache(maxsize=8192, typed=True)
+def _number(value: int | float, kind: str, language: str) -> str:
+    locale = _locale(language)
+    if kind == "percent":
+        return _one_decimal_percent(language).apply(value, locale)
+    if kind in ("hours", "number"):
+        return format_decimal(round(value, 1), format="#,##0.0", locale=locale)
+    return format_decimal(value, locale=locale)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
