@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 
 from httpx import Response
 from litestar import Litestar
@@ -50,3 +51,20 @@ async def age_session(app: Litestar, client: AsyncTestClient, **seconds_ago: flo
     for field, ago in seconds_ago.items():
         data[field] -= ago
     await store.set(key, json.dumps(data), expires_in=3600)
+
+
+async def validated_until_changed(
+    client: AsyncTestClient, url: str, change: Callable[[], Awaitable[object]]
+) -> tuple[str, Response]:
+    """A file kept nowhere (``no-store``) but validated: 200 with an ETag, then 304 with no body
+    while it is unchanged; after ``change()``, 200 with a new ETag. Returns the first ETag and
+    the answer after the change."""
+    first = await client.get(url)
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
+    etag = first.headers["etag"]
+    unchanged = await client.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    await change()
+    changed = await client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    return etag, changed
