@@ -18,11 +18,15 @@ class Actor(Protocol):
 class System:
     actor_kind = "system"
     actor_id = None
+    staff_id = None  # no staff account writes what the system does
+    is_admin = False
 
 
 class Anonymous:
     actor_kind = "anonymous"
     actor_id = None
+    staff_id = None
+    is_admin = False
 
 
 SYSTEM = System()

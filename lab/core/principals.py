@@ -32,6 +32,15 @@ class Principal(Protocol):
         """The one visitor this principal acts for (their own things only), or None."""
 
     @property
+    def staff_id(self) -> int | None:
+        """The staff account acting (the author of what it writes), or None: a tablet, a phone
+        or the command line's operator, who has no account."""
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether it administers the whole network (a tablet or a phone never does)."""
+
+    @property
     def knows_other_sites(self) -> bool:
         """True when another site's object may be refused as such (forbidden, other_site)
         rather than not_found."""

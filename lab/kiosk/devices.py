@@ -49,6 +49,8 @@ class DevicePrincipal:
     # whoever's visit is open (the visit, not the tablet, names the visitor).
     visitor_id = None
     knows_other_sites = False
+    staff_id = None
+    is_admin = False
 
     def site_ids(self, *roles: str) -> frozenset[int]:
         return frozenset() if roles else frozenset({self.site_id})

@@ -51,6 +51,8 @@ class VisitorPrincipal:
 
     # The access protocol of lab.core.principals: the visitor's own site and own things.
     knows_other_sites = False
+    staff_id = None
+    is_admin = False
 
     def site_ids(self, *roles: str) -> frozenset[int]:
         return frozenset() if roles else frozenset({self.site_id})

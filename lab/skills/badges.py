@@ -30,7 +30,7 @@ STATUS_LIST = 1
 def author(actor: Principal) -> int | None:
     """The staff member who wrote a row, or None (a tablet, a phone, the system, or the command
     line's operator, who has no account: user id 0)."""
-    return (actor.actor_id or None) if isinstance(actor, StaffPrincipal) else None
+    return actor.staff_id
 
 
 def keyring() -> keys.KeyRing:

@@ -15,7 +15,6 @@ from lab.core.audit import Actor
 from lab.core.db import write_transaction
 from lab.core.errors import Forbidden, Invalid, NotFound
 from lab.core.i18n import _, current_language
-from lab.core.roles import StaffPrincipal
 from lab.skills import framework as files
 from lab.skills.forms import SkillInput
 from lab.skills.tables import FrameworkEntry, PracticalSkill
@@ -167,7 +166,7 @@ async def export_skills() -> bytes:
 
 
 def _require_admin(actor: Actor) -> None:
-    if not (isinstance(actor, StaffPrincipal) and actor.is_admin):
+    if not actor.is_admin:
         raise Forbidden(_("Réservé aux administrateurs."), code="skills_admin_only")
 
 

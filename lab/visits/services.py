@@ -30,7 +30,6 @@ from lab.core.db import lock_key, lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.principals import Principal, require_site
-from lab.core.roles import StaffPrincipal
 from lab.visits import config, rules
 from lab.visits.forms import PurposeInput
 from lab.visits.tables import Visit, VisitPurpose
@@ -311,7 +310,7 @@ async def close_at_closing_time(now: dt.datetime | None = None) -> int:
 
 
 def _require_admin(actor: Principal) -> None:
-    if not (isinstance(actor, StaffPrincipal) and actor.is_admin):
+    if not actor.is_admin:
         raise Forbidden(_("Seuls les administrateurs peuvent modifier les motifs de visite."))
 
 
