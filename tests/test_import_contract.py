@@ -108,6 +108,16 @@ def test_domains_of_one_layer_stay_apart_and_new_domains_in_no_cycle(tmp_path):
             "imports another domain's routes",
         ),
         ("lab.core.web", "lab.accounts.queries", "core imports a domain"),
+        (
+            "lab.me.queries",
+            "lab.reports.figures",
+            "imports reports.figures, not its services, queries or forms",
+        ),
+        (
+            "lab.bookings.services",
+            "lab.reports.services",
+            "bookings may not use reports, which is not below it",
+        ),
     ],
 )
 def test_one_import_planted_in_lab_is_caught(importer, imported, rule):
