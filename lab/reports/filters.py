@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from lab.core.errors import Forbidden, Invalid
 from lab.core.i18n import N_, _
 from lab.core.params import day_in_bounds, id_or_none
-from lab.core.roles import ADMIN, FACILITATOR, MANAGERS, NETWORK_MANAGER, StaffPrincipal
+from lab.core.roles import FACILITATOR, MANAGERS, NETWORK_WIDE, StaffPrincipal
 
 Preset = Literal["week", "month", "quarter", "year", "custom"]
 PRESETS: dict[str, str] = {
@@ -146,8 +146,8 @@ def scope_for(actor: StaffPrincipal) -> Scope:
     """Managers (site, network) and admins report on the sites they manage; a facilitator on
     their own sessions at their sites. Everyone else has no report (the guards keep them out)."""
     managed = actor.site_ids(*MANAGERS)
-    network = bool(actor.site_ids(NETWORK_MANAGER, ADMIN)) and any(
-        grant.site_id is None and grant.role in (NETWORK_MANAGER, ADMIN) for grant in actor.grants
+    network = bool(actor.site_ids(*NETWORK_WIDE)) and any(
+        grant.site_id is None and grant.role in NETWORK_WIDE for grant in actor.grants
     )
     if managed:
         return Scope(tuple(sorted(managed)), None, network, frozenset(managed))
