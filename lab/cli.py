@@ -170,6 +170,8 @@ def demo(if_empty: bool) -> None:
 @click.option("--name", required=True)
 @click.option(
     "--role",
+    # lab.core.roles.ROLES, written out so that the command line starts without loading the
+    # translations (tests/accounts/test_admin.py holds the two equal).
     type=click.Choice(["facilitator", "manager", "network_manager", "admin"]),
     required=True,
 )

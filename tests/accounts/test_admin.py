@@ -143,3 +143,11 @@ def test_create_user_on_the_command_line(tmp_path, database_url, engine):
     refused = create_user("--role", "manager", "--site", "nowhere")
     assert refused.returncode != 0
     assert "no site with slug 'nowhere'" in refused.stderr
+
+
+def test_the_command_lines_roles_are_the_roles():
+    from lab.cli import create_user
+    from lab.core.roles import ROLES
+
+    [role] = [option for option in create_user.params if option.name == "role"]
+    assert tuple(role.type.choices) == ROLES
