@@ -6,7 +6,8 @@ answer are here (routes stay thin)."""
 from __future__ import annotations
 
 from lab.accounts import queries as accounts
-from lab.attendance.checkin import CheckIn, Scan, check_in
+from lab.attendance import services
+from lab.attendance.checkin import CheckIn, Scan
 from lab.core.errors import NotFound
 from lab.core.i18n import _, format_datetime
 from lab.core.principals import require_site
@@ -50,7 +51,7 @@ async def scan_at_desk(
         missing=_("Ce site n'existe pas."),
         elsewhere=_("Ce site ne fait pas partie des vôtres."),
     )
-    return await check_in(
+    return await services.check_in(
         Scan(
             by=actor,
             nonce=nonce,

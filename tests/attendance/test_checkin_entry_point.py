@@ -1,7 +1,8 @@
 """Every surface that checks someone in reaches the one entry point, attendance's
 ``check_in``: a tablet's scan and typed short code, its offline queue, the staff roster (a
-scanned pass and a tapped name) and the visitor's phone. The entry point is wrapped here, so
-each test sees what the surface asked of it, and the real service still answers."""
+scanned pass and a tapped name), the staff's visits desk and the visitor's phone. The entry
+point is wrapped here, so each test sees what the surface asked of it, and the real service
+still answers."""
 
 from __future__ import annotations
 
@@ -134,6 +135,20 @@ async def test_the_staff_roster_reaches_the_entry_point(client, cast, room, scan
         room["session"].id,
     )
     await _one_attendance_by(how, room)
+
+
+async def test_the_visits_desk_reaches_the_entry_point(client, cast, room, scans):
+    await login(client, cast.email("awa"))
+    desk = f"/visits/desk/sites/{cast.saint_denis.id}/scan"
+    response = await client.post(desk, data={"nonce": str(uuid.uuid4()), "code": room["token"]})
+    assert response.status_code == 200
+    [scan] = scans
+    assert (scan.by.actor_kind, scan.method, scan.site_id) == (
+        "staff",
+        "staff_scan",
+        cast.saint_denis.id,
+    )
+    await _one_attendance_by("staff_scan", room)
 
 
 async def test_the_visitors_phone_reaches_the_entry_point(client, room, scans):
