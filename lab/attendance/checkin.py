@@ -208,6 +208,9 @@ async def check_in(scan: Scan) -> CheckIn:
         raise ScanRefused(
             refusals.for_staff(answer.code), code=answer.code, visitor_id=answer.visitor_id
         )
+    if (answer.choices or answer.since) and journal.site_id is not None:
+        # Its times are shown in the site's time zone, read once the locks are released.
+        answer = dataclasses.replace(answer, timezone=await accounts.site_timezone(journal.site_id))
     if answer.kind == "session" and answer.outcome == "accepted":
         events.publish(f"session:{answer.attendance.session}", _event(answer.attendance))
         await hooks.came(answer.module_id, answer.attendance.session, [answer.attendance.visitor])
@@ -294,7 +297,6 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
         return CheckIn(
             "choose",
             visitor.first_name,
-            timezone=await accounts.site_timezone(scan.site_id),
             choices=tuple(
                 Choice(session.id, module.title, session.starts_at)
                 for _reason, session, module in sorted(acceptable, key=lambda r: r[1].starts_at)
@@ -338,7 +340,6 @@ async def _visit(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Ref
             await _purpose_label(site_id, open_visit.purpose),
             since=open_visit.arrived_at,
             visit_id=open_visit.id,
-            timezone=await accounts.site_timezone(site_id),
         )
     if scan.purpose is None:
         return CheckIn(
@@ -370,7 +371,6 @@ async def _visit(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Ref
         visit.arrived_at,
         since=visit.arrived_at,
         visit_id=visit.id,
-        timezone=await accounts.site_timezone(site_id),
     )
 
 
@@ -394,7 +394,6 @@ async def _leave(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Ref
         await _purpose_label(scan.site_id, visit.purpose),
         since=visit.arrived_at,
         visit_id=visit.id,
-        timezone=await accounts.site_timezone(scan.site_id),
     )
 
 
@@ -589,7 +588,6 @@ async def _repeat_visit(journal: _Journal, first: ScanEvent, first_name: str) ->
         visit.arrived_at if visit else None,
         since=visit.arrived_at if visit else None,
         visit_id=first.visit,
-        timezone=await accounts.site_timezone(site_id) if site_id else "UTC",
     )
 
 
