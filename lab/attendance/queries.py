@@ -13,7 +13,7 @@ from piccolo.query import Select
 
 from lab.attendance.completion import progress
 from lab.attendance.tables import Attendance, ScanEvent
-from lab.workshops.queries import Module
+from lab.workshops import queries as workshops
 
 CAME = ("present", "late")
 
@@ -152,7 +152,7 @@ async def present_pairs(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]
 
 async def completed(module_id: int, visitor_ids: list[int]) -> set[int]:
     """Those of ``visitor_ids`` who have completed the module by its completion rule."""
-    module = await Module.objects().get(Module.id == module_id)
+    module = await workshops.get_module(module_id)
     if module is None or not visitor_ids:
         return set()
     return {

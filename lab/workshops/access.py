@@ -24,6 +24,12 @@ async def get_module_for(actor: Principal, module_id: int) -> Module:
     return module
 
 
+async def get_module(module_id: int) -> Module | None:
+    """A module by id, whatever its site: for a caller acting for no one (after a commit, for
+    the system), which checks nothing on anyone's behalf."""
+    return await Module.objects().get(Module.id == module_id)
+
+
 async def get_modules_for(actor: Principal, module_ids: list[int]) -> list[Module]:
     """Several modules in one query, each checked as ``get_module_for`` checks one (a module
     that does not exist is left out). Errors: forbidden (another site's module, for staff; a
