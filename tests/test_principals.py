@@ -15,7 +15,7 @@ import pytest
 
 from lab.accounts import visitors
 from lab.attendance import services as attendance
-from lab.attendance.routes.phone import VisitorOnPhone
+from lab.attendance.selfcheck import VisitorOnPhone
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import services as bookings
 from lab.bookings.services import Wanted

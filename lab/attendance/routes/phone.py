@@ -9,22 +9,19 @@ never per IP address: every phone on the lab's wifi shares one.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import Parameter
-from litestar.stores.base import Store
 
 from lab.attendance import pages, selfcheck, services
 from lab.attendance.routes.live import new_nonce
+from lab.attendance.selfcheck import SelfCheckThrottle, VisitorOnPhone
 from lab.attendance.services import ScanRefused
-from lab.core import audit, counters
 from lab.core.errors import Invalid
 from lab.core.forms import parse_form
 from lab.core.params import Id
-from lab.core.security import token_hash
 from lab.core.web import render
 
 Code = Parameter(min_length=1, max_length=64)
@@ -33,69 +30,9 @@ PHONE_PAGE = "attendance/phone.html"
 WRONG_CODE = frozenset({"unknown_pass", "not_enrolled", "other_site"})
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class VisitorOnPhone:
-    """The actor of a self check-in: a visitor on their own phone, not logged in. Who they are
-    comes from the short code they type, and the audit log keeps that (as a visitor id).
-
-    It acts for the site of the session whose form token it holds (a token only shown in
-    that room): the access protocol of lab.core.principals, for check-in only."""
-
-    site_id: int | None = None  # None: for no site (a refusal before the form is read)
-    actor_kind: str = "visitor"
-    actor_id: None = None
-    visitor_id: None = None
-    knows_other_sites: bool = False
-
-    def site_ids(self, *roles: str) -> frozenset[int]:
-        return frozenset() if roles or self.site_id is None else frozenset({self.site_id})
-
-    def may(self, action: str) -> bool:
-        return action == "checkin"
-
-
-VISITOR_ON_PHONE = VisitorOnPhone()
-
-
 class PhoneInput(msgspec.Struct):
     nonce: Annotated[str, msgspec.Meta(max_length=64)]
     code: Annotated[str, msgspec.Meta(min_length=4, max_length=20, pattern=r"^[^<>]+$")]
-
-
-class SelfCheckThrottle:
-    """Wrong short codes counted per session and per form token: a few tries for one person
-    (one form token), a ceiling for the whole room (one session)."""
-
-    per_form = 5
-    per_session = 30
-    seconds = 10 * 60
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @staticmethod
-    def _keys(session_id: int, form_token: str) -> tuple[str, str]:
-        return (
-            f"selfcheck-failures:session:{session_id}",
-            f"selfcheck-failures:form:{token_hash(form_token)}",
-        )
-
-    async def is_locked(self, session_id: int, form_token: str) -> bool:
-        by_session, by_form = self._keys(session_id, form_token)
-        return (
-            await counters.value(self.store, by_form) >= self.per_form
-            or await counters.value(self.store, by_session) >= self.per_session
-        )
-
-    async def failed(self, session_id: int, form_token: str) -> None:
-        for key in self._keys(session_id, form_token):
-            # Atomic: a room of phones failing at once on several workers each count.
-            await counters.increment(self.store, key, self.seconds)
-
-    async def refuse(self, session_id: int) -> None:
-        await audit.record(
-            VISITOR_ON_PHONE, "attendance.self_check_locked", f"session:{session_id}"
-        )
 
 
 def _expired(request: Request, status_code: int) -> Response:
