@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from lab.accounts.forms import SiteInput
 from lab.accounts.tables import Site
 from lab.core import audit, clock
-from lab.core.db import write_transaction
+from lab.core.db import placeholders, plain_objects, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.roles import StaffPrincipal
@@ -101,10 +101,17 @@ async def active_site_ids() -> tuple[int, ...]:
 async def site_choices(actor: StaffPrincipal, *roles: str) -> dict[int, str]:
     """{id: name} of the open sites the actor may pick in a form, by name: those where they
     hold one of ``roles`` (any role when none is given; every open site for an admin)."""
-    query = Site.select(Site.id, Site.name).where(Site.active.eq(True)).order_by(Site.name)
+    # Every staff page with a site picker asks: plain SQL (see lab.core.db, "hot paths").
+    among, ids = "", []
     if roles or not actor.is_admin:
-        query = query.where(Site.id.is_in(list(actor.site_ids(*roles)) or [-1]))
-    return {row["id"]: row["name"] for row in await query}
+        ids = sorted(actor.site_ids(*roles)) or [-1]
+        among = f" AND id IN ({placeholders(ids)})"
+    rows = await Site.raw(
+        f"SELECT id, name FROM site WHERE active = {{}}{among} ORDER BY name",  # noqa: S608 (placeholders only)
+        True,
+        *ids,
+    )
+    return {row["id"]: row["name"] for row in rows}
 
 
 async def default_site(actor: StaffPrincipal, *roles: str) -> int:
@@ -131,9 +138,10 @@ async def timezones(site_ids: Iterable[int]) -> dict[int, str]:
 
 
 async def get_site_for(actor: StaffPrincipal, site_id: int) -> Site:
-    site = await Site.objects().get(Site.id == site_id)
-    if site is None:
+    found = await plain_objects(Site, "WHERE id = {}", site_id)
+    if not found:
         raise NotFound(_("Ce site n'existe pas."))
+    site = found[0]
     if not actor.is_admin and site.id not in actor.site_ids():
         raise Forbidden(_("Ce site ne fait pas partie des vôtres."))
     return site

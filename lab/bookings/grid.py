@@ -15,17 +15,17 @@ from lab.bookings.resources import closures_between, list_resources, policy_from
 from lab.bookings.rules import HOLDING, WEEKDAYS
 from lab.bookings.tables import Booking, Resource
 from lab.core import clock
+from lab.core.db import placeholders
 from lab.core.roles import StaffPrincipal
 
-BOOKING_COLUMNS = (
-    Booking.id,
-    Booking.resource,
-    Booking.starts_at,
-    Booking.ends_at,
-    Booking.units,
-    Booking.status,
-    Booking.visitor,
-    Booking.visitor.first_name.as_alias("first_name"),
+# What the grid shows of a booking, and what blocks its units (``blocked_until``).
+HOLDING_SQL = (
+    "SELECT b.id AS id, b.resource AS resource, b.starts_at AS starts_at, "
+    "b.ends_at AS ends_at, b.units AS units, b.status AS status, b.visitor AS visitor, "
+    "v.first_name AS first_name, b.blocked_until AS blocked_until "
+    "FROM booking b LEFT JOIN visitor v ON v.id = b.visitor "
+    "WHERE b.resource IN ({resources}) AND b.status IN ({statuses}) "
+    "AND b.starts_at < {{}} AND b.blocked_until > {{}} ORDER BY b.starts_at"
 )
 
 
@@ -87,16 +87,10 @@ async def _holding(resource_ids: list[int], start: dt.datetime, end: dt.datetime
     query, with what the grid shows of them and what blocks their units (``blocked_until``)."""
     if not resource_ids:
         return []
-    return (
-        await Booking.select(*BOOKING_COLUMNS, Booking.blocked_until)
-        .where(
-            Booking.resource.is_in(resource_ids)
-            & Booking.status.is_in(list(HOLDING))
-            & (Booking.starts_at < end)
-            & (Booking.blocked_until > start)
-        )
-        .order_by(Booking.starts_at)
-    )
+    # Every view of the grid asks: plain SQL (see lab.core.db, "hot paths").
+    statuses = sorted(HOLDING)
+    sql = HOLDING_SQL.format(resources=placeholders(resource_ids), statuses=placeholders(statuses))
+    return await Booking.raw(sql, *resource_ids, *statuses, end, start)
 
 
 async def _site_and_resources(
@@ -175,7 +169,9 @@ def _cells(
     for column in columns:
         key, cell = _cell_at(resource, column, slots, bookings, now)
         if cells and key == last_key and not column.gap_before:
-            cells[-1].span += 1  # the same booking, slot or nothing goes on: widen the cell
+            # The same booking, slot, nothing or past goes on: widen the cell.
+            cells[-1].span += 1
+            cells[-1].ends_at = cell.ends_at
         else:
             cells.append(cell)
         last_key = key
@@ -194,9 +190,9 @@ def _cell_at(
     for slot in slots:
         if slot.starts_at <= column.starts_at and column.ends_at <= slot.ends_at:
             if slot.ends_at <= now:
-                kind = "past"
-            else:
-                kind = "free" if slot.free_units > 0 else "full"
+                # Past slots are one stretch: nothing in them can be booked or changed.
+                return ("past",), Cell("past", 1, slot.starts_at, slot.ends_at)
+            kind = "free" if slot.free_units > 0 else "full"
             return ("slot", slot.starts_at), Cell(
                 kind, 1, slot.starts_at, slot.ends_at, slot.free_units
             )

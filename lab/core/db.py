@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from lab.core.sqlite import FastSQLiteEngine
 from lab.settings import Settings
 
 Q = TypeVar("Q", bound=Query)
+T = TypeVar("T", bound=Table)
 
 # SQLite allows one writer at a time. Waiting a little is better than failing a booking.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -190,9 +191,8 @@ def column_list(table: type[Table], alias: str = "", prefix: str = "") -> str:
 @functools.cache
 def _insert_sql(table: type[Table], names: tuple[str, ...]) -> str:
     columns = ", ".join(f'"{name}"' for name in names)
-    placeholders = ", ".join("{}" for _ in names)
     name = table._meta.tablename
-    return f'INSERT INTO "{name}" ({columns}) VALUES ({placeholders}) RETURNING "id"'  # noqa: S608
+    return f'INSERT INTO "{name}" ({columns}) VALUES ({placeholders(names)}) RETURNING "id"'  # noqa: S608
 
 
 async def insert_row(table: type[Table], **values: Any) -> int:
@@ -200,6 +200,20 @@ async def insert_row(table: type[Table], **values: Any) -> int:
     driver writes them (JSON columns take their text)."""
     rows = await table.raw(_insert_sql(table, tuple(values)), *values.values())
     return rows[0]["id"]
+
+
+def placeholders(values: Collection[object]) -> str:
+    """``{}, {}, …``: one placeholder per value, for a plain statement's ``IN (…)``."""
+    return ", ".join("{}" for _ in values)
+
+
+async def plain_objects(table: type[T], clauses: str, *values: object) -> list[T]:
+    """The ``table`` instances whose rows ``clauses`` pick (``WHERE … ORDER BY …``, values as
+    ``{}``), read by one plain statement: what ``table.objects().where(…)`` returns, without
+    its query building (see "hot paths" above)."""
+    name = table._meta.tablename
+    rows = await table.raw(f'SELECT {column_list(table)} FROM "{name}" {clauses}', *values)  # noqa: S608 (placeholders only)
+    return [row_of(table, row) for row in rows]
 
 
 def row_of(table: type[Table], row: dict[str, Any], prefix: str = "") -> Any:

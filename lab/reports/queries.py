@@ -35,6 +35,7 @@ from lab.accounts.tables import Site, Visitor
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
+from lab.core.db import placeholders
 from lab.reports import bands, skills
 from lab.reports.figures import (
     CAME,
@@ -218,19 +219,15 @@ _WALK_INS = """
 """
 
 
-def _placeholders(values: Sequence) -> str:
-    return ", ".join("{}" for _ in values)
-
-
 async def _walk_ins(held: Sequence[dict]) -> int:
     """Attendances of people holding no enrolment for the session (nor its series), counted
     in the database: a period's attendances and enrolments never travel to Python."""
     total = 0
     for chunk in _chunks([row["id"] for row in held]):
         sql = _WALK_INS.format(
-            sessions=_placeholders(chunk),
-            came=_placeholders(CAME),
-            seat=_placeholders(HELD_A_SEAT),
+            sessions=placeholders(chunk),
+            came=placeholders(CAME),
+            seat=placeholders(HELD_A_SEAT),
         )
         rows = await Attendance.raw(sql, *chunk, *CAME, *HELD_A_SEAT, *HELD_A_SEAT)
         total += rows[0]["walk_ins"]

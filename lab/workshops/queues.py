@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from piccolo.columns.combination import Combination
 
+from lab.core.db import placeholders
 from lab.workshops.tables import Enrolment, Module, Session
 
 # Enrolment statuses that hold or wait for a place.
@@ -73,10 +74,9 @@ async def expected_among(visitor_id: int, sessions: Iterable[tuple[Session, Modu
     if not sessions:
         return set()
     module_ids = sorted({module.id for _session, module in sessions})
-    placeholders = ", ".join("{}" for _ in module_ids)
     rows = await Enrolment.raw(
         "SELECT module, session FROM enrolment "  # noqa: S608 (placeholders only)
-        f"WHERE visitor = {{}} AND status = 'enrolled' AND module IN ({placeholders})",
+        f"WHERE visitor = {{}} AND status = 'enrolled' AND module IN ({placeholders(module_ids)})",
         visitor_id,
         *module_ids,
     )

@@ -3,10 +3,12 @@ same instance Piccolo's own query gives, on both engines."""
 
 from __future__ import annotations
 
-from lab.accounts.tables import Visitor
-from lab.core.db import column_list, insert_row, row_of
+from lab.accounts.tables import Site, Visitor
+from lab.bookings.tables import Resource
+from lab.core.db import column_list, insert_row, plain_objects, row_of
 from lab.core.tables import AuditLog
 from lab.workshops.tables import Module, Session
+from tests.bookings.factories import make_resource
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
 
@@ -26,6 +28,16 @@ async def test_a_plain_row_is_the_instance_piccolo_reads(cast):
         assert plain.to_dict() == piccolo.to_dict()
         assert plain._exists_in_db and piccolo._exists_in_db
         assert vars(plain) == vars(piccolo), table
+
+
+async def test_plain_objects_are_the_instances_piccolo_reads(cast):
+    """Sites and resources (booleans, JSON, decimals and nulls among their columns) as the
+    grid and the booking forms read them."""
+    await make_resource(cast.saint_denis, "Studio")
+    for table in (Site, Resource):
+        plain = await plain_objects(table, "WHERE id > {} ORDER BY id", 0)
+        piccolo = await table.objects().where(table.id > 0).order_by(table.id)
+        assert plain and [vars(row) for row in plain] == [vars(row) for row in piccolo], table
 
 
 async def test_insert_row_returns_the_new_id_and_writes_every_value(engine):
