@@ -46,9 +46,13 @@ def slot_bounds(policy: Policy, day: dt.date) -> list[tuple[dt.datetime, dt.date
         start = clock.local_instant(day, dt.time.fromisoformat(opens), policy.timezone)
         end = clock.local_instant(day, dt.time.fromisoformat(closes), policy.timezone)
         step = dt.timedelta(minutes=policy.slot_minutes)
+        # Each slot starts where the one before ends: one conversion to UTC per slot.
+        utc_start = clock.utc_minute(start)
         while start + step <= end:
-            slots.append((clock.utc_minute(start), clock.utc_minute(start + step)))
             start += step
+            utc_end = clock.utc_minute(start)
+            slots.append((utc_start, utc_end))
+            utc_start = utc_end
     return slots
 
 

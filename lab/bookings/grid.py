@@ -16,6 +16,7 @@ from lab.bookings.rules import HOLDING, WEEKDAYS
 from lab.bookings.tables import Booking, Resource
 from lab.core import clock
 from lab.core.db import placeholders
+from lab.core.i18n import _, format_datetime
 from lab.core.roles import StaffPrincipal
 
 # What the grid shows of a booking, and what blocks its units (``blocked_until``).
@@ -46,6 +47,13 @@ class Cell:
     ends_at: dt.datetime | None = None
     free_units: int = 0
     booking: dict | None = None
+    gap: bool = False  # the site closes just before this cell
+    # Worded once in Python by ``_word``: a day has a hundred cells, and a template's calls
+    # for each of them cost more than all the grid's reads.
+    css: str = ""
+    says: str = ""  # what a screen reader hears: the time, and whose booking or "past"
+    count: str = ""  # a pool's free units ("3/5 libres")
+    query: str = ""  # a free slot's booking form, as a query string
 
 
 @dataclasses.dataclass(slots=True)
@@ -134,19 +142,12 @@ async def day_grid(actor: StaffPrincipal, site_id: int, day: dt.date | None = No
         slots[resource.id] = slots_from(policy, slot_bounds(policy, day), held)
     columns = _columns(slots)
     now = clock.now()
-    rows = [
-        Row(
-            resource,
-            _cells(
-                resource,
-                columns,
-                slots[resource.id],
-                [row for row in holding[resource.id] if row["ends_at"] > start],
-                now,
-            ),
-        )
-        for resource in resources
-    ]
+    rows = []
+    for resource in resources:
+        bookings = [row for row in holding[resource.id] if row["ends_at"] > start]
+        cells = _cells(resource, columns, slots[resource.id], bookings, now)
+        _word(cells, resource, day, site.timezone)
+        rows.append(Row(resource, cells))
     return DayGrid(site, day, columns, rows, None)
 
 
@@ -173,6 +174,7 @@ def _cells(
             cells[-1].span += 1
             cells[-1].ends_at = cell.ends_at
         else:
+            cell.gap = column.gap_before
             cells.append(cell)
         last_key = key
     return cells
@@ -197,6 +199,30 @@ def _cell_at(
                 kind, 1, slot.starts_at, slot.ends_at, slot.free_units
             )
     return ("none",), Cell("none", 1)
+
+
+def _word(cells: list[Cell], resource: Resource, day: dt.date, timezone: str) -> None:
+    """What each cell says and links to, in the reader's language (site time)."""
+    for cell in cells:
+        start = format_datetime(cell.starts_at, timezone, "HH:mm")
+        end = format_datetime(cell.ends_at, timezone, "HH:mm")
+        css = f"cell cell-{cell.kind}"
+        if cell.booking:
+            css += f" status-{cell.booking['status']}"
+        cell.css = f"{css} gap" if cell.gap else css
+        if cell.kind == "booking":
+            cell.says = _(
+                "%(resource)s, %(start)s–%(end)s :", resource=resource.name, start=start, end=end
+            )
+        elif cell.kind == "free":
+            cell.says = _("Réserver %(resource)s à %(time)s", resource=resource.name, time=start)
+            cell.query = f"?resource={resource.id}&day={day.isoformat()}&start={start}&end={end}"
+        elif cell.kind == "past":
+            cell.says = _("%(start)s–%(end)s : passé", start=start, end=end)
+        elif cell.kind == "none":
+            cell.says = _("Pas de créneau")
+        if resource.units > 1 and cell.kind in ("free", "full"):
+            cell.count = _("%(free)s/%(units)s libres", free=cell.free_units, units=resource.units)
 
 
 async def week_grid(actor: StaffPrincipal, site_id: int, day: dt.date | None = None) -> WeekGrid:

@@ -149,6 +149,11 @@ def format_date(value: date | None, form: str = "medium") -> str:
 NUMERIC_PATTERNS = {"HH:mm": "%H:%M", "yyyy-MM-dd": "%Y-%m-%d"}
 
 
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def format_datetime(value: datetime | None, timezone: str, form: str = "medium") -> str:
     if value is None:
         return ""
@@ -156,7 +161,7 @@ def format_datetime(value: datetime | None, timezone: str, form: str = "medium")
     if numeric is not None:
         # Babel reads a naive instant as UTC: so does this.
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return aware.astimezone(ZoneInfo(timezone)).strftime(numeric)
+        return aware.astimezone(_zone(timezone)).strftime(numeric)
     return babel_dates.format_datetime(value, format=form, tzinfo=timezone, locale=_locale())
 
 
