@@ -81,6 +81,14 @@ HOT = [
         "AND blocked_until > $3",
         [1, NOW + dt.timedelta(days=1), NOW],
     ),
+    (
+        "the grid's bookings of a day",
+        "SELECT b.id, b.resource, b.starts_at, b.ends_at, b.units, b.status, b.visitor, "
+        "v.first_name, b.blocked_until FROM booking b LEFT JOIN visitor v ON v.id = b.visitor "
+        "WHERE b.resource IN ($1, $2) AND b.status IN ('checked_in', 'completed', 'confirmed', "
+        "'pending') AND b.starts_at < $3 AND b.blocked_until > $4 ORDER BY b.starts_at",
+        [1, 2, NOW + dt.timedelta(days=1), NOW],
+    ),
 ]
 
 LOAD = [
