@@ -295,7 +295,6 @@ async def pass_card_pdf(request: Request, visitor_id: Id) -> Response:
     return file_response(cards.card_pdf(card), "application/pdf", "carte-lab.pdf")
 
 
-
 visitors_router = Router(
     path="/",
     guards=[require_role(*STAFF_ROLES)],
