@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable
 
 from lab.accounts.queries import Site, get_site_for
 from lab.bookings import releases
@@ -18,6 +19,8 @@ from lab.core import clock
 from lab.core.db import placeholders
 from lab.core.i18n import _, format_datetime
 from lab.core.roles import StaffPrincipal
+
+Instant = dt.datetime | None
 
 # What the grid shows of a booking, and what blocks its units (``blocked_until``).
 HOLDING_SQL = (
@@ -136,17 +139,23 @@ async def day_grid(actor: StaffPrincipal, site_id: int, day: dt.date | None = No
         holding[row["resource"]].append(row)
     closed_days = frozenset(closures)
     slots = {}
+    # The site's hours and the day are the same for every row: resources of one slot length
+    # share their slots' bounds.
+    bounds: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for resource in resources:
         policy = policy_from(resource, site, closed_days)
+        if policy.slot_minutes not in bounds:
+            bounds[policy.slot_minutes] = slot_bounds(policy, day)
         held = [as_held(row) for row in holding[resource.id]]
-        slots[resource.id] = slots_from(policy, slot_bounds(policy, day), held)
+        slots[resource.id] = slots_from(policy, bounds[policy.slot_minutes], held)
     columns = _columns(slots)
     now = clock.now()
+    time_of = _site_times(site.timezone)
     rows = []
     for resource in resources:
         bookings = [row for row in holding[resource.id] if row["ends_at"] > start]
         cells = _cells(resource, columns, slots[resource.id], bookings, now)
-        _word(cells, resource, day, site.timezone)
+        _word(cells, resource, day, time_of)
         rows.append(Row(resource, cells))
     return DayGrid(site, day, columns, rows, None)
 
@@ -201,28 +210,43 @@ def _cell_at(
     return ("none",), Cell("none", 1)
 
 
-def _word(cells: list[Cell], resource: Resource, day: dt.date, timezone: str) -> None:
-    """What each cell says and links to, in the reader's language (site time)."""
+def _word(
+    cells: list[Cell], resource: Resource, day: dt.date, time_of: Callable[[Instant], str]
+) -> None:
+    """What each cell says and links to, in the reader's language (``time_of``: site time)."""
+    name, units, query = resource.name, resource.units, f"?resource={resource.id}&day={day}"
     for cell in cells:
-        start = format_datetime(cell.starts_at, timezone, "HH:mm")
-        end = format_datetime(cell.ends_at, timezone, "HH:mm")
-        css = f"cell cell-{cell.kind}"
+        start, end = time_of(cell.starts_at), time_of(cell.ends_at)
+        kind = cell.kind
+        css = f"cell cell-{kind}"
         if cell.booking:
             css += f" status-{cell.booking['status']}"
         cell.css = f"{css} gap" if cell.gap else css
-        if cell.kind == "booking":
-            cell.says = _(
-                "%(resource)s, %(start)s–%(end)s :", resource=resource.name, start=start, end=end
-            )
-        elif cell.kind == "free":
-            cell.says = _("Réserver %(resource)s à %(time)s", resource=resource.name, time=start)
-            cell.query = f"?resource={resource.id}&day={day.isoformat()}&start={start}&end={end}"
-        elif cell.kind == "past":
+        if kind == "booking":
+            cell.says = _("%(resource)s, %(start)s–%(end)s :", resource=name, start=start, end=end)
+        elif kind == "free":
+            cell.says = _("Réserver %(resource)s à %(time)s", resource=name, time=start)
+            cell.query = f"{query}&start={start}&end={end}"
+        elif kind == "past":
             cell.says = _("%(start)s–%(end)s : passé", start=start, end=end)
-        elif cell.kind == "none":
+        elif kind == "none":
             cell.says = _("Pas de créneau")
-        if resource.units > 1 and cell.kind in ("free", "full"):
-            cell.count = _("%(free)s/%(units)s libres", free=cell.free_units, units=resource.units)
+        if units > 1 and kind in ("free", "full"):
+            cell.count = _("%(free)s/%(units)s libres", free=cell.free_units, units=units)
+
+
+def _site_times(timezone: str) -> Callable[[Instant], str]:
+    """An instant's site time (HH:mm), each written once: a day has a few dozen instants,
+    and its cells many more."""
+    written: dict[Instant, str] = {}
+
+    def time_of(instant: Instant) -> str:
+        label = written.get(instant)
+        if label is None:
+            label = written[instant] = format_datetime(instant, timezone, "HH:mm")
+        return label
+
+    return time_of
 
 
 async def week_grid(actor: StaffPrincipal, site_id: int, day: dt.date | None = None) -> WeekGrid:
