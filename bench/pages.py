@@ -220,6 +220,24 @@ class Browsers:
         )
         if answer.status_code != 303:
             raise RuntimeError(f"login as {email}: {answer.status_code}")
+        # Managers and admins: the second step, as their authenticator app would answer it
+        # (the secret read off the enrolment page at their first login in this run).
+        import pyotp
+
+        client = self.client(email)
+        step = answer.headers["location"]
+        if step in ("/login/enrol", "/login/code"):
+            if step == "/login/enrol":
+                page = client.get(step).text
+                found = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page)
+                self.seeded.setdefault("totp", {})[email] = found.group(1).replace(" ", "")
+            secret = self.seeded.get("totp", {}).get(email)
+            if secret is None:
+                raise RuntimeError(f"login as {email}: a second factor from an earlier run")
+            code = pyotp.TOTP(secret).now()
+            done = client.post(step, data={"code": code, "_csrf_token": token})
+            if done.status_code not in (200, 303):
+                raise RuntimeError(f"second step as {email}: {done.status_code}")
 
     def pair(self) -> None:
         tablet = self.client(TABLET)

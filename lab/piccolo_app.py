@@ -4,7 +4,16 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from lab.accounts.tables import Pass, Role, Site, StaffUser, Visitor, VisitorPin
+from lab.accounts.tables import (
+    Pass,
+    Role,
+    Site,
+    StaffRecoveryCode,
+    StaffTotp,
+    StaffUser,
+    Visitor,
+    VisitorPin,
+)
 from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Loan, Resource
 from lab.core.tables import AuditLog, JobLease, Outbox
@@ -22,6 +31,8 @@ APP_CONFIG = AppConfig(
         Site,
         StaffUser,
         Role,
+        StaffTotp,
+        StaffRecoveryCode,
         Visitor,
         Pass,
         VisitorPin,

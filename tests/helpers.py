@@ -35,9 +35,26 @@ async def post_login(
     return await client.post("/login", data=data)
 
 
+TOTP_SECRET = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
+
+
 async def login(client: AsyncTestClient, email: str, password: str = PASSWORD) -> None:
+    """Log in as a browser would, the second step too: managers (and anyone enrolled) type
+    a code from their app; a manager without one enrols first."""
     response = await post_login(client, email, password)
     assert response.status_code == 303, response.text
+    step = response.headers["location"]
+    if step.startswith("/login/enrol"):
+        await enrol_second_factor(client, "/login/enrol")
+    elif step.startswith("/login/code"):
+        response = await client.post(
+            "/login/code",
+            data={
+                "code": await current_code(client, email),
+                "_csrf_token": client.cookies["lab_csrf"],
+            },
+        )
+        assert response.status_code == 303, response.text
     assert "lab_session" in client.cookies, "login did not set a session"
     # htmx sends the token in a header on every later request; do the same.
     client.headers["x-csrftoken"] = client.cookies["lab_csrf"]
@@ -68,3 +85,41 @@ async def validated_until_changed(
     changed = await client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     return etag, changed
+
+
+async def enrol_second_factor(client: AsyncTestClient, path: str) -> tuple[str, list[str]]:
+    """Scan (read) the secret on the enrolment page at ``path``, confirm with a code.
+    Returns the secret and the recovery codes shown."""
+    import pyotp
+
+    from lab.core import clock
+
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    secret = TOTP_SECRET.search(page.text).group(1).replace(" ", "")
+    code = pyotp.TOTP(secret).at(clock.now())
+    done = await client.post(path, data={"code": code, "_csrf_token": client.cookies["lab_csrf"]})
+    assert done.status_code == 200, done.text
+    codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.text)
+    return secret, codes
+
+
+async def current_code(client: AsyncTestClient, email: str) -> str:
+    """The code the member's app shows now. A test may log the same person in twice within
+    one 30-second step (a frozen clock); a code is accepted once, so the stored last step is
+    moved back first, as if the second login came 30 seconds later."""
+    import pyotp
+
+    from lab.accounts import totp
+    from lab.accounts.tables import StaffTotp, StaffUser
+    from lab.core import clock
+
+    user = await StaffUser.objects().get(StaffUser.email == email.strip().lower())
+    row = await StaffTotp.objects().get(StaffTotp.user == user.id)
+    secret = totp.decrypt_secret(row.secret, client.app.state.settings.secret_key)
+    step = int(clock.now().timestamp() // totp.STEP_SECONDS)
+    if row.last_step >= step - totp.VALID_WINDOW:
+        await StaffTotp.update({StaffTotp.last_step: step - totp.VALID_WINDOW - 1}).where(
+            StaffTotp.id == row.id
+        )
+    return pyotp.TOTP(secret).at(clock.now())

@@ -24,7 +24,9 @@ class StaffSessionMiddleware(ASGIMiddleware):
         sessions: SessionManager = scope["app"].state.sessions
         handle = await sessions.load(request)
         principal = None
-        if handle is not None:
+        # A session whose second step (TOTP) is still pending has no "user_id": no principal,
+        # so every staff guard refuses it; only the second-step pages read it.
+        if handle is not None and "user_id" in handle.data:
             principal = await load_principal(handle.data["user_id"])
             if principal is None:  # account deactivated since login
                 await sessions.destroy(handle.token)

@@ -96,3 +96,28 @@ class VisitorPin(Table, tablename="visitor_pin"):
     locked_until = Timestamptz(null=True, default=None)
     set_at = Timestamptz()
     set_by = Integer(null=True, default=None)  # a staff user who reset it, else None
+
+
+class StaffTotp(Table, tablename="staff_totp"):
+    """A staff member's second factor (TOTP, RFC 6238).
+
+    The shared secret is kept encrypted with a key derived from the deployment's secret key.
+    ``confirmed_at`` NULL: enrolment started, not yet confirmed with a code (not required at
+    login). ``last_step``: the last accepted time step; a code is accepted only for a later
+    step, so a code seen over a shoulder or replayed is refused.
+    """
+
+    user = ForeignKey(StaffUser, on_delete=OnDelete.cascade, null=False, unique=True)
+    secret = Text()
+    created_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)
+    last_step = Integer(default=0)
+
+
+class StaffRecoveryCode(Table, tablename="staff_recovery_code"):
+    """One-time codes for a lost phone: only the SHA-256 of each (random, 60 bits) is kept."""
+
+    user = ForeignKey(StaffUser, on_delete=OnDelete.cascade, null=False, index=True)
+    code_hash = Varchar(length=64)
+    created_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -120,6 +120,11 @@ def closing_message(counts: dict[str, int], settings: Settings) -> str:
     for email, _name, role, slug, _lang in STAFF:
         lines.append(f"  {email:<36} {role:<16} {slug or 'all sites'}")
     lines.append(
+        "Managers, network managers and admins set up a second factor at their first login: "
+        "scan the QR code with an authenticator app (FreeOTP, Aegis...), type its 6-digit code, "
+        "keep the recovery codes. Facilitators may turn it on from their account page."
+    )
+    lines.append(
         f"Kiosk: {counts['kiosks']} tablets ({KIOSK_NAME}), not paired yet; "
         "`lab kiosk-code --list` shows them, `lab kiosk-code --device ID` pairs one."
     )

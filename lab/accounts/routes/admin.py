@@ -6,7 +6,7 @@ import json
 
 from litestar import Request, Response, Router, get, post
 
-from lab.accounts import labels, sites, staff
+from lab.accounts import labels, sites, staff, totp
 from lab.accounts.forms import GrantInput, NewStaffInput, PasswordInput, SiteInput, StaffUpdateInput
 from lab.core.audit_view import recent_entries
 from lab.core.errors import LabError
@@ -120,6 +120,7 @@ async def _render_user(
         request,
         account=user,
         grants=await staff.grants_of(user.id),
+        second_factor=await totp.state(user.id),
         values=extra.pop("values", None)
         or {"name": user.name, "language": user.language, "active": user.active},
         **extra,
@@ -188,6 +189,13 @@ async def password_reset(request: Request, user_id: Id) -> Response:
     return redirect(request, f"/admin/users/{user_id}?password=1")
 
 
+@post("/users/{user_id:int}/second-factor/reset", name="admin_user_totp_reset")
+async def second_factor_reset(request: Request, user_id: Id) -> Response:
+    """A lost phone: the member enrols again at their next login."""
+    await totp.reset(request.user, user_id)
+    return redirect(request, f"/admin/users/{user_id}?done=second_factor_reset")
+
+
 @get("/audit", name="admin_audit")
 async def audit_log(request: Request) -> Response:
     entries = await recent_entries(limit=200)
@@ -215,6 +223,7 @@ admin_router = Router(
         grant_add,
         grant_remove,
         password_reset,
+        second_factor_reset,
         audit_log,
     ],
 )
