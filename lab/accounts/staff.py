@@ -151,12 +151,6 @@ async def get_staff_for(actor: StaffPrincipal, user_id: int) -> StaffUser:
     return user
 
 
-async def grants_of(user_id: int) -> list[dict]:
-    return await Role.select(
-        Role.id, Role.role, Role.site, Role.site.name.as_alias("site_name")
-    ).where(Role.user == user_id)
-
-
 async def _check_grant(actor: StaffPrincipal, role: str, site_id: int | None) -> None:
     if site_id is None and role not in NETWORK_WIDE:
         raise Invalid(

@@ -95,6 +95,32 @@ async def state(user_id: int) -> dict:
     }
 
 
+async def grants_and_state(user_id: int) -> tuple[list[dict], dict]:
+    """The member's grants (``{id, role, site, site_name}``) and ``state(user_id)``, in one
+    statement: the admin's page of an account asks for both."""
+    rows = await StaffTotp.raw(
+        "SELECT r.id, r.role, r.site, s.name AS site_name, "
+        '(SELECT COUNT(*) FROM staff_totp t WHERE t."user" = u.id '
+        "AND t.confirmed_at IS NOT NULL) AS enrolled, "
+        '(SELECT COUNT(*) FROM staff_recovery_code c WHERE c."user" = u.id '
+        "AND c.used_at IS NULL) AS recovery_left "
+        'FROM staff_user u LEFT JOIN staff_role r ON r."user" = u.id '
+        "LEFT JOIN site s ON s.id = r.site WHERE u.id = {} ORDER BY r.id",
+        user_id,
+    )
+    grants = [
+        {key: row[key] for key in ("id", "role", "site", "site_name")}
+        for row in rows
+        if row["role"] is not None
+    ]
+    enrolled = bool(rows and rows[0]["enrolled"])
+    return grants, {
+        "enrolled": enrolled,
+        "required": requires_second_factor({grant["role"] for grant in grants}),
+        "recovery_left": rows[0]["recovery_left"] if enrolled else 0,
+    }
+
+
 def _step(moment_seconds: float) -> int:
     return int(moment_seconds // STEP_SECONDS)
 

@@ -116,11 +116,12 @@ async def _render_user(
     request: Request, user_id: int, *, status_code: int = 200, **extra: object
 ) -> Response:
     user = await staff.get_staff_for(request.user, user_id)
+    grants, second_factor = await totp.grants_and_state(user.id)
     context = await _user_context(
         request,
         account=user,
-        grants=await staff.grants_of(user.id),
-        second_factor=await totp.state(user.id),
+        grants=grants,
+        second_factor=second_factor,
         values=extra.pop("values", None)
         or {"name": user.name, "language": user.language, "active": user.active},
         **extra,
