@@ -362,5 +362,66 @@ def serve(reload: bool, workers: int) -> None:
     )
 
 
+@main.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="The file to write (default: LAB_BACKUP_DIR/lab-<time>.labbackup).",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    help="Then delete backups in LAB_BACKUP_DIR older than this many days (never the newest).",
+)
+def backup(output: str | None, keep_days: int | None) -> None:
+    """Back up the database and the badge signing keys to one checked (and, with
+    LAB_BACKUP_KEY, encrypted) file, while the lab runs."""
+    from pathlib import Path
+
+    from lab.core import backup as backups
+
+    settings = _settings()
+    try:
+        result = backups.create_backup(settings, Path(output) if output else None)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    state = "encrypted" if result.encrypted else "not encrypted (no LAB_BACKUP_KEY)"
+    click.echo(
+        f"Backup of {backups.redacted_url(settings)} written to {result.path} "
+        f"({result.size} bytes, {state}, migration {result.manifest['migration']}).\n"
+        f"sha256 {result.sha256}"
+    )
+    if keep_days:
+        for old in backups.prune(settings, keep_days):
+            click.echo(f"Removed {old} (older than {keep_days} days).")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore(file: str, force: bool) -> None:
+    """Restore a backup FILE into the configured database, which must be empty unless --force.
+    Stop the lab first."""
+    from pathlib import Path
+
+    from lab.core import backup as backups
+
+    settings = _settings()
+    try:
+        result = backups.restore_backup(settings, Path(file), force=force)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Restored the backup of {result.created_at} ({result.engine}, migration "
+        f"{result.migration}) into {backups.redacted_url(settings)}; "
+        f"{result.keys_restored} badge key files."
+    )
+    if result.replaced_tables:
+        click.echo(f"Replaced {backups.describe_replacement(result.replaced_tables)}.")
+    if result.keys_set_aside:
+        click.echo(f"The badge signing keys that were there are kept in {result.keys_set_aside}.")
+    click.echo("Run `lab migrate` if this lab is newer than the backup, then start it.")
+
+
 if __name__ == "__main__":
     sys.exit(main())

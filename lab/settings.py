@@ -53,6 +53,10 @@ class Settings:
     # jeune: 15 to 20).
     report_min_cell: int = 11
     weekly_activity_hours: int = 15
+    # Backups (lab.core.backup): a key to encrypt them (64 hex digits, or a passphrase of 16
+    # characters or more), and where `lab backup` writes them (default LAB_DATA_DIR/backups).
+    backup_key: str | None = dataclasses.field(default=None, repr=False)
+    backup_dir: Path | None = None
 
     @property
     def uses_sqlite(self) -> bool:
@@ -95,6 +99,8 @@ class Settings:
             "visit_max_minutes": _int(env, "LAB_VISIT_MAX_MINUTES", 240, 1, 24 * 60),
             "report_min_cell": _int(env, "LAB_REPORT_MIN_CELL", 11, 1, 1000),
             "weekly_activity_hours": _int(env, "LAB_WEEKLY_ACTIVITY_HOURS", 15, 1, 80),
+            "backup_key": _backup_key(env.get("LAB_BACKUP_KEY", "")),
+            "backup_dir": Path(env["LAB_BACKUP_DIR"]) if env.get("LAB_BACKUP_DIR") else None,
         }
         values.update(overrides)
         if values["cookie_secure"] is None:
@@ -125,6 +131,17 @@ def _database_url(raw: str, data_dir: Path) -> str:
         "LAB_DATABASE_URL must start with postgres:// (PostgreSQL) or sqlite:/// (a file); "
         f"got {scheme or 'no scheme'!r}."
     )
+
+
+def _backup_key(raw: str) -> str | None:
+    if not raw:
+        return None
+    if len(raw) < 16:
+        raise SettingsError(
+            "LAB_BACKUP_KEY must be 64 hexadecimal digits (openssl rand -hex 32) "
+            "or a passphrase of at least 16 characters."
+        )
+    return raw
 
 
 def _redis_url(raw: str) -> str | None:
