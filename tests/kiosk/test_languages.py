@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from functools import cache
 
 import pytest
 from babel.messages.pofile import read_po
 
+from lab.accounts import visitors
 from lab.settings import PROJECT_ROOT
-from tests.bookings.factories import freeze
+from lab.visits.tables import Visit
+from tests.bookings.factories import at, freeze
 from tests.kiosk.helpers import pair_client
 from tests.kiosk.test_visitor_routes import NOW, TOMORROW, identify, tablets, workshop
 from tests.me.factories import visitor_with_pass
+from tests.personas import make_visitor
 
 
 @cache
@@ -81,3 +85,46 @@ async def test_the_check_finds_a_french_sentence_on_a_page(client, cast):
     text = _visible_text((await client.get("/kiosk")).text)
     assert "Bienvenue au lab" in _french_sentences("en")
     assert any(sentence in text for sentence in _french_sentences("en"))
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+async def test_the_drop_in_visit_screens_are_complete_in_english_and_dutch(client, cast, language):
+    """The "I'm leaving" and "count me without a card" pages, and each answer of a visit
+    without JavaScript: the purposes, the welcome, the visit already open, the goodbye and
+    the anonymous visit counted."""
+    awa = await cast.principal("awa")
+    nour = await make_visitor(cast.saint_denis, "Nour", "Benali")
+    _card, token = await visitors.reissue_pass(awa, nour.id)
+    freeze(at(15))
+    await pair_client(client, cast)
+    await client.post("/kiosk/language", data={"language": language, "next": "/kiosk"})
+    form = {"_csrf_token": client.cookies["lab_csrf"], "code": token, "visits": "true"}
+    answers = {
+        "leaving page": await client.get("/kiosk/checkin?leaving=1"),
+        "anonymous page": await client.get("/kiosk/visits/anonymous"),
+    }
+    for name, extra in [
+        ("purposes", {}),
+        ("welcome", {"purpose": "wifi"}),
+        ("visit open", {}),
+        ("goodbye", {"leaving": "true"}),
+    ]:
+        sent = {**form, "nonce": str(uuid.uuid4()), **extra}
+        answers[name] = await client.post("/kiosk/checkin", data=sent)
+    anonymous = {"_csrf_token": form["_csrf_token"], "nonce": str(uuid.uuid4())}
+    answers["counted"] = await client.post(
+        "/kiosk/visits/anonymous", data={**anonymous, "purpose": "games", "age_band": "18_21"}
+    )
+    leftovers = {}
+    for name, response in answers.items():
+        assert response.status_code == 200, (name, response.status_code)
+        text = _visible_text(response.text)
+        assert "Benali" not in text, name
+        french = [sentence for sentence in _french_sentences(language) if sentence in text]
+        if french:
+            leftovers[name] = french
+    assert not leftovers, f"French left on {language} visit screens: {leftovers}"
+    assert "Nour" in _visible_text(answers["welcome"].text)
+    # Nour's visit opened and ended; the anonymous one is open.
+    assert await Visit.count() == 2
+    assert await Visit.count().where(Visit.left_at.is_null()) == 1
