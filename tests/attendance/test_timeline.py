@@ -213,4 +213,7 @@ async def test_the_demos_story_visitor_has_an_item_of_every_kind(engine):
     statuses = {(item.kind, item.status) for item in found.items}
     assert {("booking", "kept"), ("booking", "cancelled"), ("booking", "upcoming")} <= statuses
     assert {("enrolment", "waitlisted"), ("pass", "revoked")} <= statuses
+    # In order: newest first, every kind included.
+    moments = [item.at for item in found.items]
+    assert moments == sorted(moments, reverse=True)
     assert sum(week.hours for week in found.weeks) > 0
