@@ -395,3 +395,31 @@ def test_days_and_moments_read_as_dates_in_the_schema(document):
     assert booking["starts_at"]["format"] == "date-time"
     checkin = document["components"]["schemas"]["CheckinBody"]["properties"]
     assert checkin["client_at"]["format"] == "date-time"
+
+
+def test_the_workshops_attendance_visits_and_calendar_api_is_documented(document):
+    """The JSON API of workshops (modules, sessions, enrolments), attendance, visits and the
+    staff's own calendar: each operation is in the schema, with pagination on its lists and
+    a period on those of moments."""
+    operations = {
+        ("get", "/api/workshops"),
+        ("get", "/api/workshops/{module_id}"),
+        ("get", "/api/workshops/{module_id}/enrolments"),
+        ("post", "/api/workshops/{module_id}/enrolments"),
+        ("post", "/api/workshops/enrolments/{enrolment_id}/cancel"),
+        ("get", "/api/workshops/sessions"),
+        ("get", "/api/workshops/sessions/{session_id}"),
+        ("get", "/api/workshops/sessions/{session_id}/enrolments"),
+        ("get", "/api/attendance/sessions/{session_id}"),
+        ("get", "/api/visits"),
+        ("get", "/api/calendar/sessions"),
+        ("get", "/api/calendar/bookings"),
+    }
+    documented = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert operations <= documented, operations - documented
+    periods = ("/api/visits", "/api/workshops/sessions", "/api/calendar/sessions")
+    for path in (*periods, "/api/calendar/bookings", "/api/attendance/sessions/{session_id}"):
+        names = {parameter["name"] for parameter in document["paths"][path]["get"]["parameters"]}
+        assert {"limit", "offset"} <= names, (path, names)
+        if path in periods or path == "/api/calendar/bookings":
+            assert {"from", "to"} <= names, (path, names)
