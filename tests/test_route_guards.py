@@ -119,7 +119,17 @@ async def test_anonymous_visitors_are_sent_to_login_from_every_staff_page(app, c
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/sites", "/admin/users", "/admin/audit", "/admin/sites/new", "/admin/users/new"]
+    "path",
+    [
+        "/admin/sites",
+        "/admin/users",
+        "/admin/audit",
+        "/admin/sites/new",
+        "/admin/users/new",
+        "/admin/data-register",
+        "/admin/data-register.csv",
+        "/admin/data-register.json",
+    ],
 )
 async def test_a_facilitator_gets_403_on_admin_pages(client, cast, path):
     await login(client, cast.email("awa"))

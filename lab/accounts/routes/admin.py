@@ -8,6 +8,7 @@ from litestar import Request, Response, Router, get, post
 
 from lab.accounts import labels, sites, staff, totp
 from lab.accounts.forms import GrantInput, NewStaffInput, PasswordInput, SiteInput, StaffUpdateInput
+from lab.accounts.routes.register import register_handlers
 from lab.core.audit_view import recent_entries
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
@@ -226,5 +227,6 @@ admin_router = Router(
         password_reset,
         second_factor_reset,
         audit_log,
+        *register_handlers,
     ],
 )
