@@ -46,6 +46,7 @@ from lab.core import db, events, mail
 from lab.core.api import SECURITY_SCHEMES, LabSchemaPlugin
 from lab.core.edge import check_body
 from lab.core.params import TYPE_DECODERS
+from lab.core.retention import retention_loop
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
@@ -185,6 +186,8 @@ def create_app(
             background.append(asyncio.create_task(booking_reminder_loop(stop_background)))
             # Visits nobody ended are ended when their site closes.
             background.append(asyncio.create_task(visits_closing_loop(stop_background)))
+            # Audit entries, kiosk scans and sent mail past their retention go once a day.
+            background.append(asyncio.create_task(retention_loop(settings, stop_background)))
 
     async def shutdown() -> None:
         events.plug(None)

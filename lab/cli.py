@@ -423,5 +423,23 @@ def restore(file: str, force: bool) -> None:
     click.echo("Run `lab migrate` if this lab is newer than the backup, then start it.")
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted, delete nothing.")
+def retention(dry_run: bool) -> None:
+    """Delete the audit entries, kiosk scans and sent mail past their retention period
+    (LAB_RETAIN_*_DAYS), as the server's daily job does, and print the counts."""
+    from lab.core import retention as retain
+
+    settings = _settings()
+    counts = run_with_database(
+        settings, lambda: retain.apply_retention(settings=settings, dry_run=dry_run)
+    )
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(
+        f"{verb}: {counts['audit']} audit entries, {counts['journal']} kiosk scans, "
+        f"{counts['outbox']} mail messages."
+    )
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -57,6 +57,12 @@ class Settings:
     # characters or more), and where `lab backup` writes them (default LAB_DATA_DIR/backups).
     backup_key: str | None = dataclasses.field(default=None, repr=False)
     backup_dir: Path | None = None
+    # Retention (lab.core.retention), in days: the audit log, the kiosk journals (scans and
+    # their reviews) and mail sent; and how often the retention job runs, in hours.
+    retain_audit_days: int = 365
+    retain_journal_days: int = 90
+    retain_outbox_days: int = 30
+    retention_interval_hours: int = 24
 
     @property
     def uses_sqlite(self) -> bool:
@@ -101,6 +107,10 @@ class Settings:
             "weekly_activity_hours": _int(env, "LAB_WEEKLY_ACTIVITY_HOURS", 15, 1, 80),
             "backup_key": _backup_key(env.get("LAB_BACKUP_KEY", "")),
             "backup_dir": Path(env["LAB_BACKUP_DIR"]) if env.get("LAB_BACKUP_DIR") else None,
+            "retain_audit_days": _int(env, "LAB_RETAIN_AUDIT_DAYS", 365, 1, 36500),
+            "retain_journal_days": _int(env, "LAB_RETAIN_JOURNAL_DAYS", 90, 1, 36500),
+            "retain_outbox_days": _int(env, "LAB_RETAIN_OUTBOX_DAYS", 30, 1, 36500),
+            "retention_interval_hours": _int(env, "LAB_RETENTION_INTERVAL_HOURS", 24, 1, 24 * 30),
         }
         values.update(overrides)
         if values["cookie_secure"] is None:
