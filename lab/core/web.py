@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -314,7 +315,61 @@ def handle_http_error(request: Request, error: HTTPException) -> Response:
     return response
 
 
+# How long a client should wait before trying again when the database is busy or unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+_LOCKED_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+_UNREACHABLE_NAMES = {
+    "ConnectionDoesNotExistError",
+    "CannotConnectNowError",
+    "TooManyConnectionsError",
+    "ConnectionFailureError",
+    "InterfaceError",
+    "PostgresConnectionError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+}
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database is locked or out of reach."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlite3.OperationalError) and any(
+            text in str(current).lower() for text in _LOCKED_MESSAGES
+        ):
+            return True
+        if isinstance(current, (ConnectionError, TimeoutError)):
+            return True
+        if type(current).__module__.startswith("asyncpg") and any(
+            cls.__name__ in _UNREACHABLE_NAMES for cls in type(current).__mro__
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def handle_database_unavailable(request: Request, error: Exception) -> Response:
+    log.warning(
+        "Database unavailable (%s) on %s %s",
+        type(error).__name__,
+        request.method,
+        request.scope.get("path_template", "?"),
+    )
+    response = error_response(
+        request,
+        503,
+        _("Le service est momentanément indisponible. Réessayez dans quelques instants."),
+        code="unavailable",
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def handle_unexpected(request: Request, error: Exception) -> Response:
+    if database_unavailable(error):
+        return handle_database_unavailable(request, error)
     # Log the type and the route template, never the URL or the body: they may carry personal data.
     log.exception(
         "Unhandled %s on %s %s",

@@ -235,3 +235,45 @@ def test_a_server_answering_500_three_times_before_201_loses_nothing(
     state = arrived(live_env, lab["site_id"])
     assert [row["visitor"] for row in state["attendances"]] == [nour["id"]]
     assert [scan["outcome"] for scan in state["scans"]] == ["accepted"]
+
+
+def test_a_database_busy_503_with_retry_after_keeps_the_check_in_until_it_arrives(
+    browser, live_server: str, live_env: dict[str, str]
+) -> None:
+    """A locked or unreachable database answers 503: the queue keeps the item and sends it later."""
+    lab = seed_lab(live_env, people=1)
+    nour = lab["people"][0]
+    context = browser.new_context(base_url=live_server, locale="fr-FR", service_workers="block")
+    context.set_default_timeout(10_000)
+    answers: list[int] = []
+
+    def busy(route) -> None:
+        if len(answers) < 2:
+            answers.append(503)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1"},
+                content_type="application/json",
+                body='{"code":"unavailable","message":"busy"}',
+            )
+        else:
+            answers.append(0)
+            route.continue_()
+
+    try:
+        page = context.new_page()
+        pair_tablet(page, lab["pairing_code"])
+        page.goto("/kiosk/checkin")
+        page.route("**/kiosk/api/checkins", busy)
+        page.keyboard.type(nour["short_code"])
+        page.keyboard.press("Enter")
+        expect(page.locator("#checkin-result")).to_have_attribute("data-outcome", "saved")
+        expect(page.locator("#kiosk-network")).to_contain_text("1 pointage enregistré")
+        expect(page.locator("#kiosk-network")).to_have_attribute("data-queued", "0", timeout=20_000)
+        assert queued(page) == 0
+    finally:
+        context.close()
+    assert answers == [503, 503, 0]
+    state = arrived(live_env, lab["site_id"])
+    assert [row["visitor"] for row in state["attendances"]] == [nour["id"]]
+    assert [scan["outcome"] for scan in state["scans"]] == ["accepted"]

@@ -1,0 +1,119 @@
+"""A locked or unreachable database answers 503 with Retry-After, never a 500."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from litestar import get
+
+from lab.app import create_app
+from lab.core.web import database_unavailable
+
+
+@pytest.fixture
+def app(settings, engine):
+    """Routes are added here: this module's own app, not the one the worker's tests share."""
+    return create_app(settings, engine=engine, pool=False, background_jobs=False)
+
+
+def _raiser(path: str, error: Exception):
+    @get(path, name=path.strip("/").replace("/", "-"))
+    async def route() -> None:
+        raise error
+
+    return route
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        sqlite3.OperationalError("database is locked"),
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError(),
+    ],
+    ids=["sqlite-locked", "refused", "pool-timeout"],
+)
+async def test_an_unavailable_database_is_a_503_page_and_json(app, client, error):
+    app.register(_raiser("/db-down", error))
+    app.register(_raiser("/kiosk/api/db-down", error))
+    page = await client.get("/db-down", headers={"Accept-Language": "en"})
+    assert page.status_code == 503
+    assert page.headers["retry-after"].isdigit()
+    assert page.headers["content-type"].startswith("text/html")
+    assert "briefly unavailable" in page.text
+    assert "Traceback" not in page.text
+    api = await client.get("/kiosk/api/db-down")
+    assert api.status_code == 503
+    assert api.headers["retry-after"].isdigit()
+    assert api.json()["code"] == "unavailable"
+
+
+def test_asyncpg_connection_errors_count_as_unavailable():
+    asyncpg = pytest.importorskip("asyncpg")
+    for error in (
+        asyncpg.exceptions.ConnectionDoesNotExistError("gone"),
+        asyncpg.exceptions.CannotConnectNowError("starting"),
+        asyncpg.exceptions.TooManyConnectionsError("full"),
+    ):
+        assert database_unavailable(error)
+    assert not database_unavailable(sqlite3.OperationalError("no such table: x"))
+    assert not database_unavailable(RuntimeError("boom"))
+
+
+async def test_a_sqlite_write_held_off_by_another_lock_is_a_503_and_writes_nothing(
+    app, client, engine, settings
+):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    path = str(settings.sqlite_path)
+    setup = sqlite3.connect(path)
+    setup.execute("CREATE TABLE IF NOT EXISTS probe_503 (n INTEGER)")
+    setup.commit()
+    setup.close()
+    engine.busy_timeout = 0.3
+
+    @get("/kiosk/api/probe-write", name="probe-write")
+    async def probe_write() -> None:
+        async with engine.transaction():
+            await engine.run_ddl("INSERT INTO probe_503 VALUES (1)")
+            await engine.run_ddl("INSERT INTO probe_503 VALUES (2)")
+
+    app.register(probe_write)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        response = await client.get("/kiosk/api/probe-write")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["retry-after"].isdigit()
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT count(*) FROM probe_503").fetchone()[0] == 0
+    check.close()
+
+
+async def test_an_unreachable_postgres_is_a_503(settings, engine, tmp_path):
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's connections")
+    from litestar.testing import AsyncTestClient
+
+    from lab.accounts.tables import Site
+    from lab.core import db
+    from tests.conftest import make_settings
+
+    @get("/sites-count", name="sites-count")
+    async def sites_count() -> int:
+        return await Site.count()
+
+    closed = make_settings(tmp_path, "postgresql://postgres@127.0.0.1:1/lab_nowhere")
+    try:
+        app = create_app(closed, pool=False, background_jobs=False)
+        app.register(sites_count)
+        async with AsyncTestClient(app) as client:
+            response = await client.get("/sites-count")
+    finally:
+        db.bind_tables(engine)
+    assert response.status_code == 503, response.text[:300]
+    assert response.headers["retry-after"].isdigit()
