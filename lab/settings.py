@@ -107,8 +107,8 @@ class Settings:
             "weekly_activity_hours": _int(env, "LAB_WEEKLY_ACTIVITY_HOURS", 15, 1, 80),
             "backup_key": _backup_key(env.get("LAB_BACKUP_KEY", "")),
             "backup_dir": Path(env["LAB_BACKUP_DIR"]) if env.get("LAB_BACKUP_DIR") else None,
-            "retain_audit_days": _int(env, "LAB_RETAIN_AUDIT_DAYS", 365, 1, 36500),
-            "retain_journal_days": _int(env, "LAB_RETAIN_JOURNAL_DAYS", 90, 1, 36500),
+            "retain_audit_days": _int(env, "LAB_RETAIN_AUDIT_DAYS", 365, 30, 36500),
+            "retain_journal_days": _int(env, "LAB_RETAIN_JOURNAL_DAYS", 90, 30, 36500),
             "retain_outbox_days": _int(env, "LAB_RETAIN_OUTBOX_DAYS", 30, 1, 36500),
             "retention_interval_hours": _int(env, "LAB_RETENTION_INTERVAL_HOURS", 24, 1, 24 * 30),
         }

@@ -16,12 +16,6 @@ from tests.reports import handmade
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 
-# The audit log and the scan journal are append-only: database triggers refuse any DELETE,
-# retention's included, until a migration lets rows past their retention period go.
-APPEND_ONLY = pytest.mark.xfail(
-    reason="audit_log and scan_event triggers refuse DELETE", strict=True
-)
-
 
 def _ago(days: int) -> dt.datetime:
     return NOW - dt.timedelta(days=days)
@@ -52,7 +46,6 @@ async def _mail(status: str, created: dt.datetime, sent: dt.datetime | None = No
     )
 
 
-@APPEND_ONLY
 async def test_audit_entries_go_after_twelve_months(engine):
     await _audit(_ago(365 - 1))
     await _audit(_ago(365 + 1))
@@ -61,7 +54,6 @@ async def test_audit_entries_go_after_twelve_months(engine):
     assert await retention.purge_audit(NOW) == 0
 
 
-@APPEND_ONLY
 async def test_kiosk_scans_go_after_ninety_days(engine):
     await _scan(_ago(90 - 1))
     await _scan(_ago(90 + 1))
@@ -124,3 +116,23 @@ async def test_the_reports_figures_of_a_past_period_do_not_change(cast):
     # Only the outbox for now: the append-only triggers refuse the other two categories.
     assert await retention.purge_outbox(NOW) == 1
     assert await queries.dashboard(f, now=NOW) == before
+
+
+async def test_the_database_refuses_to_delete_a_recent_entry_or_change_any(engine):
+    """Retention may remove old journal entries; nothing may remove one younger than 30 days
+    (by the database's own clock) or change an entry of any age."""
+    real_now = dt.datetime.now(dt.UTC)
+    await _audit(real_now - dt.timedelta(days=29))
+    await _audit(real_now - dt.timedelta(days=31))
+    await _scan(real_now - dt.timedelta(days=29))
+    await _scan(real_now - dt.timedelta(days=31))
+    for table, column in ((AuditLog, "at"), (ScanEvent, "received_at")):
+        name = table._meta.tablename
+        with pytest.raises(Exception, match="append-only"):
+            await table.raw(f"DELETE FROM {name}")
+        with pytest.raises(Exception, match="append-only"):
+            await table.raw(f"UPDATE {name} SET {column} = {column}")
+        await table.raw(
+            f"DELETE FROM {name} WHERE {column} < {{}}", real_now - dt.timedelta(days=30)
+        )
+        assert await table.count() == 1
