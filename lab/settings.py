@@ -63,6 +63,9 @@ class Settings:
     retain_journal_days: int = 90
     retain_outbox_days: int = 30
     retention_interval_hours: int = 24
+    # How long a request waits for a busy database (SQLite's write lock, a new PostgreSQL
+    # connection) before it answers 503 with Retry-After, in seconds.
+    db_wait_seconds: int = 10
 
     @property
     def uses_sqlite(self) -> bool:
@@ -111,6 +114,7 @@ class Settings:
             "retain_journal_days": _int(env, "LAB_RETAIN_JOURNAL_DAYS", 90, 30, 36500),
             "retain_outbox_days": _int(env, "LAB_RETAIN_OUTBOX_DAYS", 30, 1, 36500),
             "retention_interval_hours": _int(env, "LAB_RETENTION_INTERVAL_HOURS", 24, 1, 24 * 30),
+            "db_wait_seconds": _int(env, "LAB_DB_WAIT_SECONDS", 10, 1, 600),
         }
         values.update(overrides)
         if values["cookie_secure"] is None:

@@ -40,12 +40,13 @@ def engine_for(settings: Settings) -> Engine:
         path = settings.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
         _enable_wal(str(path))
-        return FastSQLiteEngine(str(path), busy_timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return FastSQLiteEngine(str(path), busy_timeout=settings.db_wait_seconds)
     parts = urlsplit(settings.database_url)
     dsn = settings.database_url
     if parts.scheme == "postgres":
         dsn = "postgresql" + dsn[len("postgres") :]
-    return PostgresEngine(config={"dsn": dsn})
+    # asyncpg gives up connecting after this long (and the request answers 503).
+    return PostgresEngine(config={"dsn": dsn, "timeout": settings.db_wait_seconds})
 
 
 def _enable_wal(path: str) -> None:
