@@ -8,6 +8,8 @@ import itertools
 import json
 from collections.abc import Callable
 
+from markupsafe import escape
+
 from lab.accounts.queries import Site, get_site_for
 from lab.bookings import releases
 from lab.bookings.availability import slot_bounds, slots_from
@@ -222,17 +224,19 @@ def _word(
         if cell.booking:
             css += f" status-{cell.booking['status']}"
         cell.css = f"{css} gap" if cell.gap else css
+        # Escaped here, once: the template writes these cells without escaping each output.
         if kind == "booking":
-            cell.says = _("%(resource)s, %(start)s–%(end)s :", resource=name, start=start, end=end)
+            says = _("%(resource)s, %(start)s–%(end)s :", resource=name, start=start, end=end)
+            cell.says = escape(says)
         elif kind == "free":
-            cell.says = _("Réserver %(resource)s à %(time)s", resource=name, time=start)
-            cell.query = f"{query}&start={start}&end={end}"
+            cell.says = escape(_("Réserver %(resource)s à %(time)s", resource=name, time=start))
+            cell.query = escape(f"{query}&start={start}&end={end}")
         elif kind == "past":
-            cell.says = _("%(start)s–%(end)s : passé", start=start, end=end)
+            cell.says = escape(_("%(start)s–%(end)s : passé", start=start, end=end))
         elif kind == "none":
-            cell.says = _("Pas de créneau")
+            cell.says = escape(_("Pas de créneau"))
         if units > 1 and kind in ("free", "full"):
-            cell.count = _("%(free)s/%(units)s libres", free=cell.free_units, units=units)
+            cell.count = escape(_("%(free)s/%(units)s libres", free=cell.free_units, units=units))
 
 
 def _site_times(timezone: str) -> Callable[[Instant], str]:

@@ -545,3 +545,21 @@ async def test_a_manager_adds_and_removes_a_closure(client, cast):
     removed = await client.post(f"/resources/closures/{closure.id}/delete", data={"site_id": site})
     assert removed.status_code == 303
     assert await Closure.count() == 0
+
+
+async def test_the_day_grid_escapes_names_it_writes_without_autoescape(client, cast):
+    """The grid's cells are written with their words escaped once, in Python: a resource's or
+    a visitor's name with markup in it still reaches the page as text."""
+    studio = await make_resource(cast.saint_denis, "<b>Studio</b> & co")
+    pool = await make_resource(cast.saint_denis, "Tablettes <i>", units=3)
+    visitor = await make_visitor(cast.saint_denis, "<script>x</script>")
+    await book(cast, studio, at(10), at(11), visitor_id=visitor.id)
+    await login(client, cast.email("awa"))
+    response = await client.get(f"/bookings?site={cast.saint_denis.id}&day={DAY}")
+    assert response.status_code == 200
+    page = response.text
+    assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<b>Studio" not in page and "&lt;b&gt;Studio&lt;/b&gt; &amp; co" in page
+    assert "Tablettes <i>" not in page and "Tablettes &lt;i&gt;" in page
+    assert 'aria-label="Réserver &lt;b&gt;Studio&lt;/b&gt; &amp; co à 11:00"' in page
+    assert f"/bookings/new?resource={pool.id}&amp;day={DAY}&amp;start=10:00" in page
