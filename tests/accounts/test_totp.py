@@ -162,6 +162,9 @@ async def test_an_admin_resets_a_lost_phone_and_the_manager_enrols_again(app, cl
     await login(client, cast.email("camille"))
     page = await client.get(f"/admin/users/{cast.users['julien'].id}")
     assert "Réinitialiser (téléphone perdu)" in page.text
+    # The section is in the page's body once, not in its title.
+    assert page.text.count('id="second-factor-title"') == 1
+    assert "Double authentification" not in page.text.split("</title>")[0]
     done = await client.post(f"/admin/users/{cast.users['julien'].id}/second-factor/reset")
     assert done.status_code == 303
     assert "totp.reset" in await _actions()
