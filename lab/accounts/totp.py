@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from lab.accounts.staff import user_actor
 from lab.accounts.tables import StaffRecoveryCode, StaffTotp, StaffUser
 from lab.core import audit, clock
 from lab.core.db import write_transaction
@@ -172,17 +173,6 @@ def _wrong_code() -> Invalid:
     return Invalid(message, code="bad_code", field_errors={"code": message})
 
 
-class _Actor:
-    actor_kind = "staff"
-
-    def __init__(self, user_id: int) -> None:
-        self.actor_id = user_id
-
-
-def _actor(user_id: int) -> _Actor:
-    return _Actor(user_id)
-
-
 async def _check_throttle(throttle, email: str) -> None:
     if await throttle.is_locked(email):
         minutes = throttle.lockout_seconds // 60
@@ -213,7 +203,7 @@ async def confirm_enrolment(
     step = _matching_step(secret, code, 0)
     if step is None:
         await throttle.failed(email)
-        await audit.record(_actor(user_id), "totp.failed", f"staff:{user_id}", stage="enrol")
+        await audit.record(user_actor(user_id), "totp.failed", f"staff:{user_id}", stage="enrol")
         raise _wrong_code()
     async with write_transaction(StaffTotp._meta.db):
         if await StaffTotp.exists().where(StaffTotp.user == user_id):
@@ -231,7 +221,7 @@ async def confirm_enrolment(
             )
         )
         codes = await _replace_recovery_codes(user_id)
-        await audit.record(_actor(user_id), "totp.enrolled", f"staff:{user_id}")
+        await audit.record(user_actor(user_id), "totp.enrolled", f"staff:{user_id}")
     await throttle.succeeded(email)
     return codes
 
@@ -270,7 +260,7 @@ async def verify(user_id: int, code: str, secret_key: str, throttle) -> str:
                 .returning(StaffTotp.id)
             )
             if updated:
-                await audit.record(_actor(user_id), "totp.verified", f"staff:{user_id}")
+                await audit.record(user_actor(user_id), "totp.verified", f"staff:{user_id}")
                 method = "totp"
             else:
                 method = None
@@ -291,12 +281,12 @@ async def verify(user_id: int, code: str, secret_key: str, throttle) -> str:
                         (StaffRecoveryCode.user == user_id) & StaffRecoveryCode.used_at.is_null()
                     )
                     await audit.record(
-                        _actor(user_id), "totp.recovery_used", f"staff:{user_id}", left=left
+                        user_actor(user_id), "totp.recovery_used", f"staff:{user_id}", left=left
                     )
                     method = "recovery"
     if method is None:
         await throttle.failed(email)
-        await audit.record(_actor(user_id), "totp.failed", f"staff:{user_id}", stage="login")
+        await audit.record(user_actor(user_id), "totp.failed", f"staff:{user_id}", stage="login")
         raise _wrong_code()
     await throttle.succeeded(email)
     return method
@@ -324,4 +314,4 @@ async def remove_own(user_id: int) -> None:
     async with write_transaction(StaffTotp._meta.db):
         await StaffTotp.delete().where(StaffTotp.user == user_id)
         await StaffRecoveryCode.delete().where(StaffRecoveryCode.user == user_id)
-        await audit.record(_actor(user_id), "totp.removed", f"staff:{user_id}")
+        await audit.record(user_actor(user_id), "totp.removed", f"staff:{user_id}")
