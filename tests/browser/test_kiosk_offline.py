@@ -196,8 +196,16 @@ def test_with_the_server_stopped_the_cached_page_queues_20_and_all_arrive_once(
         context.close()
 
 
-def test_a_server_answering_500_three_times_before_201_loses_nothing(
-    browser, live_server: str, live_env: dict[str, str]
+@pytest.mark.parametrize(
+    ("status", "failures", "headers"),
+    [
+        (500, 3, {}),  # a server error: retried after 1, 2 and 4 s, the fourth try goes through
+        (503, 2, {"Retry-After": "1"}),  # the database busy or unreachable (lab.core.web)
+    ],
+    ids=["500 three times", "503 with Retry-After twice"],
+)
+def test_a_failing_server_loses_nothing_the_queue_sends_it_once_it_answers(
+    browser, live_server: str, live_env: dict[str, str], status, failures, headers
 ) -> None:
     lab = seed_lab(live_env, people=1)
     nour = lab["people"][0]
@@ -207,54 +215,14 @@ def test_a_server_answering_500_three_times_before_201_loses_nothing(
     context.set_default_timeout(10_000)
     answers: list[int] = []
 
-    def flaky(route) -> None:
-        if len(answers) < 3:
-            answers.append(500)
-            route.fulfill(status=500, content_type="application/json", body='{"code":"error"}')
-        else:
-            answers.append(0)
-            route.continue_()
-
-    try:
-        page = context.new_page()
-        pair_tablet(page, lab["pairing_code"])
-        page.goto("/kiosk/checkin")
-        page.route("**/kiosk/api/checkins", flaky)
-        page.keyboard.type(nour["short_code"])
-        page.keyboard.press("Enter")
-        result = page.locator("#checkin-result")
-        expect(result).to_have_attribute("data-outcome", "saved")
-        expect(page.locator("#kiosk-network")).to_contain_text("1 pointage enregistré")
-        # Retries after 1, 2 and 4 s: the fourth try goes through.
-        expect(page.locator("#kiosk-network")).to_have_attribute("data-queued", "0", timeout=20_000)
-        expect(page.locator("#kiosk-network")).to_be_empty()
-        assert queued(page) == 0
-    finally:
-        context.close()
-    assert answers == [500, 500, 500, 0]
-    state = arrived(live_env, lab["site_id"])
-    assert [row["visitor"] for row in state["attendances"]] == [nour["id"]]
-    assert [scan["outcome"] for scan in state["scans"]] == ["accepted"]
-
-
-def test_a_database_busy_503_with_retry_after_keeps_the_check_in_until_it_arrives(
-    browser, live_server: str, live_env: dict[str, str]
-) -> None:
-    """A locked or unreachable database answers 503: the queue keeps the item and sends it later."""
-    lab = seed_lab(live_env, people=1)
-    nour = lab["people"][0]
-    context = browser.new_context(base_url=live_server, locale="fr-FR", service_workers="block")
-    context.set_default_timeout(10_000)
-    answers: list[int] = []
-
-    def busy(route) -> None:
-        if len(answers) < 2:
-            answers.append(503)
+    def failing(route) -> None:
+        if len(answers) < failures:
+            answers.append(status)
             route.fulfill(
-                status=503,
-                headers={"Retry-After": "1"},
+                status=status,
+                headers=headers,
                 content_type="application/json",
-                body='{"code":"unavailable","message":"busy"}',
+                body='{"code":"error"}',
             )
         else:
             answers.append(0)
@@ -264,16 +232,17 @@ def test_a_database_busy_503_with_retry_after_keeps_the_check_in_until_it_arrive
         page = context.new_page()
         pair_tablet(page, lab["pairing_code"])
         page.goto("/kiosk/checkin")
-        page.route("**/kiosk/api/checkins", busy)
+        page.route("**/kiosk/api/checkins", failing)
         page.keyboard.type(nour["short_code"])
         page.keyboard.press("Enter")
         expect(page.locator("#checkin-result")).to_have_attribute("data-outcome", "saved")
         expect(page.locator("#kiosk-network")).to_contain_text("1 pointage enregistré")
         expect(page.locator("#kiosk-network")).to_have_attribute("data-queued", "0", timeout=20_000)
+        expect(page.locator("#kiosk-network")).to_be_empty()
         assert queued(page) == 0
     finally:
         context.close()
-    assert answers == [503, 503, 0]
+    assert answers == [status] * failures + [0]
     state = arrived(live_env, lab["site_id"])
     assert [row["visitor"] for row in state["attendances"]] == [nour["id"]]
     assert [scan["outcome"] for scan in state["scans"]] == ["accepted"]
