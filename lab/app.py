@@ -46,12 +46,12 @@ from lab.core import db, events, mail
 from lab.core.api import SECURITY_SCHEMES, LabSchemaPlugin
 from lab.core.edge import check_body
 from lab.core.params import TYPE_DECODERS
-from lab.core.retention import retention_loop
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.me.routes import me_router, pass_landing_router
 from lab.reports.routes import home_router, reports_router
+from lab.retention import retention_loop
 from lab.settings import PROJECT_ROOT, Settings
 from lab.skills.routes import ROUTERS as SKILL_ROUTERS
 from lab.visits.routes import ROUTERS as VISIT_ROUTERS

@@ -428,7 +428,7 @@ def restore(file: str, force: bool) -> None:
 def retention(dry_run: bool) -> None:
     """Delete the audit entries, kiosk scans and sent mail past their retention period
     (LAB_RETAIN_*_DAYS), as the server's daily job does, and print the counts."""
-    from lab.core import retention as retain
+    from lab import retention as retain
 
     settings = _settings()
     counts = run_with_database(

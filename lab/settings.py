@@ -57,7 +57,7 @@ class Settings:
     # characters or more), and where `lab backup` writes them (default LAB_DATA_DIR/backups).
     backup_key: str | None = dataclasses.field(default=None, repr=False)
     backup_dir: Path | None = None
-    # Retention (lab.core.retention), in days: the audit log, the kiosk journals (scans and
+    # Retention (lab.retention), in days: the audit log, the kiosk journals (scans and
     # their reviews) and mail sent; and how often the retention job runs, in hours.
     retain_audit_days: int = 365
     retain_journal_days: int = 90

@@ -49,6 +49,7 @@ WIRING = {
     "lab.demo",
     "lab.piccolo_app",
     "lab.piccolo_conf",
+    "lab.retention",
     "lab.system",
     "lab.wiring",
 }

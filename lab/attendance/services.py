@@ -8,6 +8,8 @@ attendance's public surface. ``mark`` sets or corrects a status by hand (audited
 
 from __future__ import annotations
 
+import datetime as dt
+
 from lab.accounts import queries as accounts
 from lab.attendance import hooks, refusals
 from lab.attendance.checkin import (
@@ -22,11 +24,12 @@ from lab.attendance.checkin import (
 from lab.attendance.more_items import Item as TimelineItem
 from lab.attendance.more_items import MoreItems, timeline_reads_with
 from lab.attendance.rules import OPENS_BEFORE
-from lab.attendance.tables import Attendance
+from lab.attendance.tables import Attendance, ScanEvent
 from lab.core import audit, clock, events
 from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.i18n import N_, _
+from lab.core.retention import BATCH, delete_in_batches
 from lab.core.roles import StaffPrincipal
 from lab.workshops import queries as workshops_queries
 from lab.workshops import services as workshops
@@ -190,3 +193,15 @@ async def roster(actor: StaffPrincipal, session_id: int) -> list[dict]:
         }
         for person in people
     ]
+
+
+async def purge_journal(
+    now: dt.datetime, *, days: int = 90, batch: int = BATCH, dry_run: bool = False
+) -> int:
+    """Retention of the kiosk's scan journal: scans received more than ``days`` ago go, and
+    the kiosk's reviews of offline scans with them (their foreign key cascades; SQLite has
+    foreign keys on, lab.core.sqlite). The database refuses to delete a scan younger than
+    30 days."""
+    cutoff = now - dt.timedelta(days=days)
+    where = ScanEvent.received_at < cutoff
+    return await delete_in_batches(ScanEvent, where, batch=batch, dry_run=dry_run)

@@ -317,6 +317,7 @@ JOBS = {
     "bookings:_release_round",
     "bookings:send_stale+queue_due_reminders",
     "mail:deliver_due",
+    "retention:apply_retention",
     "visits:close_at_closing_time",
     "workshops:send_stale+queue_due_reminders",
 }

@@ -61,11 +61,10 @@ def test_asyncpg_connection_errors_count_as_unavailable():
     assert not database_unavailable(RuntimeError("boom"))
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_sqlite_write_held_off_by_another_lock_is_a_503_and_writes_nothing(
     app, client, engine, settings
 ):
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("SQLite's write lock")
     path = str(settings.sqlite_path)
     setup = sqlite3.connect(path)
     setup.execute("CREATE TABLE IF NOT EXISTS probe_503 (n INTEGER)")
@@ -94,9 +93,8 @@ async def test_a_sqlite_write_held_off_by_another_lock_is_a_503_and_writes_nothi
     check.close()
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_an_unreachable_postgres_is_a_503(settings, engine, tmp_path):
-    if settings.database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's connections")
     from litestar.testing import AsyncTestClient
 
     from lab.accounts.tables import Site

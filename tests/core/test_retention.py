@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from lab import retention as every
+from lab.attendance.services import purge_journal
 from lab.attendance.tables import ScanEvent
 from lab.core import retention
 from lab.core.tables import AuditLog, Outbox
@@ -57,9 +59,9 @@ async def test_audit_entries_go_after_twelve_months(engine):
 async def test_kiosk_scans_go_after_ninety_days(engine):
     await _scan(_ago(90 - 1))
     await _scan(_ago(90 + 1))
-    assert await retention.purge_journal(NOW) == 1
+    assert await purge_journal(NOW) == 1
     assert await ScanEvent.count() == 1
-    assert await retention.purge_journal(NOW) == 0
+    assert await purge_journal(NOW) == 0
 
 
 async def test_sent_mail_goes_thirty_days_after_sending_and_unsent_mail_stays(engine):
@@ -93,10 +95,10 @@ async def test_apply_retention_returns_counts_per_category_and_a_second_run_noth
     await _mail("sent", _ago(100), sent=_ago(100))
     await _mail("sent", _ago(1), sent=_ago(1))
     with caplog.at_level("INFO", logger="lab"):
-        counts = await retention.apply_retention(NOW, settings)
+        counts = await every.apply_retention(NOW, settings)
     assert counts == {"audit": 0, "journal": 0, "outbox": 1}
     assert "someone@example.org" not in caplog.text
-    assert await retention.apply_retention(NOW, settings) == {
+    assert await every.apply_retention(NOW, settings) == {
         "audit": 0,
         "journal": 0,
         "outbox": 0,
