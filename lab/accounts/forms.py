@@ -85,6 +85,12 @@ class LoginInput(msgspec.Struct):
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+class SecondFactorInput(msgspec.Struct):
+    """A code from the authenticator app, or a recovery code (the service tells them apart)."""
+
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
 class SiteInput(msgspec.Struct):
     name: ShortText
     slug: Slug

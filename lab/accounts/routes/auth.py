@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromQuery
 
 from lab.accounts import staff, totp
-from lab.accounts.forms import LanguageInput, LoginInput
+from lab.accounts.forms import LanguageInput, LoginInput, SecondFactorInput
 from lab.core import i18n
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
@@ -56,7 +56,7 @@ async def login(request: Request) -> Response:
             "pending_since": time.time(),
             "next": next_path,
         }
-        target = "/login/code" if enrolled else "/login/enrol"
+        target = request.app.route_reverse("login_code" if enrolled else "login_enrol")
         return await _new_session(request, pending, target)
     return await _new_session(request, {"user_id": user.id}, next_path)
 
@@ -102,21 +102,21 @@ def _code_context(**extra: object) -> dict:
 @get("/login/code", name="login_code", guards=[_second_step_guard])
 async def code_page(request: Request) -> Response:
     if request.scope.get("user"):
-        return redirect(request, "/")
+        return redirect(request, request.app.route_reverse("home"))
     return render(request, "accounts/second_step.html", _code_context())
 
 
 @post("/login/code", name="login_code_submit", guards=[_second_step_guard])
 async def code_submit(request: Request) -> Response:
     if request.scope.get("user"):
-        return redirect(request, "/")
+        return redirect(request, request.app.route_reverse("home"))
     user_id = _pending_user(request)
-    raw = await request.form()
     settings = request.app.state.settings
     try:
+        form = parse_form(SecondFactorInput, await request.form())
         await totp.verify(
             user_id,
-            str(raw.get("code", ""))[:40],
+            form.code,
             settings.secret_key,
             request.app.state.login_throttle,
         )
@@ -158,35 +158,38 @@ async def _enrolment_context(request: Request, email: str, **extra: object) -> d
 @get("/login/enrol", name="login_enrol", guards=[_second_step_guard])
 async def enrol_page(request: Request) -> Response:
     if request.scope.get("user"):
-        return redirect(request, "/account")
+        return redirect(request, request.app.route_reverse("account"))
     user_id = _pending_user(request)
     if await totp.is_enrolled(user_id):
-        return redirect(request, "/login/code")
+        return redirect(request, request.app.route_reverse("login_code"))
     email = request.scope["auth"].data["email"]
-    context = await _enrolment_context(request, email, action="/login/enrol")
+    context = await _enrolment_context(
+        request, email, action=request.app.route_reverse("login_enrol")
+    )
     return render(request, "accounts/enrol.html", context)
 
 
 @post("/login/enrol", name="login_enrol_submit", guards=[_second_step_guard])
 async def enrol_submit(request: Request) -> Response:
     if request.scope.get("user"):
-        return redirect(request, "/account")
+        return redirect(request, request.app.route_reverse("account"))
     user_id = _pending_user(request)
     next_path = safe_next(request.scope["auth"].data.get("next"))
     email = request.scope["auth"].data["email"]
-    return await _confirm(request, user_id, email, "/login/enrol", next_path, new_session=True)
+    action = request.app.route_reverse("login_enrol")
+    return await _confirm(request, user_id, email, action, next_path, new_session=True)
 
 
 async def _confirm(
     request: Request, user_id: int, email: str, action: str, next_path: str, *, new_session: bool
 ) -> Response:
-    raw = await request.form()
     settings = request.app.state.settings
     try:
+        form = parse_form(SecondFactorInput, await request.form())
         codes = await totp.confirm_enrolment(
             user_id,
             await _enrolment_secret(request),
-            str(raw.get("code", ""))[:40],
+            form.code,
             settings.secret_key,
             request.app.state.login_throttle,
         )
@@ -221,7 +224,8 @@ async def account_page(request: Request) -> Response:
 async def account_enrol(request: Request) -> Response:
     if await totp.is_enrolled(request.user.user_id):  # already on: the account page says so
         return await account_page.fn(request)
-    context = await _enrolment_context(request, request.user.email, action="/account/second-factor")
+    action = request.app.route_reverse("account_enrol")
+    context = await _enrolment_context(request, request.user.email, action=action)
     return render(request, "accounts/enrol.html", context)
 
 
@@ -231,8 +235,8 @@ async def account_enrol_submit(request: Request) -> Response:
         request,
         request.user.user_id,
         request.user.email,
-        "/account/second-factor",
-        "/account",
+        request.app.route_reverse("account_enrol"),
+        request.app.route_reverse("account"),
         new_session=False,
     )
 
@@ -249,7 +253,7 @@ async def account_second_factor_remove(request: Request) -> Response:
         state = await totp.state(request.user.user_id)
         context = {"second_factor": state, "message": error.message}
         return render(request, "accounts/account.html", context, status_code=error.status_code)
-    return redirect(request, "/account")
+    return redirect(request, request.app.route_reverse("account"))
 
 
 @post("/logout", name="logout")
