@@ -72,28 +72,9 @@ async def is_enrolled(user_id: int) -> bool:
 
 
 async def state(user_id: int) -> dict:
-    """``{enrolled, required, recovery_left}`` for the account page and the admin page,
-    in one statement."""
-    row = (
-        await StaffTotp.raw(
-            "SELECT "
-            '(SELECT COUNT(*) FROM staff_totp t WHERE t."user" = {} '
-            "AND t.confirmed_at IS NOT NULL) AS enrolled, "
-            '(SELECT COUNT(*) FROM staff_recovery_code c WHERE c."user" = {} '
-            "AND c.used_at IS NULL) AS recovery_left, "
-            '(SELECT COUNT(*) FROM staff_role r WHERE r."user" = {} '
-            "AND r.role IN ({}, {}, {})) AS required",
-            user_id,
-            user_id,
-            user_id,
-            *MANAGERS,
-        )
-    )[0]
-    return {
-        "enrolled": bool(row["enrolled"]),
-        "required": bool(row["required"]),
-        "recovery_left": row["recovery_left"] if row["enrolled"] else 0,
-    }
+    """``{enrolled, required, recovery_left}`` for the account page, in one statement."""
+    _grants, second_factor = await grants_and_state(user_id)
+    return second_factor
 
 
 async def grants_and_state(user_id: int) -> tuple[list[dict], dict]:
