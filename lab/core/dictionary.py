@@ -15,6 +15,8 @@ from pathlib import Path
 
 import msgspec
 
+from lab.core.i18n import french_typography
+
 PATH = Path(__file__).with_name("data_dictionary.toml")
 SENSITIVITIES = ("public", "internal", "personal", "sensitive")
 CATEGORIES = (
@@ -115,6 +117,27 @@ def by_domain(dictionary: Dictionary) -> dict[str, list[tuple[str, Table]]]:
     for name, table in dictionary.tables.items():
         grouped.setdefault(table.domain, []).append((name, table))
     return dict(sorted(grouped.items()))
+
+
+def for_reading(dictionary: Dictionary) -> dict[str, list[tuple[str, dict]]]:
+    """The register by domain, each table as plain data with its French texts set with French
+    typography's no-break spaces: what the admin's page shows."""
+    return {
+        domain: [(name, _typeset(msgspec.structs.asdict(table))) for name, table in tables]
+        for domain, tables in by_domain(dictionary).items()
+    }
+
+
+def _typeset(value: object) -> object:
+    if isinstance(value, str):
+        return french_typography(value)
+    if isinstance(value, dict):
+        return {key: _typeset(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typeset(item) for item in value]
+    if isinstance(value, msgspec.Struct):
+        return _typeset(msgspec.structs.asdict(value))
+    return value
 
 
 CSV_HEADER = (

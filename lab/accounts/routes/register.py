@@ -3,26 +3,11 @@ the data-protection officer (admins only, through the admin router's guard)."""
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Request, Response, get
 
 from lab.core import dictionary
-from lab.core.i18n import french_typography
 from lab.core.roles import ROLE_LABELS
 from lab.core.web import render
-
-
-def _typeset(value):
-    """The register's French texts with the no-break spaces of French typography."""
-    if isinstance(value, str):
-        return french_typography(value)
-    if isinstance(value, dict):
-        return {key: _typeset(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_typeset(item) for item in value]
-    if isinstance(value, msgspec.Struct):
-        return _typeset(msgspec.structs.asdict(value))
-    return value
 
 
 @get("/data-register", name="admin_data_register")
@@ -32,10 +17,7 @@ async def data_register(request: Request) -> Response:
         request,
         "admin/data_register.html",
         {
-            "domains": {
-                domain: [(name, _typeset(table)) for name, table in tables]
-                for domain, tables in dictionary.by_domain(register).items()
-            },
+            "domains": dictionary.for_reading(register),
             "table_count": len(register.tables),
             "role_labels": ROLE_LABELS,
         },
