@@ -12,6 +12,7 @@ from lab.accounts.tables import (
     StaffTotp,
     StaffUser,
     Visitor,
+    VisitorConsent,
     VisitorPin,
 )
 from lab.attendance.tables import Attendance, ScanEvent, Signature
@@ -36,6 +37,7 @@ APP_CONFIG = AppConfig(
         Visitor,
         Pass,
         VisitorPin,
+        VisitorConsent,
         Resource,
         Closure,
         Booking,

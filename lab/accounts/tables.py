@@ -121,3 +121,25 @@ class StaffRecoveryCode(Table, tablename="staff_recovery_code"):
     code_hash = Varchar(length=64)
     created_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class VisitorConsent(Table, tablename="visitor_consent"):
+    """One consent given for one optional purpose (lab.accounts.consents.PURPOSES): a row per
+    grant, kept after its withdrawal (``withdrawn_at``) so the history shows what was agreed,
+    to which wording and when. At most one live grant per visitor, purpose and partner (a
+    partial unique index in the migration). For a visitor under the digital-consent age the
+    guardian who agreed is named, and only staff record it (``recorded_by``; None: the visitor
+    on their own phone)."""
+
+    visitor = ForeignKey(Visitor, on_delete=OnDelete.cascade, null=False, index=True)
+    purpose = Varchar(length=32)
+    wording_version = Integer()
+    # share_partner only: the partner named in the wording the visitor agreed to.
+    partner = Varchar(length=120, null=True, default=None)
+    given_at = Timestamptz()
+    recorded_by = Integer(null=True, default=None)
+    guardian_name = Varchar(length=120, null=True, default=None)
+    guardian_relation = Varchar(length=20, null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawn_by = Integer(null=True, default=None)
+    site = ForeignKey(Site, on_delete=OnDelete.restrict, null=False)
