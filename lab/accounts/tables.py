@@ -70,6 +70,9 @@ class Visitor(Table, tablename="visitor"):
     # guardian's consent, recorded at the desk by a staff member (never self-declared).
     guardian_consent_at = Timestamptz(null=True, default=None)
     guardian_consent_by = Integer(null=True, default=None)
+    # When the record was pseudonymised (erasure, or retention after the last contact): names,
+    # contact details and notes are gone, the id and what funders count stay.
+    anonymised_at = Timestamptz(null=True, default=None)
 
 
 class Pass(Table, tablename="visitor_pass"):

@@ -39,6 +39,9 @@ class Signature(Table, tablename="attendance_signature"):
     staff_user = ForeignKey(StaffUser, on_delete=OnDelete.set_null, null=True, default=None)
     image = Bytea()
     signed_at = Timestamptz()
+    # The signer's name, copied here when their record is erased or anonymised while the sheet
+    # is under legal hold (a funded period's proof): the sheet still says who signed.
+    signer_name = Varchar(length=130, null=True, default=None)
 
 
 class ScanEvent(Table, tablename="scan_event"):
