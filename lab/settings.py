@@ -63,6 +63,14 @@ class Settings:
     retain_journal_days: int = 90
     retain_outbox_days: int = 30
     retention_interval_hours: int = 24
+    # A visitor's record is anonymised (lab.accounts.erasure) this many years after their last
+    # contact, but not before they reach the age a mission locale follows people to (26 in
+    # France, 25 in Belgium), whichever comes later; signatures on sign-in sheets are kept
+    # this many years for the funders' audits, without the rest of the record.
+    retain_visitor_years: int = 2
+    follow_up_age_fr: int = 26
+    follow_up_age_be: int = 25
+    retain_signed_sheets_years: int = 10
     # How long a request waits for a busy database (SQLite's write lock, a new PostgreSQL
     # connection) before it answers 503 with Retry-After, in seconds.
     db_wait_seconds: int = 10
@@ -114,6 +122,10 @@ class Settings:
             "retain_journal_days": _int(env, "LAB_RETAIN_JOURNAL_DAYS", 90, 30, 36500),
             "retain_outbox_days": _int(env, "LAB_RETAIN_OUTBOX_DAYS", 30, 1, 36500),
             "retention_interval_hours": _int(env, "LAB_RETENTION_INTERVAL_HOURS", 24, 1, 24 * 30),
+            "retain_visitor_years": _int(env, "LAB_RETAIN_VISITOR_YEARS", 2, 1, 100),
+            "follow_up_age_fr": _int(env, "LAB_FOLLOW_UP_AGE_FR", 26, 0, 120),
+            "follow_up_age_be": _int(env, "LAB_FOLLOW_UP_AGE_BE", 25, 0, 120),
+            "retain_signed_sheets_years": _int(env, "LAB_RETAIN_SIGNED_SHEETS_YEARS", 10, 1, 100),
             "db_wait_seconds": _int(env, "LAB_DB_WAIT_SECONDS", 10, 1, 600),
         }
         values.update(overrides)
