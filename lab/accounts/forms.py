@@ -149,3 +149,19 @@ class PinResetInput(msgspec.Struct):
 
     pin: PinText = ""
     pin_confirm: PinText = ""
+
+
+ConsentPurpose = Literal[
+    "messages_email", "messages_sms", "photos", "share_partner", "reporting_optional_fields"
+]
+GuardianRelation = Literal["parent", "guardian"]
+
+
+class ConsentInput(msgspec.Struct):
+    """A consent given for one optional purpose (lab.accounts.consents). ``partner`` names the
+    partner of ``share_partner``; the guardian is asked for a minor under the consent age."""
+
+    purpose: ConsentPurpose
+    partner: ShortText | None = None
+    guardian_name: Name | None = None
+    guardian_relation: GuardianRelation | None = None
