@@ -19,6 +19,18 @@ from lab.attendance.tables import Attendance, ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Closure, Loan, Resource
 from lab.core.tables import AuditLog, JobLease, Outbox
 from lab.kiosk.tables import KioskDevice, ScanReview
+from lab.network.tables import (
+    NetworkAction,
+    NetworkActionNote,
+    NetworkActionPartner,
+    NetworkContact,
+    NetworkDecision,
+    NetworkInvitation,
+    NetworkMeeting,
+    NetworkPartner,
+    NetworkReferral,
+    NetworkTheme,
+)
 from lab.reports.tables import ClosedPeriod
 from lab.skills.tables import Badge, FrameworkEntry, ModuleSkill, PracticalSkill, SkillEvidence
 from lab.visits.tables import Visit, VisitPurpose
@@ -64,6 +76,16 @@ APP_CONFIG = AppConfig(
         ModuleSkill,
         SkillEvidence,
         Badge,
+        NetworkPartner,
+        NetworkContact,
+        NetworkMeeting,
+        NetworkTheme,
+        NetworkInvitation,
+        NetworkDecision,
+        NetworkAction,
+        NetworkActionPartner,
+        NetworkActionNote,
+        NetworkReferral,
     ],
     migration_dependencies=[],
     commands=[],
