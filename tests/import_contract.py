@@ -39,6 +39,8 @@ DIRECTION = (
     ("workshops", "visits"),
     ("attendance",),
     ("skills",),  # evidence from sessions and their completion; bookings asks it through a gate
+    # partners, meetings, actions (a module born of one) and referrals; reports count them
+    ("network",),
     ("reports",),  # reads every table below it; /me shows a visitor's own hours through it
     ("kiosk", "me"),
 )
