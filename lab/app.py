@@ -7,7 +7,7 @@ import gc
 import logging
 from urllib.parse import urlsplit
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
@@ -45,7 +45,9 @@ from lab.bookings.routes import ROUTERS as BOOKING_ROUTERS
 from lab.core import db, events, mail
 from lab.core.api import SECURITY_SCHEMES, LabSchemaPlugin
 from lab.core.edge import check_body
+from lab.core.guards import require_role
 from lab.core.params import TYPE_DECODERS
+from lab.core.roles import STAFF_ROLES
 from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
@@ -171,7 +173,7 @@ def create_app(
 
     async def startup() -> None:
         if pool:
-            await db.start(engine)
+            await db.start(engine, wait_seconds=settings.db_wait_seconds)
         # What start-up made (routes, tables, templates) lives as long as the process: out of
         # the garbage collector's sight, its full collections stay short (no stall of every
         # request in flight on a busy morning).
@@ -247,6 +249,7 @@ def create_app(
             title="lab API",
             version=__version__,
             path="/api/schema",
+            openapi_router=_schema_router(settings),
             render_plugins=[JsonRenderPlugin()],
             description=API_DESCRIPTION,
             components=Components(security_schemes=SECURITY_SCHEMES),  # type: ignore[arg-type]
@@ -268,6 +271,14 @@ def create_app(
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
+
+
+def _schema_router(settings: Settings) -> Router:
+    """Where the OpenAPI document is served. In production it maps every operation of the JSON
+    API for whoever asks, so only staff read it; in development (``LAB_DEBUG``) it stays open
+    for the people writing clients."""
+    guards = [] if settings.debug else [require_role(*STAFF_ROLES)]
+    return Router(path="/api/schema", route_handlers=[], guards=guards, include_in_schema=False)
 
 
 def app_factory() -> Litestar:

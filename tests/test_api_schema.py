@@ -319,13 +319,15 @@ async def test_every_api_operation_answers_as_its_schema_says(
     pooled_client, cast, lab_data, request, engine
 ):
     client = pooled_client
-    document = (await client.get("/api/schema/openapi.json")).json()
-    schema = schemathesis.openapi.from_dict(document)
     principals = [
         await _staff(client, cast.email("julien"), "manager"),
         await _staff(client, cast.email("awa"), "facilitator", every_phase=False),
         await _tablet(client, lab_data.device_credential),
     ]
+    # In production the document is for staff only: read with the manager's session.
+    cookie = "; ".join(f"{name}={value}" for name, value in principals[0].cookies.items())
+    document = (await client.get("/api/schema/openapi.json", headers={"Cookie": cookie})).json()
+    schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
     loop = asyncio.get_running_loop()
     runs = []
@@ -360,7 +362,11 @@ async def test_every_api_operation_answers_as_its_schema_says(
 def document(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The OpenAPI document as the app serves it (no database needed to describe the API)."""
     directory = tmp_path_factory.mktemp("schema")
-    settings = Settings.from_env({"LAB_DATA_DIR": str(directory), "LAB_SECRET_KEY": SECRET})
+    # In development (LAB_DEBUG) anyone may read it; in production only staff (tested in
+    # tests/test_route_guards.py).
+    settings = Settings.from_env(
+        {"LAB_DATA_DIR": str(directory), "LAB_SECRET_KEY": SECRET, "LAB_DEBUG": "true"}
+    )
     with TestClient(create_app(settings, background_jobs=False)) as client:
         return client.get("/api/schema/openapi.json").json()
 

@@ -49,9 +49,9 @@ PUBLIC = {
     ("GET", "/badges/status/{number:int}"),  # the revocation status list
     ("GET", "/badges/verify"),  # check a badge file or text: a form, no data
     ("POST", "/badges/verify"),  # answers only about the credential sent
-    ("GET", "/api/schema"),  # the API's description (OpenAPI), no data
-    ("GET", "/api/schema/{path:str}"),
-    ("GET", "/api/schema/openapi.json"),
+    # Not here: the API's description (OpenAPI, /api/schema…). It holds no data, but it maps
+    # every operation for whoever asks, so in production only staff read it; it is open only
+    # in development (LAB_DEBUG), see test_the_api_schema_is_for_staff_in_production.
 }
 PUBLIC_PREFIXES = ("/static",)
 # Where a surface sends someone without a session (staff pages: /login).
@@ -199,3 +199,30 @@ async def test_a_revoked_devices_next_request_is_refused(client, cast):
     await devices.revoke(await cast.principal("julien"), device_id)
     refused = await client.get("/kiosk", headers=headers)
     assert refused.status_code == 303 and refused.headers["location"] == "/kiosk/pair"
+
+
+SCHEMA_PATHS = ("/api/schema/openapi.json", "/api/schema/openapi.yaml", "/api/schema")
+
+
+async def test_the_api_schema_is_for_staff_in_production(client, cast):
+    for path in SCHEMA_PATHS:
+        assert (await client.get(path)).status_code == 401, path
+    await login(client, cast.email("awa"))
+    document = await client.get("/api/schema/openapi.json")
+    assert document.status_code == 200
+    assert "/api/visitors" in document.json()["paths"]
+
+
+async def test_the_api_schema_is_open_to_anyone_in_development(tmp_path, database_url, engine):
+    from litestar.testing import AsyncTestClient
+
+    from tests.conftest import BASE_URL, make_settings
+
+    settings = make_settings(tmp_path, database_url, debug=True)
+    app = create_app(settings, engine=engine, pool=False, background_jobs=False)
+    async with AsyncTestClient(app, base_url=BASE_URL) as anyone:
+        document = await anyone.get("/api/schema/openapi.json")
+        assert document.status_code == 200
+        assert "/api/visitors" in document.json()["paths"]
+    guards = {path: handler.resolve_guards() for _, path, handler in _routes(app)}
+    assert guards["/api/schema/openapi.json"] == []
