@@ -99,6 +99,16 @@ class _Connection:
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return self.run(sql, args)
 
+    @property
+    def alive(self) -> bool:
+        """False once the connection is closed (under a statement, by a fault): SQLite has
+        then discarded its open transaction, and the loop opens a new connection."""
+        try:
+            self.raw.total_changes  # noqa: B018 (raises on a closed connection)
+        except sqlite3.ProgrammingError:
+            return False
+        return True
+
     def close(self) -> None:
         self.raw.close()
 
@@ -107,9 +117,21 @@ class _LoopState:
     """One event loop's connections and the lock its transactions take turns with."""
 
     def __init__(self, engine: FastSQLiteEngine) -> None:
+        self.engine = engine
         self.autocommit = _Connection(engine)
         self.in_transaction = _Connection(engine)
         self.turn = asyncio.Lock()
+
+    def transaction_connection(self) -> _Connection:
+        # A connection closed under an earlier statement is replaced, not kept failing.
+        if not self.in_transaction.alive:
+            self.in_transaction = _Connection(self.engine)
+        return self.in_transaction
+
+    def autocommit_connection(self) -> _Connection:
+        if not self.autocommit.alive:
+            self.autocommit = _Connection(self.engine)
+        return self.autocommit
 
     def close(self) -> None:
         self.autocommit.close()
@@ -127,7 +149,7 @@ class FastSQLiteTransaction(SQLiteTransaction):
         state = self.engine._state()
         await state.turn.acquire()
         try:
-            self.connection = state.in_transaction
+            self.connection = state.transaction_connection()
             await self.connection.run_when_free(f"BEGIN {self.transaction_type.value}")
         except BaseException:
             state.turn.release()
@@ -141,7 +163,8 @@ class FastSQLiteTransaction(SQLiteTransaction):
             return exception is None
         try:
             if exception is not None:
-                if not self._rolled_back:
+                # A closed connection has nothing left to roll back.
+                if not self._rolled_back and self.connection.alive:
                     await self.rollback()
             elif not self._committed and not self._rolled_back:
                 await self.commit()
@@ -238,10 +261,10 @@ class FastSQLiteEngine(SQLiteEngine):
         else:
             state = self._state()
             if sql.lstrip()[:7].upper().startswith(_READS):
-                rows = await state.autocommit.run_when_free(sql, args)
+                rows = await state.autocommit_connection().run_when_free(sql, args)
             else:
                 async with state.turn:
-                    rows = await state.autocommit.run_when_free(sql, args)
+                    rows = await state.autocommit_connection().run_when_free(sql, args)
                 self._wrote()
         if self.log_responses:
             self.print_response(query_id=self.get_query_id(), response=rows)
