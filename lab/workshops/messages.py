@@ -113,10 +113,17 @@ class Notices:
         return len(people)
 
     async def send(self) -> None:
-        """Write the held messages. Call it once the change's transaction is over."""
+        """Write the held messages. Call it once the change's transaction is over: the change
+        stands whatever happens here, and a message not written stays held for ``send_stale``."""
         held, self.held = self.held, []
-        if held:
-            await _write(await mail.held(held))
+        if not held:
+            return
+        try:
+            rows = await mail.held(held)
+        except Exception:  # the database went away after the commit: not the change's failure
+            log.exception("workshops: held messages %s not read", held)
+            return
+        await _write(rows)
 
 
 async def send_stale() -> int:
