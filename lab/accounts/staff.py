@@ -103,25 +103,55 @@ def user_actor(user_id: int) -> _StaffActor:
 
 async def load_principal(user_id: int) -> StaffPrincipal | None:
     """The principal for a session, or None if the account was deactivated meanwhile."""
-    # Every staff request asks: the account and its roles in one statement (a row per role,
-    # one with no role for an account without any).
+    principal, _stamp = await load_principal_and_credentials(user_id)
+    return principal
+
+
+async def load_principal_and_credentials(user_id: int) -> tuple[StaffPrincipal | None, str]:
+    """The principal for a session (None if the account was deactivated meanwhile) and the
+    stamp of its credentials (see ``credentials_stamp``), read together."""
+    # Every staff request asks: the account, its roles and its second factor in one statement
+    # (a row per role, one with no role for an account without any; one second factor at most).
     rows = await StaffUser.raw(
-        "SELECT u.id, u.name, u.email, u.language, r.role, r.site FROM staff_user u "
-        'LEFT JOIN staff_role r ON r."user" = u.id WHERE u.id = {} AND u.active = {}',
+        "SELECT u.id, u.name, u.email, u.language, u.password_hash, r.role, r.site, "
+        "t.secret AS totp_secret FROM staff_user u "
+        'LEFT JOIN staff_role r ON r."user" = u.id '
+        'LEFT JOIN staff_totp t ON t."user" = u.id AND t.confirmed_at IS NOT NULL '
+        "WHERE u.id = {} AND u.active = {}",
         user_id,
         True,
     )
     if not rows:
-        return None
+        return None, ""
     user = rows[0]
-    return StaffPrincipal(
+    grants = tuple(Grant(row["role"], row["site"]) for row in rows if row["role"] is not None)
+    principal = StaffPrincipal(
         user_id=user["id"],
         name=user["name"],
         email=user["email"],
         language=user["language"],
-        grants=tuple(Grant(row["role"], row["site"]) for row in rows if row["role"] is not None),
+        grants=grants,
         all_site_ids=await active_site_ids(),
     )
+    return principal, _stamp(user["password_hash"], user["totp_secret"], grants)
+
+
+def _stamp(password_hash: str, totp_secret: str | None, grants: Iterable[Grant]) -> str:
+    roles = sorted(f"{grant.role}@{grant.site_id or '*'}" for grant in grants)
+    # The stored second-factor secret is encrypted with a random IV: a new enrolment, even of
+    # the same app, is a new value.
+    parts = [password_hash, totp_secret or "-", *roles]
+    return token_hash("\n".join(parts))[:32]
+
+
+async def credentials_stamp(user_id: int) -> str:
+    """What a staff session must still match to stay open: a digest of the member's password
+    hash, second factor and grants. Changing any of them (a new password, a second factor
+    reset by an admin, a role given or taken) ends every session opened before, at its next
+    request; the change's own session is stamped again (``accounts.auth.keep_own_session``).
+    An empty stamp for an unknown or deactivated account."""
+    _principal, stamp = await load_principal_and_credentials(user_id)
+    return stamp
 
 
 def _require_admin(actor: StaffPrincipal) -> None:

@@ -106,3 +106,117 @@ async def test_the_language_can_be_switched_on_any_page(client, cast):
 async def test_login_never_redirects_to_another_site(client, cast):
     response = await post_login(client, cast.email("awa"), next="//evil.example/")
     assert response.headers["location"] == "/"
+
+
+# -- a change of credentials ends the member's other sessions --------------------------------
+
+
+async def _second_client(app):
+    from litestar.testing import AsyncTestClient
+
+    from tests.conftest import BASE_URL
+
+    other = AsyncTestClient(app, base_url=BASE_URL)
+    other.follow_redirects = False
+    return other
+
+
+async def _signed_out(client) -> bool:
+    answer = await client.get("/")
+    return answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+async def test_a_password_reset_by_an_admin_ends_every_session_of_the_member(app, client, cast):
+    async with await _second_client(app) as awa_phone, await _second_client(app) as awa_desk:
+        await login(awa_phone, cast.email("awa"))
+        await login(awa_desk, cast.email("awa"))
+        await login(client, cast.email("camille"))
+        user_id = cast.users["awa"].id
+        reset = await client.post(
+            f"/admin/users/{user_id}/password", data={"password": "a brand new password"}
+        )
+        assert reset.status_code == 303
+        assert await _signed_out(awa_phone) and await _signed_out(awa_desk)
+        assert not await _signed_out(client)  # the admin's own session is untouched
+        await login(awa_desk, cast.email("awa"), "a brand new password")
+        assert not await _signed_out(awa_desk)
+
+
+async def _signed_in(client) -> bool:
+    return (await client.get("/")).status_code == 200
+
+
+async def test_giving_or_taking_a_role_ends_the_members_sessions(app, client, cast):
+    from lab.accounts.tables import Role
+
+    user_id = cast.users["awa"].id
+    async with await _second_client(app) as awa:
+        await login(client, cast.email("camille"))
+        await login(awa, cast.email("awa"))
+        added = await client.post(
+            f"/admin/users/{user_id}/grants",
+            data={"role": "facilitator", "site_id": str(cast.brussels.id)},
+        )
+        assert added.status_code == 303
+        assert await _signed_out(awa)
+        await login(awa, cast.email("awa"))
+        assert await _signed_in(awa)
+        grant = await Role.objects().get((Role.user == user_id) & (Role.site == cast.brussels.id))
+        taken = await client.post(f"/admin/users/{user_id}/grants/{grant.id}/delete")
+        assert taken.status_code == 303
+        assert await _signed_out(awa)
+
+
+async def test_a_second_factor_reset_by_an_admin_ends_the_members_sessions(app, client, cast):
+    user_id = cast.users["julien"].id
+    async with await _second_client(app) as julien:
+        await login(julien, cast.email("julien"))  # enrols on the way: managers must
+        assert await _signed_in(julien)
+        await login(client, cast.email("camille"))
+        reset = await client.post(f"/admin/users/{user_id}/second-factor/reset")
+        assert reset.status_code == 303
+        assert await _signed_out(julien)
+
+
+async def test_an_admin_changing_their_own_password_keeps_this_session_only(app, client, cast):
+    user_id = cast.users["camille"].id
+    async with await _second_client(app) as elsewhere:
+        await login(elsewhere, cast.email("camille"))
+        await login(client, cast.email("camille"))
+        changed = await client.post(
+            f"/admin/users/{user_id}/password", data={"password": "my own new password"}
+        )
+        assert changed.status_code == 303
+        assert await _signed_in(client)
+        assert await _signed_out(elsewhere)
+
+
+async def test_turning_ones_own_second_factor_on_or_off_keeps_this_session_only(app, client, cast):
+    from tests.helpers import enrol_second_factor
+
+    async with await _second_client(app) as elsewhere:
+        await login(elsewhere, cast.email("awa"))
+        await login(client, cast.email("awa"))
+        await enrol_second_factor(client, "/account/second-factor")
+        assert await _signed_in(client)
+        assert await _signed_out(elsewhere)
+        await login(elsewhere, cast.email("awa"))  # with a code now
+        removed = await client.post("/account/second-factor/remove")
+        assert removed.status_code == 303
+        assert await _signed_in(client)
+        assert await _signed_out(elsewhere)
+
+
+async def test_a_session_from_before_its_stamp_existed_is_ended(app, client, cast):
+    """A session opened by a version that did not stamp credentials: signed out once."""
+    import json
+
+    from lab.core.security import token_hash
+
+    await login(client, cast.email("awa"))
+    key = f"session:{token_hash(client.cookies['lab_session'])}"
+    store = app.state.sessions.store
+    data = json.loads(await store.get(key))
+    del data["credentials"]
+    await store.set(key, json.dumps(data), expires_in=3600)
+    assert await _signed_out(client)

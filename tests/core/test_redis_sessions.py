@@ -84,3 +84,25 @@ async def test_failed_logins_count_across_workers(two_workers, cast):
             },
         )
         assert locked.status_code == 429
+
+
+async def test_a_password_reset_on_one_worker_ends_the_members_session_on_the_other(
+    two_workers, cast
+):
+    first, second = two_workers
+    async with (
+        AsyncTestClient(first, base_url=BASE_URL) as admin,
+        AsyncTestClient(second, base_url=BASE_URL) as awa,
+    ):
+        admin.follow_redirects = awa.follow_redirects = False
+        await login(awa, cast.email("awa"))
+        assert (await awa.get("/")).status_code == 200
+        await login(admin, cast.email("camille"))
+        reset = await admin.post(
+            f"/admin/users/{cast.users['awa'].id}/password",
+            data={"password": "a brand new password"},
+        )
+        assert reset.status_code == 303
+        ended = await awa.get("/")
+        assert ended.status_code == 303 and ended.headers["location"].startswith("/login")
+        assert (await admin.get("/")).status_code == 200

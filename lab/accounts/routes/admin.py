@@ -7,6 +7,7 @@ import json
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts import labels, sites, staff, totp
+from lab.accounts.auth import keep_own_session
 from lab.accounts.forms import GrantInput, NewStaffInput, PasswordInput, SiteInput, StaffUpdateInput
 from lab.accounts.routes.register import register_handlers
 from lab.core.audit_view import recent_entries
@@ -165,12 +166,14 @@ async def grant_add(request: Request, user_id: Id) -> Response:
             grant_errors=error.field_errors,
             message=error.message,
         )
+    await keep_own_session(request, user_id)
     return redirect(request, f"/admin/users/{user_id}?done=role_added")
 
 
 @post("/users/{user_id:int}/grants/{grant_id:int}/delete", name="admin_grant_remove")
 async def grant_remove(request: Request, user_id: Id, grant_id: Id) -> Response:
     await staff.remove_grant(request.user, user_id, grant_id)
+    await keep_own_session(request, user_id)
     return redirect(request, f"/admin/users/{user_id}")
 
 
@@ -188,6 +191,7 @@ async def password_reset(request: Request, user_id: Id) -> Response:
             password_errors=error.field_errors,
             message=error.message,
         )
+    await keep_own_session(request, user_id)
     return redirect(request, f"/admin/users/{user_id}?password=1")
 
 
@@ -195,6 +199,7 @@ async def password_reset(request: Request, user_id: Id) -> Response:
 async def second_factor_reset(request: Request, user_id: Id) -> Response:
     """A lost phone: the member enrols again at their next login."""
     await totp.reset(request.user, user_id)
+    await keep_own_session(request, user_id)
     return redirect(request, f"/admin/users/{user_id}?done=second_factor_reset")
 
 

@@ -11,6 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromQuery
 
 from lab.accounts import staff, totp
+from lab.accounts.auth import keep_own_session, staff_session_data
 from lab.accounts.forms import LanguageInput, LoginInput, SecondFactorInput
 from lab.core import i18n
 from lab.core.errors import LabError
@@ -58,7 +59,7 @@ async def login(request: Request) -> Response:
         }
         target = request.app.route_reverse("login_code" if enrolled else "login_enrol")
         return await _new_session(request, pending, target)
-    return await _new_session(request, {"user_id": user.id}, next_path)
+    return await _new_session(request, await staff_session_data(user.id), next_path)
 
 
 async def _new_session(request: Request, data: dict, target: str) -> Response:
@@ -124,7 +125,7 @@ async def code_submit(request: Request) -> Response:
         context = _code_context(errors=error.field_errors, message=error.message)
         return render(request, "accounts/second_step.html", context, status_code=error.status_code)
     next_path = safe_next(request.scope["auth"].data.get("next"))
-    return await _new_session(request, {"user_id": user_id}, next_path)
+    return await _new_session(request, await staff_session_data(user_id), next_path)
 
 
 ENROLMENT = "totp_enrolment"
@@ -204,10 +205,11 @@ async def _confirm(
     if not new_session:
         handle.data.pop(ENROLMENT, None)
         await request.app.state.sessions.save(handle)
+        await keep_own_session(request, user_id)  # a new second factor: other sessions end
         return page
     sessions: SessionManager = request.app.state.sessions
     await sessions.destroy(request.scope["auth"].token)
-    handle = await sessions.create({"user_id": user_id})
+    handle = await sessions.create(await staff_session_data(user_id))
     return sessions.attach(page, handle)
 
 
@@ -253,6 +255,7 @@ async def account_second_factor_remove(request: Request) -> Response:
         state = await totp.state(request.user.user_id)
         context = {"second_factor": state, "message": error.message}
         return render(request, "accounts/account.html", context, status_code=error.status_code)
+    await keep_own_session(request, request.user.user_id)
     return redirect(request, request.app.route_reverse("account"))
 
 
