@@ -19,6 +19,7 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from lab.core.params import Day, Moment
+from lab.core.postgres import LabPostgresEngine
 from lab.core.sqlite import FastSQLiteEngine
 from lab.settings import Settings
 
@@ -46,7 +47,7 @@ def engine_for(settings: Settings) -> Engine:
     if parts.scheme == "postgres":
         dsn = "postgresql" + dsn[len("postgres") :]
     # asyncpg gives up connecting after this long (and the request answers 503).
-    return PostgresEngine(config={"dsn": dsn, "timeout": settings.db_wait_seconds})
+    return LabPostgresEngine(config={"dsn": dsn, "timeout": settings.db_wait_seconds})
 
 
 def _enable_wal(path: str) -> None:
