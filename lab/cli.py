@@ -33,7 +33,7 @@ def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T
     wire(settings)
 
     async def main() -> T:
-        await db.start(engine)
+        await db.start(engine, wait_seconds=settings.db_wait_seconds)
         try:
             return await work()
         finally:

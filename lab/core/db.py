@@ -120,12 +120,37 @@ def after_commit(action: Callable[[], None]) -> None:
         pending.append(action)
 
 
-async def start(engine: Engine) -> bool:
-    """Open PostgreSQL's connection pool unless one is open; True if this call opened it."""
+async def start(engine: Engine, *, wait_seconds: float = 10) -> bool:
+    """Open PostgreSQL's connection pool unless one is open; True if this call opened it.
+
+    A request waits at most ``wait_seconds`` for one of the pool's connections: when all are
+    busy (a slow or locked database) it gets a TimeoutError, which answers 503 with
+    Retry-After, instead of queueing without end."""
     if isinstance(engine, PostgresEngine) and engine.pool is None:
         await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+        engine.pool = BoundedPool(engine.pool, wait_seconds)
         return True
     return False
+
+
+class BoundedPool:
+    """An asyncpg pool whose ``acquire`` waits a bounded time by default.
+
+    Piccolo takes its connections with ``pool.acquire()`` and no timeout, and asyncpg's pool
+    cannot be given a default one (it has ``__slots__``), so this stands in front of it and
+    passes everything else through."""
+
+    __slots__ = ("_pool", "_wait_seconds")
+
+    def __init__(self, pool: Any, wait_seconds: float) -> None:
+        self._pool = pool
+        self._wait_seconds = wait_seconds
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return self._pool.acquire(timeout=self._wait_seconds if timeout is None else timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
 
 
 async def _keep_session(connection: object) -> None:
