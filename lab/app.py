@@ -52,7 +52,7 @@ from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.me.routes import me_router, pass_landing_router
-from lab.reports.routes import home_router, reports_router
+from lab.reports.routes import home_router, network_report_router, reports_router
 from lab.retention import retention_loop
 from lab.settings import PROJECT_ROOT, Settings
 from lab.skills.routes import ROUTERS as SKILL_ROUTERS
@@ -207,6 +207,7 @@ def create_app(
             auth_router,
             home_router,
             reports_router,
+            network_report_router,
             visitors_router,
             admin_router,
             api_router,

@@ -251,6 +251,7 @@ async def build_world(cast) -> dict:
             "/badges/{filename:str}": {"filename": badge},
             "/me/badges/{filename:str}": {"filename": f"{badge}.png"},
             "/reports/files/{what:str}/{fmt:str}": {"what": "dashboard", "fmt": "csv"},
+            "/reports/network/files/{fmt:str}": {"fmt": "xlsx"},
             **{route: {"visitor_id": yanis.id} for route in CARDS},
         },
         # A card prints only in the session of whoever just issued it.

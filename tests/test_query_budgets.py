@@ -176,6 +176,8 @@ BUDGETS: dict[str, int] = {
     "/reports": 33,
     "/reports/activity": 39,
     "/reports/files/{what:str}/{fmt:str}": 33,
+    "/reports/network": 9,
+    "/reports/network/files/{fmt:str}": 9,
     "/reports/rows/{kind:str}": 10,
     "/reports?period=year": 29,
     "/reports?view=funder&period=year": 29,

@@ -1,0 +1,267 @@
+"""The network report's figures: meetings held, partners present, actions opened and completed,
+referrals by need and by outcome, per site, zone and period (``network_present`` shows them on a
+page, in a CSV and in an XLSX).
+
+Rules (the period is whole days in each site's own time zone, like every report):
+- A meeting counts when it was held (``held``) and started in the period at a filtered site;
+  a zone filter keeps the meetings of that zone (a meeting without a zone is its site's own).
+- A partner is present at a meeting when one of its invitations is marked present; "partners
+  present" counts organisations once over the period (per line of a table, once per line).
+- An action is opened in the period when it was created in it, completed when it was closed
+  as done in it, at a filtered site.
+- A referral counts when it was made in the period at a filtered site; by need, and by where it
+  stands now (sent, taken up, not taken up, or its known outcome).
+
+Small cells: referrals are young people, so their tables withhold counts from 1 to k-1 (and
+what would give them away) like every other count of people. Meetings, partners and actions
+are organisations and events between professionals: nobody is identified by them, so they are
+shown as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+
+from piccolo.query.functions.aggregate import Count
+
+from lab.accounts.tables import Site
+from lab.core import clock
+from lab.core.errors import Forbidden, Invalid
+from lab.core.i18n import _
+from lab.core.roles import StaffPrincipal
+from lab.network.queries import REFERRAL_STATUSES
+from lab.network.tables import (
+    NetworkAction,
+    NetworkInvitation,
+    NetworkMeeting,
+    NetworkReferral,
+)
+from lab.reports.filters import (
+    PRESETS,
+    Choices,
+    Filters,
+    Scope,
+    build_filters,
+    parse_period,
+    scope_for,
+)
+from lab.reports.queries import _in_period
+
+# Where a referral stands, in the order a reader follows it: no answer yet, the partner's
+# answer, then each known outcome.
+STANDINGS: dict[str, str] = {
+    code: label for code, label in REFERRAL_STATUSES.items() if code != "outcome_known"
+}
+MAX_ZONE = 120
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SiteLine:
+    site_id: int
+    meetings: int
+    partners_present: int
+    actions_opened: int
+    actions_completed: int
+    referrals: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NetworkFigures:
+    """The network's figures over a period, in codes and counts (no words: any language)."""
+
+    meetings_held: int
+    partners_present: int
+    actions_opened: int
+    actions_completed: int
+    referrals: int
+    sites: tuple[SiteLine, ...]
+    zones: tuple[tuple[str, int, int], ...]  # (zone, meetings, partners present), by zone
+    by_need: Mapping[str, int]
+    by_standing: Mapping[str, int]  # a status, or "outcome:<code>" when the outcome is known
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NetworkReport:
+    scope: Scope
+    choices: Choices
+    filters: Filters
+    zone: str | None
+    zones: tuple[str, ...]  # the zones the filter may name
+    figures: NetworkFigures
+
+    @property
+    def site_names(self) -> list[str]:
+        return [self.choices.sites[site][0] for site in self.filters.site_ids]
+
+
+async def _choices(scope: Scope) -> Choices:
+    sites = (
+        await Site.select(Site.id, Site.name, Site.timezone)
+        .where(Site.id.is_in(list(scope.site_ids) or [-1]))
+        .order_by(Site.name)
+    )
+    return Choices(
+        sites={row["id"]: (row["name"], row["timezone"]) for row in sites},
+        modules={},
+        facilitators={},
+        partners={},
+    )
+
+
+async def _zones(site_ids: Sequence[int]) -> tuple[str, ...]:
+    rows = (
+        await NetworkMeeting.select(NetworkMeeting.zone)
+        .where(NetworkMeeting.site.is_in(list(site_ids) or [-1]) & (NetworkMeeting.zone != ""))
+        .distinct()
+        .order_by(NetworkMeeting.zone)
+    )
+    return tuple(row["zone"] for row in rows)
+
+
+async def network_report_for(
+    actor: StaffPrincipal, raw: Mapping[str, str | None], today: dt.date | None = None
+) -> NetworkReport:
+    """The reader's network report for the filters in ``raw`` (period, site, zone), over the
+    sites they manage (a site manager: their sites; a network manager or an admin: every site).
+    Errors: forbidden (no site, or a site outside the scope); invalid (a filter naming nothing)."""
+    scope = scope_for(actor)
+    if not scope.site_ids or scope.own_sessions_of is not None:
+        raise Forbidden(_("Vous n'avez accès aux chiffres du réseau d'aucun site."))
+    choices = await _choices(scope)
+    today = today or clock.now().date()
+    period = parse_period(
+        raw.get("period"), _day(raw, "first"), _day(raw, "last"), _day(raw, "day") or today
+    )
+    filters = build_filters(scope, choices, period, {"site": raw.get("site")})
+    zones = await _zones(scope.site_ids)
+    zone = (raw.get("zone") or "").strip()[: MAX_ZONE + 1] or None
+    if zone is not None and zone not in zones:
+        raise Invalid(
+            _("Cette zone n'a aucune réunion dans vos sites."),
+            field_errors={"zone": _("Zone inconnue.")},
+        )
+    figures = await network_figures(filters, zone)
+    return NetworkReport(scope, choices, filters, zone, zones, figures)
+
+
+def _day(raw: Mapping[str, str | None], name: str) -> dt.date | None:
+    text = (raw.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(
+            _("Cette date n'existe pas : écrivez-la AAAA-MM-JJ."),
+            field_errors={name: _("Date invalide.")},
+        ) from None
+
+
+async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures:
+    """The figures, in five statements whatever the data (grouped in the database)."""
+    meeting_clause = _in_period(NetworkMeeting.site, NetworkMeeting.starts_at, f) & (
+        NetworkMeeting.status == "held"
+    )
+    if zone is not None:
+        meeting_clause &= NetworkMeeting.zone == zone
+    meetings = await NetworkMeeting.select(
+        NetworkMeeting.id, NetworkMeeting.site, NetworkMeeting.zone
+    ).where(meeting_clause)
+    meeting_ids = [row["id"] for row in meetings] or [-1]
+    present_rows = (
+        await NetworkInvitation.select(NetworkInvitation.meeting, NetworkInvitation.partner)
+        .where(
+            NetworkInvitation.meeting.is_in(meeting_ids) & (NetworkInvitation.presence == "present")
+        )
+        .distinct()
+    )
+    opened = (
+        await NetworkAction.select(NetworkAction.site, Count(alias="count"))
+        .where(_in_period(NetworkAction.site, NetworkAction.created_at, f))
+        .group_by(NetworkAction.site)
+    )
+    completed = (
+        await NetworkAction.select(NetworkAction.site, Count(alias="count"))
+        .where(
+            _in_period(NetworkAction.site, NetworkAction.closed_at, f)
+            & (NetworkAction.status == "done")
+        )
+        .group_by(NetworkAction.site)
+    )
+    referrals = (
+        await NetworkReferral.select(
+            NetworkReferral.site,
+            NetworkReferral.need,
+            NetworkReferral.status,
+            NetworkReferral.outcome,
+            Count(alias="count"),
+        )
+        .where(_in_period(NetworkReferral.site, NetworkReferral.created_at, f))
+        .group_by(
+            NetworkReferral.site,
+            NetworkReferral.need,
+            NetworkReferral.status,
+            NetworkReferral.outcome,
+        )
+    )
+    site_of = {row["id"]: row["site"] for row in meetings}
+    zone_of = {row["id"]: row["zone"] or "" for row in meetings}
+    partners_by_site: dict[int, set[int]] = defaultdict(set)
+    partners_by_zone: dict[str, set[int]] = defaultdict(set)
+    for row in present_rows:
+        partners_by_site[site_of[row["meeting"]]].add(row["partner"])
+        partners_by_zone[zone_of[row["meeting"]]].add(row["partner"])
+    meetings_by_site = Counter(row["site"] for row in meetings)
+    meetings_by_zone = Counter(row["zone"] or "" for row in meetings)
+    opened_by_site = {row["site"]: row["count"] for row in opened}
+    completed_by_site = {row["site"]: row["count"] for row in completed}
+    referrals_by_site: Counter[int] = Counter()
+    by_need: Counter[str] = Counter()
+    by_standing: Counter[str] = Counter()
+    for row in referrals:
+        referrals_by_site[row["site"]] += row["count"]
+        by_need[row["need"]] += row["count"]
+        standing = row["status"]
+        if standing == "outcome_known":
+            standing = f"outcome:{row['outcome'] or 'other'}"
+        by_standing[standing] += row["count"]
+    sites = tuple(
+        SiteLine(
+            site_id,
+            meetings_by_site[site_id],
+            len(partners_by_site[site_id]),
+            opened_by_site.get(site_id, 0),
+            completed_by_site.get(site_id, 0),
+            referrals_by_site[site_id],
+        )
+        for site_id in f.site_ids
+    )
+    zones = tuple(
+        (name, meetings_by_zone[name], len(partners_by_zone[name]))
+        for name in sorted(meetings_by_zone)
+    )
+    return NetworkFigures(
+        meetings_held=len(meetings),
+        partners_present=len({row["partner"] for row in present_rows}),
+        actions_opened=sum(opened_by_site.values()),
+        actions_completed=sum(completed_by_site.values()),
+        referrals=sum(referrals_by_site.values()),
+        sites=sites,
+        zones=zones,
+        by_need=dict(by_need),
+        by_standing=dict(by_standing),
+    )
+
+
+async def filter_options(actor: StaffPrincipal) -> dict[str, dict]:
+    """What the filters offer the reader: periods, the sites they manage, their zones."""
+    scope = scope_for(actor)
+    choices = await _choices(scope)
+    return {
+        "periods": PRESETS,
+        "sites": {site: name for site, (name, _zone) in choices.sites.items()},
+        "zones": {zone: zone for zone in await _zones(scope.site_ids)},
+    }
