@@ -10,6 +10,8 @@ one has. Called by the app and by the command line (demo data, imports), so both
 
 from __future__ import annotations
 
+from lab import erasure
+from lab.accounts.services import forget_with
 from lab.attendance.queries import attendance_counts
 from lab.attendance.services import after_attendance, timeline_reads_with
 from lab.bookings.services import check_skills_with
@@ -29,3 +31,5 @@ def wire(settings: Settings) -> None:
         timeline_reads_with(kind, more)
     visits_config.configure(settings.visit_max_minutes)
     skills_config.configure(settings)
+    forget_with(erasure.forget_elsewhere, erasure.legal_hold)
+    erasure.configure(settings.retain_signed_sheets_years)

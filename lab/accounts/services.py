@@ -11,6 +11,7 @@ so do ``lock_visitor`` and ``lock_staff_user``, which lock a row until that tran
 from __future__ import annotations
 
 from lab.accounts.consent import record_guardian_consent
+from lab.accounts.erasure import forget_with
 from lab.accounts.passes import issue_in_transaction as issue_pass_in_transaction
 from lab.accounts.pins import (
     check_new_pin,
@@ -41,6 +42,7 @@ __all__ = [
     "create_staff",
     "create_visitor",
     "erase_visitor",
+    "forget_with",
     "insert_visitor",
     "issue_pass_in_transaction",
     "lock_staff_user",

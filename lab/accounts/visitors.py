@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from lab.accounts import passes
+from lab.accounts import erasure, passes
 from lab.accounts.forms import NewVisitorInput, VisitorInput
 from lab.accounts.tables import Pass, Site, Visitor
 from lab.core import audit, clock
 from lab.core.audit import Actor
-from lab.core.db import write_transaction
+from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import _
 from lab.core.principals import Principal, require_own, require_site
@@ -218,19 +218,31 @@ async def update_visitor(actor: StaffPrincipal, visitor_id: int, data: VisitorIn
     return visitor
 
 
-async def erase_visitor(actor: StaffPrincipal, visitor_id: int) -> None:
-    """Delete a visitor's record and passes for good (right to erasure).
+async def erase_visitor(actor: StaffPrincipal, visitor_id: int) -> dict[str, int]:
+    """Erase a visitor's record (right to erasure): pseudonymise it and forget what every
+    domain holds about the person, in one transaction (``lab.accounts.erasure``); signed
+    sheets of funded periods stay under legal hold. A record already erased stays as it is.
+    Returns what was forgotten, as counts.
 
     Errors: not_found, forbidden (facilitators may not erase; another site's visitor).
     """
     async with write_transaction(Visitor._meta.db):
+        await lock_row(Visitor, visitor_id)
         visitor = await get_visitor_for(actor, visitor_id)
         if not actor.can_reach_site(visitor.created_site, *MANAGERS):
             raise Forbidden(_("Seul un ou une responsable peut supprimer une fiche."))
-        await Visitor.delete().where(Visitor.id == visitor.id)
-        await audit.record(
-            actor, "visitor.erased", f"visitor:{visitor.id}", site_id=visitor.created_site
-        )
+        if visitor.anonymised_at is not None:
+            return {}
+        return await erasure.forget_in_transaction(actor, visitor, "erasure")
+
+
+async def legal_hold(actor: StaffPrincipal, visitor_id: int) -> list[erasure.HeldSheet]:
+    """The signed sheets an erasure would keep (the erasure screen says which and why).
+
+    Errors: not_found, forbidden (another site's visitor).
+    """
+    visitor = await get_visitor_for(actor, visitor_id)
+    return await erasure.legal_hold(visitor.id, visitor.created_site)
 
 
 async def site_of(visitor: Visitor) -> Site:

@@ -21,6 +21,7 @@ from lab.attendance.checkin import (
     scan_time,
     valid_nonce,
 )
+from lab.attendance.forgetting import forget_visitor, purge_signatures, signed_sheets
 from lab.attendance.more_items import Item as TimelineItem
 from lab.attendance.more_items import MoreItems, timeline_reads_with
 from lab.attendance.rules import OPENS_BEFORE
@@ -48,13 +49,16 @@ __all__ = [
     "after_attendance",
     "check_in",
     "close_session",
+    "forget_visitor",
     "mark",
     "plain_for_visitor",
+    "purge_signatures",
     "refusal_for_staff",
     "refusal_for_visitor",
     "refusal_label",
     "roster",
     "scan_time",
+    "signed_sheets",
     "timeline_reads_with",
     "valid_nonce",
 ]

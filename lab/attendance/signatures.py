@@ -303,14 +303,20 @@ async def sheet(actor: StaffPrincipal, session_id: int) -> Sheet:
     session, module = await get_session_for(actor, session_id)
     site = await _site(module)
     signatures = await Signature.select(
-        Signature.visitor, Signature.staff_user, Signature.image, Signature.signed_at
+        Signature.visitor,
+        Signature.staff_user,
+        Signature.image,
+        Signature.signed_at,
+        Signature.signer_name,
     ).where(Signature.session == session.id)
     by_visitor = {s["visitor"]: s for s in signatures if s["visitor"] is not None}
+    # A signer whose record was erased keeps their name on a sheet under legal hold.
+    held = {s["visitor"]: s["signer_name"] for s in signatures if s["signer_name"]}
     rows = [
         SheetRow(
             visitor_id=person["id"],
-            first_name=person["first_name"],
-            last_name=person["last_name"],
+            first_name="" if person["id"] in held else person["first_name"],
+            last_name=held.get(person["id"], person["last_name"]),
             status=person["status"],
             checked_in_at=person["checked_in_at"],
             walk_in=person["walk_in"],

@@ -32,7 +32,7 @@ from lab.bookings.holdings import held_bookings, visitor_bookings
 from lab.bookings.messages import Notices, series_key
 from lab.bookings.resources import get_resource_for, policy_for
 from lab.bookings.rules import Policy, Refusal, Request, checkin_window, refusals
-from lab.bookings.tables import Booking, Resource
+from lab.bookings.tables import Booking, CalendarFeed, Loan, Resource
 from lab.core import audit, clock
 from lab.core.audit import Actor
 from lab.core.db import lock_row, write_transaction
@@ -63,6 +63,7 @@ __all__ = [
     "check_skills_with",
     "create_feed",
     "decide",
+    "forget_visitor",
     "get_booking_for",
     "move",
     "record_change",
@@ -503,3 +504,41 @@ async def check_in_at(
     booking.status = "checked_in"
     booking.checked_in_at = now
     await record_change(actor, booking, "booking.checked_in")
+
+
+async def forget_visitor(visitor_id: int, now: dt.datetime) -> dict[str, int]:
+    """Bookings' part of erasing a person (``lab.accounts.erasure``; call inside its
+    transaction): their bookings' notes and their loans' remarks are emptied, their bookings
+    still to come are cancelled (the units go back to others; nobody is told, the person is
+    gone) and their calendar feeds are deleted. Past bookings stay as they were, for the
+    figures. Returns counts."""
+    mine = Booking.visitor == visitor_id
+    coming = mine & Booking.status.is_in(["pending", "confirmed"]) & (Booking.starts_at >= now)
+    cancelled = await Booking.count().where(coming)
+    if cancelled:
+        await Booking.update(
+            {
+                Booking.status: "cancelled",
+                Booking.sequence: Booking.sequence + 1,
+                Booking.updated_at: now,
+            }
+        ).where(coming)
+    noted = await Booking.count().where(mine & (Booking.note != ""))
+    if noted:
+        await Booking.update({Booking.note: ""}).where(mine & (Booking.note != ""))
+    remarks = (Loan.condition_out != "") | (Loan.condition_in != "")
+    loans = await Loan.count().where((Loan.visitor == visitor_id) & remarks)
+    if loans:
+        await Loan.update({Loan.condition_out: "", Loan.condition_in: ""}).where(
+            Loan.visitor == visitor_id
+        )
+    feed = (CalendarFeed.kind == "visitor") & (CalendarFeed.subject_id == visitor_id)
+    feeds = await CalendarFeed.count().where(feed)
+    if feeds:
+        await CalendarFeed.delete().where(feed)
+    return {
+        "bookings_cancelled": cancelled,
+        "booking_notes": noted,
+        "loan_remarks": loans,
+        "feeds": feeds,
+    }

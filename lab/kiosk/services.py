@@ -15,9 +15,16 @@ from lab.attendance import services as attendance
 from lab.attendance.services import CheckIn, ScanRefused
 from lab.core import clock
 from lab.kiosk.devices import DevicePrincipal
+from lab.kiosk.tables import ScanReview
 from lab.visits import services as visits
 
-__all__ = ["CheckIn", "KioskScanRefused", "check_in_at_kiosk", "count_anonymous_visit"]
+__all__ = [
+    "CheckIn",
+    "KioskScanRefused",
+    "check_in_at_kiosk",
+    "count_anonymous_visit",
+    "forget_visitor",
+]
 
 
 class KioskScanRefused(ScanRefused):
@@ -89,3 +96,15 @@ async def count_anonymous_visit(
         age_band=age_band,
         device_id=device.device_id,
     )
+
+
+async def forget_visitor(visitor_id: int) -> dict[str, int]:
+    """The kiosk's part of erasing a person (call inside the erasure's transaction): the
+    staff's notes on the person's refused offline scans are emptied (what was done stays)."""
+    rows = await ScanReview.select(ScanReview.id).where(
+        (ScanReview.scan_event.visitor == visitor_id) & (ScanReview.note != "")
+    )
+    ids = [row["id"] for row in rows]
+    if ids:
+        await ScanReview.update({ScanReview.note: ""}).where(ScanReview.id.is_in(ids))
+    return {"scan_notes": len(ids)}

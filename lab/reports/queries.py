@@ -54,11 +54,13 @@ from lab.reports.figures import (
     WaitlistFigures,
 )
 from lab.reports.filters import Filters
+from lab.reports.tables import ClosedPeriod
 from lab.visits import queries as visit_queries
 from lab.visits.tables import Visit, VisitPurpose
 from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
 
 __all__ = [
+    "closed_periods",
     "dashboard",
     "held_sessions",
     "participants",
@@ -742,3 +744,11 @@ async def _participants_by_site(session_ids: Sequence[int]) -> dict[int, set[int
         for row in rows:
             people[row["site"]].add(row["visitor"])
     return people
+
+
+async def closed_periods() -> list[dict]:
+    """Every closed (funded, reported) period: ``site`` (None: the whole network),
+    ``first_day``, ``last_day``. What an erasure must leave as proof (``lab.erasure``)."""
+    return await ClosedPeriod.select(
+        ClosedPeriod.site, ClosedPeriod.first_day, ClosedPeriod.last_day
+    ).order_by(ClosedPeriod.first_day)

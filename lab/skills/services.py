@@ -9,6 +9,7 @@ ids and codes only.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from lab.accounts.queries import get_visitor_for
 from lab.attendance import queries as attendance_queries
@@ -23,7 +24,7 @@ from lab.skills import badges
 from lab.skills.badges import author, badge_png, badge_svg, verification_url
 from lab.skills.forms import Assessment, ModuleSkills, Ticks
 from lab.skills.queries import CAME, module_skills, practical_skills
-from lab.skills.tables import ModuleSkill, PracticalSkill, SkillEvidence
+from lab.skills.tables import Badge, ModuleSkill, PracticalSkill, SkillEvidence
 from lab.workshops import queries as workshops_queries
 from lab.workshops import services as workshops
 
@@ -33,6 +34,7 @@ __all__ = [
     "Recorded",
     "badge_png",
     "badge_svg",
+    "forget_visitor",
     "observe",
     "record_completion",
     "revoke_badge",
@@ -252,3 +254,15 @@ async def revoke_badge(actor: StaffPrincipal, public_id: str, reason: str) -> No
     set and every verifier then reads it revoked. Managers of its site. Errors: not_found,
     forbidden."""
     await badges.revoke(actor, public_id, reason)
+
+
+async def forget_visitor(visitor_id: int, now: dt.datetime) -> dict[str, int]:
+    """Skills' part of erasing a person (``lab.accounts.erasure``; call inside its
+    transaction): every badge of theirs is revoked, so a verifier shown it says "revoked"
+    (the status list is published without a name). Evidence carries no text: it stays,
+    counted, with the pseudonymous id. Returns counts."""
+    live = (Badge.visitor == visitor_id) & Badge.revoked_at.is_null()
+    revoked = await Badge.count().where(live)
+    if revoked:
+        await Badge.update({Badge.revoked_at: now, Badge.revoked_reason: "erased"}).where(live)
+    return {"badges": revoked}
