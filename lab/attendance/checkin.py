@@ -202,9 +202,11 @@ async def check_in(scan: Scan) -> CheckIn:
             answer = await _leave(journal, visitor)
         else:
             answer = await _decide(journal, visitor)
-    if isinstance(answer, _Refusal):
-        if not answer.repeated:
+        if isinstance(answer, _Refusal) and not answer.repeated:
+            # With the journal's entry, in its transaction: a refusal is journaled and audited
+            # together or not at all (a repeat, answered from the journal, is not audited).
             await _audit_refusal(journal, answer)
+    if isinstance(answer, _Refusal):
         raise ScanRefused(
             refusals.for_staff(answer.code), code=answer.code, visitor_id=answer.visitor_id
         )
