@@ -426,8 +426,9 @@ def restore(file: str, force: bool) -> None:
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted, delete nothing.")
 def retention(dry_run: bool) -> None:
-    """Delete the audit entries, kiosk scans and sent mail past their retention period
-    (LAB_RETAIN_*_DAYS), as the server's daily job does, and print the counts."""
+    """Delete the audit entries, kiosk scans, sent mail and signed sheets past their retention
+    period, and anonymise the visitors' records due (LAB_RETAIN_*), as the server's daily job
+    does, and print the counts."""
     from lab import retention as retain
 
     settings = _settings()
@@ -437,8 +438,10 @@ def retention(dry_run: bool) -> None:
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(
         f"{verb}: {counts['audit']} audit entries, {counts['journal']} kiosk scans, "
-        f"{counts['outbox']} mail messages."
+        f"{counts['outbox']} mail messages, {counts['signatures']} signatures."
     )
+    verb = "Would anonymise" if dry_run else "Anonymised"
+    click.echo(f"{verb}: {counts['visitors']} visitors' records.")
 
 
 if __name__ == "__main__":

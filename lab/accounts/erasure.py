@@ -27,9 +27,10 @@ import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from lab.accounts.tables import Pass, Visitor, VisitorPin
+from lab.accounts.tables import Pass, Site, Visitor, VisitorPin
 from lab.core import audit, clock
-from lab.core.audit import Actor
+from lab.core.audit import SYSTEM, Actor
+from lab.core.db import lock_row
 from lab.core.redaction import forget_mail, redact_audit
 
 
@@ -139,3 +140,62 @@ async def forget_in_transaction(actor: Actor, visitor: Visitor, why: str) -> dic
         **{key: value for key, value in sorted(counts.items()) if value},
     )
     return counts
+
+
+# -- Retention: anonymised after the last contact, once past the follow-up age ---------------
+
+
+def years_before(moment: dt.datetime, years: int) -> dt.datetime:
+    """The same day and time ``years`` earlier (29 February: the 28th)."""
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:
+        return moment.replace(year=moment.year - years, day=28)
+
+
+async def anonymisation_candidates(
+    now: dt.datetime, *, years: int, ages: dict[str, int], after: int, limit: int
+) -> list[int]:
+    """Up to ``limit`` visitors (ids above ``after``, in order) not anonymised yet whose own
+    record has not changed for ``years`` and who have reached their site's follow-up age
+    (``ages``, by country: "FR", "BE"). Their other contacts are the wiring's to check
+    (``lab.retention``)."""
+    # consent reads visitors, which erases through this module: imported when used.
+    from lab.accounts.consent import site_country
+
+    cutoff = years_before(now, years)
+    sites = await Site.select(Site.id, Site.timezone)
+    by_age: dict[int, list[int]] = {}
+    for site in sites:
+        by_age.setdefault(ages[site_country(site["timezone"])], []).append(site["id"])
+    if not by_age:
+        return []
+    old_enough = None
+    for age, site_ids in sorted(by_age.items()):
+        born = years_before(now, age).date()
+        clause = Visitor.created_site.is_in(site_ids) & (Visitor.birth_date <= born)
+        old_enough = clause if old_enough is None else old_enough | clause
+    rows = (
+        await Visitor.select(Visitor.id)
+        .where(
+            Visitor.anonymised_at.is_null()
+            & (Visitor.id > after)
+            & (Visitor.created_at < cutoff)
+            & (Visitor.updated_at < cutoff)
+            & old_enough
+        )
+        .order_by(Visitor.id)
+        .limit(limit)
+    )
+    return [row["id"] for row in rows]
+
+
+async def anonymise_in_transaction(visitor_id: int) -> bool:
+    """Pseudonymise one visitor for the retention job (as the system), inside its write
+    transaction; False if the record was anonymised already or is gone."""
+    await lock_row(Visitor, visitor_id)
+    visitor = await Visitor.objects().get(Visitor.id == visitor_id)
+    if visitor is None or visitor.anonymised_at is not None:
+        return False
+    await forget_in_transaction(SYSTEM, visitor, "retention")
+    return True

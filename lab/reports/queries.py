@@ -55,6 +55,7 @@ from lab.reports.figures import (
 )
 from lab.reports.filters import Filters
 from lab.reports.tables import ClosedPeriod
+from lab.skills.tables import SkillEvidence
 from lab.visits import queries as visit_queries
 from lab.visits.tables import Visit, VisitPurpose
 from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
@@ -65,6 +66,7 @@ __all__ = [
     "held_sessions",
     "participants",
     "profile",
+    "seen_since",
 ]
 
 # Bookings that hold a resource (made and not withdrawn); of those, the ones used or missed.
@@ -752,3 +754,28 @@ async def closed_periods() -> list[dict]:
     return await ClosedPeriod.select(
         ClosedPeriod.site, ClosedPeriod.first_day, ClosedPeriod.last_day
     ).order_by(ClosedPeriod.first_day)
+
+
+async def seen_since(ids: Sequence[int], since: dt.datetime) -> set[int]:
+    """Those of ``ids`` with a contact at or after ``since`` (or one to come): an attendance,
+    a booking, an enrolment, a visit, a loan or skills evidence. What the retention of a
+    visitor's record counts from (``lab.retention``); the record's own dates are accounts'."""
+    contacts = (
+        (Attendance.visitor, (Attendance.updated_at, Attendance.checked_in_at)),
+        (Booking.visitor, (Booking.starts_at, Booking.updated_at)),
+        (Enrolment.visitor, (Enrolment.updated_at,)),
+        (Visit.visitor, (Visit.arrived_at, Visit.left_at)),
+        (Loan.visitor, (Loan.out_at, Loan.returned_at)),
+        (SkillEvidence.visitor, (SkillEvidence.at,)),
+    )
+    seen: set[int] = set()
+    for chunk in _chunks(list(ids)):
+        for person, moments in contacts:
+            clause = moments[0] >= since
+            for moment in moments[1:]:
+                clause = clause | (moment >= since)
+            rows = await person._meta.table.select(person.as_alias("who")).where(
+                person.is_in(chunk) & clause
+            )
+            seen.update(row["who"] for row in rows)
+    return seen
