@@ -11,7 +11,9 @@ so do ``lock_visitor`` and ``lock_staff_user``, which lock a row until that tran
 from __future__ import annotations
 
 from lab.accounts.consent import record_guardian_consent
+from lab.accounts.consents import give_consent, withdraw_consent
 from lab.accounts.erasure import forget_with
+from lab.accounts.export import export_reads_with
 from lab.accounts.passes import issue_in_transaction as issue_pass_in_transaction
 from lab.accounts.pins import (
     check_new_pin,
@@ -42,7 +44,9 @@ __all__ = [
     "create_staff",
     "create_visitor",
     "erase_visitor",
+    "export_reads_with",
     "forget_with",
+    "give_consent",
     "insert_visitor",
     "issue_pass_in_transaction",
     "lock_staff_user",
@@ -55,6 +59,7 @@ __all__ = [
     "update_site",
     "update_visitor",
     "verify_pin",
+    "withdraw_consent",
 ]
 
 

@@ -13,7 +13,16 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from lab.accounts.queries import display_short_code, get_pass, get_site, get_visitor, pin_set
+from lab.accounts import queries as accounts
+from lab.accounts.queries import (
+    ConsentPage,
+    Export,
+    display_short_code,
+    get_pass,
+    get_site,
+    get_visitor,
+    pin_set,
+)
 from lab.attendance.queries import attendance_history
 from lab.bookings import queries as booking_queries
 from lab.core import clock, i18n
@@ -169,3 +178,16 @@ async def my_data(actor: VisitorPrincipal) -> dict:
 
 def data_json(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
+# -- My choices and all my data -----------------------------------------------------------------
+
+
+async def consent_page(actor: VisitorPrincipal) -> ConsentPage:
+    """The visitor's own consents, each purpose in its current words."""
+    return await accounts.consent_page(await get_visitor(actor.visitor_id))
+
+
+async def everything(actor: VisitorPrincipal) -> Export:
+    """Everything lab holds about the visitor (accounts' export; it audits the reading)."""
+    return await accounts.export_for(actor, actor.visitor_id)

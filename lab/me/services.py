@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from lab.accounts import services as accounts
+from lab.accounts.forms import ConsentInput
 from lab.accounts.queries import Visitor, active_pass, token_from_scan
 from lab.accounts.services import sign_in as pass_and_pin_sign_in
 from lab.bookings import queries as booking_queries
@@ -85,3 +87,16 @@ async def cancel_booking(actor: VisitorPrincipal, booking_id: int) -> Booking:
     """Cancel one of the visitor's bookings before it starts.
     Errors: not_found (missing or someone else's), not_cancellable."""
     return await bookings.cancel_own(actor, actor.visitor_id, booking_id)
+
+
+async def give_consent(actor: VisitorPrincipal, data: ConsentInput) -> None:
+    """Agree, on one's own phone, to one optional purpose in its current wording. Under the
+    site's consent age it is refused (a guardian agrees at the desk).
+    Errors: guardian_at_desk (403), partner_missing (422), already_given (409)."""
+    await accounts.give_consent(actor, actor.visitor_id, data)
+
+
+async def withdraw_consent(actor: VisitorPrincipal, consent_id: int) -> None:
+    """Withdraw one of one's own consents, whatever one's age.
+    Errors: not_found (missing or someone else's), already_withdrawn (409)."""
+    await accounts.withdraw_consent(actor, actor.visitor_id, consent_id)

@@ -3,8 +3,13 @@
 from lab.accounts.routes.admin import admin_router
 from lab.accounts.routes.api import api_router
 from lab.accounts.routes.auth import auth_router
+from lab.accounts.routes.consents import HANDLERS as CONSENT_HANDLERS
 from lab.accounts.routes.public import public_router
 from lab.accounts.routes.visitors import visitors_router
+
+# A visitor's consents and data are pages of their record: same path and guard.
+for handler in CONSENT_HANDLERS:
+    visitors_router.register(handler)
 
 __all__ = [
     "admin_router",
