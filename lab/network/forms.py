@@ -97,7 +97,7 @@ class ContactInput(msgspec.Struct, forbid_unknown_fields=False):
     role: Text200 = ""
     email: WorkEmail = ""
     phone: WorkPhone = ""
-    language: Language = "fr"
+    language: Language | None = None  # None: the partner's
     active: bool = True
 
 
@@ -173,6 +173,8 @@ class ReferralInput(msgspec.Struct, forbid_unknown_fields=False):
 
 
 class ReferralUpdateInput(msgspec.Struct, forbid_unknown_fields=False):
+    """A referral's next status; ``follow_up_on`` None keeps the date it has."""
+
     status: ReferralStatus
     outcome: Outcome | None = None
     follow_up_on: dt.date | None = None

@@ -62,7 +62,7 @@ def meeting_ics(meeting: NetworkMeeting, timezone: str, site_name: str, method: 
 
 
 def _when(meeting: NetworkMeeting, timezone: str) -> str:
-    return format_datetime(meeting.starts_at, timezone, "long")
+    return format_datetime(meeting.starts_at, timezone, "EEEE d MMMM y, HH:mm")
 
 
 async def queue_invitation(

@@ -141,7 +141,7 @@ async def create_partner(actor: StaffPrincipal, data: PartnerInput) -> NetworkPa
     await _check(actor, data, None)
     async with write_transaction(NetworkPartner._meta.db):
         now = clock.now()
-        partner = NetworkPartner(created_at=now, updated_at=now)
+        partner = NetworkPartner(site=data.site_id, created_at=now, updated_at=now)
         _apply(partner, data)
         await partner.save()
         await audit.record(
@@ -258,7 +258,7 @@ async def import_partners(
     async with write_transaction(NetworkPartner._meta.db):
         now = clock.now()
         for _line, data in ready:
-            partner = NetworkPartner(created_at=now, updated_at=now)
+            partner = NetworkPartner(site=data.site_id, created_at=now, updated_at=now)
             _apply(partner, msgspec.structs.replace(data, confirm_duplicate=True))
             await partner.save()
         await audit.record(
@@ -335,13 +335,13 @@ async def search_partners(
 # -- contact people ---------------------------------------------------------------------------
 
 
-def _apply_contact(contact: NetworkContact, data: ContactInput) -> None:
+def _apply_contact(contact: NetworkContact, data: ContactInput, partner: NetworkPartner) -> None:
     contact.first_name = data.first_name.strip()
     contact.last_name = data.last_name.strip()
     contact.role = data.role.strip()
     contact.email = data.email.strip()
     contact.phone = data.phone.strip()
-    contact.language = data.language
+    contact.language = data.language or partner.language or "fr"
     contact.active = data.active
 
 
@@ -351,7 +351,7 @@ async def add_contact(actor: StaffPrincipal, partner_id: int, data: ContactInput
     async with write_transaction(NetworkContact._meta.db):
         now = clock.now()
         contact = NetworkContact(partner=partner.id, created_at=now, updated_at=now)
-        _apply_contact(contact, data)
+        _apply_contact(contact, data, partner)
         await contact.save()
         await audit.record(
             actor,
@@ -370,7 +370,7 @@ async def update_contact(
     contact = await get_contact_for(actor, contact_id)
     partner = await manageable_partner(actor, contact.partner)
     async with write_transaction(NetworkContact._meta.db):
-        _apply_contact(contact, data)
+        _apply_contact(contact, data, partner)
         contact.updated_at = clock.now()
         await contact.save()
         await audit.record(

@@ -155,7 +155,8 @@ async def update_referral(
             referral.status = data.status
             if data.outcome is not None:
                 referral.outcome = data.outcome
-            referral.follow_up_on = data.follow_up_on
+            if data.follow_up_on is not None:
+                referral.follow_up_on = data.follow_up_on
             referral.updated_at = clock.now()
             await referral.save()
             await audit.record(
