@@ -114,6 +114,7 @@ async def test_cancel_and_promote_is_all_or_nothing_at_every_statement(cast, poo
     assert steps >= 8, counted.listing()
     # What becomes of the promotion's message (written, or dropped for want of consent).
     written = await _promotion_message(seat.module)
+    print("WRITTEN", written, await Outbox.select(Outbox.kind, Outbox.status, Outbox.dedupe_key))
 
     for kind in KINDS:
         for step in range(1, steps + 1):
