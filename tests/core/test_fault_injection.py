@@ -25,7 +25,6 @@ import pytest
 
 from lab import retention as every
 from lab.accounts import visitors
-from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance, ScanEvent
 from lab.core import db
 from lab.core.tables import AuditLog, Outbox
@@ -88,9 +87,10 @@ async def _waitlisted_module(cast):
     module = await make_module(cast.saint_denis, "Atelier CV", capacity=1)
     suffix = uuid.uuid4().hex[:6]
     seated = await make_visitor(cast.saint_denis, "Inès", f"Assise{suffix}")
-    first = await make_visitor(cast.saint_denis, "Théo", f"Premier{suffix}")
+    first = await make_visitor(
+        cast.saint_denis, "Théo", f"Premier{suffix}", email=f"theo{suffix}@example.org"
+    )
     second = await make_visitor(cast.saint_denis, "Lina", f"Second{suffix}")
-    await Visitor.update({Visitor.email: f"theo{suffix}@example.org"}).where(Visitor.id == first.id)
     seat = await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=seated.id))
     for visitor in (first, second):
         await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=visitor.id))
@@ -114,7 +114,6 @@ async def test_cancel_and_promote_is_all_or_nothing_at_every_statement(cast, poo
     assert steps >= 8, counted.listing()
     # What becomes of the promotion's message (written, or dropped for want of consent).
     written = await _promotion_message(seat.module)
-    print("WRITTEN", written, await Outbox.select(Outbox.kind, Outbox.status, Outbox.dedupe_key))
 
     for kind in KINDS:
         for step in range(1, steps + 1):
