@@ -20,6 +20,7 @@ from lab.attendance import services as attendance
 from lab.attendance.forgetting import SignedSheet, years_before
 from lab.bookings import services as bookings
 from lab.kiosk import services as kiosk
+from lab.network import services as network
 from lab.reports import queries as reports
 from lab.skills import services as skills
 
@@ -82,4 +83,5 @@ async def forget_elsewhere(facts: Forgetting) -> dict[str, int]:
     )
     counts.update(await skills.forget_visitor(facts.visitor_id, facts.now))
     counts.update(await kiosk.forget_visitor(facts.visitor_id))
+    counts.update(await network.forget_visitor(facts.visitor_id))
     return counts

@@ -8,6 +8,7 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
+from lab.core.tables import Outbox
 from lab.network.access import get_partner_for, get_referral_for
 from lab.network.forms import ReferralInput, ReferralUpdateInput
 from lab.network.labels import REFERRAL_STATUSES
@@ -235,3 +236,17 @@ async def visitor_referrals(visitor_id: int) -> list[dict]:
         .where(NetworkReferral.visitor == visitor_id)
         .order_by(NetworkReferral.created_at, ascending=False)
     )
+
+
+async def forget_visitor(visitor_id: int) -> dict[str, int]:
+    """The network's part of erasing a person (call inside the erasure's transaction): the
+    messages that told partners about their referrals (with their first name) go. The
+    referrals stay, with no name in them: their need, status and outcome are counted."""
+    rows = await NetworkReferral.select(NetworkReferral.id).where(
+        NetworkReferral.visitor == visitor_id
+    )
+    keys = [f"network_referral:{row['id']}" for row in rows]
+    if not keys:
+        return {"referral_messages": 0}
+    gone = await Outbox.delete().where(Outbox.dedupe_key.is_in(keys)).returning(Outbox.id)
+    return {"referral_messages": len(gone)}

@@ -24,19 +24,15 @@ from lab.network.actions import (
     open_action,
     update_action,
 )
+from lab.network.invitations import check_in_contact, invite, record_presence
 from lab.network.meetings import (
     add_theme,
     cancel_meeting,
-    check_in_contact,
     create_meeting,
-    invite,
-    record_decision,
-    record_presence,
     remove_theme,
-    send_minutes,
     update_meeting,
-    write_minutes,
 )
+from lab.network.minutes import record_decision, send_minutes, write_minutes
 from lab.network.partners import (
     ImportResult,
     RowProblem,
@@ -48,7 +44,7 @@ from lab.network.partners import (
     update_contact,
     update_partner,
 )
-from lab.network.referrals import REFERRAL_TRANSITIONS, refer, update_referral
+from lab.network.referrals import REFERRAL_TRANSITIONS, forget_visitor, refer, update_referral
 
 __all__ = [
     "ACTION_TRANSITIONS",
@@ -63,6 +59,7 @@ __all__ = [
     "check_in_contact",
     "create_meeting",
     "create_partner",
+    "forget_visitor",
     "import_partners",
     "invite",
     "issue_contact_pass",

@@ -10,12 +10,14 @@ import json
 import pytest
 
 from lab.accounts.staff import load_principal
+from lab.accounts.visitors import erase_visitor
 from lab.core import i18n
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.tables import AuditLog, Outbox
 from lab.network import queries, services
 from lab.network.forms import ReferralInput, ReferralUpdateInput
 from lab.network.tables import NetworkReferral
+from lab.wiring import wire
 from tests.bookings.factories import freeze
 from tests.network.factories import make_contact, make_network, make_partner
 from tests.personas import make_visitor
@@ -201,3 +203,20 @@ async def test_a_site_manager_sees_the_networks_partners_but_only_their_sites_re
     # Lina cannot refer a Saint-Denis visitor from her site either.
     with pytest.raises(Forbidden):
         await services.refer(lina, _referral(await make_visitor(cast.saint_denis, "Léo"), partner))
+
+
+async def test_erasing_a_visitor_removes_the_partners_message_and_keeps_the_figures(cast, settings):
+    wire(settings)
+    julien = await cast.principal("julien")
+    partner = await make_partner(julien, cast.saint_denis, email="accueil@ft.test")
+    visitor = await make_visitor(cast.saint_denis, "Zéphyrine")
+    other = await make_visitor(cast.saint_denis, "Yanis")
+    mine = await services.refer(julien, _referral(visitor, partner))
+    await services.refer(julien, _referral(other, partner))
+    assert await Outbox.count().where(Outbox.body.like("%Zéphyrine%")) == 1
+    counts = await erase_visitor(julien, visitor.id)
+    assert counts["referral_messages"] == 1
+    assert await Outbox.count().where(Outbox.body.like("%Zéphyrine%")) == 0
+    assert await Outbox.count() == 1  # the other young person's message stays
+    kept = await NetworkReferral.objects().get(NetworkReferral.id == mine.id)
+    assert (kept.need, kept.status) == ("housing", "sent")
