@@ -26,7 +26,8 @@ from lab.network.labels import (
 )
 from lab.network.meetings import MeetingDetail, list_meetings, meeting_detail
 from lab.network.messages import referral_message
-from lab.network.partners import CSV_COLUMNS, export_partners, partner_contacts, search_partners
+from lab.network.partner_files import CSV_COLUMNS, export_partners
+from lab.network.partners import partner_contacts, search_partners
 from lab.network.referrals import list_referrals, visitor_referrals
 
 __all__ = [

@@ -33,12 +33,10 @@ from lab.network.meetings import (
     update_meeting,
 )
 from lab.network.minutes import record_decision, send_minutes, write_minutes
+from lab.network.partner_files import ImportResult, RowProblem, import_partners
 from lab.network.partners import (
-    ImportResult,
-    RowProblem,
     add_contact,
     create_partner,
-    import_partners,
     issue_contact_pass,
     remove_contact,
     update_contact,
