@@ -17,6 +17,7 @@ from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.core.security import new_token, token_hash
+from lab.kiosk.pairing import PairingThrottle
 from lab.kiosk.tables import KioskDevice
 
 PAIRING_MINUTES = 15
@@ -142,23 +143,42 @@ async def _create(
     return device, code
 
 
-async def pair(code: str) -> tuple[KioskDevice, str]:
-    """Trade a pairing code for the device's credential. Errors: bad_pairing_code (unknown,
-    used or expired: one message, so codes cannot be probed)."""
+async def pair(code: str, throttle: PairingThrottle | None = None) -> tuple[KioskDevice, str]:
+    """Trade a pairing code for the device's credential. With ``throttle`` (the pairing
+    page's), wrong codes are counted and, past a limit, every code is refused for a while,
+    the right one too (lab.kiosk.pairing). Errors: bad_pairing_code (unknown, used or
+    expired: one message, so codes cannot be probed), pairing_locked (429, with the wait)."""
+    if throttle is not None:
+        await throttle.check()
     wanted = token_hash(accounts.normalise_short_code(code))
     now = clock.now()
+    paired = await _pair(wanted, now, throttle)
+    if paired is None:
+        raise Invalid(
+            _("Ce code ne fonctionne pas : il est faux, déjà utilisé ou expiré."),
+            code="bad_pairing_code",
+        )
+    return paired
+
+
+async def _pair(
+    wanted: str, now: dt.datetime, throttle: PairingThrottle | None
+) -> tuple[KioskDevice, str] | None:
+    """The device whose code hashes to ``wanted`` paired, with its credential; None (the
+    wrong code counted) when no valid code matches."""
     async with write_transaction(KioskDevice._meta.db):
         device = await KioskDevice.objects().get(KioskDevice.pairing_code_hash == wanted)
+        if throttle is not None and device is not None:
+            await throttle.check(device.site)  # the code's site is known: its count too
         if (
             device is None
             or device.revoked_at is not None
             or device.pairing_expires_at is None
             or device.pairing_expires_at < now
         ):
-            raise Invalid(
-                _("Ce code ne fonctionne pas : il est faux, déjà utilisé ou expiré."),
-                code="bad_pairing_code",
-            )
+            if throttle is not None:
+                await throttle.failed(device.site if device is not None else None)
+            return None
         credential = new_token(32)
         device.credential_hash = token_hash(credential)
         device.pairing_code_hash = None

@@ -23,6 +23,7 @@ from lab.kiosk.auth import (
     visit_of,
 )
 from lab.kiosk.forms import PairInput
+from lab.kiosk.pairing import PairingLocked, PairingThrottle
 
 
 async def kiosk_context(request: Request, **extra: object) -> dict:
@@ -51,12 +52,19 @@ async def pair(request: Request) -> Response:
     """Trade the one-time code for the device credential, kept in a cookie for /kiosk only."""
     raw = await request.form()
     context: dict = {"values": {"code": raw.get("code", "")}, "errors": {}, "visit": None}
+    # Wrong codes are counted per client address, among others (lab.kiosk.pairing): behind
+    # the proxy on this host, uvicorn takes the address from its X-Forwarded-For.
+    client = request.client.host if request.client else None
+    throttle = PairingThrottle(request.app.state.store, client)
     try:
         data = parse_form(PairInput, raw)
-        device, credential = await devices.pair(data.code)
-    except Invalid as error:
+        device, credential = await devices.pair(data.code, throttle)
+    except (Invalid, PairingLocked) as error:
         context.update(message=error.message, errors=error.field_errors)
-        return render(request, "kiosk/pair.html", context, status_code=error.status_code)
+        response = render(request, "kiosk/pair.html", context, status_code=error.status_code)
+        if isinstance(error, PairingLocked):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
     response = render(request, "kiosk/pair.html", {"paired": device.name, "visit": None})
     response.set_cookie(device_cookie(credential, secure=request.app.state.settings.cookie_secure))
     return response
