@@ -201,6 +201,7 @@ BUDGETS: dict[str, int] = {
     "/visitors/{visitor_id:int}/data": 17,
     "/visitors/{visitor_id:int}/data.zip": 17,
     "/visitors/{visitor_id:int}/edit": 3,
+    "/visitors/{visitor_id:int}/erase": 6,
     "/visitors/{visitor_id:int}/feed": 5,
     "/visitors/{visitor_id:int}/loans": 6,
     "/visitors/{visitor_id:int}/pass": 4,

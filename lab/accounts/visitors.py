@@ -70,14 +70,15 @@ def _scope(actor: StaffPrincipal) -> list[int]:
 
 async def get_visitor_for(actor: Principal, visitor_id: int) -> Visitor:
     """The visitor, if the actor acts for the site that holds the record (and, on a phone,
-    only the visitor themselves).
+    only the visitor themselves), and the record was not erased.
 
     Errors: not_found, forbidden (another site's visitor, for staff; a tablet or a phone
     gets not_found).
     """
     missing = _("Cette personne n'existe pas ou sa fiche a été supprimée.")
     visitor = await Visitor.objects().get(Visitor.id == visitor_id)
-    if visitor is None:
+    # An erased (anonymised) record stays for the figures, but nobody opens it any more.
+    if visitor is None or visitor.anonymised_at is not None:
         raise NotFound(missing)
     require_own(actor, visitor.id, missing=missing)
     require_site(
@@ -103,7 +104,7 @@ async def visitor_at_site(actor: Principal, visitor_id: int, site_id: int) -> Vi
 async def recent_visitors(actor: StaffPrincipal, limit: int = 20) -> list[dict]:
     return (
         await Visitor.select(*LIST_COLUMNS)
-        .where(Visitor.created_site.is_in(_scope(actor)))
+        .where(Visitor.created_site.is_in(_scope(actor)) & Visitor.anonymised_at.is_null())
         .order_by(Visitor.updated_at, ascending=False)
         .limit(limit)
     )
@@ -113,7 +114,9 @@ async def search_visitors(actor: StaffPrincipal, text: str | None) -> list[dict]
     """Find by name (every word must match), by pass short code, or by the centre's file number."""
     if not text or not text.strip():
         return await recent_visitors(actor)
-    query = Visitor.select(*LIST_COLUMNS).where(Visitor.created_site.is_in(_scope(actor)))
+    query = Visitor.select(*LIST_COLUMNS).where(
+        Visitor.created_site.is_in(_scope(actor)) & Visitor.anonymised_at.is_null()
+    )
     code = passes.normalise_short_code(text)
     words = [w.replace("%", "").replace("_", "") for w in search_key(text).split()]
     clause = Visitor.external_ref == text.strip()
@@ -196,7 +199,7 @@ async def insert_visitor(
 
 
 async def update_visitor(actor: StaffPrincipal, visitor_id: int, data: VisitorInput) -> Visitor:
-    """Errors: not_found, forbidden, invalid (birth date)."""
+    """Errors: not_found (an erased record too), forbidden, invalid (birth date)."""
     check_birth_date(data.birth_date, clock.now().date())
     async with write_transaction(Visitor._meta.db):
         visitor = await get_visitor_for(actor, visitor_id)
@@ -221,8 +224,7 @@ async def update_visitor(actor: StaffPrincipal, visitor_id: int, data: VisitorIn
 async def erase_visitor(actor: StaffPrincipal, visitor_id: int) -> dict[str, int]:
     """Erase a visitor's record (right to erasure): pseudonymise it and forget what every
     domain holds about the person, in one transaction (``lab.accounts.erasure``); signed
-    sheets of funded periods stay under legal hold. A record already erased stays as it is.
-    Returns what was forgotten, as counts.
+    sheets of funded periods stay under legal hold. Returns what was forgotten, as counts.
 
     Errors: not_found, forbidden (facilitators may not erase; another site's visitor).
     """
@@ -231,17 +233,17 @@ async def erase_visitor(actor: StaffPrincipal, visitor_id: int) -> dict[str, int
         visitor = await get_visitor_for(actor, visitor_id)
         if not actor.can_reach_site(visitor.created_site, *MANAGERS):
             raise Forbidden(_("Seul un ou une responsable peut supprimer une fiche."))
-        if visitor.anonymised_at is not None:
-            return {}
         return await erasure.forget_in_transaction(actor, visitor, "erasure")
 
 
 async def legal_hold(actor: StaffPrincipal, visitor_id: int) -> list[erasure.HeldSheet]:
     """The signed sheets an erasure would keep (the erasure screen says which and why).
 
-    Errors: not_found, forbidden (another site's visitor).
+    Errors: not_found, forbidden (facilitators may not erase; another site's visitor).
     """
     visitor = await get_visitor_for(actor, visitor_id)
+    if not actor.can_reach_site(visitor.created_site, *MANAGERS):
+        raise Forbidden(_("Seul un ou une responsable peut supprimer une fiche."))
     return await erasure.legal_hold(visitor.id, visitor.created_site)
 
 

@@ -18,7 +18,7 @@ from lab.attendance.tables import ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Loan, Resource
 from lab.core import audit, clock
 from lab.core.audit import SYSTEM
-from lab.core.errors import Forbidden
+from lab.core.errors import Forbidden, NotFound
 from lab.core.redaction import REDACTED
 from lab.core.tables import AuditLog, Outbox
 from lab.kiosk.tables import ScanReview
@@ -28,6 +28,7 @@ from lab.reports.tables import ClosedPeriod
 from lab.skills.tables import Badge, SkillEvidence
 from lab.wiring import wire
 from lab.workshops.tables import Module, Session
+from tests.helpers import login
 from tests.personas import make_visitor
 from tests.reports import handmade
 
@@ -284,8 +285,9 @@ async def test_after_erasure_the_marker_is_only_in_the_funded_periods_signed_she
     assert redacted == {"visitor.updated", "booking.created"}
     entry = await AuditLog.objects().where(AuditLog.action == "visitor.erased").first()
     assert json.loads(entry.data)["signatures_held"] == 1
-    # A second erasure changes nothing.
-    assert await visitors.erase_visitor(julien, vid) == {}
+    # The record is gone for everyone: a second erasure finds nothing.
+    with pytest.raises(NotFound):
+        await visitors.erase_visitor(julien, vid)
 
 
 async def test_a_facilitator_may_not_erase_and_nothing_changes(cast, settings):
@@ -341,3 +343,32 @@ async def test_the_database_lets_only_the_redaction_through(cast):
     entry = await AuditLog.objects().first()
     assert (entry.action, entry.subject) == ("visitor.updated", "visitor:1")
     assert await ScanEvent.count().where(ScanEvent.token_hash.is_null()) == 1
+
+
+async def test_the_erasure_screen_says_which_signed_sheets_stay_and_why(client, cast):
+    made = await handmade.build(cast)
+    vid = made.people["Bilal"]
+    await ClosedPeriod(
+        site=cast.saint_denis.id,
+        first_day=handmade.FIRST,
+        last_day=handmade.LAST,
+        closed_at=clock.now(),
+        snapshot=b"{}",
+        digest="0" * 64,
+    ).save()
+    await _signature(made.sessions["S1"], vid, dt.datetime(2025, 11, 10, 11, tzinfo=dt.UTC))
+    await login(client, cast.email("awa"))
+    assert (await client.get(f"/visitors/{vid}/erase")).status_code == 403
+    await login(client, cast.email("julien"))
+    show = await client.get(f"/visitors/{vid}")
+    assert f"/visitors/{vid}/erase" in show.text
+    page = await client.get(f"/visitors/{vid}/erase")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "Feuilles d'émargement gardées" in text
+    assert "<td>Atelier CV</td> <td>10 nov. 2025</td>" in text
+    assert "du 1 nov. 2025 au 30 nov. 2025" in text and "<td>10 nov. 2035</td>" in text
+    assert (await client.post(f"/visitors/{vid}/erase")).status_code == 303
+    assert (await client.get(f"/visitors/{vid}")).status_code == 404
+    held = await Signature.objects().get(Signature.visitor == vid)
+    assert held.signer_name == "Bilal Diallo"

@@ -110,7 +110,7 @@ async def test_a_visitor_is_edited_and_the_form_comes_back_with_errors(client, c
 async def test_a_manager_erases_a_visitor_from_the_page(client, cast):
     visitor = await make_visitor(cast.saint_denis)
     await login(client, cast.email("julien"))
-    assert "Supprimer définitivement" in (await client.get(f"/visitors/{visitor.id}")).text
+    assert "Supprimer définitivement" in (await client.get(f"/visitors/{visitor.id}/erase")).text
     response = await client.post(f"/visitors/{visitor.id}/erase")
     assert response.status_code == 303
     assert (await client.get(f"/visitors/{visitor.id}")).status_code == 404

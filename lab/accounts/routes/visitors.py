@@ -215,6 +215,13 @@ async def visitor_update(request: Request, visitor_id: Id) -> Response:
     return redirect(request, f"/visitors/{visitor_id}")
 
 
+@get("/visitors/{visitor_id:int}/erase", name="visitor_erase_confirm")
+async def visitor_erase_confirm(request: Request, visitor_id: Id) -> Response:
+    held = await visitors.legal_hold(request.user, visitor_id)
+    visitor = await visitors.get_visitor_for(request.user, visitor_id)
+    return render(request, "visitors/erase.html", {"visitor": visitor, "held": held})
+
+
 @post("/visitors/{visitor_id:int}/erase", name="visitor_erase")
 async def visitor_erase(request: Request, visitor_id: Id) -> Response:
     await visitors.erase_visitor(request.user, visitor_id)
@@ -308,6 +315,7 @@ visitors_router = Router(
         visitor_guardian_consent,
         visitor_edit,
         visitor_update,
+        visitor_erase_confirm,
         visitor_erase,
         pass_page,
         pass_reissue,
