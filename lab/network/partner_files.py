@@ -56,9 +56,24 @@ def _rows(text: str) -> list[dict[str, str]]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise Invalid(_("Le fichier est vide."), code="invalid")
+    if "\0" in text:  # a binary file, not text (and no database keeps a NUL in text)
+        line = text[: text.index("\0")].count("\n") + 1
+        raise Invalid(
+            _("Ce fichier n'est pas un CSV lisible (ligne %(n)s).", n=line), code="invalid"
+        )
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read(reader)
+    except csv.Error as error:  # a NUL byte, a field too long, an unclosed quote at the end
+        raise Invalid(
+            _("Ce fichier n'est pas un CSV lisible (ligne %(n)s).", n=reader.line_num),
+            code="invalid",
+        ) from error
+
+
+def _read(reader: csv.DictReader) -> list[dict[str, str]]:
     fields = [name.strip().lower() for name in reader.fieldnames or []]
     if "name" not in fields:
         raise Invalid(
@@ -96,6 +111,7 @@ async def import_partners(
     for line, row in enumerate(rows, start=2):
         values = {column: row.get(column, "") for column in CSV_COLUMNS}
         values["site_id"] = str(site_id)
+        values["active"] = "on"  # an imported partner is active
         values["kind"] = values["kind"] or "other"
         values["language"] = values["language"] or "fr"
         try:

@@ -119,6 +119,10 @@ async def test_the_csv_export_reads_back_and_an_import_reports_every_bad_line(ca
     result = await services.import_partners(julien, cast.saint_denis.id, good)
     assert result.created == 1
     assert [(p.line, p.warning) for p in result.problems] == [(3, True)]
+    assert [p.name for p in await queries.search_partners(julien, "pms")] == ["Centre PMS"]
+    for broken in ("", "nom;type\nx;y\n", 'name\n"a\0b"\n', "name\n" + "x" * 200_000 + "\n"):
+        with pytest.raises(Invalid):
+            await services.import_partners(julien, cast.saint_denis.id, broken)
     pieter = await cast.principal("pieter")
     with pytest.raises(Forbidden):
         await services.import_partners(pieter, cast.saint_denis.id, good)
