@@ -14,7 +14,7 @@ import json
 from functools import cache
 
 from lab.accounts.staff import load_principal
-from lab.accounts.tables import Role, Site, StaffUser, Visitor
+from lab.accounts.tables import Role, Site, StaffUser, Visitor, VisitorConsent
 from lab.accounts.visitors import search_key
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
@@ -83,9 +83,20 @@ async def create_cast() -> Cast:
 
 
 async def make_visitor(
-    site: Site, first_name: str = "Yanis", last_name: str = "Martin", **extra
+    site: Site,
+    first_name: str = "Yanis",
+    last_name: str = "Martin",
+    *,
+    consents: tuple[str, ...] | None = None,
+    **extra,
 ) -> Visitor:
-    """A visitor inserted directly, for tests that are not about creating visitors."""
+    """A visitor inserted directly, for tests that are not about creating visitors.
+
+    ``consents``: the purposes they agreed to (lab.accounts.consents), inserted as given by
+    themselves. By default a visitor with an e-mail address agreed to e-mail messages, and one
+    with an optional profile field (gender, education, priority area) agreed that it counts in
+    the funders' figures, as the desk asks when it notes them; ``consents=()`` for one who did
+    not (or not yet)."""
     now = clock.now()
     visitor = Visitor(
         first_name=first_name,
@@ -100,4 +111,13 @@ async def make_visitor(
         **extra,
     )
     await visitor.save()
+    if consents is None:
+        optional = (visitor.gender, visitor.education_level, visitor.priority_area)
+        consents = ("messages_email",) * bool(visitor.email) + ("reporting_optional_fields",) * any(
+            optional
+        )
+    for purpose in consents:
+        await VisitorConsent(
+            visitor=visitor.id, purpose=purpose, wording_version=1, given_at=now, site=site.id
+        ).save()
     return visitor

@@ -201,7 +201,7 @@ def _refusal(
         return Invalid(message, code="partner_missing", field_errors={"partner": message})
     if not minor:
         return None
-    if actor.staff_id is None:
+    if actor.actor_kind not in ("staff", "system"):  # a phone or a tablet: not at the desk
         return Forbidden(
             _(
                 "Vous avez moins de %(age)s ans : ce choix se fait à l'accueil du lab, avec un "

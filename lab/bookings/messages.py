@@ -18,8 +18,9 @@ series booked at once: one message, every date in its .ics).
 The .ics is the booking's own event (``lab.bookings.ics``: its UID for life, its SEQUENCE,
 DTSTART and DTEND in UTC), with METHOD:REQUEST while the booking holds, METHOD:CANCEL once
 it is cancelled, refused or released, so the visitor's calendar adds, moves or removes it.
-E-mail is an optional feature: under the consent age it waits for a guardian's consent, and
-without an address or consent the message is dropped. Never a last name in a message.
+E-mail is an optional purpose: it goes only to a visitor who agreed to e-mail messages
+(lab.accounts.consents; under the consent age, with a guardian at the desk), and without an
+address or that consent the message is dropped. Never a last name in a message.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from lab.accounts.queries import Visitor, get_visitor, optional_features_allowed, staff_member
+from lab.accounts.queries import Visitor, get_visitor, may_email, staff_member
 from lab.bookings import ics
 from lab.bookings.tables import Booking
 from lab.core import clock, i18n, mail
@@ -272,7 +273,7 @@ async def _visitor_reader(visitor_id: int | None) -> tuple[str, str, str] | None
 
 
 async def _may_write_to(visitor: Visitor | None) -> bool:
-    return bool(visitor and visitor.email) and await optional_features_allowed(visitor)
+    return await may_email(visitor)
 
 
 async def _facilitator(booking_id: int) -> tuple[str, str, str] | None:

@@ -7,7 +7,7 @@ import random
 
 from lab.accounts import queries
 from lab.accounts import services as accounts
-from lab.accounts.forms import NewStaffInput, NewVisitorInput, SiteInput
+from lab.accounts.forms import ConsentInput, NewStaffInput, NewVisitorInput, SiteInput
 from lab.core import clock
 from lab.core.roles import StaffPrincipal
 from lab.system import operator
@@ -181,7 +181,11 @@ async def load_visitors(
             site_id=site_ids[slug],
             confirm_not_duplicate=True,
         )
-        await accounts.create_visitor(actor, data)
+        visitor, _token = await accounts.create_visitor(actor, data)
+        if index % 8:  # one in eight keeps their optional fields out of the funders' figures
+            await accounts.give_consent(
+                actor, visitor.id, ConsentInput(purpose="reporting_optional_fields")
+            )
 
 
 async def people() -> list[dict]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lab.accounts import services as accounts
-from lab.accounts.forms import NewVisitorInput
+from lab.accounts.forms import ConsentInput, NewVisitorInput
 from lab.attendance import services as attendance
 from lab.bookings import queries as bookings_queries
 from lab.bookings import services as bookings
@@ -60,6 +60,12 @@ async def load_story(actor: StaffPrincipal, site_ids: dict[str, int], people: li
             ),
         )
         await accounts.record_guardian_consent(actor, lina.id)
+        # She is 14: her mother agrees, at the desk, to e-mails and to the funders' figures.
+        for purpose in ("messages_email", "reporting_optional_fields"):
+            agreed = ConsentInput(
+                purpose=purpose, guardian_name="Samira Haddad", guardian_relation="parent"
+            )
+            await accounts.give_consent(actor, lina.id, agreed)
         _at(_utc(monday - dt.timedelta(weeks=5, days=-1), 9))
         await accounts.reissue_pass(actor, lina.id)
 

@@ -28,7 +28,7 @@ from lab.core.i18n import N_
 from lab.reports import bands
 from lab.reports.figures import CAME, EsfFigures
 from lab.reports.filters import Filters, Period
-from lab.reports.queries import visitors_by_id
+from lab.reports.queries import profiles_by_id
 
 # The indicators lab holds data for, in the regulation's order, and how a record meets each.
 INDICATORS = (
@@ -120,7 +120,7 @@ async def esf_figures(f: Filters, operation_start: dt.date) -> EsfFigures:
     end = max(bound[1] for bound in period_bounds.values())
     entered = {person: moment for person, moment in entries.items() if start <= moment < end}
     indicators = {code: dict.fromkeys(bands.GENDERS, 0) for code in INDICATORS}
-    people = await visitors_by_id(
+    people = await profiles_by_id(
         entered, Visitor.birth_date, Visitor.gender, Visitor.status, Visitor.education_level
     )
     for person in people.values():

@@ -31,7 +31,8 @@ from zoneinfo import ZoneInfo
 from piccolo.columns.combination import Or, Where
 from piccolo.query.functions.aggregate import Count, Min
 
-from lab.accounts.tables import Site, Visitor
+from lab.accounts.queries import REPORTING
+from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
@@ -175,6 +176,30 @@ async def visitors_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     return found
 
 
+# The optional profile fields (the data dictionary's "profil" fields that a visitor may leave
+# empty) count only for people who agreed that they do (lab.accounts.consents): the others are
+# "not stated" in every figure. Closed periods keep the figures frozen when they were closed.
+OPTIONAL_FIELDS = ("gender", "education_level", "priority_area")
+
+
+async def profiles_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
+    """``visitors_by_id``, with the optional profile fields emptied for each person without a
+    live consent to count them (``reporting_optional_fields``)."""
+    found = await visitors_by_id(ids, *columns)
+    agreed: set[int] = set()
+    for chunk in _chunks(sorted(found)):
+        rows = await VisitorConsent.select(VisitorConsent.visitor).where(
+            VisitorConsent.visitor.is_in(chunk)
+            & (VisitorConsent.purpose == REPORTING)
+            & VisitorConsent.withdrawn_at.is_null()
+        )
+        agreed.update(row["visitor"] for row in rows)
+    for person, row in found.items():
+        if person not in agreed:
+            row.update({name: None for name in OPTIONAL_FIELDS if name in row})
+    return found
+
+
 async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
     """{person: start of their first attended session} among these sessions."""
     first: dict[int, dt.datetime] = {}
@@ -239,8 +264,8 @@ async def _walk_ins(held: Sequence[dict]) -> int:
 
 
 async def _people(ids: Iterable[int]) -> list[dict]:
-    """What a profile reads of each person (never a name)."""
-    people = await visitors_by_id(
+    """What a profile reads of each person (never a name; optional fields only with consent)."""
+    people = await profiles_by_id(
         ids,
         Visitor.birth_date,
         Visitor.gender,

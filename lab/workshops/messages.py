@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from lab.accounts.queries import Visitor, get_visitor, optional_features_allowed, site_timezone
+from lab.accounts.queries import Visitor, get_visitor, may_email, site_timezone
 from lab.core import clock, i18n, mail
 from lab.core.i18n import N_
 from lab.workshops import calendars
@@ -166,9 +166,10 @@ async def _about(key: str) -> tuple[Module | None, Session | None]:
 
 async def _write_one(row: dict) -> None:
     """Write one held message in the visitor's language, with the session (or the series'
-    sessions to come) as an .ics; none while on the waitlist. E-mail is an optional feature:
-    under the consent age it waits for a guardian's consent, and without an address or
-    consent the message is dropped (as ``mail.queue`` would not have written it)."""
+    sessions to come) as an .ics; none while on the waitlist. E-mail is an optional purpose:
+    it goes only to a visitor who agreed to e-mail messages (lab.accounts.consents), and
+    without an address or that consent the message is dropped (as ``mail.queue`` would not
+    have written it)."""
     visitor = await get_visitor(row["visitor_id"]) if row["visitor_id"] else None
     module, session = await _about(row["dedupe_key"])
     if module is None or not await _may_write_to(visitor):
@@ -193,7 +194,7 @@ async def _write_one(row: dict) -> None:
 
 
 async def _may_write_to(visitor: Visitor | None) -> bool:
-    return bool(visitor and visitor.email) and await optional_features_allowed(visitor)
+    return await may_email(visitor)
 
 
 async def _when(module: Module, session: Session | None) -> str:

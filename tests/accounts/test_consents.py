@@ -18,10 +18,14 @@ from lab.core import clock, i18n
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.tables import AuditLog
 from lab.me.auth import VisitorPrincipal
+from lab.reports import esf
+from lab.reports import queries as report_queries
+from lab.reports.filters import Filters, Period
 from tests.bookings.factories import TUESDAY, at, freeze
 from tests.helpers import login
 from tests.me.factories import sign_in, visitor_with_pass
 from tests.personas import make_visitor
+from tests.reports import handmade
 
 # Born on 2 December 2011: 14 on Tuesday 1 December 2026 (under 15 in France, over 13 in
 # Belgium).
@@ -74,7 +78,7 @@ def test_every_purpose_has_its_wording_in_french_english_and_dutch():
 
 async def test_staff_record_a_consent_in_the_current_wording_and_audit_no_personal_data(cast):
     awa = await cast.principal("awa")
-    yanis = await make_visitor(cast.saint_denis, "Yanis", email="yanis@example.org")
+    yanis = await make_visitor(cast.saint_denis, "Yanis", email="yanis@example.org", consents=())
     row = await consents.give_consent(awa, yanis.id, ConsentInput(purpose="photos"))
     assert (row.purpose, row.wording_version, row.recorded_by) == ("photos", 1, awa.user_id)
     assert row.given_at == at(10, day=TUESDAY)
@@ -239,7 +243,7 @@ async def test_staff_of_another_site_and_another_visitor_are_refused(cast):
 
 async def test_e_mail_needs_an_address_and_a_live_consent(cast):
     awa = await cast.principal("awa")
-    yanis = await make_visitor(cast.saint_denis, "Yanis", email="yanis@example.org")
+    yanis = await make_visitor(cast.saint_denis, "Yanis", email="yanis@example.org", consents=())
     without_address = await make_visitor(cast.saint_denis, "Malik")
     assert not await consents.may_email(yanis)
     given = await consents.give_consent(awa, yanis.id, ConsentInput(purpose="messages_email"))
@@ -337,3 +341,61 @@ async def test_a_phone_cannot_withdraw_someone_elses_consent(client, cast):
     response = await client.post(f"/me/consents/{given.id}/withdraw")
     assert response.status_code == 404
     assert await consents.has_consent(other.id, "photos")
+
+
+# -- The funders' figures -----------------------------------------------------------------------
+
+
+async def _withdraw_reporting(actor, visitor_ids) -> None:
+    for visitor_id in visitor_ids:
+        for row in await consents.consents_of(visitor_id):
+            if row["purpose"] == "reporting_optional_fields" and row["withdrawn_at"] is None:
+                await consents.withdraw_consent(actor, visitor_id, row["id"])
+
+
+def _hand_worked_filters(cast) -> Filters:
+    return Filters(
+        period=Period(handmade.FIRST, handmade.LAST),
+        site_ids=(cast.saint_denis.id, cast.brussels.id),
+        zones={"Europe/Brussels": (cast.brussels.id,), "Europe/Paris": (cast.saint_denis.id,)},
+    )
+
+
+async def test_the_funders_figures_count_optional_fields_only_with_consent(cast):
+    data = await handmade.build(cast)
+    filters = _hand_worked_filters(cast)
+    before = await report_queries.dashboard(filters)
+    assert before.profile["gender"] == handmade.GENDERS  # everyone there agreed
+    camille = await cast.principal("camille")
+    await _withdraw_reporting(camille, data.people.values())
+    after = await report_queries.dashboard(filters)
+    people = sum(handmade.GENDERS.values())
+    assert after.profile["gender"] == {"woman": 0, "man": 0, "non_binary": 0, "not_stated": people}
+    assert after.profile["education"]["not_stated"] == sum(after.profile["education"].values())
+    assert after.profile["priority_area"]["not_stated"] == people
+    # What the dictionary does not call optional still counts: ages and situations.
+    assert after.profile["age_band"] == before.profile["age_band"]
+    assert after.profile["status"] == before.profile["status"]
+    indicators = (await esf.esf_figures(filters, handmade.FIRST.replace(month=1, day=1))).indicators
+    assert all(
+        count == 0
+        for row in indicators.values()
+        for gender, count in row.items()
+        if gender != "not_stated"
+    )
+    assert sum(indicators["total"].values()) == sum(handmade.ESF["total"].values())
+
+
+async def test_a_closed_months_figures_stay_when_a_consent_is_withdrawn(client, cast):
+    data = await handmade.build(cast)
+    await login(client, cast.email("julien"))
+    month = {"period": "month", "day": "2025-11-01", "site": str(cast.saint_denis.id)}
+    assert (await client.post("/reports/close", params=month)).status_code == 303
+    closed = await client.get("/reports/files/dashboard/csv", params=month)
+    assert closed.status_code == 200
+    await _withdraw_reporting(await cast.principal("camille"), data.people.values())
+    again = await client.get("/reports/files/dashboard/csv", params=month)
+    assert again.content == closed.content
+    # Counted live (the two sites' months together, never closed), the withdrawal shows.
+    live = await report_queries.dashboard(_hand_worked_filters(cast))
+    assert live.profile["gender"]["not_stated"] == sum(handmade.GENDERS.values())

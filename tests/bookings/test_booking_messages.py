@@ -10,7 +10,8 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
-from lab.accounts import consent
+from lab.accounts import consent, consents
+from lab.accounts.forms import ConsentInput
 from lab.accounts.tables import StaffUser
 from lab.bookings import messages, releases, reminders, services
 from lab.bookings.forms import MoveInput, SeriesInput
@@ -260,7 +261,7 @@ async def test_no_message_under_the_consent_age_until_a_guardian_consents(cast):
     studio = await make_resource(cast.saint_denis)
     thirteen = dt.date(TUESDAY.year - 13, 1, 1)  # under 15 at a French site
     lina = await make_visitor(
-        cast.saint_denis, "Lina", email="lina@example.org", birth_date=thirteen
+        cast.saint_denis, "Lina", email="lina@example.org", birth_date=thirteen, consents=()
     )
     booking = await services.book(awa, wanted(studio, at(10), at(11), visitor_id=lina.id))
     await services.move(
@@ -271,6 +272,12 @@ async def test_no_message_under_the_consent_age_until_a_guardian_consents(cast):
     await services.cancel(awa, booking.id)
     assert await Outbox.count() == 0  # nothing held behind either
     await consent.record_guardian_consent(await cast.principal("julien"), lina.id)
+    await services.book(awa, wanted(studio, at(13), at(14), visitor_id=lina.id))
+    assert await Outbox.count() == 0  # the guardian's consent is not yet one to e-mail
+    agreed = ConsentInput(
+        purpose="messages_email", guardian_name="Samia Benali", guardian_relation="parent"
+    )
+    await consents.give_consent(await cast.principal("julien"), lina.id, agreed)
     await services.book(awa, wanted(studio, at(14), at(15), visitor_id=lina.id))
     assert [row.kind for row in await Outbox.objects()] == ["booking_confirmed"]
 

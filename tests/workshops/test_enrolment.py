@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from lab.accounts import consents
+from lab.accounts.forms import ConsentInput
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.tables import Outbox
 from lab.workshops import enrolment, queries
@@ -44,6 +46,7 @@ async def test_a_cancellation_promotes_the_first_waitlisted_and_tells_them(cast)
     from lab.accounts.tables import Visitor
 
     await Visitor.update({Visitor.email: "second@example.org"}).where(Visitor.id == second.id)
+    await consents.give_consent(awa, second.id, ConsentInput(purpose="messages_email"))
     seat = await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=first.id))
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=second.id))
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=third.id))

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from lab.accounts import consent
+from lab.accounts import consents
+from lab.accounts.forms import ConsentInput
 from lab.bookings import feeds
 from lab.bookings import services as bookings
 from lab.core.i18n import translations
@@ -199,10 +200,15 @@ async def test_under_the_consent_age_no_mail_goes_until_a_guardian_consents(cast
     module = await make_module(cast.saint_denis, "Atelier CV", capacity=5)
     await make_session(module, at(10, day=NEXT_WEEK))
     twelve = dt.date(TUESDAY.year - 13, 1, 1)  # 13 at a French site: under 15
-    lina = await make_visitor(cast.saint_denis, "Lina", email="lina@example.org", birth_date=twelve)
+    lina = await make_visitor(
+        cast.saint_denis, "Lina", email="lina@example.org", birth_date=twelve, consents=()
+    )
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=lina.id))
     assert await Outbox.count() == 0
-    await consent.record_guardian_consent(await cast.principal("julien"), lina.id)
+    agreed = ConsentInput(
+        purpose="messages_email", guardian_name="Samia Benali", guardian_relation="parent"
+    )
+    await consents.give_consent(await cast.principal("julien"), lina.id, agreed)
     seat = await Enrolment.objects().get(Enrolment.visitor == lina.id)
     await enrolment.cancel(awa, seat.id)
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=lina.id))
