@@ -52,6 +52,7 @@ from lab.core.sessions import SessionManager
 from lab.core.web import EXCEPTION_HANDLERS, build_jinja
 from lab.kiosk.routes import ROUTERS as KIOSK_ROUTERS
 from lab.me.routes import me_router, pass_landing_router
+from lab.network.routes import ROUTERS as NETWORK_ROUTERS
 from lab.reports.routes import home_router, network_report_router, reports_router
 from lab.retention import retention_loop
 from lab.settings import PROJECT_ROOT, Settings
@@ -216,6 +217,7 @@ def create_app(
             *ATTENDANCE_ROUTERS,
             *VISIT_ROUTERS,
             *SKILL_ROUTERS,
+            *NETWORK_ROUTERS,
             *KIOSK_ROUTERS,
             me_router,
             pass_landing_router,

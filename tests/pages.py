@@ -40,6 +40,7 @@ from tests.bookings.factories import TUESDAY, at, freeze, make_resource
 from tests.conftest import BASE_URL
 from tests.helpers import login
 from tests.me.factories import PIN, sign_in, visitor_with_pass
+from tests.network.pages_lab import build_network
 from tests.personas import make_visitor
 from tests.workshops.factories import make_module, make_session
 
@@ -214,6 +215,7 @@ async def build_world(cast) -> dict:
     # A tablet still waiting to be paired: its pairing page shows the code.
     waiting, _code = await devices.create_device(julien, site.id, "Tablette accueil")
     feed = await feeds.create_feed(julien, "resource", pool.id)
+    network = await build_network(cast, holder.visitor)
     return {
         "holder": holder,
         "ids": {
@@ -232,6 +234,7 @@ async def build_world(cast) -> dict:
             "start": "1600",
             "code": selfcheck.current_code(session.checkin_secret, session.id),
             "path": "openapi.json",
+            **network,
         },
         # A name that means something else on one route.
         "by_route": {

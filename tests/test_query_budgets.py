@@ -46,6 +46,7 @@ from tests.conftest import BASE_URL, report_figure
 from tests.helpers import login
 from tests.kiosk.helpers import pair_client
 from tests.me.factories import PIN, visitor_with_pass
+from tests.network.pages_lab import grow_network
 from tests.pages import (
     NOW,
     VISITING,
@@ -160,7 +161,7 @@ BUDGETS: dict[str, int] = {
     "/loans": 6,
     "/loans/overdue": 5,
     "/login": 0,
-    "/me": 9,
+    "/me": 10,
     "/me/badges": 5,
     "/me/badges/{filename:str}": 4,
     "/me/bookings/{booking_id:int}/calendar.ics": 5,
@@ -179,6 +180,19 @@ BUDGETS: dict[str, int] = {
     "/reports": 35,
     "/reports/activity": 41,
     "/reports/files/{what:str}/{fmt:str}": 35,
+    "/network/actions/new": 6,
+    "/network/actions/{action_id:int}": 10,
+    "/network/follow-up": 7,
+    "/network/meetings": 10,
+    "/network/meetings/new": 3,
+    "/network/meetings/{meeting_id:int}": 14,
+    "/network/partners": 7,
+    "/network/partners.csv": 4,
+    "/network/partners/import": 3,
+    "/network/partners/new": 3,
+    "/network/partners/{partner_id:int}": 10,
+    "/network/partners/{partner_id:int}/edit": 5,
+    "/network/referrals": 5,
     "/reports/network": 9,
     "/reports/network/files/{fmt:str}": 9,
     "/reports/rows/{kind:str}": 10,
@@ -207,6 +221,7 @@ BUDGETS: dict[str, int] = {
     "/visitors/{visitor_id:int}/pass": 4,
     "/visitors/{visitor_id:int}/pass/card.pdf": 4,
     "/visitors/{visitor_id:int}/pass/card.png": 4,
+    "/visitors/{visitor_id:int}/referrals": 8,
     "/visitors/{visitor_id:int}/skills": 18,
     "/visitors/{visitor_id:int}/timeline": 21,
     "/visitors/{visitor_id}/timeline?period=365": 21,
@@ -405,6 +420,8 @@ async def grow(cast, world: dict) -> None:
     )
     for skill in ("email-use", "wifi"):
         await skills.self_assess(awa, holder.visitor.id, Assessment(skill=skill, level="with_help"))
+    # The network: partners, meetings and their follow-up, referrals.
+    await grow_network(cast, holder.visitor)
     # Visits: people in the lab now, and the holder's past visits.
     for person in people[:2]:
         await visits.open_visit(

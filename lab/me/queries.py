@@ -27,9 +27,10 @@ from lab.attendance.queries import attendance_history
 from lab.bookings import queries as booking_queries
 from lab.core import clock, i18n
 from lab.core.errors import NotFound
-from lab.core.i18n import _
+from lab.core.i18n import N_, _
 from lab.me.auth import VisitorPrincipal
 from lab.me.services import own_booking, own_enrolment
+from lab.network import queries as network_queries
 from lab.reports import services as report_services
 from lab.workshops import queries as workshop_queries
 
@@ -61,6 +62,22 @@ async def upcoming(actor: VisitorPrincipal) -> Upcoming:
         await workshop_queries.upcoming_enrolments(actor.visitor_id),
         await booking_queries.upcoming_bookings(actor.visitor_id),
     )
+
+
+# Where a referral stands, in the visitor's words.
+REFERRAL_STANDING = {
+    "sent": N_("Le lab a prévenu le partenaire."),
+    "taken_up": N_("Le partenaire s'occupe de votre demande."),
+    "not_taken_up": N_("Pas de suite pour l'instant : parlez-en à l'accueil."),
+    "outcome_known": N_("C'est terminé."),
+}
+REFERRAL_NEEDS = network_queries.NEEDS
+
+
+async def my_referrals(actor: VisitorPrincipal) -> list[dict]:
+    """The partners the visitor was referred to, the newest first: the partner's name and
+    kind, the need, where it stands, the follow-up date (nothing about staff or contacts)."""
+    return await network_queries.visitor_referrals(actor.visitor_id)
 
 
 async def enrolment_summary(actor: VisitorPrincipal, enrolment_id: int) -> dict:

@@ -98,6 +98,9 @@ async def home(request: Request) -> Response:
             "week": await queries.week_activity(actor, target),
             "enrolments": coming.enrolments,
             "bookings": coming.bookings,
+            "referrals": await queries.my_referrals(actor),
+            "referral_needs": queries.REFERRAL_NEEDS,
+            "referral_standing": queries.REFERRAL_STANDING,
             "done": request.query_params.get("done"),
         },
     )
