@@ -16,18 +16,20 @@ from lab.accounts import visitors
 from lab.accounts.tables import Pass, Visitor, VisitorPin
 from lab.attendance.tables import ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Loan, Resource
-from lab.core import audit, clock
+from lab.core import audit, clock, db
 from lab.core.audit import SYSTEM
 from lab.core.errors import Forbidden, NotFound
 from lab.core.redaction import REDACTED
 from lab.core.tables import AuditLog, Outbox
 from lab.kiosk.tables import ScanReview
+from lab.piccolo_app import APP_CONFIG
 from lab.reports import queries
 from lab.reports.filters import Filters, Period
 from lab.reports.tables import ClosedPeriod
 from lab.skills.tables import Badge, SkillEvidence
 from lab.wiring import wire
 from lab.workshops.tables import Module, Session
+from tests.faults import KINDS, failure_types, inject
 from tests.helpers import login
 from tests.personas import make_visitor
 from tests.reports import handmade
@@ -94,16 +96,18 @@ async def _story(cast) -> Story:
     vid = visitor.id
     await VisitorPin(visitor=vid, pin_hash="argon2-hash", set_at=clock.now()).save()
     token = f"token-hash-{uuid.uuid4().hex}"[:64]
-    await Pass(visitor=vid, token_hash=token, short_code="AB12CD34", issued_at=clock.now()).save()
+    code = uuid.uuid4().hex[:8].upper()
+    await Pass(visitor=vid, token_hash=token, short_code=code, issued_at=clock.now()).save()
     # November 2025 is closed (reported to the funder) for Saint-Denis: S1's sheet is its proof.
-    await ClosedPeriod(
-        site=cast.saint_denis.id,
-        first_day=handmade.FIRST,
-        last_day=handmade.LAST,
-        closed_at=clock.now(),
-        snapshot=b"{}",
-        digest="0" * 64,
-    ).save()
+    if not await ClosedPeriod.exists():
+        await ClosedPeriod(
+            site=cast.saint_denis.id,
+            first_day=handmade.FIRST,
+            last_day=handmade.LAST,
+            closed_at=clock.now(),
+            snapshot=b"{}",
+            digest="0" * 64,
+        ).save()
     s1 = made.sessions["S1"]
     story.held_signature = await _signature(s1, vid, dt.datetime(2025, 11, 10, 11, tzinfo=dt.UTC))
     # A session of a period not closed: its sheet is not held.
@@ -126,7 +130,7 @@ async def _story(cast) -> Story:
     story.future_booking = await _booking(
         resource, vid, clock.now() + dt.timedelta(days=2), f"Projet musique {m}"
     )
-    asset = Asset(resource=resource.id, tag="T-1", created_at=clock.now())
+    asset = Asset(resource=resource.id, tag=f"T-{uuid.uuid4().hex[:8]}", created_at=clock.now())
     await asset.save()
     await Loan(
         asset=asset.id,
@@ -151,7 +155,7 @@ async def _story(cast) -> Story:
         site=cast.saint_denis.id,
         issued_at=later,
         key_id="k1",
-        status_index=7,
+        status_index=await Badge.count() + 7,
         credential="eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln",
     ).save()
     for status, visitor_id in (("sent", vid), ("pending", vid), ("sent", None)):
@@ -372,3 +376,49 @@ async def test_the_erasure_screen_says_which_signed_sheets_stay_and_why(client, 
     assert (await client.get(f"/visitors/{vid}")).status_code == 404
     held = await Signature.objects().get(Signature.visitor == vid)
     assert held.signer_name == "Bilal Diallo"
+
+
+# -- A fault at any statement leaves the database as it was -----------------------------------
+
+
+@pytest.fixture
+async def pooled(engine):
+    """The engine with its pool open (PostgreSQL), as the app runs it."""
+    opened = await db.start(engine)
+    yield engine
+    if opened:
+        await db.stop(engine)
+
+
+async def _snapshot() -> dict[str, list[dict]]:
+    return {
+        table._meta.tablename: await table.raw(
+            f'SELECT * FROM "{table._meta.tablename}" ORDER BY 1'
+        )
+        for table in APP_CONFIG.table_classes
+    }
+
+
+async def test_an_erasure_is_all_or_nothing_at_every_statement(cast, settings, pooled):
+    """An error, or the connection dropped, at any statement of an erasure leaves every table
+    as it was; then the erasure runs again and succeeds."""
+    wire(settings)
+    julien = await cast.principal("julien")
+    story = await _story(cast)
+    with inject(engine=pooled) as counted:
+        await visitors.erase_visitor(julien, story.visitor.id)
+    steps = counted.count
+    assert steps >= 20, counted.listing()
+    for kind in KINDS:
+        for step in range(1, steps + 1):
+            story = await _story(cast)
+            before = await _snapshot()
+            with inject(step, kind, pooled) as injection:
+                with pytest.raises(failure_types(pooled)):
+                    await visitors.erase_visitor(julien, story.visitor.id)
+            assert injection.fired, (kind, step)
+            after = await _snapshot()
+            changed = [name for name in before if before[name] != after[name]]
+            assert not changed, (kind, step, changed, injection.texts[-1])
+    await visitors.erase_visitor(julien, story.visitor.id)
+    assert (await Visitor.objects().get(Visitor.id == story.visitor.id)).anonymised_at
