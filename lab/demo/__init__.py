@@ -21,6 +21,7 @@ from lab.demo import (
     bookings,
     history,
     kiosk,
+    network,
     skills,
     story,
     visits,
@@ -63,6 +64,10 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
     drop_ins = await visits.load_visits(site_ids, people, random.Random(seed + 1))
     # The year before, last: it fits around what the parts above put in the recent weeks.
     past = await history.load_history(site_ids, staff_ids, random.Random(seed + 2), kiosks)
+    # The local network around each site: partners, a past meeting and its actions, referrals.
+    partners = await network.load_network(
+        actor, site_ids, people, staff_ids, random.Random(seed + 4)
+    )
     return {
         "sites": len(site_ids),
         "staff": len(STAFF),
@@ -75,6 +80,7 @@ async def load(count: int = 50, seed: int = 2026) -> dict[str, int]:
         "visits": drop_ins,
         **{f"history_{kind}": count for kind, count in past.items()},
         **await skills.totals(),
+        **partners,
     }
 
 
@@ -107,6 +113,10 @@ def closing_message(counts: dict[str, int], settings: Settings) -> str:
         f"Drop-in visits: {counts.get('visits', 0)} over the last month, anonymous ones included.",
         f"Skills: {counts.get('skill_evidence', 0)} pieces of evidence (self-assessments, "
         f"facilitators' ticks, completed modules) and {counts.get('badges', 0)} badges.",
+        f"Local network: {counts.get('network_partners', 0)} partners, "
+        f"{counts.get('network_meetings', 0)} past meetings with their minutes, "
+        f"{counts.get('network_actions', 0)} actions and {counts.get('network_referrals', 0)} "
+        "referrals of young people.",
     ]
     if "history_sessions" in counts:
         lines.append(
