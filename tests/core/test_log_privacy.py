@@ -1,9 +1,11 @@
 """No name, e-mail, pass token, short code or PIN reaches the application's logs.
 
-A full flow runs through the real app (staff signs in and looks the visitor up, a tablet checks
-the visitor in by scan and by short code, the visitor signs in on /me, reads their pages,
-downloads a calendar entry and their data) while every log record of every logger is captured
-at DEBUG; then the captured text is searched for each marker.
+A full flow runs through the real app (staff signs in, creates a visitor through the form (once
+refused, once accepted), corrects the record, looks the visitor up, books the studio for them and
+subscribes to their calendar; a tablet checks the visitor in by scan and by short code; the
+visitor signs in on /me, reads their pages, downloads a calendar entry and their data) while
+every log record of every logger is captured at DEBUG; then the captured text is searched for
+each marker.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import logging
 import uuid
 
 from lab.accounts import passes
+from lab.bookings import feeds
 from lab.workshops import enrolment
 from lab.workshops.forms import EnrolInput
-from tests.bookings.factories import at, freeze
+from tests.bookings.factories import TUESDAY, at, freeze, make_resource
+from tests.forms import NEW_VISITOR
 from tests.helpers import login
 from tests.kiosk.helpers import pair_client
 from tests.me.factories import PIN, sign_in, visitor_with_pass
@@ -41,8 +45,35 @@ async def test_a_full_flow_logs_no_personal_data_and_no_token(client, cast, capl
     await enrolment.enrol(awa, module.id, EnrolInput(visitor_id=holder.visitor.id))
     freeze(at(10, 5))
 
-    # Staff: signs in, searches by name, opens the visitor's pages.
+    # Staff: signs in, creates a visitor through the form (a refused attempt first: the error
+    # path must not log what was typed), corrects the record, books the studio for the pass
+    # holder and subscribes to their calendar.
     await login(client, cast.email("awa"))
+    typed = {**NEW_VISITOR, "first_name": FIRST, "last_name": LAST, "email": EMAIL}
+    refused = await client.post("/visitors", data={**typed, "birth_date": "not a date"})
+    assert refused.status_code == 422, refused.status_code
+    created = await client.post("/visitors", data={**typed, "confirm_not_duplicate": "on"})
+    assert created.status_code == 303, created.text[:300]
+    new_id = created.headers["location"].split("/")[2]
+    edited = await client.post(f"/visitors/{new_id}", data={**typed, "postcode": "93210"})
+    assert edited.status_code in (200, 303), edited.status_code
+    studio = await make_resource(cast.saint_denis)
+    booked = await client.post(
+        "/bookings",
+        data={
+            "resource_id": str(studio.id),
+            "day": TUESDAY.isoformat(),
+            "start": "14:00",
+            "end": "15:00",
+            "visitor_id": str(holder.visitor.id),
+            "units": "1",
+        },
+    )
+    assert booked.status_code == 303, booked.text[:300]
+    feed = await feeds.create_feed(awa, "visitor", holder.visitor.id)
+    assert (await client.get(f"/feeds/{feed}.ics")).status_code == 200
+
+    # Staff: searches by name, opens the visitor's pages.
     await client.get("/visitors", params={"q": LAST})
     await client.get(f"/api/visitors?q={FIRST}")
     for suffix in ("", "/timeline", "/skills", "/loans"):
@@ -84,6 +115,7 @@ async def test_a_full_flow_logs_no_personal_data_and_no_token(client, cast, capl
         "e-mail": EMAIL,
         "pass token": holder.token,
         "short code": holder.short_code,
+        "calendar feed token": feed,
         "PIN": f"pin={PIN}",
     }
     found = {what: text for what, text in markers.items() if text.lower() in captured.lower()}
