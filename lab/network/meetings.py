@@ -48,7 +48,7 @@ async def _times(data: MeetingInput) -> tuple:
 async def create_meeting(actor: StaffPrincipal, data: MeetingInput) -> NetworkMeeting:
     """Errors: forbidden (not a manager of the site), invalid (end before start)."""
     if not can_manage_site(actor, data.site_id):
-        raise_forbidden()
+        raise Forbidden(_("Seul un ou une responsable du site peut organiser une réunion."))
     starts_at, ends_at = await _times(data)
     async with write_transaction(NetworkMeeting._meta.db):
         now = clock.now()
@@ -73,10 +73,6 @@ async def create_meeting(actor: StaffPrincipal, data: MeetingInput) -> NetworkMe
             actor, "network.meeting.created", f"network_meeting:{meeting.id}", site_id=data.site_id
         )
     return meeting
-
-
-def raise_forbidden() -> None:
-    raise Forbidden(_("Seul un ou une responsable du site organisateur peut modifier la réunion."))
 
 
 async def update_meeting(
