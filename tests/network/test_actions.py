@@ -47,7 +47,6 @@ def test_the_state_machine_is_the_documented_one():
     assert {(a, b) for a, targets in ACTION_TRANSITIONS.items() for b in targets} == ALLOWED
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_every_move_is_allowed_or_refused_as_documented_and_audited(cast):
     julien = await cast.principal("julien")
     for before in STATUSES:
