@@ -14,8 +14,9 @@ from lab.accounts import queries as accounts
 from lab.accounts.queries import Site
 from lab.core import clock
 from lab.core.i18n import N_, _
+from lab.core.qr import qr_svg
 from lab.core.roles import MANAGERS, StaffPrincipal
-from lab.network import queries
+from lab.network import queries, services
 from lab.network.access import can_manage_shared, network_site_ids
 from lab.network.tables import NetworkContact, NetworkDecision, NetworkPartner
 
@@ -45,6 +46,13 @@ MOVES = {
 
 def _labels() -> dict:
     return dict(LABELS)
+
+
+# Where each referral status may go next (itself first: a new follow-up date only).
+REFERRAL_NEXT = {
+    status: [status, *sorted(following)]
+    for status, following in services.REFERRAL_TRANSITIONS.items()
+}
 
 
 async def _site_names(actor: StaffPrincipal) -> dict[int, str]:
@@ -85,6 +93,21 @@ async def partner_context(actor: StaffPrincipal, partner_id: int) -> dict:
         "values": {"language": partner.language},
         "errors": {},
         **_labels(),
+    }
+
+
+async def contact_pass_context(actor: StaffPrincipal, contact_id: int) -> dict:
+    """A new meeting pass for a contact person, as its QR and its code, shown once.
+    Errors: not_found, forbidden (a manager of the partner's network only)."""
+    token = await services.issue_contact_pass(actor, contact_id)
+    contact = await queries.get_contact_for(actor, contact_id)
+    partner = await queries.get_partner_for(actor, contact.partner)
+    name = f"{contact.first_name} {contact.last_name}"
+    return {
+        "contact": contact,
+        "partner": partner,
+        "code": token,
+        "qr": qr_svg(token, _("Badge de réunion de %(name)s", name=name)),
     }
 
 
@@ -319,6 +342,7 @@ async def referrals_context(
     sites = await accounts.site_choices(actor)
     return {
         "referrals": rows,
+        "referral_next": REFERRAL_NEXT,
         "sites": sites,
         "values": {"status": status, "site": site_id or ""},
         **_labels(),
@@ -349,6 +373,7 @@ async def visitor_referrals_context(actor: StaffPrincipal, visitor_id: int) -> d
     return {
         "visitor": visitor,
         "referrals": rows,
+        "referral_next": REFERRAL_NEXT,
         "partners": {p.id: p.name for p in partners},
         "contacts": {
             c["id"]: f"{c['first_name']} {c['last_name']} ({c['partner_name']})" for c in contacts

@@ -240,3 +240,47 @@ async def test_a_facilitator_may_read_the_pages_but_not_open_the_forms_of_manage
         assert (await client.get(path)).status_code == 200, path
     for path in ("/network/partners/new", "/network/meetings/new", "/network/actions/new"):
         assert (await client.get(path)).status_code == 403, path
+
+
+async def test_a_contact_persons_meeting_pass_marks_them_present_when_scanned(client, cast) -> None:
+    julien = await cast.principal("julien")
+    await make_network(cast)
+    partner = await make_partner(julien, cast.saint_denis)
+    marie = await make_contact(julien, partner)
+    meeting = await _meeting(julien, cast.saint_denis)
+    await login(client, cast.email("julien"))
+    shown = await client.post(f"/network/contacts/{marie.id}/pass")
+    assert shown.status_code == 200
+    assert '<svg role="img" class="qr"' in shown.text
+    code = re.search(r'<code id="pass-code">([^<]+)</code>', shown.text).group(1)
+    await client.post(f"/network/meetings/{meeting.id}/invite", data={"contact_ids": [marie.id]})
+    scanned = await client.post(f"/network/meetings/{meeting.id}/check-in", data={"code": code})
+    assert scanned.status_code == 200, scanned.text
+    assert 'data-presence="present"' in scanned.text
+    assert "par badge" in scanned.text
+    unknown = await client.post(f"/network/meetings/{meeting.id}/check-in", data={"code": "x" * 43})
+    assert unknown.status_code == 404
+
+
+async def test_a_referral_offers_only_the_statuses_it_may_move_to(client, cast) -> None:
+    julien = await cast.principal("julien")
+    await make_network(cast)
+    partner = await make_partner(julien, cast.saint_denis)
+    yanis = await make_visitor(cast.saint_denis, "Yanis", "Martin")
+    referral = await services.refer(
+        julien,
+        ReferralInput(visitor_id=yanis.id, partner_id=partner.id, need="job", consent=True),
+    )
+    await login(client, cast.email("julien"))
+    page = (await client.get("/network/referrals")).text
+    select = re.search(rf'<select id="status-{referral.id}".*?</select>', page, re.S).group(0)
+    assert re.findall(r'value="([a-z_]+)"', select) == ["sent", "not_taken_up", "taken_up"]
+    refused = await client.post(
+        f"/network/referrals/{referral.id}", data={"status": "outcome_known", "outcome": "none"}
+    )
+    assert refused.status_code == 409
+    moved = await client.post(f"/network/referrals/{referral.id}", data={"status": "taken_up"})
+    assert moved.status_code == 303
+    page = (await client.get("/network/referrals")).text
+    select = re.search(rf'<select id="status-{referral.id}".*?</select>', page, re.S).group(0)
+    assert re.findall(r'value="([a-z_]+)"', select) == ["taken_up", "outcome_known"]

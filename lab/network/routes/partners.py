@@ -109,6 +109,14 @@ async def contact_remove(request: Request, contact_id: Id) -> Response:
     return redirect(request, f"/network/partners/{contact.partner}?done=contact_removed")
 
 
+@post("/network/contacts/{contact_id:int}/pass", name="network_contact_pass")
+async def contact_pass(request: Request, contact_id: Id) -> Response:
+    """A new meeting pass for a contact person, shown once (only its hash is kept): its QR is
+    scanned, or its code typed, at the meeting's attendance list. The previous one stops."""
+    context = await pages.contact_pass_context(request.user, contact_id)
+    return render(request, "network/contact_pass.html", context)
+
+
 @get("/network/partners/import", name="network_partner_import_form")
 async def import_form(request: Request) -> Response:
     context = await pages.partner_form_context(request.user)
@@ -146,7 +154,14 @@ async def import_run(request: Request) -> Response:
 partners_router = Router(
     path="/",
     guards=[require_role(*STAFF_ROLES)],
-    route_handlers=[partner_list, partner_export, partner_page, contact_add, contact_remove],
+    route_handlers=[
+        partner_list,
+        partner_export,
+        partner_page,
+        contact_add,
+        contact_remove,
+        contact_pass,
+    ],
 )
 partner_changes_router = Router(
     path="/",
