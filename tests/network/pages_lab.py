@@ -73,7 +73,12 @@ async def build_network(cast, visitor) -> dict[str, int]:
         julien,
         ReferralInput(visitor_id=visitor.id, partner_id=partner.id, need="job", consent=True),
     )
-    return {"partner_id": partner.id, "meeting_id": meeting.id, "action_id": action.id}
+    return {
+        "partner_id": partner.id,
+        "contact_id": contact.id,
+        "meeting_id": meeting.id,
+        "action_id": action.id,
+    }
 
 
 async def grow_network(cast, visitor) -> None:
