@@ -6,11 +6,13 @@ network's pages have no WCAG 2.2 A/AA violation in French, English or Dutch."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
+import string
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import FACILITATOR, login
 from tests.browser.kiosk import MANAGER, assert_accessible
 
 
@@ -116,3 +118,35 @@ def test_a_manager_runs_a_meeting_to_an_action_made_a_workshop_module(
     _switch_language(page, "fr")
     page.locator("#partners a").first.click()
     assert_accessible(page, "a partner (fr)")
+
+
+def test_a_facilitator_refers_a_young_person_only_with_their_consent(
+    page: Page, live_server: str
+) -> None:
+    login(page, FACILITATOR)
+    page.goto("/visitors/new")
+    page.fill("#f-first_name", "Amina")
+    page.fill("#f-last_name", "Orientation" + "".join(random.choices(string.ascii_lowercase, k=6)))
+    page.fill("#f-birth_date", "2006-09-02")
+    page.fill("#f-postcode", "93200")
+    page.select_option("#f-preferred_language", "fr")
+    page.select_option("#f-status", "job_seeker")
+    page.click("#visitor-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/visitors/(\d+)/pass\?done=visitor_created$"))
+    visitor_id = re.search(r"/visitors/(\d+)/pass", page.url).group(1)
+    page.goto(f"/visitors/{visitor_id}")
+    form = page.locator("#referral-form")  # loaded into the record after it
+    expect(form).to_be_visible()
+    page.select_option("#f-partner_id", label="France Travail Saint-Denis")
+    page.select_option("#f-need", "job")
+    page.click("#refer-submit")
+    expect(page.locator("#visitor-referrals .field-error")).to_be_visible()
+    expect(page.locator("#visitor-referral-list")).to_have_count(0)
+    assert_accessible(page, "referral refused without consent (fr)")
+    page.check("#f-consent")
+    page.click("#refer-submit")
+    expect(page.locator("#visitor-referrals .alert-success")).to_contain_text(
+        "L'orientation est faite."
+    )
+    expect(page.locator("#visitor-referral-list")).to_contain_text("France Travail Saint-Denis")
+    assert_accessible(page, "a visitor's referrals (fr)")
