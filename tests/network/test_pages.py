@@ -17,6 +17,7 @@ from lab.network import queries, services
 from lab.network.forms import MeetingInput, ReferralInput
 from lab.network.tables import NetworkAction, NetworkMeeting, NetworkReferral
 from tests.helpers import login
+from tests.me.factories import sign_in, visitor_with_pass
 from tests.network.factories import make_contact, make_network, make_partner
 from tests.personas import make_visitor
 
@@ -284,3 +285,25 @@ async def test_a_referral_offers_only_the_statuses_it_may_move_to(client, cast) 
     page = (await client.get("/network/referrals")).text
     select = re.search(rf'<select id="status-{referral.id}".*?</select>', page, re.S).group(0)
     assert re.findall(r'value="([a-z_]+)"', select) == ["taken_up", "outcome_known"]
+
+
+async def test_a_visitor_sees_their_own_referrals_on_their_phone(client, cast) -> None:
+    julien = await cast.principal("julien")
+    await make_network(cast)
+    partner = await make_partner(julien, cast.saint_denis)
+    other = await make_partner(julien, cast.saint_denis, "Foyer Pleyel", kind="housing")
+    ines = await visitor_with_pass(cast.saint_denis, "Inès", last_name="Benali")
+    yanis = await make_visitor(cast.saint_denis, "Yanis", "Martin")
+    for visitor, to in ((ines.visitor, partner), (yanis, other)):
+        await services.refer(
+            julien,
+            ReferralInput(visitor_id=visitor.id, partner_id=to.id, need="job", consent=True),
+        )
+    await sign_in(client, ines)
+    home = await client.get("/me")
+    assert home.status_code == 200
+    section = re.search(r'<section[^>]*id="me-referrals".*?</section>', home.text, re.S).group(0)
+    assert "France Travail Saint-Denis" in section
+    assert "Le lab a prévenu le partenaire." in section
+    assert "Foyer Pleyel" not in home.text  # someone else's
+    assert "Lefèvre" not in section  # nothing about the partner's people
