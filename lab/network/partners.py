@@ -8,7 +8,8 @@ import unicodedata
 from lab.core import audit, clock
 from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
-from lab.core.i18n import _
+from lab.core.forms import EMAIL_PATTERN
+from lab.core.i18n import N_, _
 from lab.core.roles import StaffPrincipal
 from lab.core.security import new_token, token_hash
 from lab.network.access import (
@@ -57,6 +58,7 @@ async def similar_partners(
 async def _check(actor: StaffPrincipal, data: PartnerInput, exclude_id: int | None) -> None:
     if not await can_manage_shared(actor, data.site_id):
         raise Forbidden(_("Seul un ou une responsable peut modifier les partenaires."))
+    check_email(data.email)
     if data.workshop_partner_id is not None:
         linked = {partner.id for partner in await workshop_partners(actor)}
         if data.workshop_partner_id not in linked:
@@ -181,6 +183,17 @@ async def search_partners(
 # -- contact people ---------------------------------------------------------------------------
 
 
+INVALID_EMAIL = N_("Adresse e-mail non valide : écrivez-la ainsi : nom@organisme.be")
+
+
+def check_email(address: str) -> None:
+    """A work e-mail, or none: the forms check it, and so does the service, whoever calls it.
+    Errors: invalid (``email``)."""
+    if address.strip() and not re.match(EMAIL_PATTERN, address.strip()):
+        message = _(INVALID_EMAIL)
+        raise Invalid(_("Certains champs sont à corriger."), field_errors={"email": message})
+
+
 def _apply_contact(contact: NetworkContact, data: ContactInput, partner: NetworkPartner) -> None:
     contact.first_name = data.first_name.strip()
     contact.last_name = data.last_name.strip()
@@ -194,6 +207,7 @@ def _apply_contact(contact: NetworkContact, data: ContactInput, partner: Network
 async def add_contact(actor: StaffPrincipal, partner_id: int, data: ContactInput) -> NetworkContact:
     """Add a contact person to a partner. Errors: not_found, forbidden, invalid (e-mail)."""
     partner = await manageable_partner(actor, partner_id)
+    check_email(data.email)
     async with write_transaction(NetworkContact._meta.db):
         now = clock.now()
         contact = NetworkContact(partner=partner.id, created_at=now, updated_at=now)
@@ -215,6 +229,7 @@ async def update_contact(
     """Errors: not_found, forbidden, invalid."""
     contact = await get_contact_for(actor, contact_id)
     partner = await manageable_partner(actor, contact.partner)
+    check_email(data.email)
     async with write_transaction(NetworkContact._meta.db):
         _apply_contact(contact, data, partner)
         contact.updated_at = clock.now()

@@ -89,6 +89,20 @@ async def test_a_contact_persons_invalid_email_is_refused_in_the_readers_languag
     assert parse_form(ContactInput, {"first_name": "Marie", "last_name": "Lefèvre"}).email == ""
 
 
+async def test_the_service_refuses_a_wrong_work_email_whoever_calls_it(cast):
+    julien = await cast.principal("julien")
+    partner = await make_partner(julien, cast.saint_denis)
+    i18n.set_language("nl")
+    for wrong in ("marie@partenaire", "marie partenaire.be", "<marie@x.be>"):
+        with pytest.raises(Invalid) as refused:
+            await make_contact(julien, partner, email=wrong)
+        assert refused.value.field_errors["email"].startswith("Ongeldig e-mailadres")
+    with pytest.raises(Invalid):
+        await make_partner(julien, cast.saint_denis, "Actiris", email="info@actiris")
+    contact = await make_contact(julien, partner, email="marie@partenaire.be")
+    assert contact.email == "marie@partenaire.be"
+
+
 async def test_the_csv_export_reads_back_and_an_import_reports_every_bad_line(cast):
     await make_network(cast)
     julien = await cast.principal("julien")
