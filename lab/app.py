@@ -35,6 +35,7 @@ from lab.accounts.routes import (
     api_router,
     auth_router,
     public_router,
+    visitor_data_router,
     visitors_router,
 )
 from lab.accounts.staff import LoginThrottle
@@ -210,6 +211,7 @@ def create_app(
             reports_router,
             network_report_router,
             visitors_router,
+            visitor_data_router,
             admin_router,
             api_router,
             *BOOKING_ROUTERS,

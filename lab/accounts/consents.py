@@ -365,3 +365,16 @@ async def consent_page(visitor: Visitor) -> ConsentPage:
     ]
     minor = is_under_consent_age(visitor.birth_date, site, today_at(site))
     return ConsentPage(states, rows, minor, consent_age(site), site.timezone)
+
+
+async def forget_guardians_in_transaction(visitor_id: int) -> int:
+    """Empty the guardians' names and relations on the visitor's consents (an erasure: the
+    grants stay as proof of what was agreed, without naming anyone). Call inside the
+    caller's write transaction; returns how many grants named a guardian."""
+    named = await VisitorConsent.count().where(
+        (VisitorConsent.visitor == visitor_id) & VisitorConsent.guardian_name.is_not_null()
+    )
+    await VisitorConsent.update(
+        {VisitorConsent.guardian_name: None, VisitorConsent.guardian_relation: None}
+    ).where(VisitorConsent.visitor == visitor_id)
+    return named

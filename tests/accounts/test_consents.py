@@ -15,6 +15,7 @@ from lab.accounts.consents import PURPOSES
 from lab.accounts.forms import ConsentInput
 from lab.accounts.tables import VisitorConsent
 from lab.core import clock, i18n
+from lab.core.db import write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.tables import AuditLog
 from lab.me.auth import VisitorPrincipal
@@ -399,3 +400,19 @@ async def test_a_closed_months_figures_stay_when_a_consent_is_withdrawn(client, 
     # Counted live (the two sites' months together, never closed), the withdrawal shows.
     live = await report_queries.dashboard(_hand_worked_filters(cast))
     assert live.profile["gender"]["not_stated"] == sum(handmade.GENDERS.values())
+
+
+async def test_forgetting_the_guardians_keeps_the_grants_without_a_name(cast):
+    awa = await cast.principal("awa")
+    lea = await make_visitor(cast.saint_denis, "Léa", birth_date=FOURTEEN)
+    data = ConsentInput(purpose="photos", guardian_name="Samia Benali", guardian_relation="parent")
+    await consents.give_consent(awa, lea.id, data)
+    other = await make_visitor(cast.saint_denis, "Malik", birth_date=FOURTEEN)
+    await consents.give_consent(awa, other.id, data)
+    async with write_transaction(VisitorConsent._meta.db):
+        assert await consents.forget_guardians_in_transaction(lea.id) == 1
+    [row] = await consents.consents_of(lea.id)
+    assert (row["guardian_name"], row["guardian_relation"]) == (None, None)
+    assert row["purpose"] == "photos" and row["withdrawn_at"] is None
+    [kept] = await consents.consents_of(other.id)
+    assert kept["guardian_name"] == "Samia Benali"

@@ -43,7 +43,7 @@ async def one_of_everything(cast, first_name: str, email: str, *, tag: str):
     """A visitor of Saint-Denis with a row in every category of the export."""
     julien, awa = await cast.principal("julien"), await cast.principal("awa")
     freeze(at(9, day=day(-10)))
-    holder = await visitor_with_pass(cast.saint_denis, first_name, email=email)
+    holder = await visitor_with_pass(cast.saint_denis, first_name, email=email, consents=())
     visitor = holder.visitor
     await consents.give_consent(awa, visitor.id, ConsentInput(purpose="messages_email"))
     module = await make_module(cast.saint_denis, title=f"Atelier {first_name}", capacity=8)

@@ -4,10 +4,11 @@ from lab.accounts.routes.admin import admin_router
 from lab.accounts.routes.api import api_router
 from lab.accounts.routes.auth import auth_router
 from lab.accounts.routes.consents import HANDLERS as CONSENT_HANDLERS
+from lab.accounts.routes.consents import visitor_data_router
 from lab.accounts.routes.public import public_router
 from lab.accounts.routes.visitors import visitors_router
 
-# A visitor's consents and data are pages of their record: same path and guard.
+# A visitor's consents are pages of their record: same path and guard.
 for handler in CONSENT_HANDLERS:
     visitors_router.register(handler)
 
@@ -16,5 +17,6 @@ __all__ = [
     "api_router",
     "auth_router",
     "public_router",
+    "visitor_data_router",
     "visitors_router",
 ]

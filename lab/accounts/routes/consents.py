@@ -1,19 +1,20 @@
 """Staff pages of a visitor's consents and of their full data export.
 
-Registered on the visitors' Router (staff roles): every staff member at the visitor's site
-records or withdraws a consent at the desk; only the site's managers download everything
-(lab.accounts.export.export_for says so, and the page hides the button from others).
+The consent pages are registered on the visitors' Router: every staff member at the visitor's
+site records or withdraws a consent at the desk. Only managers see and download everything (a
+Router of their own, and lab.accounts.export.export_for for the visitor's own site).
 """
 
 from __future__ import annotations
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 
 from lab.accounts import consents, export, visitors
 from lab.accounts.consents import GUARDIAN_RELATIONS
 from lab.accounts.forms import ConsentInput
 from lab.core.errors import LabError
 from lab.core.forms import parse_form
+from lab.core.guards import require_role
 from lab.core.params import Id
 from lab.core.roles import MANAGERS
 from lab.core.web import file_response, redirect, render
@@ -91,4 +92,9 @@ async def data_zip(request: Request, visitor_id: Id) -> Response:
     return file_response(body, "application/zip", export.archive_name(made), attachment=True)
 
 
-HANDLERS = (consent_list, consent_give, consent_withdraw, data_page, data_zip)
+# On the visitors' Router (every staff role).
+HANDLERS = (consent_list, consent_give, consent_withdraw)
+# Everything about a person is for managers only.
+visitor_data_router = Router(
+    path="/", guards=[require_role(*MANAGERS)], route_handlers=[data_page, data_zip]
+)
