@@ -314,11 +314,13 @@ async def action_context(actor: StaffPrincipal, action_id: int) -> dict:
 
 async def follow_up_context(actor: StaffPrincipal, owner_id: int | None = None) -> dict:
     """Open actions by owner, then due date; the overdue ones counted."""
-    rows = await queries.follow_up(actor, owner_id=owner_id)
+    every = await queries.follow_up(actor)
+    # The owners to choose from are all of them, whoever is shown.
+    owners = {row.owner_id: row.owner_name for row in every if row.owner_id}
+    rows = [row for row in every if owner_id is None or row.owner_id == owner_id]
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.owner_name, []).append(row)
-    owners = {row.owner_id: row.owner_name for row in rows if row.owner_id}
     return {
         "groups": groups,
         "owners": owners,
