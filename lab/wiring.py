@@ -20,6 +20,7 @@ from lab.attendance.queries import attendance_counts, attendance_history
 from lab.attendance.services import after_attendance, timeline_reads_with
 from lab.bookings.queries import visitor_booking_history, visitor_loans
 from lab.bookings.services import check_skills_with
+from lab.network.queries import visitor_referrals
 from lab.settings import Settings
 from lab.skills import config as skills_config
 from lab.skills.queries import TIMELINE, badges_of, evidence_of, skill_gate
@@ -62,4 +63,5 @@ EXPORTS = {
     "visits": _visits,
     "skills": _skills,
     "badges": lambda visitor_id, _sites: badges_of(visitor_id),
+    "referrals": lambda visitor_id, _sites: visitor_referrals(visitor_id),
 }

@@ -2,10 +2,10 @@
 
 Everything lab holds about one person, as the data dictionary lists it: their profile, passes
 (never a token's hash), PIN (never its hash), consents, bookings, loans, enrolments,
-attendance, drop-in visits, skills evidence, badges, the audit entries about them and the
-messages written to them. A zip with one JSON file and one CSV file per category and a
-readable summary (``index.html``), built in memory: it never touches a disk, so nothing of it
-stays on a shared tablet or on the server.
+attendance, drop-in visits, skills evidence, badges, referrals to partners, the audit entries
+about them and the messages written to them. A zip with one JSON file and one CSV file per
+category and a readable summary (``index.html``), built in memory: it never touches a disk, so
+nothing of it stays on a shared tablet or on the server.
 
 Accounts holds the profile, passes, PIN and consents; core the audit log and the outbox. The
 domains above accounts answer for their own rows through a reader each, joined at start-up
@@ -49,11 +49,21 @@ CATEGORIES = (
     ("visits", N_("Visites au lab")),
     ("skills", N_("Compétences")),
     ("badges", N_("Badges")),
+    ("referrals", N_("Orientations vers des partenaires")),
     ("audit", N_("Journal des actions")),
     ("mails", N_("Messages envoyés")),
 )
 # Read by the domains above accounts (lab.wiring joins them).
-FROM_ABOVE = ("bookings", "loans", "enrolments", "attendance", "visits", "skills", "badges")
+FROM_ABOVE = (
+    "bookings",
+    "loans",
+    "enrolments",
+    "attendance",
+    "visits",
+    "skills",
+    "badges",
+    "referrals",
+)
 _readers: dict[str, Reader] = {}
 
 

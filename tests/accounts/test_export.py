@@ -23,6 +23,8 @@ from lab.bookings.services import Wanted
 from lab.bookings.tables import Asset, Loan
 from lab.core import clock, mail
 from lab.core.security import token_hash
+from lab.network import services as network
+from lab.network.forms import PartnerInput, ReferralInput
 from lab.skills.tables import Badge, SkillEvidence
 from lab.visits import services as visits
 from lab.workshops import enrolment
@@ -90,6 +92,14 @@ async def one_of_everything(cast, first_name: str, email: str, *, tag: str):
         status_index=int(tag),
         credential="eyJ.signed.jwt",
     ).save()
+    partner = await network.create_partner(
+        julien,
+        PartnerInput(site_id=cast.saint_denis.id, name=f"Logement {tag}", kind="housing"),
+    )
+    referral = ReferralInput(
+        visitor_id=visitor.id, partner_id=partner.id, need="housing", consent=True
+    )
+    await network.refer(awa, referral)
     await mail.queue(
         kind="enrolled",
         recipient=email,
