@@ -116,6 +116,10 @@ async def forget_in_transaction(actor: Actor, visitor: Visitor, why: str) -> dic
     counts["passes"] = len(passes)
     await Pass.delete().where(Pass.visitor == visitor.id)
     await VisitorPin.delete().where(VisitorPin.visitor == visitor.id)
+    # consents reads visitors, which erases through this module: imported when used.
+    from lab.accounts.consents import forget_guardians_in_transaction
+
+    counts["guardians"] = await forget_guardians_in_transaction(visitor.id)
     counts["mail"] = await forget_mail(visitor.id, [visitor.email or ""])
     counts["audit"] = await redact_audit(visitor.id)
     visitor.first_name = ""

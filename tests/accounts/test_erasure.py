@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from lab.accounts import visitors
-from lab.accounts.tables import Pass, Visitor, VisitorPin
+from lab.accounts.tables import Pass, Visitor, VisitorConsent, VisitorPin
 from lab.attendance.tables import ScanEvent, Signature
 from lab.bookings.tables import Asset, Booking, CalendarFeed, Loan, Resource
 from lab.core import audit, clock, db
@@ -96,6 +96,15 @@ async def _story(cast) -> Story:
     vid = visitor.id
     await VisitorPin(visitor=vid, pin_hash="argon2-hash", set_at=clock.now()).save()
     token = f"token-hash-{uuid.uuid4().hex}"[:64]
+    await VisitorConsent(
+        visitor=vid,
+        purpose="email",
+        wording_version=1,
+        given_at=clock.now(),
+        guardian_name=f"Maman {m}",
+        guardian_relation="parent",
+        site=cast.saint_denis.id,
+    ).save()
     code = uuid.uuid4().hex[:8].upper()
     await Pass(visitor=vid, token_hash=token, short_code=code, issued_at=clock.now()).save()
     # November 2025 is closed (reported to the funder) for Saint-Denis: S1's sheet is its proof.

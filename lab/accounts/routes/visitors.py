@@ -315,11 +315,14 @@ visitors_router = Router(
         visitor_guardian_consent,
         visitor_edit,
         visitor_update,
-        visitor_erase_confirm,
-        visitor_erase,
         pass_page,
         pass_reissue,
         pass_card_png,
         pass_card_pdf,
     ],
 )
+
+
+# Erasing a person is for managers: on their Router (lab.accounts.routes), refused to others
+# before the service (which checks the site again).
+ERASE_HANDLERS = (visitor_erase_confirm, visitor_erase)
