@@ -181,7 +181,7 @@ BUDGETS: dict[str, int] = {
     "/reports/activity": 41,
     "/reports/files/{what:str}/{fmt:str}": 35,
     "/network/actions/new": 6,
-    "/network/actions/{action_id:int}": 10,
+    "/network/actions/{action_id:int}": 13,
     "/network/follow-up": 7,
     "/network/meetings": 10,
     "/network/meetings/new": 3,

@@ -222,8 +222,20 @@ async def meeting_context(actor: StaffPrincipal, meeting_id: int) -> dict:
     partners_present = len(
         {row["partner_id"] for row in detail.invitations if row["presence"] == "present"}
     )
+    tz = ZoneInfo(detail.timezone)
+    starts, ends = meeting.starts_at.astimezone(tz), meeting.ends_at.astimezone(tz)
     return {
         "meeting": meeting,
+        "meeting_values": {
+            "site_id": meeting.site,
+            "title": meeting.title,
+            "day": starts.date().isoformat(),
+            "start": starts.strftime("%H:%M"),
+            "end": ends.strftime("%H:%M"),
+            "place": meeting.place,
+            "video_link": meeting.video_link,
+            "zone": meeting.zone,
+        },
         "timezone": detail.timezone,
         "site_name": (await _site_names(actor)).get(meeting.site, ""),
         "themes": detail.themes,
@@ -299,8 +311,26 @@ async def action_context(actor: StaffPrincipal, action_id: int) -> dict:
     zone = await accounts.site_timezone(action.site)
     today = clock.now().astimezone(ZoneInfo(zone)).date()
     is_open = action.status in ("proposed", "under_way")
+    editing: dict = {}
+    if detail["can_manage"] and is_open:
+        owners = await accounts.staff_at_site(
+            action.site, also=[action.owner] if action.owner else []
+        )
+        editing = {
+            "owners": {row["id"]: row["name"] for row in owners},
+            "partner_choices": {p.id: p.name for p in await queries.search_partners(actor)},
+            "edit_values": {
+                "title": action.title,
+                "kind": action.kind,
+                "description": action.description,
+                "owner_id": action.owner or "",
+                "due_on": action.due_on.isoformat() if action.due_on else "",
+                "partner_ids": [partner["id"] for partner in detail["partners"]],
+            },
+        }
     return {
         **detail,
+        **editing,
         "timezone": zone,
         "site_name": (await _site_names(actor)).get(action.site, ""),
         "overdue": is_open and action.due_on is not None and action.due_on < today,

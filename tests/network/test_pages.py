@@ -307,3 +307,65 @@ async def test_a_visitor_sees_their_own_referrals_on_their_phone(client, cast) -
     assert "Le lab a prévenu le partenaire." in section
     assert "Foyer Pleyel" not in home.text  # someone else's
     assert "Lefèvre" not in section  # nothing about the partner's people
+
+
+async def test_a_meeting_is_moved_and_an_action_edited_from_their_pages(client, cast) -> None:
+    julien = await cast.principal("julien")
+    await make_network(cast)
+    partner = await make_partner(julien, cast.saint_denis)
+    meeting = await _meeting(julien, cast.saint_denis)
+    await login(client, cast.email("julien"))
+    page = await client.get(f"/network/meetings/{meeting.id}")
+    assert page.text.count('id="f-meeting-title"') == 1
+    day = (dt.date.today() + dt.timedelta(days=9)).isoformat()
+    moved = await client.post(
+        f"/network/meetings/{meeting.id}/edit",
+        data={
+            "site_id": str(cast.saint_denis.id),
+            "title": "Réunion déplacée",
+            "day": day,
+            "start": "14:00",
+            "end": "13:00",
+        },
+    )
+    assert moved.status_code == 422  # the end before the start
+    assert 'id="meeting-edit" open' in moved.text
+    moved = await client.post(
+        f"/network/meetings/{meeting.id}/edit",
+        data={
+            "site_id": str(cast.saint_denis.id),
+            "title": "Réunion déplacée",
+            "day": day,
+            "start": "14:00",
+            "end": "16:00",
+        },
+    )
+    assert moved.status_code == 303
+    assert (await NetworkMeeting.objects().get(NetworkMeeting.id == meeting.id)).title == (
+        "Réunion déplacée"
+    )
+    opened = await client.post(
+        "/network/actions",
+        data={"site_id": str(cast.saint_denis.id), "title": "Forum", "kind": "other"},
+    )
+    action_id = _id_in(opened.headers["location"], "actions")
+    edited = await client.post(
+        f"/network/actions/{action_id}/edit",
+        data={
+            "title": "Forum de l'alternance",
+            "kind": "info_session",
+            "owner_id": str(julien.user_id),
+            "due_on": day,
+            "partner_ids": [str(partner.id)],
+        },
+    )
+    assert edited.status_code == 303, edited.text
+    action = await NetworkAction.objects().get(NetworkAction.id == action_id)
+    assert (action.title, action.kind, action.owner, action.due_on.isoformat()) == (
+        "Forum de l'alternance",
+        "info_session",
+        julien.user_id,
+        day,
+    )
+    page = await client.get(f"/network/actions/{action_id}")
+    assert "France Travail Saint-Denis" in page.text

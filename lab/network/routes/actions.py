@@ -13,7 +13,7 @@ from lab.core.guards import require_role
 from lab.core.params import Id, id_or_none
 from lab.core.roles import MANAGERS, STAFF_ROLES
 from lab.core.web import redirect, render
-from lab.network import pages, services
+from lab.network import pages, queries, services
 from lab.network.forms import ActionInput, ActionNoteInput
 
 FOLLOW_UP, FORM, PAGE = "network/follow_up.html", "network/action_form.html", "network/action.html"
@@ -78,6 +78,27 @@ async def action_move(request: Request, action_id: Id) -> Response:
     return redirect(request, f"/network/actions/{action_id}?done=moved")
 
 
+@post("/network/actions/{action_id:int}/edit", name="network_action_update")
+async def action_update(request: Request, action_id: Id) -> Response:
+    """Title, kind, owner, due date and partners of an open action (its status moves apart)."""
+    raw = await request.form()
+    action = await queries.get_action_for(request.user, action_id)
+    values = {**dict(raw), "site_id": str(action.site)}
+    values["partner_ids"] = raw.getall("partner_ids", [])
+    if action.decision:
+        values["decision_id"] = str(action.decision)
+    try:
+        await services.update_action(request.user, action_id, parse_form(ActionInput, values))
+    except LabError as error:
+        context = await pages.action_context(request.user, action_id)
+        values["partner_ids"] = [id_or_none(v) for v in values["partner_ids"]]
+        context.update(
+            edit_message=error.message, edit_errors=error.field_errors, edit_values=values
+        )
+        return render(request, PAGE, context, status_code=error.status_code)
+    return redirect(request, f"/network/actions/{action_id}?done=saved")
+
+
 @post("/network/actions/{action_id:int}/notes", name="network_action_note")
 async def action_note(request: Request, action_id: Id) -> Response:
     raw = await request.form()
@@ -107,5 +128,5 @@ actions_router = Router(
 action_changes_router = Router(
     path="/",
     guards=[require_role(*MANAGERS)],
-    route_handlers=[action_new, action_create, action_move, action_module],
+    route_handlers=[action_new, action_create, action_update, action_move, action_module],
 )

@@ -148,6 +148,21 @@ async def decision_add(request: Request, meeting_id: Id) -> Response:
     return await _run(request, meeting_id, "decisions", change, DecisionInput)
 
 
+@post("/network/meetings/{meeting_id:int}/edit", name="network_meeting_update")
+async def meeting_update(request: Request, meeting_id: Id) -> Response:
+    """A new date, time or place: the people invited get the updated invitation."""
+    raw = await request.form()
+    try:
+        await services.update_meeting(request.user, meeting_id, parse_form(MeetingInput, raw))
+    except LabError as error:
+        context = await pages.meeting_context(request.user, meeting_id)
+        context.update(
+            meeting_values=dict(raw), meeting_errors=error.field_errors, message=error.message
+        )
+        return render(request, PAGE, context, status_code=error.status_code)
+    return redirect(request, f"/network/meetings/{meeting_id}?done=saved")
+
+
 @post("/network/meetings/{meeting_id:int}/cancel", name="network_meeting_cancel")
 async def meeting_cancel(request: Request, meeting_id: Id) -> Response:
     try:
@@ -175,6 +190,7 @@ meeting_changes_router = Router(
         minutes,
         minutes_send,
         decision_add,
+        meeting_update,
         meeting_cancel,
     ],
 )
