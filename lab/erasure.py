@@ -23,6 +23,7 @@ from lab.kiosk import services as kiosk
 from lab.network import services as network
 from lab.reports import queries as reports
 from lab.skills import services as skills
+from lab.workshops import services as workshops
 
 _years = [10]
 
@@ -78,6 +79,7 @@ async def forget_elsewhere(facts: Forgetting) -> dict[str, int]:
         held = {sheet.signature_id for sheet, _ in await _held(facts.visitor_id, facts.now)}
     counts: dict[str, int] = {}
     counts.update(await bookings.forget_visitor(facts.visitor_id, facts.now))
+    counts.update(await workshops.forget_visitor(facts.actor, facts.visitor_id, facts.now))
     counts.update(
         await attendance.forget_visitor(facts.visitor_id, facts.name, facts.pass_hashes, held)
     )

@@ -45,6 +45,7 @@ class Forgetting:
     pass_hashes: tuple[str, ...]  # the SHA-256 of every pass the person held
     now: dt.datetime
     why: str  # erasure | retention
+    actor: Actor  # who erases (staff), or the system for retention
 
     @property
     def name(self) -> str:
@@ -111,6 +112,7 @@ async def forget_in_transaction(actor: Actor, visitor: Visitor, why: str) -> dic
         pass_hashes=tuple(row["token_hash"] for row in passes),
         now=now,
         why=why,
+        actor=actor,
     )
     counts = dict(await _forget[0](facts))
     counts["passes"] = len(passes)

@@ -13,6 +13,8 @@ lock is released (see ``lab.workshops.messages``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from lab.accounts.queries import visitor_at_site
 from lab.core import audit, clock
 from lab.core.audit import Actor
@@ -153,6 +155,44 @@ async def cancel_own(actor: Actor, visitor_id: int, enrolment_id: int) -> Enrolm
         )
         raise NotFound(_("Vous n'avez pas cette inscription."))
     return await cancel(actor, enrolment_id, by="visitor")
+
+
+async def forget_visitor(actor: Actor, visitor_id: int, now: dt.datetime) -> dict[str, int]:
+    """Workshops' part of forgetting a person (``lab.erasure``; call inside its transaction).
+
+    Every live enrolment (enrolled or waitlisted) in a queue with a session still to come is
+    cancelled, by the centre, and each seat it frees goes to the first on the waitlist, as
+    any cancellation would: an erased person's seat must not stay taken. The promoted are told
+    by messages held in this transaction; the stale-message round (``send_stale``) writes them
+    a few minutes later, since a message must not go out for a change that may still roll
+    back. Enrolments whose sessions are all past stay as they were, for the figures."""
+    live = await (
+        Enrolment.objects()
+        .where((Enrolment.visitor == visitor_id) & Enrolment.status.is_in(list(LIVE)))
+        .order_by(Enrolment.id)
+    )
+    notices = Notices()
+    cancelled = 0
+    for enrolment in live:
+        await lock_row(Module, enrolment.module)
+        module = await Module.objects().get(Module.id == enrolment.module)
+        session = None
+        to_come = (Session.starts_at > now) & (Session.status == "scheduled")
+        if enrolment.session is not None:
+            session = await Session.objects().get(Session.id == enrolment.session)
+            if session is None or session.starts_at <= now or session.status != "scheduled":
+                continue  # a drop-in session already held or cancelled: history
+        elif not await Session.exists().where((Session.module == module.id) & to_come):
+            continue  # a series already over: history
+        freed = enrolment.status == "enrolled"
+        enrolment.status = "cancelled"
+        enrolment.cancelled_by = "centre"
+        enrolment.updated_at = now
+        await enrolment.save()
+        cancelled += 1
+        if freed:
+            await fill_free_seats(actor, module, session, notices)
+    return {"enrolments_cancelled": cancelled}
 
 
 async def fill_free_seats(

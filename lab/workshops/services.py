@@ -31,7 +31,7 @@ from lab.core.roles import MANAGERS, StaffPrincipal
 from lab.workshops.access import get_module_for, get_session_for, require_manager
 from lab.workshops.enrolment import cancel as cancel_enrolment
 from lab.workshops.enrolment import cancel_own as cancel_own_enrolment
-from lab.workshops.enrolment import enrol, fill_free_seats
+from lab.workshops.enrolment import enrol, fill_free_seats, forget_visitor
 from lab.workshops.forms import ModuleInput, PartnerInput
 from lab.workshops.messages import Notices
 from lab.workshops.programme import facilitator_ids
@@ -57,6 +57,7 @@ __all__ = [
     "create_partner",
     "enrol",
     "facilitator_ids",
+    "forget_visitor",
     "get_module_for",
     "get_module_to_manage_for",
     "get_session_for",

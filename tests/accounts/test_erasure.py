@@ -431,3 +431,43 @@ async def test_an_erasure_is_all_or_nothing_at_every_statement(cast, settings, p
             assert not changed, (kind, step, changed, injection.texts[-1])
     await visitors.erase_visitor(julien, story.visitor.id)
     assert (await Visitor.objects().get(Visitor.id == story.visitor.id)).anonymised_at
+
+
+async def test_an_erased_persons_seats_to_come_go_to_the_waitlist(cast, settings):
+    """Erasure cancels the person's live enrolments whose sessions are still to come, and
+    each freed seat goes to the first on the waitlist, who is told (the message is held in
+    the erasure's transaction and written by the stale-message round). An enrolment in a
+    series already over stays, for the figures."""
+    from lab.core.tables import Outbox
+    from lab.workshops import enrolment
+    from lab.workshops.forms import EnrolInput
+    from lab.workshops.messages import send_stale
+    from lab.workshops.tables import Enrolment
+    from tests.bookings.factories import freeze
+    from tests.workshops.factories import make_module, make_session
+
+    wire(settings)
+    awa, julien = await cast.principal("awa"), await cast.principal("julien")
+    site = cast.saint_denis
+    gone = await make_visitor(site, "Zoé", "Ndiaye")
+    waiting = await make_visitor(site, "Omar", "Benali")
+    now = clock.now()
+    coming = await make_module(site, "Atelier CV", capacity=1)
+    await make_session(coming, now + dt.timedelta(days=3))
+    over = await make_module(site, "Atelier passé", capacity=1)
+    await make_session(over, now - dt.timedelta(days=3))
+    seat = await enrolment.enrol(awa, coming.id, EnrolInput(visitor_id=gone.id))
+    queued = await enrolment.enrol(awa, coming.id, EnrolInput(visitor_id=waiting.id))
+    past = await enrolment.enrol(awa, over.id, EnrolInput(visitor_id=gone.id))
+    assert (seat.status, queued.status, past.status) == ("enrolled", "waitlisted", "enrolled")
+
+    await visitors.erase_visitor(julien, gone.id)
+
+    status = {
+        row["id"]: row["status"] for row in await Enrolment.select(Enrolment.id, Enrolment.status)
+    }
+    assert status == {seat.id: "cancelled", queued.id: "enrolled", past.id: "enrolled"}
+    held = await Outbox.select(Outbox.status, Outbox.visitor_id).where(Outbox.kind == "promoted")
+    assert held == [{"status": "held", "visitor_id": waiting.id}]
+    freeze(now + dt.timedelta(minutes=10))
+    assert await send_stale() == 1
