@@ -5,9 +5,12 @@ from piccolo.table import Table
 
 
 class AuditLog(Table, tablename="audit_log"):
-    """Append-only (a database trigger refuses UPDATE and DELETE).
+    """Append-only: database triggers refuse every UPDATE and DELETE but two. Retention may
+    delete an entry older than 30 days (by the database's clock), and an erasure may redact
+    an entry about the person, its ``data`` becoming exactly ``{"redacted": true}`` and
+    nothing else changing (see the migrations that define the triggers).
 
-    ``data`` holds ids and codes, never names or contact details: the log outlives erasures.
+    ``data`` holds ids and codes, never names or contact details.
     """
 
     at = Timestamptz(index=True)
