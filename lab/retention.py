@@ -13,7 +13,8 @@ comes later. The last contact is the latest of the record's own dates (accounts)
 attendance, booking (one to come included), enrolment, visit, loan and skills evidence
 (``lab.reports.queries.seen_since``, the domain that reads them all). Their signed sheets stay,
 with the signer's name, until ``LAB_RETAIN_SIGNED_SHEETS_YEARS`` (10) after signing, when the
-"signatures" category deletes them, whoever signed.
+"signatures" category deletes them, whoever signed. A site may set its own years and
+follow-up age (the admin's site form); an empty value is the deployment's.
 """
 
 from __future__ import annotations
@@ -51,29 +52,40 @@ async def anonymise_visitors(
         "FR": settings.follow_up_age_fr if settings is not None else 26,
         "BE": settings.follow_up_age_be if settings is not None else 25,
     }
-    since = erasure.years_before(now, years)
     total, after = 0, 0
     while True:
         if dry_run:
-            ids = await erasure.anonymisation_candidates(
+            due = await erasure.anonymisation_candidates(
                 now, years=years, ages=ages, after=after, limit=batch
             )
-            if not ids:
+            if not due:
                 return total
-            after = ids[-1]
-            total += len(set(ids) - await seen_since(ids, since))
+            after = due[-1][0]
+            total += len(due) - len(await _seen_recently(due))
             continue
         async with write_transaction(Visitor._meta.db):
-            ids = await erasure.anonymisation_candidates(
+            due = await erasure.anonymisation_candidates(
                 now, years=years, ages=ages, after=after, limit=batch
             )
-            if not ids:
+            if not due:
                 return total
-            after = ids[-1]
-            recent = await seen_since(ids, since)
-            for visitor_id in ids:
+            after = due[-1][0]
+            recent = await _seen_recently(due)
+            for visitor_id, _since in due:
                 if visitor_id not in recent:
                     total += await erasure.anonymise_in_transaction(visitor_id)
+
+
+async def _seen_recently(due: list[tuple[int, dt.datetime]]) -> set[int]:
+    """Which of the candidates had a contact since their own site's cutoff: one read per
+    distinct cutoff (one per retention rule in use, not per visitor)."""
+    by_since: dict[dt.datetime, list[int]] = {}
+    for visitor_id, since in due:
+        by_since.setdefault(since, []).append(visitor_id)
+    seen: set[int] = set()
+    for since, ids in by_since.items():
+        seen |= await seen_since(ids, since)
+    return seen
 
 
 async def apply_retention(

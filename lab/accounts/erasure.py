@@ -161,39 +161,47 @@ def years_before(moment: dt.datetime, years: int) -> dt.datetime:
 
 async def anonymisation_candidates(
     now: dt.datetime, *, years: int, ages: dict[str, int], after: int, limit: int
-) -> list[int]:
+) -> list[tuple[int, dt.datetime]]:
     """Up to ``limit`` visitors (ids above ``after``, in order) not anonymised yet whose own
-    record has not changed for ``years`` and who have reached their site's follow-up age
-    (``ages``, by country: "FR", "BE"). Their other contacts are the wiring's to check
-    (``lab.retention``)."""
+    record has not changed for their site's retention years and who have reached their site's
+    follow-up age, each with the instant since which a contact keeps them. A site's own
+    values (``Site.retain_visitor_years``, ``Site.follow_up_age``) come first; an empty one
+    is the deployment's: ``years``, and ``ages`` by country ("FR", "BE"). Their other contacts
+    are the wiring's to check (``lab.retention``)."""
     # consent reads visitors, which erases through this module: imported when used.
     from lab.accounts.consent import site_country
 
-    cutoff = years_before(now, years)
-    sites = await Site.select(Site.id, Site.timezone)
-    by_age: dict[int, list[int]] = {}
+    sites = await Site.select(Site.id, Site.timezone, Site.retain_visitor_years, Site.follow_up_age)
+    # Sites grouped by their (age, years) rule: one clause each, whatever the number of sites.
+    by_rule: dict[tuple[int, int], list[int]] = {}
     for site in sites:
-        by_age.setdefault(ages[site_country(site["timezone"])], []).append(site["id"])
-    if not by_age:
+        age = site["follow_up_age"]
+        if age is None:
+            age = ages[site_country(site["timezone"])]
+        rule = (age, site["retain_visitor_years"] or years)
+        by_rule.setdefault(rule, []).append(site["id"])
+    if not by_rule:
         return []
-    old_enough = None
-    for age, site_ids in sorted(by_age.items()):
+    due = None
+    since_of_site: dict[int, dt.datetime] = {}
+    for (age, site_years), site_ids in sorted(by_rule.items()):
+        cutoff = years_before(now, site_years)
         born = years_before(now, age).date()
-        clause = Visitor.created_site.is_in(site_ids) & (Visitor.birth_date <= born)
-        old_enough = clause if old_enough is None else old_enough | clause
-    rows = (
-        await Visitor.select(Visitor.id)
-        .where(
-            Visitor.anonymised_at.is_null()
-            & (Visitor.id > after)
+        since_of_site.update(dict.fromkeys(site_ids, cutoff))
+        clause = (
+            Visitor.created_site.is_in(site_ids)
+            & (Visitor.birth_date <= born)
             & (Visitor.created_at < cutoff)
             & (Visitor.updated_at < cutoff)
-            & old_enough
         )
+        due = clause if due is None else due | clause
+    rows = (
+        await Visitor.select(Visitor.id, Visitor.created_site)
+        .where(Visitor.anonymised_at.is_null() & (Visitor.id > after) & due)
         .order_by(Visitor.id)
         .limit(limit)
     )
-    return [row["id"] for row in rows]
+    return [(row["id"], since_of_site[row["created_site"]]) for row in rows]
 
 
 async def anonymise_in_transaction(visitor_id: int) -> bool:

@@ -54,6 +54,8 @@ HoursLine = Annotated[
     ),
 ]
 SearchText = Annotated[str, msgspec.Meta(max_length=60, pattern=TEXT_PATTERN)]
+RetainYears = Annotated[int, msgspec.Meta(ge=1, le=100)]
+FollowUpAge = Annotated[int, msgspec.Meta(ge=0, le=120)]
 
 
 class VisitorInput(msgspec.Struct, forbid_unknown_fields=False):
@@ -105,6 +107,10 @@ class SiteInput(msgspec.Struct):
     hours_sat: HoursLine | None = None
     hours_sun: HoursLine | None = None
     active: bool = True
+    # This site's retention of visitors' records; empty: the deployment's settings
+    # (LAB_RETAIN_VISITOR_YEARS, and LAB_FOLLOW_UP_AGE_FR or _BE by the site's country).
+    retain_visitor_years: RetainYears | None = None
+    follow_up_age: FollowUpAge | None = None
 
 
 class NewStaffInput(msgspec.Struct):

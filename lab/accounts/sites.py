@@ -72,6 +72,8 @@ def site_form_values(site: Site) -> dict[str, object]:
         "address": site.address,
         "network": site.network,
         "active": site.active,
+        "retain_visitor_years": site.retain_visitor_years,
+        "follow_up_age": site.follow_up_age,
     }
     for day in WEEKDAYS:
         values[f"hours_{day}"] = format_hours(hours.get(day, []))
@@ -166,6 +168,8 @@ async def create_site(actor: StaffPrincipal, data: SiteInput) -> Site:
             network=data.network or "",
             opening_hours=json.dumps(hours),
             active=data.active,
+            retain_visitor_years=data.retain_visitor_years,
+            follow_up_age=data.follow_up_age,
             created_at=clock.now(),
         )
         await site.save()
@@ -192,6 +196,8 @@ async def update_site(actor: StaffPrincipal, site_id: int, data: SiteInput) -> S
         site.network = data.network or ""
         site.opening_hours = json.dumps(hours)
         site.active = data.active
+        site.retain_visitor_years = data.retain_visitor_years
+        site.follow_up_age = data.follow_up_age
         await site.save()
         await audit.record(actor, "site.updated", f"site:{site.id}", site_id=site.id)
     return site

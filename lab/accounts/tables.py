@@ -22,6 +22,9 @@ class Site(Table, tablename="site"):
     network = Varchar(length=120, default="")
     active = Boolean(default=True)
     created_at = Timestamptz()
+    # The site's own retention of visitors' records; None: the deployment's settings.
+    retain_visitor_years = Integer(null=True, default=None)
+    follow_up_age = Integer(null=True, default=None)
 
 
 class StaffUser(Table, tablename="staff_user"):

@@ -19,8 +19,15 @@ from lab.core.roles import ADMIN, ROLE_LABELS
 from lab.core.web import redirect, render
 
 
-def _site_context(**extra: object) -> dict:
+def _site_context(request: Request, **extra: object) -> dict:
+    settings = request.app.state.settings
     return {
+        # What an empty retention field means: the deployment's settings.
+        "retention_defaults": {
+            "years": settings.retain_visitor_years,
+            "fr": settings.follow_up_age_fr,
+            "be": settings.follow_up_age_be,
+        },
         "weekdays": sites.WEEKDAYS,
         "weekday_labels": sites.WEEKDAY_LABELS,
         "timezone_labels": labels.TIMEZONES,
@@ -37,7 +44,7 @@ async def site_list(request: Request) -> Response:
 @get("/sites/new", name="admin_site_new")
 async def site_new(request: Request) -> Response:
     values = {"timezone": request.app.state.settings.default_timezone, "active": True}
-    return render(request, "admin/site_form.html", _site_context(values=values, site=None))
+    return render(request, "admin/site_form.html", _site_context(request, values=values, site=None))
 
 
 @post("/sites", name="admin_site_create")
@@ -47,7 +54,7 @@ async def site_create(request: Request) -> Response:
         await sites.create_site(request.user, parse_form(SiteInput, raw))
     except LabError as error:
         context = _site_context(
-            values=dict(raw), errors=error.field_errors, message=error.message, site=None
+            request, values=dict(raw), errors=error.field_errors, message=error.message, site=None
         )
         return render(
             request, "admin/site_form.html", context, block="form", status_code=error.status_code
@@ -59,7 +66,7 @@ async def site_create(request: Request) -> Response:
 async def site_edit(request: Request, site_id: Id) -> Response:
     site = await sites.get_site_for(request.user, site_id)
     values = sites.site_form_values(site)
-    return render(request, "admin/site_form.html", _site_context(values=values, site=site))
+    return render(request, "admin/site_form.html", _site_context(request, values=values, site=site))
 
 
 @post("/sites/{site_id:int}", name="admin_site_update")
@@ -70,7 +77,7 @@ async def site_update(request: Request, site_id: Id) -> Response:
         await sites.update_site(request.user, site_id, parse_form(SiteInput, raw))
     except LabError as error:
         context = _site_context(
-            values=dict(raw), errors=error.field_errors, message=error.message, site=site
+            request, values=dict(raw), errors=error.field_errors, message=error.message, site=site
         )
         return render(
             request, "admin/site_form.html", context, block="form", status_code=error.status_code
