@@ -9,7 +9,7 @@ import pytest
 
 from lab import retention as every
 from lab.accounts.erasure import years_before
-from lab.accounts.tables import Visitor
+from lab.accounts.tables import Site, Visitor
 from lab.attendance.services import purge_journal
 from lab.attendance.tables import ScanEvent, Signature
 from lab.core import retention
@@ -19,6 +19,7 @@ from lab.reports.filters import Filters, Period
 from lab.visits.tables import Visit
 from lab.wiring import wire
 from lab.workshops.tables import Module, Session
+from tests.helpers import login
 from tests.personas import make_visitor
 from tests.reports import handmade
 
@@ -224,6 +225,57 @@ async def test_a_record_waits_for_the_follow_up_age_of_its_sites_country(cast, s
     assert (await every.apply_retention(NOW, settings))["visitors"] == 2
     assert await _anonymised(*ids.values()) == [False, True, False, True]
     assert (await every.apply_retention(NOW, settings))["visitors"] == 0
+
+
+async def test_a_sites_own_years_and_follow_up_age_come_before_the_deployments(cast, settings):
+    """Saint-Denis keeps records 3 years and follows people to 28; Brussels keeps the
+    deployment's 2 years and 25. Each record is judged by its own site's rule, a day either
+    side of each threshold."""
+    wire(settings)
+    day = dt.timedelta(days=1)
+    sd, bxl = cast.saint_denis, cast.brussels
+    await Site.update({Site.retain_visitor_years: 3, Site.follow_up_age: 28}).where(
+        Site.id == sd.id
+    )
+    three_years = years_before(NOW, 3)
+    turns_28_today = years_before(NOW, 28).date()
+    ids = [
+        await _person(sd, "SdInside", last_contact=three_years + day, born=OLD),
+        await _person(sd, "SdPast", last_contact=three_years - day, born=OLD),
+        await _person(sd, "SdYoung", last_contact=three_years - day, born=turns_28_today + day),
+        await _person(sd, "SdOfAge", last_contact=three_years - day, born=turns_28_today),
+        # Two years and a day without a visit: enough in Brussels, not in Saint-Denis.
+        await _person(sd, "SdTwoYears", last_contact=TWO_YEARS - day, born=OLD),
+        await _person(bxl, "BxlTwoYears", last_contact=TWO_YEARS - day, born=OLD),
+        await _person(bxl, "BxlInside", last_contact=TWO_YEARS + day, born=OLD),
+    ]
+    assert await every.anonymise_visitors(NOW, settings, dry_run=True) == 3
+    assert await every.anonymise_visitors(NOW, settings, batch=2) == 3
+    assert await _anonymised(*ids) == [False, True, False, True, False, True, False]
+    assert await every.anonymise_visitors(NOW, settings) == 0
+
+
+async def test_an_admin_sets_a_sites_retention_and_a_wrong_value_is_explained(client, cast):
+    await login(client, cast.email("camille"))
+    site = cast.saint_denis
+    form = {
+        "name": site.name,
+        "slug": site.slug,
+        "timezone": site.timezone,
+        "active": "on",
+        "retain_visitor_years": "0",
+        "follow_up_age": "",
+    }
+    refused = await client.post(f"/admin/sites/{site.id}", data=form)
+    assert refused.status_code == 422
+    assert 'id="f-retain_visitor_years"' in refused.text and "has-error" in refused.text
+    saved = await client.post(f"/admin/sites/{site.id}", data={**form, "retain_visitor_years": "4"})
+    assert saved.status_code in (200, 303), saved.text[:300]
+    row = await Site.objects().get(Site.id == site.id)
+    assert (row.retain_visitor_years, row.follow_up_age) == (4, None)
+    page = await client.get(f"/admin/sites/{site.id}/edit")
+    assert 'name="retain_visitor_years" type="number" value="4"' in page.text
+    assert 'name="follow_up_age" type="number" value=""' in page.text
 
 
 async def test_signed_sheets_go_after_the_funders_audit_period(cast, settings):
