@@ -63,6 +63,7 @@ from lab.accounts.sites import (
     list_sites,
     site_choices,
     site_timezone,
+    sites_sharing_with,
     timezones,
 )
 from lab.accounts.staff import (
@@ -137,6 +138,7 @@ __all__ = [
     "search_visitors",
     "site_choices",
     "site_timezone",
+    "sites_sharing_with",
     "staff_at_site",
     "staff_ids_by_email",
     "staff_language",

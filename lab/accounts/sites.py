@@ -125,6 +125,20 @@ async def default_site(actor: StaffPrincipal, *roles: str) -> int:
     return next(iter(choices))
 
 
+async def sites_sharing_with(site_ids: Iterable[int]) -> frozenset[int]:
+    """``site_ids`` and every site of their networks (a site's ``network`` names it; a site
+    with no network shares with itself only)."""
+    site_ids = set(site_ids)
+    if not site_ids:
+        return frozenset()
+    rows = await Site.select(Site.id, Site.network).where(Site.id.is_in(sorted(site_ids)))
+    networks = sorted({row["network"] for row in rows if row["network"]})
+    if networks:
+        others = await Site.select(Site.id).where(Site.network.is_in(networks))
+        site_ids.update(row["id"] for row in others)
+    return frozenset(site_ids)
+
+
 async def site_timezone(site_id: int) -> str:
     """The site's IANA time zone ("Europe/Paris"). Errors: not_found."""
     row = await Site.select(Site.timezone).where(Site.id == site_id).first()

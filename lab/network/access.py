@@ -6,7 +6,7 @@ a site with no network shares with itself only. Actions and referrals belong to 
 
 from __future__ import annotations
 
-from lab.accounts.queries import Site
+from lab.accounts.queries import sites_sharing_with
 from lab.core.errors import Forbidden, NotFound
 from lab.core.i18n import _
 from lab.core.roles import MANAGERS, StaffPrincipal
@@ -17,20 +17,6 @@ from lab.network.tables import (
     NetworkPartner,
     NetworkReferral,
 )
-
-
-async def sites_sharing_with(site_ids: frozenset[int] | set[int]) -> frozenset[int]:
-    """``site_ids`` and every site of their networks."""
-    if not site_ids:
-        return frozenset()
-    # Sites are accounts' rows; their network is the one column read here, by id or by name.
-    rows = await Site.select(Site.id, Site.network).where(Site.id.is_in(sorted(site_ids)))
-    networks = sorted({row["network"] for row in rows if row["network"]})
-    shared = set(site_ids)
-    if networks:
-        others = await Site.select(Site.id).where(Site.network.is_in(networks))
-        shared.update(row["id"] for row in others)
-    return frozenset(shared)
 
 
 async def network_site_ids(actor: StaffPrincipal, *roles: str) -> frozenset[int]:
