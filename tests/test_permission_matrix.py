@@ -24,6 +24,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from lab.accounts import passes
 from lab.accounts.tables import Role
 from lab.app import create_app
 from lab.attendance import services as attendance
@@ -46,13 +47,14 @@ from lab.workshops.forms import EnrolInput
 from tests.bookings.factories import at, freeze, make_resource
 from tests.conftest import BASE_URL, _empty_postgres, make_settings, report_figure
 from tests.helpers import login
-from tests.me.factories import sign_in, visitor_with_pass
+from tests.me.factories import PIN, sign_in, visitor_with_pass
 from tests.pages import (
     ANYONE,
     NOW,
     PARAMETER,
     PHONE,
     TABLET,
+    VISITING,
     build_world,
     fill,
     streams,
@@ -252,14 +254,16 @@ async def lab(matrix_database) -> AsyncIterator[Lab]:
     world = await build_world(cast)
     await _post_only_rows(cast, world)
     other = await _other_site(cast)
-    _device, code = await devices.create_device(
-        await cast.principal("julien"), cast.saint_denis.id, TABLET
-    )
-    _device, credential = await devices.pair(code)
+    credentials = {}
+    for who in (TABLET, VISITING):
+        _device, code = await devices.create_device(
+            await cast.principal("julien"), cast.saint_denis.id, who
+        )
+        _device, credentials[who] = await devices.pair(code)
     app = create_app(settings, engine=engine, background_jobs=False)
     async with AsyncTestClient(app, base_url=BASE_URL) as client:
         client.follow_redirects = False
-        seats = await _open_seats(client, cast, world, credential)
+        seats = await _open_seats(client, cast, world, credentials)
         yield Lab(app, world, seats, other)
     await db.stop(engine)
 
@@ -287,8 +291,9 @@ class Seat:
         return await self.request("POST", url, data={})
 
 
-async def _open_seats(client: AsyncTestClient, cast, world: dict, credential: str) -> dict:
-    """tests/pages.py's principals, signed in over HTTP only (the tablet paired beforehand)."""
+async def _open_seats(client: AsyncTestClient, cast, world: dict, credentials: dict) -> dict:
+    """tests/pages.py's principals, signed in over HTTP only (the tablets paired beforehand).
+    The second tablet has a visitor at it only when a test says so (a visit is short)."""
 
     async def seat(sign_in_as) -> Seat:
         client.cookies.clear()
@@ -304,11 +309,13 @@ async def _open_seats(client: AsyncTestClient, cast, world: dict, credential: st
         seats[who] = await seat(lambda who=who: login(client, cast.email(who)))
     seats[PHONE] = await seat(lambda: sign_in(client, world["holder"]))
 
-    async def pair() -> None:
-        client.cookies.set(DEVICE_COOKIE, credential, path="/kiosk")
-        await client.get("/kiosk/pair")
+    for who in (TABLET, VISITING):
 
-    seats[TABLET] = await seat(pair)
+        async def pair(who=who) -> None:
+            client.cookies.set(DEVICE_COOKIE, credentials[who], path="/kiosk")
+            await client.get("/kiosk/pair")
+
+        seats[who] = await seat(pair)
     client.cookies.clear()
     return seats
 
@@ -613,6 +620,35 @@ async def test_the_network_manager_and_the_admin_get_every_sites_rows(lab):
             if response.status_code != 200:
                 refused.append(f"GET {url} ({path}) as {who}: {response.status_code}")
     assert not refused, "\n".join(refused)
+
+
+# -- a tablet with a visitor at it -----------------------------------------------------------
+
+
+async def test_a_tablet_with_a_visitor_at_it_opens_what_the_visitor_may(lab):
+    """The routes the table refuses a bare tablet (→ /kiosk/identify) are the visitor's at the
+    tablet: once they have shown their pass and PIN there, each answers (the matrix checks that
+    the tablet alone is sent to identify them, and that nobody else gets in)."""
+    freeze(NOW)
+    tablet = lab.clients[VISITING]
+    holder = lab.world["holder"]
+    identified = await tablet.request(
+        "POST",
+        "/kiosk/identify",
+        data={"code": passes.display_short_code(holder.short_code), "pin": PIN, "next": "/kiosk"},
+    )
+    assert identified.status_code == 303, identified.text
+    refused = []
+    for method, path in app_routes(lab.app):
+        if method != "GET" or expected_row(method, path) != KIOSK_VISIT:
+            continue
+        url, _placeholder = _fill(method, path, lab.world)
+        response = await tablet.get(url)
+        got = outcome(response)
+        if not meets(method, OK, got):
+            refused.append(f"GET {path}: {got}")
+    assert not refused, "\n".join(refused)
+    await tablet.post("/kiosk/end")
 
 
 # -- the app answers as the table says -------------------------------------------------------
