@@ -97,6 +97,27 @@ def preset_period(preset: str, today: dt.date) -> Period:
     raise Invalid(_("Cette période n'existe pas."), field_errors={"period": _("Période inconnue.")})
 
 
+def period_from(raw: Mapping[str, str | None], today: dt.date) -> Period:
+    """The period a report's form (or query string) asks for: a preset, or first and last
+    days, around ``day`` (default ``today``). Errors: invalid (a date that does not exist)."""
+    return parse_period(
+        raw.get("period"), _day(raw, "first"), _day(raw, "last"), _day(raw, "day") or today
+    )
+
+
+def _day(raw: Mapping[str, str | None], name: str) -> dt.date | None:
+    text = (raw.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(
+            _("Cette date n'existe pas : écrivez-la AAAA-MM-JJ."),
+            field_errors={name: _("Date invalide.")},
+        ) from None
+
+
 def parse_period(
     preset: str | None, first: dt.date | None, last: dt.date | None, today: dt.date
 ) -> Period:

@@ -45,7 +45,7 @@ from lab.reports.filters import (
     Filters,
     Scope,
     build_filters,
-    parse_period,
+    period_from,
     scope_for,
 )
 from lab.reports.queries import _in_period
@@ -132,9 +132,7 @@ async def network_report_for(
         raise Forbidden(_("Vous n'avez accès aux chiffres du réseau d'aucun site."))
     choices = await _choices(scope)
     today = today or clock.now().date()
-    period = parse_period(
-        raw.get("period"), _day(raw, "first"), _day(raw, "last"), _day(raw, "day") or today
-    )
+    period = period_from(raw, today)
     filters = build_filters(scope, choices, period, {"site": raw.get("site")})
     zones = await _zones(scope.site_ids)
     zone = (raw.get("zone") or "").strip()[: MAX_ZONE + 1] or None
@@ -145,19 +143,6 @@ async def network_report_for(
         )
     figures = await network_figures(filters, zone)
     return NetworkReport(scope, choices, filters, zone, zones, figures)
-
-
-def _day(raw: Mapping[str, str | None], name: str) -> dt.date | None:
-    text = (raw.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(
-            _("Cette date n'existe pas : écrivez-la AAAA-MM-JJ."),
-            field_errors={name: _("Date invalide.")},
-        ) from None
 
 
 async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures:

@@ -29,7 +29,7 @@ from lab.reports.filters import (
     Period,
     Scope,
     build_filters,
-    parse_period,
+    period_from,
     preset_period,
     scope_for,
 )
@@ -154,9 +154,7 @@ async def report_for(
     report's ``dashboard`` is then the frozen one of a closed period, or None."""
     scope, choices = await filter_choices(actor)
     today = today or clock.now().date()
-    period = parse_period(
-        raw.get("period"), _day(raw, "first"), _day(raw, "last"), _day(raw, "day") or today
-    )
+    period = period_from(raw, today)
     filters = build_filters(scope, choices, period, raw)
     frozen = await _frozen_for(filters)
     live = await queries.dashboard(filters) if figures else None
@@ -169,19 +167,6 @@ async def report_for(
         frozen=frozen,
         live=live if frozen else None,
     )
-
-
-def _day(raw: Mapping[str, str | None], name: str) -> dt.date | None:
-    text = (raw.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(
-            _("Cette date n'existe pas : écrivez-la AAAA-MM-JJ."),
-            field_errors={name: _("Date invalide.")},
-        ) from None
 
 
 async def rows_for(report: Report, kind: str) -> Table:
