@@ -150,6 +150,12 @@ class LanguageInput(msgspec.Struct):
 PinText = Annotated[str, msgspec.Meta(max_length=8)]
 
 
+class EraseInput(msgspec.Struct):
+    """The erasure's confirmation: a box the manager ticks, since nothing brings it back."""
+
+    confirm: bool = False
+
+
 class PinResetInput(msgspec.Struct):
     """A new PIN typed twice by the visitor at the desk."""
 

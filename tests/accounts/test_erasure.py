@@ -381,7 +381,7 @@ async def test_the_erasure_screen_says_which_signed_sheets_stay_and_why(client, 
     assert "Feuilles d'émargement gardées" in text
     assert "<td>Atelier CV</td> <td>10 nov. 2025</td>" in text
     assert "du 1 nov. 2025 au 30 nov. 2025" in text and "<td>10 nov. 2035</td>" in text
-    assert (await client.post(f"/visitors/{vid}/erase")).status_code == 303
+    assert (await client.post(f"/visitors/{vid}/erase", data={"confirm": "on"})).status_code == 303
     assert (await client.get(f"/visitors/{vid}")).status_code == 404
     held = await Signature.objects().get(Signature.visitor == vid)
     assert held.signer_name == "Bilal Diallo"

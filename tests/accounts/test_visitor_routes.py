@@ -111,7 +111,13 @@ async def test_a_manager_erases_a_visitor_from_the_page(client, cast):
     visitor = await make_visitor(cast.saint_denis)
     await login(client, cast.email("julien"))
     assert "Supprimer définitivement" in (await client.get(f"/visitors/{visitor.id}/erase")).text
-    response = await client.post(f"/visitors/{visitor.id}/erase")
+    # Without the box ticked, nothing is erased and the page says what to do.
+    unticked = await client.post(f"/visitors/{visitor.id}/erase")
+    assert unticked.status_code == 422
+    assert "Cochez la case pour confirmer la suppression." in unticked.text
+    assert 'id="f-confirm"' in unticked.text and "has-error" in unticked.text
+    assert (await client.get(f"/visitors/{visitor.id}")).status_code == 200
+    response = await client.post(f"/visitors/{visitor.id}/erase", data={"confirm": "on"})
     assert response.status_code == 303
     assert (await client.get(f"/visitors/{visitor.id}")).status_code == 404
 

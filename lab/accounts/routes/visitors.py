@@ -7,7 +7,13 @@ import time
 from litestar import Request, Response, Router, get, post
 
 from lab.accounts import cards, consent, labels, passes, pins, visitors
-from lab.accounts.forms import NewVisitorInput, PinResetInput, SearchInput, VisitorInput
+from lab.accounts.forms import (
+    EraseInput,
+    NewVisitorInput,
+    PinResetInput,
+    SearchInput,
+    VisitorInput,
+)
 from lab.accounts.sites import site_choices
 from lab.accounts.tables import Visitor
 from lab.core.errors import Conflict, LabError
@@ -215,15 +221,36 @@ async def visitor_update(request: Request, visitor_id: Id) -> Response:
     return redirect(request, f"/visitors/{visitor_id}")
 
 
-@get("/visitors/{visitor_id:int}/erase", name="visitor_erase_confirm")
-async def visitor_erase_confirm(request: Request, visitor_id: Id) -> Response:
+async def _erase_page(request: Request, visitor_id: int, **extra: object) -> Response:
     held = await visitors.legal_hold(request.user, visitor_id)
     visitor = await visitors.get_visitor_for(request.user, visitor_id)
-    return render(request, "visitors/erase.html", {"visitor": visitor, "held": held})
+    status_code = int(extra.pop("status_code", 200))
+    context = {"visitor": visitor, "held": held, **extra}
+    return render(request, "visitors/erase.html", context, status_code=status_code)
+
+
+@get("/visitors/{visitor_id:int}/erase", name="visitor_erase_confirm")
+async def visitor_erase_confirm(request: Request, visitor_id: Id) -> Response:
+    return await _erase_page(request, visitor_id)
 
 
 @post("/visitors/{visitor_id:int}/erase", name="visitor_erase")
 async def visitor_erase(request: Request, visitor_id: Id) -> Response:
+    """Erases only with the box ticked: a stray or replayed POST erases nobody."""
+    try:
+        data = parse_form(EraseInput, await request.form())
+    except LabError as error:
+        return await _erase_page(
+            request, visitor_id, status_code=error.status_code, message=error.message
+        )
+    if not data.confirm:
+        return await _erase_page(
+            request,
+            visitor_id,
+            status_code=422,
+            message=_("Cochez la case pour confirmer la suppression."),
+            errors={"confirm": _("Cochez cette case pour confirmer.")},
+        )
     await visitors.erase_visitor(request.user, visitor_id)
     return redirect(request, "/visitors?erased=1")
 
