@@ -68,6 +68,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/cached.py
 	$(BIN)/python bench/visitor_search.py
 	$(BIN)/python bench/kiosk_weight.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
