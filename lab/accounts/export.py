@@ -53,6 +53,91 @@ CATEGORIES = (
     ("audit", N_("Journal des actions")),
     ("mails", N_("Messages envoyés")),
 )
+# What each column is called in the summary page; the JSON and CSV files keep the codes.
+COLUMN_LABELS = {
+    "id": N_("Numéro"),
+    "first_name": N_("Prénom"),
+    "last_name": N_("Nom"),
+    "birth_date": N_("Date de naissance"),
+    "gender": N_("Genre"),
+    "postcode": N_("Code postal"),
+    "priority_area": N_("Quartier prioritaire"),
+    "status": N_("Situation ou état"),
+    "education_level": N_("Niveau d'études"),
+    "preferred_language": N_("Langue"),
+    "phone": N_("Téléphone"),
+    "email": N_("E-mail"),
+    "external_ref": N_("Numéro de dossier"),
+    "search_name": N_("Nom pour la recherche"),
+    "created_site": N_("Site d'inscription (numéro)"),
+    "created_site_name": N_("Site d'inscription"),
+    "created_at": N_("Créé le"),
+    "updated_at": N_("Modifié le"),
+    "created_via": N_("Créé par"),
+    "guardian_consent_at": N_("Accord du représentant légal le"),
+    "guardian_consent_by": N_("Accord noté par (numéro)"),
+    "anonymised_at": N_("Rendu anonyme le"),
+    "short_code": N_("Code court"),
+    "issued_at": N_("Remise le"),
+    "issued_by": N_("Donné par (numéro)"),
+    "revoked_at": N_("Retiré le"),
+    "set_at": N_("Choisi le"),
+    "set_by": N_("Changé par (numéro)"),
+    "failed_attempts": N_("Essais faux"),
+    "locked_until": N_("Bloqué jusqu'au"),
+    "visitor": N_("Personne (numéro)"),
+    "purpose": N_("Pour quoi"),
+    "wording_version": N_("Version du texte"),
+    "wording": N_("Texte accepté"),
+    "partner": N_("Partenaire"),
+    "given_at": N_("Donné le"),
+    "recorded_by": N_("Noté par (numéro)"),
+    "guardian_name": N_("Représentant légal"),
+    "guardian_relation": N_("Lien avec la personne"),
+    "withdrawn_at": N_("Retiré le"),
+    "withdrawn_by": N_("Retiré par (numéro)"),
+    "site": N_("Site"),
+    "resource": N_("Quoi"),
+    "starts_at": N_("Début"),
+    "ends_at": N_("Fin"),
+    "source": N_("Fait depuis"),
+    "note": N_("Note"),
+    "checked_in_at": N_("Arrivée notée le"),
+    "workshop": N_("Atelier"),
+    "session_starts_at": N_("Séance du"),
+    "promoted_at": N_("Place obtenue le"),
+    "method": N_("Comment"),
+    "age_band": N_("Tranche d'âge"),
+    "arrived_at": N_("Arrivée"),
+    "left_at": N_("Départ"),
+    "ended_by": N_("Départ noté par"),
+    "device_id": N_("Tablette (numéro)"),
+    "staff_user": N_("Membre de l'équipe (numéro)"),
+    "nonce": N_("Code technique"),
+    "client_at": N_("Heure de la tablette"),
+    "offline": N_("Noté hors connexion"),
+    "skill": N_("Compétence"),
+    "level": N_("Niveau"),
+    "at": N_("Le"),
+    "public_id": N_("Numéro public"),
+    "actor_kind": N_("Fait par"),
+    "action": N_("Action"),
+    "data": N_("Détails"),
+    "partner_name": N_("Partenaire"),
+    "partner_kind": N_("Type de partenaire"),
+    "need": N_("Besoin"),
+    "follow_up_on": N_("Suivi prévu le"),
+    "kind": N_("Sorte"),
+    "subject": N_("Objet"),
+    "dedupe_key": N_("Code technique"),
+    "item": N_("Matériel"),
+    "tag": N_("Étiquette"),
+    "out_at": N_("Prêté le"),
+    "due_at": N_("À rendre le"),
+    "returned_at": N_("Rendu le"),
+    "condition_out": N_("État au départ"),
+    "condition_in": N_("État au retour"),
+}
 # Read by the domains above accounts (lab.wiring joins them).
 FROM_ABOVE = (
     "bookings",
@@ -80,6 +165,21 @@ class Section:
     code: str
     title: str  # in the reader's language
     rows: list[dict]  # JSON-ready: moments as ISO 8601 in UTC, dates as ISO dates
+
+    @property
+    def codes(self) -> list[str]:
+        """Every column of the rows, in order of appearance (the files' headers)."""
+        codes: list[str] = []
+        for row in self.rows:
+            codes.extend(code for code in row if code not in codes)
+        return codes
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """Each column with its name in the reader's language, for the summary page (a
+        column with no name there shows its code)."""
+        named = COLUMN_LABELS
+        return [(code, _(named[code]) if code in named else code) for code in self.codes]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -213,9 +313,7 @@ def _cell(value: object) -> str:
 
 
 def section_csv(section: Section) -> bytes:
-    columns: list[str] = []
-    for row in section.rows:
-        columns.extend(key for key in row if key not in columns)
+    columns = section.codes
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)

@@ -172,6 +172,9 @@ async def test_the_export_holds_a_row_in_every_category_as_json_and_csv(client, 
     summary = html.unescape(files["index.html"].decode())
     assert summary.startswith("<!doctype html>") and "Données de Inès" in summary
     assert "Atelier Inès" in summary
+    # The summary names its columns in words; the files keep the codes.
+    assert '<th scope="col">Date de naissance</th>' in summary
+    assert '<th scope="col">birth_date</th>' not in summary
 
 
 async def test_the_export_of_one_visitor_holds_nothing_of_another_nor_any_secret(client, cast, two):
