@@ -144,6 +144,15 @@ async def fill(
     return bool(written)
 
 
+async def forget(dedupe_keys: list[str]) -> int:
+    """Delete the messages written under ``dedupe_keys``, whatever their state (an erasure:
+    messages about a person that are not addressed to them); how many."""
+    if not dedupe_keys:
+        return 0
+    gone = await Outbox.delete().where(Outbox.dedupe_key.is_in(dedupe_keys)).returning(Outbox.id)
+    return len(gone)
+
+
 async def drop(outbox_id: int) -> None:
     """Forget a held message that has nowhere to go (no address, no consent): as ``queue``
     without a recipient, nothing is kept, so its key stays free."""

@@ -8,7 +8,6 @@ from lab.core.db import lock_row, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
-from lab.core.tables import Outbox
 from lab.network.access import get_partner_for, get_referral_for
 from lab.network.forms import ReferralInput, ReferralUpdateInput
 from lab.network.labels import REFERRAL_STATUSES
@@ -23,6 +22,11 @@ REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
     "not_taken_up": frozenset({"outcome_known"}),
     "outcome_known": frozenset(),
 }
+
+
+def _message_key(referral_id: int) -> str:
+    """The outbox key of the message telling the partner of a referral (one per referral)."""
+    return f"network_referral:{referral_id}"
 
 
 def consent_required() -> Invalid:
@@ -99,7 +103,7 @@ async def refer(actor: StaffPrincipal, data: ReferralInput) -> NetworkReferral:
             language=reader_language,
             subject=subject,
             body=body,
-            dedupe_key=f"network_referral:{referral.id}",
+            dedupe_key=_message_key(referral.id),
         ):
             referral.message_sent_at = now
             await NetworkReferral.update({NetworkReferral.message_sent_at: now}).where(
@@ -245,8 +249,5 @@ async def forget_visitor(visitor_id: int) -> dict[str, int]:
     rows = await NetworkReferral.select(NetworkReferral.id).where(
         NetworkReferral.visitor == visitor_id
     )
-    keys = [f"network_referral:{row['id']}" for row in rows]
-    if not keys:
-        return {"referral_messages": 0}
-    gone = await Outbox.delete().where(Outbox.dedupe_key.is_in(keys)).returning(Outbox.id)
-    return {"referral_messages": len(gone)}
+    keys = [_message_key(row["id"]) for row in rows]
+    return {"referral_messages": await mail.forget(keys)}
