@@ -1,9 +1,10 @@
 """Fault injection at a statement boundary: make the N-th statement of an operation fail.
 
 The hook is the one ``tests/query_count.py`` counts with: every statement lab runs goes
-through its engine's ``run_querystring`` (ORM-built and raw alike), so for the time of the
-block the engine's class is swapped for a subclass whose ``run_querystring`` counts and, at
-the chosen statement, fails *before* sending it. Nothing is faked: every other statement runs
+through its engine's ``run_querystring`` (ORM-built and raw alike) or ``run_plain`` (the hot
+paths' plain statements, ``lab.core.db.fetch``), so for the time of the block the engine's
+class is swapped for a subclass whose two methods count and, at the chosen statement, fail
+*before* sending it. Nothing is faked: every other statement runs
 on the real engine, in the real transaction, and the failure is what the driver itself raises.
 
 Two kinds of fault:
@@ -37,7 +38,7 @@ from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from lab.core import db
-from tests.query_count import bound_engine
+from tests.query_count import bound_engine, statement_text
 
 Kind = Literal["error", "drop"]
 KINDS: tuple[Kind, ...] = ("error", "drop")
@@ -106,12 +107,19 @@ def _injecting_class(real: type[Engine], injection: Injection) -> type[Engine]:
         __slots__ = ()  # the same layout as ``real``: the instance's class can be swapped
 
         async def run_querystring(self, querystring: QueryString, *args, **kwargs):
+            await self._step(str(querystring))
+            return await super().run_querystring(querystring, *args, **kwargs)
+
+        async def run_plain(self, sql: str, args):
+            await self._step(statement_text(sql, args))
+            return await super().run_plain(sql, args)
+
+        async def _step(self, text: str) -> None:
             injection.count += 1
-            injection.texts.append(" ".join(str(querystring).split()))
+            injection.texts.append(" ".join(text.split()))
             if injection.count == injection.step and not injection.fired:
                 injection.fired = True
                 await _fire(self, injection)
-            return await super().run_querystring(querystring, *args, **kwargs)
 
     Injecting.__name__ = Injecting.__qualname__ = f"Injecting{real.__name__}"
     return Injecting

@@ -1,9 +1,10 @@
 """Count the SQL statements the app runs, to hold pages and endpoints to a query budget.
 
 Piccolo sends every statement through its engine's ``run_querystring`` (queries built with the
-ORM and raw ones alike) or ``run_ddl``. Engines declare ``__slots__``, so those methods cannot be
-replaced on the instance: for the time of the count the engine's class is swapped for a
-subclass of it whose two methods count, then call the real ones. Nothing is faked: every
+ORM and raw ones alike) or ``run_ddl``, and lab's hot paths through the engine's ``run_plain``
+(``lab.core.db.fetch``). Engines declare ``__slots__``, so those methods cannot be replaced on
+the instance: for the time of the count the engine's class is swapped for a subclass of it
+whose three methods count, then call the real ones. Nothing is faked: every
 statement still runs and returns its rows, and ``isinstance`` checks keep their answers.
 """
 
@@ -44,6 +45,11 @@ class Statements:
         )
 
 
+def statement_text(sql: str, values) -> str:
+    """A plain statement as a listing shows it: in the driver's form, then its values."""
+    return f"{sql} -- {list(values)!r}" if values else sql
+
+
 def bound_engine() -> Engine:
     """The engine lab's tables are bound to (the app's and the tests' both)."""
     return Site._meta.db
@@ -57,6 +63,10 @@ def _counting_class(real: type[Engine], statements: Statements) -> type[Engine]:
         async def run_querystring(self, querystring: QueryString, *args, **kwargs):
             statements.add(str(querystring))
             return await super().run_querystring(querystring, *args, **kwargs)
+
+        async def run_plain(self, sql: str, args):
+            statements.add(statement_text(sql, args))
+            return await super().run_plain(sql, args)
 
         async def run_ddl(self, ddl: str, *args, **kwargs):
             statements.add(ddl)

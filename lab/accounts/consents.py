@@ -25,7 +25,7 @@ from lab.accounts.forms import ConsentInput
 from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.accounts.visitors import get_visitor_for
 from lab.core import audit, clock
-from lab.core.db import lock_row, placeholders, write_transaction
+from lab.core.db import fetch, lock_row, placeholders, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.principals import Principal
@@ -311,7 +311,7 @@ async def consented(visitor_ids: Iterable[int], purpose: str) -> set[int]:
     if not ids:
         return set()
     sql = CONSENTED_SQL.format(purpose="{}", ids=placeholders(ids))
-    rows = await VisitorConsent.raw(sql, purpose, *ids)
+    rows = await fetch(VisitorConsent, sql, purpose, *ids)
     return {row["visitor"] for row in rows}
 
 

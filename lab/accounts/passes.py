@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from lab.accounts.tables import Pass, Visitor
 from lab.core import audit, clock
 from lab.core.audit import Actor
-from lab.core.db import column_list, row_of
+from lab.core.db import column_list, fetch, row_of
 from lab.core.security import new_token, token_hash
 
 # No 0/O, 1/I/L: a short code is read aloud and typed by people in a hurry.
@@ -102,7 +102,8 @@ async def resolve_token(token: str) -> Visitor | None:
 async def _holder(pass_column: str, value: str) -> Visitor | None:
     """The visitor holding the unrevoked pass whose ``pass_column`` is ``value``, in one
     statement (every scan asks: plain SQL, see lab.core.db, "hot paths")."""
-    rows = await Visitor.raw(
+    rows = await fetch(
+        Visitor,
         f"SELECT {column_list(Visitor, 'v')} FROM visitor v "  # noqa: S608
         f"JOIN visitor_pass p ON p.visitor = v.id "
         f"WHERE p.{pass_column} = {{}} AND p.revoked_at IS NULL",

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from lab.accounts.forms import SiteInput
 from lab.accounts.tables import Site
 from lab.core import audit, clock
-from lab.core.db import placeholders, plain_objects, write_transaction
+from lab.core.db import fetch, placeholders, plain_objects, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.roles import StaffPrincipal
@@ -108,7 +108,8 @@ async def site_choices(actor: StaffPrincipal, *roles: str) -> dict[int, str]:
     if roles or not actor.is_admin:
         ids = sorted(actor.site_ids(*roles)) or [-1]
         among = f" AND id IN ({placeholders(ids)})"
-    rows = await Site.raw(
+    rows = await fetch(
+        Site,
         f"SELECT id, name FROM site WHERE active = {{}}{among} ORDER BY name",  # noqa: S608 (placeholders only)
         True,
         *ids,

@@ -11,7 +11,7 @@ from lab.accounts.sites import active_site_ids, get_site_for
 from lab.accounts.tables import Role, StaffUser
 from lab.core import audit, clock, counters
 from lab.core.audit import ANONYMOUS
-from lab.core.db import write_transaction
+from lab.core.db import fetch, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from lab.core.i18n import _, ngettext
 from lab.core.roles import ADMIN, NETWORK_WIDE, Grant, StaffPrincipal
@@ -112,7 +112,8 @@ async def load_principal_and_credentials(user_id: int) -> tuple[StaffPrincipal |
     stamp of its credentials (see ``credentials_stamp``), read together."""
     # Every staff request asks: the account, its roles and its second factor in one statement
     # (a row per role, one with no role for an account without any; one second factor at most).
-    rows = await StaffUser.raw(
+    rows = await fetch(
+        StaffUser,
         "SELECT u.id, u.name, u.email, u.language, u.password_hash, r.role, r.site, "
         "t.secret AS totp_secret FROM staff_user u "
         'LEFT JOIN staff_role r ON r."user" = u.id '

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from lab.accounts.staff import user_actor
 from lab.accounts.tables import StaffRecoveryCode, StaffTotp, StaffUser
 from lab.core import audit, clock
-from lab.core.db import write_transaction
+from lab.core.db import fetch, write_transaction
 from lab.core.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from lab.core.i18n import _, ngettext
 from lab.core.roles import MANAGERS, StaffPrincipal
@@ -61,7 +61,7 @@ def requires_second_factor(roles: set[str] | tuple[str, ...]) -> bool:
 
 
 async def roles_of(user_id: int) -> set[str]:
-    rows = await StaffUser.raw('SELECT role FROM staff_role WHERE "user" = {}', user_id)
+    rows = await fetch(StaffUser, 'SELECT role FROM staff_role WHERE "user" = {}', user_id)
     return {row["role"] for row in rows}
 
 
@@ -80,7 +80,8 @@ async def state(user_id: int) -> dict:
 async def grants_and_state(user_id: int) -> tuple[list[dict], dict]:
     """The member's grants (``{id, role, site, site_name}``) and ``state(user_id)``, in one
     statement: the admin's page of an account asks for both."""
-    rows = await StaffTotp.raw(
+    rows = await fetch(
+        StaffTotp,
         "SELECT r.id, r.role, r.site, s.name AS site_name, "
         '(SELECT COUNT(*) FROM staff_totp t WHERE t."user" = u.id '
         "AND t.confirmed_at IS NOT NULL) AS enrolled, "

@@ -43,7 +43,7 @@ from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
 from lab.core import audit, clock, events
-from lab.core.db import insert_row, lock_key, row_of, write_transaction
+from lab.core.db import fetch, insert_row, lock_key, row_of, write_transaction
 from lab.core.errors import Conflict, Invalid, LabError
 from lab.core.i18n import _
 from lab.core.principals import Principal
@@ -186,7 +186,7 @@ async def check_in(scan: Scan) -> CheckIn:
         # A nonce has one entry, or a few for a retried scan: read them by the nonce's index
         # and take the first here (ORDER BY id … LIMIT 1 tempts PostgreSQL into walking the
         # whole journal by id when its statistics are stale).
-        seen = await ScanEvent.raw("SELECT * FROM scan_event WHERE nonce = {}", scan.nonce)
+        seen = await fetch(ScanEvent, "SELECT * FROM scan_event WHERE nonce = {}", scan.nonce)
         first = row_of(ScanEvent, min(seen, key=lambda row: row["id"])) if seen else None
         if first is not None:
             answer = await _repeat(journal, first)
@@ -485,7 +485,8 @@ async def _record(
         created_at=now,
         updated_at=now,
     )
-    written = await Attendance.raw(
+    written = await fetch(
+        Attendance,
         "INSERT INTO attendance (visitor, session, status, checked_in_at, method, device_id, "
         "nonce, updated_by, created_at, updated_at) "
         "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "

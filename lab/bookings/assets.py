@@ -17,7 +17,7 @@ from lab.bookings import tags
 from lab.bookings.resources import get_resource_for
 from lab.bookings.tables import Asset, Loan, Resource
 from lab.core import audit, clock
-from lab.core.db import is_sqlite, lock_row, write_transaction
+from lab.core.db import fetch, is_sqlite, lock_row, write_transaction
 from lab.core.errors import Forbidden, NotFound
 from lab.core.forms import ShortText
 from lab.core.i18n import _
@@ -126,7 +126,7 @@ async def create_assets(actor: StaffPrincipal, resource_id: int, data: AssetInpu
     async with write_transaction(Asset._meta.db):
         if not is_sqlite(Asset._meta.db):
             # Numbers are shared by every site: one batch at a time picks them (rare work).
-            await Asset.raw("LOCK TABLE asset IN SHARE ROW EXCLUSIVE MODE")
+            await fetch(Asset, "LOCK TABLE asset IN SHARE ROW EXCLUSIVE MODE")
         for number in await _next_numbers(prefix, data.count):
             asset = Asset(
                 resource=resource.id,

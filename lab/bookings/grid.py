@@ -18,7 +18,7 @@ from lab.bookings.resources import closures_between, list_resources, policy_from
 from lab.bookings.rules import HOLDING, WEEKDAYS
 from lab.bookings.tables import Booking, Resource
 from lab.core import clock
-from lab.core.db import placeholders
+from lab.core.db import fetch, placeholders
 from lab.core.i18n import _, format_datetime
 from lab.core.roles import StaffPrincipal
 
@@ -103,7 +103,7 @@ async def _holding(resource_ids: list[int], start: dt.datetime, end: dt.datetime
     # Every view of the grid asks: plain SQL (see lab.core.db, "hot paths").
     statuses = sorted(HOLDING)
     sql = HOLDING_SQL.format(resources=placeholders(resource_ids), statuses=placeholders(statuses))
-    return await Booking.raw(sql, *resource_ids, *statuses, end, start)
+    return await fetch(Booking, sql, *resource_ids, *statuses, end, start)
 
 
 async def _site_and_resources(

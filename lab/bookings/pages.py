@@ -24,7 +24,7 @@ from lab.bookings.resources import KINDS, get_resource_for, list_resources
 from lab.bookings.rules import HOLDING
 from lab.bookings.tables import Booking, Resource
 from lab.core import clock
-from lab.core.db import placeholders
+from lab.core.db import fetch, placeholders
 from lab.core.i18n import N_, _
 from lab.core.params import id_or_none
 from lab.core.roles import MANAGERS, StaffPrincipal
@@ -259,7 +259,8 @@ async def _queue_row(actor: StaffPrincipal, row: dict) -> dict:
 async def pending_count(actor: StaffPrincipal) -> int:
     # Every bookings page shows it in its menu: plain SQL (see lab.core.db, "hot paths").
     sites = _scope(actor)
-    rows = await Booking.raw(
+    rows = await fetch(
+        Booking,
         "SELECT COUNT(*) AS pending FROM booking b JOIN resource r ON r.id = b.resource "  # noqa: S608 (placeholders only)
         f"WHERE b.status = 'pending' AND r.site IN ({placeholders(sites)})",
         *sites,

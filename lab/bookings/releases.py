@@ -17,7 +17,7 @@ from lab.bookings.messages import Notices, booking_key
 from lab.bookings.tables import Booking
 from lab.core import audit, clock, jobs
 from lab.core.audit import SYSTEM
-from lab.core.db import placeholders, write_transaction
+from lab.core.db import fetch, placeholders, write_transaction
 
 log = logging.getLogger("lab.bookings")
 LOOP_SECONDS = 60
@@ -53,7 +53,8 @@ async def release_due(
     for_resources = ""
     if which:
         for_resources = f" AND b.resource IN ({placeholders(which)})"
-    rows = await Booking.raw(
+    rows = await fetch(
+        Booking,
         "SELECT b.id AS id, b.status AS status, b.source AS source, b.starts_at AS starts_at, "  # noqa: S608 (placeholders only)
         "b.ends_at AS ends_at, b.visitor AS visitor, r.release_after_minutes AS delay, "
         "r.site AS site FROM booking b JOIN resource r ON r.id = b.resource "

@@ -11,7 +11,7 @@ from lab.bookings.holdings import held_bookings
 from lab.bookings.rules import Policy, peak_units
 from lab.bookings.tables import Closure, Resource
 from lab.core import audit, clock
-from lab.core.db import placeholders, plain_objects, write_transaction
+from lab.core.db import fetch, placeholders, plain_objects, write_transaction
 from lab.core.errors import Conflict, Forbidden, NotFound
 from lab.core.i18n import N_, _
 from lab.core.principals import Principal, require_site
@@ -151,7 +151,8 @@ def policy_from(resource: Resource, site: Site, closed_days: frozenset[dt.date])
 
 async def closures_between(site_id: int, first: dt.date, last: dt.date) -> dict[dt.date, str]:
     """A site's closure days from ``first`` to ``last`` (both included), with their labels."""
-    rows = await Closure.raw(
+    rows = await fetch(
+        Closure,
         "SELECT day, label FROM site_closure WHERE site = {} AND day >= {} AND day <= {}",
         site_id,
         first,

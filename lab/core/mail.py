@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from lab.core import clock, jobs
+from lab.core.db import fetch
 from lab.core.tables import Outbox
 from lab.settings import Settings
 
@@ -80,7 +81,8 @@ async def hold(*, kind: str, visitor_id: int | None, dedupe_key: str) -> int | N
     One plain statement (every booking and enrolment holds one: see lab.core.db, "hot
     paths"); the unique key decides, even between two writers."""
     now = clock.now()
-    rows = await Outbox.raw(
+    rows = await fetch(
+        Outbox,
         "INSERT INTO outbox (kind, visitor_id, recipient, language, subject, body, ics, "
         "dedupe_key, status, attempts, next_attempt_at, last_error, created_at) "
         "VALUES ({}, {}, '', 'fr', '', '', '', {}, {}, 0, {}, '', {}) "

@@ -14,7 +14,7 @@ Both run inside the erasure's transaction (``lab.accounts.erasure``).
 
 from __future__ import annotations
 
-from lab.core.db import is_sqlite
+from lab.core.db import fetch, is_sqlite
 from lab.core.tables import AuditLog, Outbox
 
 REDACTED = '{"redacted": true}'
@@ -38,7 +38,8 @@ async def redact_audit(visitor_id: int) -> int:
     where = _names_visitor(sqlite)
     data_text = "data" if sqlite else "data::text"
     values = (f"visitor:{visitor_id}", visitor_id, *(key for _ in _VISITOR_KEYS))
-    rows = await AuditLog.raw(
+    rows = await fetch(
+        AuditLog,
         f"SELECT id FROM audit_log WHERE {where} AND {data_text} <> {{}}",  # noqa: S608 (placeholders only)
         *values,
         REDACTED,
@@ -48,7 +49,8 @@ async def redact_audit(visitor_id: int) -> int:
         chunk = ids[start : start + 500]
         marks = ", ".join("{}" for _ in chunk)
         cast = "" if sqlite else "::json"
-        await AuditLog.raw(
+        await fetch(
+            AuditLog,
             f"UPDATE audit_log SET data = {{}}{cast} WHERE id IN ({marks})",  # noqa: S608 (placeholders only)
             REDACTED,
             *chunk,

@@ -249,6 +249,11 @@ class FastSQLiteEngine(SQLiteEngine):
         query, args = querystring.compile_string(engine_type=self.engine_type)
         return await self._run(query, args, querystring.query_type, querystring.table)
 
+    async def run_plain(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        """Run one statement already in the driver's form (``?``), its rows as dicts: what
+        ``run_querystring`` does, without a query object (``lab.core.db.fetch``)."""
+        return await self._run(sql, args, "", None)
+
     async def run_ddl(self, ddl: str, in_pool: bool = False):
         return await self._run(ddl, [], "ddl", None)
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 from lab.accounts import queries as accounts
 from lab.core import audit, clock
-from lab.core.db import write_transaction
+from lab.core.db import fetch, write_transaction
 from lab.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lab.core.i18n import N_, _
 from lab.core.roles import MANAGERS, StaffPrincipal
@@ -204,7 +204,8 @@ async def device_for(credential: str | None) -> DevicePrincipal | None:
     if not credential or len(credential) > 100:
         return None
     # Every request of a tablet asks this: plain SQL (see lab.core.db, "hot paths").
-    rows = await KioskDevice.raw(
+    rows = await fetch(
+        KioskDevice,
         "SELECT id, site, allowed_actions, revoked_at, last_seen_at FROM kiosk_device "
         "WHERE credential_hash = {}",
         token_hash(credential),
@@ -214,8 +215,11 @@ async def device_for(credential: str | None) -> DevicePrincipal | None:
     device = rows[0]
     now = clock.now()
     if device["last_seen_at"] is None or now - device["last_seen_at"] > SEEN_EVERY:
-        await KioskDevice.raw(
-            "UPDATE kiosk_device SET last_seen_at = {} WHERE id = {}", now, device["id"]
+        await fetch(
+            KioskDevice,
+            "UPDATE kiosk_device SET last_seen_at = {} WHERE id = {}",
+            now,
+            device["id"],
         )
     return DevicePrincipal(
         device["id"], device["site"], frozenset(device["allowed_actions"].split(","))

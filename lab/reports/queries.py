@@ -36,7 +36,7 @@ from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
-from lab.core.db import placeholders
+from lab.core.db import fetch, placeholders
 from lab.reports import bands, skills
 from lab.reports.figures import (
     CAME,
@@ -258,7 +258,7 @@ async def _walk_ins(held: Sequence[dict]) -> int:
             came=placeholders(CAME),
             seat=placeholders(HELD_A_SEAT),
         )
-        rows = await Attendance.raw(sql, *chunk, *CAME, *HELD_A_SEAT, *HELD_A_SEAT)
+        rows = await fetch(Attendance, sql, *chunk, *CAME, *HELD_A_SEAT, *HELD_A_SEAT)
         total += rows[0]["walk_ins"]
     return total
 

@@ -15,7 +15,7 @@ from lab.accounts.queries import get_visitor_for
 from lab.attendance import queries as attendance_queries
 from lab.attendance import services as attendance
 from lab.core import audit, clock
-from lab.core.db import write_transaction
+from lab.core.db import fetch, write_transaction
 from lab.core.errors import Invalid
 from lab.core.i18n import _
 from lab.core.principals import Principal
@@ -192,8 +192,11 @@ async def record_completion(module_id: int, session_id: int, visitor_id: int) ->
     holds it) and issue the badges. Called by attendance after its commit (the app wires it)."""
     # On every check-in: one small plain statement (see lab.core.db, "hot paths"), and
     # nothing more for a module that grants nothing.
-    rows = await ModuleSkill.raw(
-        "SELECT skill FROM skill_module WHERE module = {} AND on_completion = {}", module_id, True
+    rows = await fetch(
+        ModuleSkill,
+        "SELECT skill FROM skill_module WHERE module = {} AND on_completion = {}",
+        module_id,
+        True,
     )
     grants = [row["skill"] for row in rows]
     if not grants or visitor_id not in await attendance_queries.completed(module_id, [visitor_id]):

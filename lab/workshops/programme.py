@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from lab.core import clock
-from lab.core.db import column_list, is_sqlite, row_of
+from lab.core.db import column_list, fetch, is_sqlite, row_of
 from lab.workshops.tables import Module, ModuleFacilitator, Partner, Session
 
 # A session starts and ends on one local day (``sessions.schedule``, ``move_session``): with
@@ -37,7 +37,8 @@ async def sessions_open_at(
         # The bound from below lets the index on starts_at skip the past's sessions.
         when = "s.starts_at <= {} AND s.starts_at > {} AND s.ends_at > {}"
         values = (end, start - LONGEST_SESSION, start)
-    rows = await Session.raw(
+    rows = await fetch(
+        Session,
         f"SELECT {column_list(Session, 's', 's.')}, {column_list(Module, 'm', 'm.')} "  # noqa: S608
         f"FROM workshop_session s JOIN workshop_module m ON m.id = s.module "
         f"WHERE m.site = {{}} AND {when} ORDER BY s.starts_at, s.id"
@@ -59,7 +60,8 @@ async def session_summary(session_id: int) -> dict | None:
     """A session's module title (``title``) and start (``starts_at``), to name it, with its
     ``module`` and the module's ``site``."""
     # Asked after every check-in: plain SQL (see lab.core.db, "hot paths").
-    rows = await Session.raw(
+    rows = await fetch(
+        Session,
         "SELECT s.starts_at AS starts_at, m.title AS title, s.module AS module, m.site AS site "
         "FROM workshop_session s JOIN workshop_module m ON m.id = s.module WHERE s.id = {}",
         session_id,

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from piccolo.columns.combination import Combination
 
-from lab.core.db import placeholders
+from lab.core.db import fetch, placeholders
 from lab.workshops.tables import Enrolment, Module, Session
 
 # Enrolment statuses that hold or wait for a place.
@@ -74,7 +74,8 @@ async def expected_among(visitor_id: int, sessions: Iterable[tuple[Session, Modu
     if not sessions:
         return set()
     module_ids = sorted({module.id for _session, module in sessions})
-    rows = await Enrolment.raw(
+    rows = await fetch(
+        Enrolment,
         "SELECT module, session FROM enrolment "  # noqa: S608 (placeholders only)
         f"WHERE visitor = {{}} AND status = 'enrolled' AND module IN ({placeholders(module_ids)})",
         visitor_id,

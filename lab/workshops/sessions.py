@@ -15,7 +15,7 @@ from lab.bookings import queries as rooms
 from lab.bookings import services as bookings
 from lab.bookings.forms import MoveInput
 from lab.core import audit, clock
-from lab.core.db import is_sqlite, locked, row_of, write_transaction
+from lab.core.db import fetch, is_sqlite, locked, row_of, write_transaction
 from lab.core.errors import Conflict, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
@@ -217,7 +217,8 @@ async def hold_session(session_id: int) -> Session | None:
     (``lock_session``) waits for them to commit, and they for it."""
     # Every check-in asks: plain SQL (see lab.core.db, "hot paths").
     share = "" if is_sqlite(Session._meta.db) else " FOR SHARE"
-    rows = await Session.raw(f"SELECT * FROM workshop_session WHERE id = {{}}{share}", session_id)  # noqa: S608
+    sql = f"SELECT * FROM workshop_session WHERE id = {{}}{share}"  # noqa: S608
+    rows = await fetch(Session, sql, session_id)
     return row_of(Session, rows[0]) if rows else None
 
 
