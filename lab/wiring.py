@@ -24,7 +24,7 @@ from lab.network.queries import visitor_referrals
 from lab.settings import Settings
 from lab.skills import config as skills_config
 from lab.skills.queries import TIMELINE, badges_of, evidence_of, skill_gate
-from lab.skills.services import record_completion
+from lab.skills.services import record_completions
 from lab.visits import config as visits_config
 from lab.visits.queries import visits_of
 from lab.workshops.pages import count_attendance_with
@@ -34,7 +34,7 @@ from lab.workshops.queries import enrolment_history
 def wire(settings: Settings) -> None:
     count_attendance_with(attendance_counts)
     check_skills_with(skill_gate)
-    after_attendance(record_completion)
+    after_attendance(record_completions)
     for kind, more in TIMELINE.items():
         timeline_reads_with(kind, more)
     visits_config.configure(settings.visit_max_minutes)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from lab.accounts.tables import Pass, Visitor
 from lab.core import audit, clock
 from lab.core.audit import Actor
-from lab.core.db import column_list, fetch, row_of
+from lab.core.db import column_list, fetch, placeholders, row_of
 from lab.core.security import new_token, token_hash
 
 # No 0/O, 1/I/L: a short code is read aloud and typed by people in a hurry.
@@ -17,6 +17,8 @@ SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SHORT_CODE_LENGTH = 8
 PASS_PATH = "/p/"  # noqa: S105 - a URL path, not a password
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# The pass columns a scan names its pass by.
+_KEYS = ("token_hash", "short_code")
 
 
 def new_short_code() -> str:
@@ -100,16 +102,36 @@ async def resolve_token(token: str) -> Visitor | None:
 
 
 async def _holder(pass_column: str, value: str) -> Visitor | None:
-    """The visitor holding the unrevoked pass whose ``pass_column`` is ``value``, in one
-    statement (every scan asks: plain SQL, see lab.core.db, "hot paths")."""
+    """The visitor holding the unrevoked pass whose ``pass_column`` is ``value``."""
+    return (await _holders([(pass_column, value)])).get((pass_column, value))
+
+
+async def _holders(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Visitor]:
+    """The visitors holding the unrevoked passes named by ``keys`` ((pass column, value):
+    a token's hash or a short code), in one statement (every scan asks: plain SQL, see
+    lab.core.db, "hot paths")."""
+    wanted = {column: sorted({value for name, value in keys if name == column}) for column in _KEYS}
+    clauses = [
+        f"p.{column} IN ({placeholders(values)})" for column, values in wanted.items() if values
+    ]
+    if not clauses:
+        return {}
     rows = await fetch(
         Visitor,
-        f"SELECT {column_list(Visitor, 'v')} FROM visitor v "  # noqa: S608
+        f"SELECT {column_list(Visitor, 'v')}, p.token_hash AS pass_token_hash, "  # noqa: S608
+        f"p.short_code AS pass_short_code FROM visitor v "
         f"JOIN visitor_pass p ON p.visitor = v.id "
-        f"WHERE p.{pass_column} = {{}} AND p.revoked_at IS NULL",
-        value,
+        f"WHERE ({' OR '.join(clauses)}) AND p.revoked_at IS NULL",
+        *(value for values in wanted.values() for value in values),
     )
-    return row_of(Visitor, rows[0]) if rows else None
+    found = {}
+    for row in rows:
+        token, short = row.pop("pass_token_hash"), row.pop("pass_short_code")
+        visitor = row_of(Visitor, row)
+        found[("token_hash", token)] = visitor
+        if short is not None:
+            found[("short_code", short)] = visitor
+    return found
 
 
 async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
@@ -118,10 +140,25 @@ async def visitor_for_code(code: str) -> tuple[Visitor | None, str | None]:
     Returns the visitor (None for an unknown or revoked pass) and, for a token, its hash
     (what a scan journal may keep: never the token itself).
     """
-    token = token_from_scan(code)
-    if token:
-        return await resolve_token(token), token_hash(token)
-    short = normalise_short_code(code)
-    if looks_like_short_code(short):
-        return await _holder("short_code", short), None
-    return None, None
+    return (await visitors_for_codes([code]))[0]
+
+
+async def visitors_for_codes(codes: list[str]) -> list[tuple[Visitor | None, str | None]]:
+    """``visitor_for_code`` for each of ``codes``, in order, in one statement at most (a
+    batch of check-ins reads its passes at once)."""
+    keys: list[tuple[str, str] | None] = []  # (pass column, value) for each code
+    hashes: list[str | None] = []
+    for code in codes:
+        token = token_from_scan(code)
+        short = None if token else normalise_short_code(code)
+        if token:
+            hashes.append(token_hash(token))
+            keys.append(("token_hash", hashes[-1]))
+        else:
+            hashes.append(None)
+            keys.append(("short_code", short) if looks_like_short_code(short) else None)
+    holders = await _holders([key for key in keys if key is not None])
+    return [
+        (holders.get(key) if key is not None else None, hashed)
+        for key, hashed in zip(keys, hashes, strict=True)
+    ]

@@ -52,6 +52,7 @@ from lab.accounts.passes import (
     resolve_token,
     token_from_scan,
     visitor_for_code,
+    visitors_for_codes,
 )
 from lab.accounts.pins import has_pin, is_locked, pin_set
 from lab.accounts.sites import (
@@ -153,6 +154,7 @@ __all__ = [
     "visitor_for_code",
     "visitor_names",
     "visitor_sites",
+    "visitors_for_codes",
 ]
 
 

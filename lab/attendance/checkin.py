@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import logging
 import re
 
 from lab.accounts import queries as accounts
@@ -43,7 +45,17 @@ from lab.attendance.tables import Attendance, ScanEvent
 from lab.bookings import queries as booking_queries
 from lab.bookings import services as bookings
 from lab.core import audit, clock, events
-from lab.core.db import fetch, insert_row, lock_key, row_of, write_transaction
+from lab.core.batching import Batcher
+from lab.core.db import (
+    fetch,
+    insert_row,
+    insert_rows,
+    lock_key,
+    lock_keys,
+    placeholders,
+    row_of,
+    write_transaction,
+)
 from lab.core.errors import Conflict, Invalid, LabError
 from lab.core.i18n import _
 from lab.core.principals import Principal
@@ -60,6 +72,10 @@ SKEW_FLAG_SECONDS = 120
 # useful first (then the session starting nearest to the scan).
 REASON_ORDER = ("session_closed", "not_enrolled", "other_site", "too_early", "session_over")
 _NONCE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+# The most scans checked in together in one transaction (see "Together" below).
+TOGETHER_AT_MOST = 64
+
+log = logging.getLogger(__name__)
 
 
 class ScanRefused(Conflict):
@@ -172,6 +188,11 @@ async def check_in(scan: Scan) -> CheckIn:
     valid_nonce(scan.nonce)
     now = clock.now()
     at, skew = scan_time(scan.client_at, scan.sent_at, now)
+    if _may_go_together(scan, at, now):
+        together = await _TOGETHER.submit(_Journal(scan, scan.site_id, None, at, skew))
+        if together is not None:
+            _announce(together.attendance)
+            return together
     named = None
     if scan.session_id is not None:
         named = await workshops.get_session_for(scan.by, scan.session_id)
@@ -214,9 +235,26 @@ async def check_in(scan: Scan) -> CheckIn:
         # Its times are shown in the site's time zone, read once the locks are released.
         answer = dataclasses.replace(answer, timezone=await accounts.site_timezone(journal.site_id))
     if answer.kind == "session" and answer.outcome == "accepted":
-        events.publish(f"session:{answer.attendance.session}", _event(answer.attendance))
+        _announce(answer.attendance)
         await hooks.came(answer.module_id, answer.attendance.session, [answer.attendance.visitor])
     return answer
+
+
+def _announce(attendance: Attendance) -> None:
+    events.publish(f"session:{attendance.session}", _event(attendance))
+
+
+def _sort_out(
+    found: list, visitor: accounts.Visitor, expected: set[int], at: dt.datetime
+) -> tuple[list, list]:
+    """The sessions ``found`` (with their modules) that take the visitor at ``at``, and those
+    that refuse them, as (reason, session, module): reason is None for the first."""
+    acceptable, refused = [], []
+    for session, module in found:
+        seat = _seat(session, module, visitor, session.id in expected)
+        reason = rules.reason_for_visitor(rules.refusals(seat, at))
+        (refused if reason else acceptable).append((reason, session, module))
+    return acceptable, refused
 
 
 def _offers_visits(scan: Scan) -> bool:
@@ -243,19 +281,22 @@ class _Journal:
     skew: int | None
 
     async def write(self, **fields: object) -> None:
-        await insert_row(
-            ScanEvent,
-            nonce=self.scan.nonce,
-            method=self.scan.method,
-            token_hash=self.token_hash,
-            client_at=self.at if self.scan.client_at is not None else None,
-            received_at=clock.now(),
-            offline=self.scan.offline,
-            clock_skew_seconds=self.skew,
-            device_id=self.scan.device_id,
-            staff_user=self.scan.staff_id,
+        await insert_row(ScanEvent, **self.entry(**fields))
+
+    def entry(self, **fields: object) -> dict[str, object]:
+        """The journal's row for this scan, with what its outcome adds (``fields``)."""
+        return {
+            "nonce": self.scan.nonce,
+            "method": self.scan.method,
+            "token_hash": self.token_hash,
+            "client_at": self.at if self.scan.client_at is not None else None,
+            "received_at": clock.now(),
+            "offline": self.scan.offline,
+            "clock_skew_seconds": self.skew,
+            "device_id": self.scan.device_id,
+            "staff_user": self.scan.staff_id,
             **fields,
-        )
+        }
 
     async def refuse(
         self,
@@ -290,11 +331,7 @@ async def _decide(journal: _Journal, visitor: accounts.Visitor) -> CheckIn | _Re
     if chosen is not None and not found:
         return await journal.refuse("nothing_now", visitor)
     expected = await _expected(visitor, found)
-    acceptable, refused = [], []
-    for session, module in found:
-        seat = _seat(session, module, visitor, session.id in expected)
-        reason = rules.reason_for_visitor(rules.refusals(seat, at))
-        (refused if reason else acceptable).append((reason, session, module))
+    acceptable, refused = _sort_out(found, visitor, expected, at)
     if len(acceptable) > 1 and not scan.offline and chosen is None:
         return CheckIn(
             "choose",
@@ -414,8 +451,13 @@ def _nearest(session: workshop_queries.Session, at: dt.datetime) -> tuple[float,
 async def _expected(visitor: accounts.Visitor, sessions: list) -> set[int]:
     """The sessions among ``sessions`` (with their modules) where ``visitor`` holds a place,
     in one query (anyone may walk into a drop-in session: those need none)."""
-    series = [(session, module) for session, module in sessions if module.enrolment != "drop_in"]
+    series = _series(sessions)
     return await workshop_queries.expected_among(visitor.id, series) if series else set()
+
+
+def _series(sessions: list) -> list:
+    """Those of ``sessions`` (with their modules) that need a place to be expected at."""
+    return [(session, module) for session, module in sessions if module.enrolment != "drop_in"]
 
 
 def _seat(session, module, visitor: accounts.Visitor, expected: bool) -> rules.Seat:
@@ -471,59 +513,85 @@ async def _record(
     One statement: the row is inserted, or a row marked absent or excused before they came
     is updated; the unique (visitor, session) index makes two scans racing into one session
     record one arrival. (Plain SQL: every check-in runs it, see lab.core.db, "hot paths".)"""
-    scan, now = journal.scan, clock.now()
-    late = rules.is_late(journal.at, session.starts_at, module.late_after_minutes)
-    attendance = Attendance(
-        visitor=visitor.id,
-        session=session.id,
-        status="late" if late else "present",
-        checked_in_at=journal.at,
-        method=scan.method,
-        device_id=scan.device_id,
-        nonce=scan.nonce,
-        updated_by=scan.staff_id,
-        created_at=now,
-        updated_at=now,
-    )
-    written = await fetch(
-        Attendance,
-        "INSERT INTO attendance (visitor, session, status, checked_in_at, method, device_id, "
-        "nonce, updated_by, created_at, updated_at) "
-        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-        "ON CONFLICT (visitor, session) DO UPDATE SET status = excluded.status, "
-        "checked_in_at = excluded.checked_in_at, method = excluded.method, "
-        "device_id = excluded.device_id, updated_by = excluded.updated_by, "
-        "updated_at = excluded.updated_at "
-        "WHERE attendance.status NOT IN ('present', 'late') RETURNING id",
-        attendance.visitor,
-        attendance.session,
-        attendance.status,
-        attendance.checked_in_at,
-        attendance.method,
-        attendance.device_id,
-        attendance.nonce,
-        attendance.updated_by,
-        attendance.created_at,
-        attendance.updated_at,
-    )
+    arrival = _arrival(journal, session, module, visitor)
+    written = await fetch(Attendance, _arrivals_sql(1), *arrival.values())
     if not written:  # already there: the row as it stands
         existing = await Attendance.objects().get(
             (Attendance.session == session.id) & (Attendance.visitor == visitor.id)
         )
         return existing, True
     # Inserted, or an absence turned into an arrival (that row keeps its nonce and creation).
-    attendance.id = written[0]["id"]
-    attendance._exists_in_db = True
-    await audit.record(
-        scan.by,
-        "attendance.checked_in",
-        f"session:{session.id}",
-        site_id=module.site,
-        visitor_id=visitor.id,
-        status=attendance.status,
-        method=scan.method,
-    )
+    attendance = row_of(Attendance, {**arrival, "id": written[0]["id"]})
+    await audit.record_all([_arrival_entry(journal, module, attendance)])
     return attendance, False
+
+
+_ARRIVAL_COLUMNS = (
+    "visitor",
+    "session",
+    "status",
+    "checked_in_at",
+    "method",
+    "device_id",
+    "nonce",
+    "updated_by",
+    "created_at",
+    "updated_at",
+)
+
+
+def _arrival(journal: _Journal, session, module, visitor: accounts.Visitor) -> dict:
+    """The attendance row of the visitor's arrival at ``session`` (present, or late)."""
+    scan, now = journal.scan, clock.now()
+    late = rules.is_late(journal.at, session.starts_at, module.late_after_minutes)
+    return dict(
+        zip(
+            _ARRIVAL_COLUMNS,
+            (
+                visitor.id,
+                session.id,
+                "late" if late else "present",
+                journal.at,
+                scan.method,
+                scan.device_id,
+                scan.nonce,
+                scan.staff_id,
+                now,
+                now,
+            ),
+            strict=True,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _arrivals_sql(rows: int) -> str:
+    """Insert ``rows`` arrivals, each unless its visitor is already marked there: a row
+    marked absent or excused before they came becomes their arrival (keeping its nonce and
+    creation). The rows written are returned, named by visitor and session."""
+    one = "(" + ", ".join("{}" for _ in _ARRIVAL_COLUMNS) + ")"
+    return (
+        f"INSERT INTO attendance ({', '.join(_ARRIVAL_COLUMNS)}) "  # noqa: S608 (placeholders only)
+        f"VALUES {', '.join(one for _ in range(rows))} "
+        "ON CONFLICT (visitor, session) DO UPDATE SET status = excluded.status, "
+        "checked_in_at = excluded.checked_in_at, method = excluded.method, "
+        "device_id = excluded.device_id, updated_by = excluded.updated_by, "
+        "updated_at = excluded.updated_at "
+        "WHERE attendance.status NOT IN ('present', 'late') RETURNING id, visitor, session"
+    )
+
+
+def _arrival_entry(journal: _Journal, module, attendance: Attendance) -> dict[str, object]:
+    """The audit entry of an arrival."""
+    return audit.entry(
+        journal.scan.by,
+        "attendance.checked_in",
+        f"session:{attendance.session}",
+        site_id=module.site,
+        visitor_id=attendance.visitor,
+        status=attendance.status,
+        method=journal.scan.method,
+    )
 
 
 async def _into_booking(
@@ -627,3 +695,162 @@ def _event(attendance: Attendance) -> dict:
         "status": attendance.status,
         "checked_in_at": attendance.checked_in_at.isoformat() if attendance.checked_in_at else None,
     }
+
+
+# ---- Together -------------------------------------------------------------------------------
+#
+# On a busy morning dozens of tablets scan at once, and each check-in alone is a transaction
+# of half a dozen statements. Scans that arrive while one transaction runs are checked in
+# together in the next (``lab.core.batching``): one read of their passes, one lock statement
+# for their nonces, one read of the journal, of each site's sessions and of the visitors'
+# places, one insert each of the arrivals, their audit entries and their journal entries,
+# whatever their number. A scan alone is a batch of one, at once, with the statements it
+# would have run alone.
+#
+# A batch records only the plain case, decided by the same rules: a tablet's scan of a pass
+# whose holder one session at the tablet's site takes then (or several, offline: the
+# nearest). Any other scan (a pass nobody holds, a repeated nonce, a choice to make, a
+# booking, a visit, a refusal, someone already there) is left to ``check_in``'s own
+# transaction afterwards, as if it had come alone; so is every scan of a batch that fails,
+# which is rolled back whole.
+
+
+def _may_go_together(scan: Scan, at: dt.datetime, now: dt.datetime) -> bool:
+    return (
+        scan.code is not None
+        and scan.session_id is None
+        and scan.site_id is not None
+        and scan.chosen_session_id is None
+        and not scan.leaving
+        and scan.purpose is None
+        and at >= now - MAX_AGE
+        # Inside a caller's transaction, the scan belongs to it: not to another task's.
+        and ScanEvent._meta.db.current_transaction.get() is None
+    )
+
+
+async def _check_in_together(items: list[_Journal]) -> list[CheckIn | None]:
+    """The answers of scans checked in together (None: check it in on its own)."""
+    try:
+        return await _together(items)
+    except Exception as error:
+        if len(items) == 1:
+            raise  # as the scan alone would have failed
+        # Ids and error types only: no personal data in the logs.
+        log.warning(
+            "check-in: a batch of %d scans failed (%s); each is checked in on its own",
+            len(items),
+            type(error).__name__,
+        )
+        return [None] * len(items)
+
+
+async def _together(scans: list[_Journal]) -> list[CheckIn | None]:
+    engine = ScanEvent._meta.db
+    answers: list[CheckIn | None] = [None] * len(scans)
+    nonces = sorted({journal.scan.nonce for journal in scans})
+    holders = await accounts.visitors_for_codes([journal.scan.code for journal in scans])
+    # A pass nobody holds is refused on its own.
+    items = [
+        (dataclasses.replace(journal, token_hash=token_hash), visitor)
+        for journal, (visitor, token_hash) in zip(scans, holders, strict=True)
+    ]
+    recorded = []
+    async with write_transaction(engine):
+        await lock_keys(engine, [f"scan:{nonce}" for nonce in nonces])
+        seen = {
+            row["nonce"]
+            for row in await fetch(
+                ScanEvent,
+                f"SELECT nonce FROM scan_event WHERE nonce IN ({placeholders(nonces)})",  # noqa: S608
+                *nonces,
+            )
+        }
+        found_at = await _sessions_at_sites(items)
+        everywhere = [pair for found in found_at.values() for pair in found]
+        expected = await workshop_queries.expected_of_visitors(
+            {visitor.id for _journal, visitor in items if visitor is not None}, _series(everywhere)
+        )
+        arrivals, taken, seats = [], set(), set()
+        for index, (journal, visitor) in enumerate(items):
+            at, nonce = journal.at, journal.scan.nonce
+            if visitor is None or nonce in seen or nonce in taken:
+                continue  # a repeat: answered from the journal, on its own
+            found = [
+                (session, module)
+                for session, module in found_at[journal.scan.site_id]
+                if workshop_queries.under_way(session, at, at + rules.OPENS_BEFORE)
+            ]
+            acceptable, _refused = _sort_out(found, visitor, expected.get(visitor.id, set()), at)
+            if not acceptable or (len(acceptable) > 1 and not journal.scan.offline):
+                continue  # a choice, a booking, a visit or a refusal: on its own
+            _none, session, module = min(acceptable, key=lambda r: _nearest(r[1], at))
+            if (visitor.id, session.id) in seats:
+                continue  # the same person twice at once: the second hears "already there"
+            taken.add(nonce)
+            seats.add((visitor.id, session.id))
+            arrivals.append((index, journal, visitor, session, module))
+        if not arrivals:
+            return answers
+        rows = [
+            _arrival(journal, session, module, visitor)
+            for _i, journal, visitor, session, module in arrivals
+        ]
+        written = await fetch(
+            Attendance,
+            _arrivals_sql(len(rows)),
+            *(value for row in rows for value in row.values()),
+        )
+        ids = {(row["visitor"], row["session"]): row["id"] for row in written}
+        for arrival, row in zip(arrivals, rows, strict=True):
+            attendance_id = ids.get((row["visitor"], row["session"]))
+            if attendance_id is not None:  # else already there: on its own, as a duplicate
+                recorded.append((*arrival, row_of(Attendance, {**row, "id": attendance_id})))
+        if recorded:
+            await audit.record_all(
+                [
+                    _arrival_entry(journal, module, attendance)
+                    for _i, journal, _v, _s, module, attendance in recorded
+                ]
+            )
+            await insert_rows(
+                ScanEvent,
+                [
+                    journal.entry(visitor=visitor.id, session=session.id, outcome="accepted")
+                    for _i, journal, visitor, session, _m, _a in recorded
+                ],
+            )
+    came: dict[tuple[int, int], list[int]] = {}
+    for index, _journal, visitor, session, module, attendance in recorded:
+        answers[index] = CheckIn(
+            "accepted",
+            visitor.first_name,
+            "session",
+            module.title,
+            session.starts_at,
+            attendance=attendance,
+            module_id=module.id,
+        )
+        came.setdefault((module.id, session.id), []).append(visitor.id)
+    for (module_id, session_id), visitor_ids in came.items():
+        await hooks.came(module_id, session_id, visitor_ids)
+    return answers
+
+
+async def _sessions_at_sites(items: list[tuple[_Journal, object]]) -> dict[int, list]:
+    """Each site's sessions under way at some moment a scan there may go to, held under a
+    shared lock until the transaction ends: one read per site, over its scans' span."""
+    spans: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    for journal, _visitor in items:
+        site_id, at = journal.scan.site_id, journal.at
+        start, end = spans.get(site_id, (at, at))
+        spans[site_id] = (min(start, at), max(end, at))
+    return {
+        site_id: await workshop_queries.sessions_open_at(
+            site_id, start, end + rules.OPENS_BEFORE, held=True
+        )
+        for site_id, (start, end) in spans.items()
+    }
+
+
+_TOGETHER: Batcher[_Journal, CheckIn | None] = Batcher(_check_in_together, most=TOGETHER_AT_MOST)

@@ -6,7 +6,7 @@ import json
 from typing import Protocol
 
 from lab.core import clock
-from lab.core.db import insert_row
+from lab.core.db import insert_row, insert_rows
 from lab.core.tables import AuditLog
 
 
@@ -42,13 +42,30 @@ async def record(
     **data: object,
 ) -> None:
     """Append one entry. Call it inside the transaction of the change it records."""
-    await insert_row(
-        AuditLog,
-        at=clock.now(),
-        actor_kind=actor.actor_kind,
-        actor_id=actor.actor_id,
-        action=action,
-        subject=subject,
-        site_id=site_id,
-        data=json.dumps(data, default=str, sort_keys=True),
-    )
+    await insert_row(AuditLog, **entry(actor, action, subject, site_id=site_id, **data))
+
+
+def entry(
+    actor: Actor,
+    action: str,
+    subject: str = "",
+    *,
+    site_id: int | None = None,
+    **data: object,
+) -> dict[str, object]:
+    """One entry as ``record`` writes it, for ``record_all``."""
+    return {
+        "at": clock.now(),
+        "actor_kind": actor.actor_kind,
+        "actor_id": actor.actor_id,
+        "action": action,
+        "subject": subject,
+        "site_id": site_id,
+        "data": json.dumps(data, default=str, sort_keys=True),
+    }
+
+
+async def record_all(entries: list[dict[str, object]]) -> None:
+    """Append several ``entry``s in one statement, inside the transaction of the changes
+    they record (a batch of check-ins)."""
+    await insert_rows(AuditLog, entries)

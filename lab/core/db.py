@@ -192,6 +192,19 @@ def locked(query: Q, *, shared: bool = False) -> Q:
     return query.lock_rows("SHARE" if shared else "UPDATE")
 
 
+async def lock_keys(engine: Engine, keys: Collection[str]) -> None:
+    """``lock_key`` for several names in one statement, taken in their sorted order (the
+    array's: two transactions locking overlapping names do not each wait for the other)."""
+    if keys and not is_sqlite(engine):
+        await engine.run_plain(
+            _driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest({}::text[]) k",
+                "postgres",
+            ),
+            (sorted(keys),),
+        )
+
+
 async def lock_key(engine: Engine, key: str) -> None:
     """Lock a name until the transaction ends (PostgreSQL: a transaction-level advisory lock
     on the name's 64-bit hash), for a rule about something that has no row yet, such as a
@@ -219,11 +232,12 @@ def column_list(table: type[Table], alias: str = "", prefix: str = "") -> str:
     )
 
 
-@functools.cache
-def _insert_sql(table: type[Table], names: tuple[str, ...]) -> str:
+@functools.lru_cache(maxsize=512)
+def _insert_sql(table: type[Table], names: tuple[str, ...], rows: int = 1) -> str:
     columns = ", ".join(f'"{name}"' for name in names)
     name = table._meta.tablename
-    return f'INSERT INTO "{name}" ({columns}) VALUES ({placeholders(names)}) RETURNING "id"'  # noqa: S608
+    values = ", ".join(f"({placeholders(names)})" for _ in range(rows))
+    return f'INSERT INTO "{name}" ({columns}) VALUES {values} RETURNING "id"'  # noqa: S608
 
 
 async def insert_row(table: type[Table], **values: Any) -> int:
@@ -231,6 +245,17 @@ async def insert_row(table: type[Table], **values: Any) -> int:
     driver writes them (JSON columns take their text)."""
     rows = await fetch(table, _insert_sql(table, tuple(values)), *values.values())
     return rows[0]["id"]
+
+
+async def insert_rows(table: type[Table], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert ``rows`` of ``table`` (each naming the same columns) in one plain statement;
+    their ids (``[{"id": …}, …]``, not necessarily in the order given): a batch of check-ins
+    writes its journal and audit entries this way."""
+    if not rows:
+        return []
+    names = tuple(rows[0])
+    sql = _insert_sql(table, names, len(rows))
+    return await fetch(table, sql, *(row[name] for row in rows for name in names))
 
 
 async def fetch(table: type[Table], sql: str, *values: object) -> list[dict[str, Any]]:

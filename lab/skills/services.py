@@ -36,7 +36,7 @@ __all__ = [
     "badge_svg",
     "forget_visitor",
     "observe",
-    "record_completion",
+    "record_completions",
     "revoke_badge",
     "self_assess",
     "set_module_skills",
@@ -186,12 +186,12 @@ async def _record_observed(
     return Recorded(len(ticks), issued)
 
 
-async def record_completion(module_id: int, session_id: int, visitor_id: int) -> None:
-    """After someone came to a session: if they have now completed its module, record the
+async def record_completions(module_id: int, session_id: int, visitor_ids: list[int]) -> None:
+    """After people came to a session: for each who has now completed its module, record the
     evidence its completion rule names (once per module, skill and visitor: a unique index
     holds it) and issue the badges. Called by attendance after its commit (the app wires it)."""
-    # On every check-in: one small plain statement (see lab.core.db, "hot paths"), and
-    # nothing more for a module that grants nothing.
+    # On every check-in (or batch of them): one small plain statement (see lab.core.db, "hot
+    # paths"), and nothing more for a module that grants nothing.
     rows = await fetch(
         ModuleSkill,
         "SELECT skill FROM skill_module WHERE module = {} AND on_completion = {}",
@@ -199,11 +199,21 @@ async def record_completion(module_id: int, session_id: int, visitor_id: int) ->
         True,
     )
     grants = [row["skill"] for row in rows]
-    if not grants or visitor_id not in await attendance_queries.completed(module_id, [visitor_id]):
+    if not grants:
+        return
+    completed = await attendance_queries.completed(module_id, visitor_ids)
+    if not completed:
         return
     session = await workshops_queries.session_summary(session_id)
     if session is None:
         return
+    for visitor_id in sorted(completed):
+        await _record_completion(module_id, session_id, session["site"], visitor_id, grants)
+
+
+async def _record_completion(
+    module_id: int, session_id: int, site_id: int, visitor_id: int, grants: list[str]
+) -> None:
     done = {
         row["skill"]
         for row in await SkillEvidence.select(SkillEvidence.skill).where(
@@ -218,7 +228,7 @@ async def record_completion(module_id: int, session_id: int, visitor_id: int) ->
             audit.SYSTEM,
             [(visitor_id, skill, "on_my_own") for skill in missing],
             source="completion",
-            site_id=session["site"],
+            site_id=site_id,
             session_id=session_id,
             module_id=module_id,
         )

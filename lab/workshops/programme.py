@@ -56,6 +56,12 @@ async def sessions_open_at(
     return found
 
 
+def under_way(session: Session, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether ``session`` is under way at some moment between ``start`` and ``end``: the
+    rule ``sessions_open_at`` reads by, for a caller that read one wider span for several."""
+    return session.starts_at <= end and session.ends_at > start
+
+
 async def session_summary(session_id: int) -> dict | None:
     """A session's module title (``title``) and start (``starts_at``), to name it, with its
     ``module`` and the module's ``site``."""

@@ -37,6 +37,7 @@ from lab.workshops.programme import (
     sessions_starting,
     sessions_starting_at_sites,
     sessions_to_come,
+    under_way,
 )
 from lab.workshops.queues import (
     LIVE,
@@ -49,6 +50,7 @@ from lab.workshops.queues import (
     expected_at,
     expected_count,
     expected_counts,
+    expected_of_visitors,
     expected_visitors,
     is_expected,
     live_enrolment,
@@ -89,6 +91,7 @@ __all__ = [
     "expected_at",
     "expected_count",
     "expected_counts",
+    "expected_of_visitors",
     "expected_visitors",
     "facilitator_names",
     "get_enrolment",
@@ -122,6 +125,7 @@ __all__ = [
     "sessions_starting",
     "sessions_starting_at_sites",
     "sessions_to_come",
+    "under_way",
     "upcoming_enrolment",
     "upcoming_enrolments",
     "visitor_enrolments_at",

@@ -4,7 +4,7 @@ other domains by ``lab.workshops.queries``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from piccolo.columns.combination import Combination
 
@@ -65,27 +65,41 @@ async def is_expected(module_id: int, enrolment: str, session_id: int, visitor_i
 
 async def expected_among(visitor_id: int, sessions: Iterable[tuple[Session, Module]]) -> set[int]:
     """The ids of the sessions among ``sessions`` (with their modules) at which ``visitor_id``
-    holds a place (``is_expected`` for each of them, in one statement).
+    holds a place (``is_expected`` for each of them, in one statement)."""
+    found = await expected_of_visitors([visitor_id], sessions)
+    return found.get(visitor_id, set())
+
+
+async def expected_of_visitors(
+    visitor_ids: Collection[int], sessions: Iterable[tuple[Session, Module]]
+) -> dict[int, set[int]]:
+    """For each of ``visitor_ids``, the ids of the sessions among ``sessions`` (with their
+    modules) at which they hold a place, in one statement.
 
     Every check-in at a tablet asks, so it is plain SQL (see lab.core.db, "hot paths"): the
-    visitor's places in these modules, then ``queue_of``'s rule (a series module's place has
+    visitors' places in these modules, then ``queue_of``'s rule (a series module's place has
     no session, a drop-in one names its session) picks the sessions they are places at."""
     sessions = list(sessions)
-    if not sessions:
-        return set()
+    if not sessions or not visitor_ids:
+        return {}
     module_ids = sorted({module.id for _session, module in sessions})
+    visitors = sorted(set(visitor_ids))
     rows = await fetch(
         Enrolment,
-        "SELECT module, session FROM enrolment "  # noqa: S608 (placeholders only)
-        f"WHERE visitor = {{}} AND status = 'enrolled' AND module IN ({placeholders(module_ids)})",
-        visitor_id,
+        "SELECT visitor, module, session FROM enrolment "  # noqa: S608 (placeholders only)
+        f"WHERE visitor IN ({placeholders(visitors)}) AND status = 'enrolled' "
+        f"AND module IN ({placeholders(module_ids)})",
+        *visitors,
         *module_ids,
     )
-    held = {(row["module"], row["session"]) for row in rows}
+    held = {(row["visitor"], row["module"], row["session"]) for row in rows}
     return {
-        session.id
-        for session, module in sessions
-        if (module.id, session.id if module.enrolment == "drop_in" else None) in held
+        visitor: {
+            session.id
+            for session, module in sessions
+            if (visitor, module.id, session.id if module.enrolment == "drop_in" else None) in held
+        }
+        for visitor in visitors
     }
 
 
