@@ -13,6 +13,7 @@ in a task of its own, so a request that goes away does not take the others' answ
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -51,7 +52,9 @@ class Batcher(Generic[Item, Result]):
         future = loop.create_future()
         queue.waiting.append((item, future))
         if queue.task is None:
-            queue.task = loop.create_task(self._drain(queue))
+            # In a context of its own: a round is no one request's (not inside its
+            # transaction, not in its language).
+            queue.task = loop.create_task(self._drain(queue), context=contextvars.Context())
         return await future
 
     async def _drain(self, queue: _Queue) -> None:
