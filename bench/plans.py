@@ -28,18 +28,30 @@ SMALL_PAGES = 8
 # (name, statement, values): the text lab sends, with PostgreSQL's placeholders.
 HOT = [
     (
-        "tablet's device",
-        "SELECT id, site, allowed_actions, revoked_at, last_seen_at FROM kiosk_device "
-        "WHERE credential_hash = $1",
-        ["0" * 64],
+        "tablets' devices (the requests arriving together)",
+        "SELECT id, credential_hash, site, allowed_actions, revoked_at, last_seen_at "
+        "FROM kiosk_device WHERE credential_hash IN ($1, $2)",
+        ["0" * 64, "1" * 64],
     ),
     (
-        "pass's holder",
+        "passes' holders (a batch of check-ins)",
+        "SELECT v.*, p.token_hash, p.short_code FROM visitor v "
+        "JOIN visitor_pass p ON p.visitor = v.id "
+        "WHERE (p.token_hash IN ($1, $2) OR p.short_code IN ($3)) AND p.revoked_at IS NULL",
+        ["0" * 64, "1" * 64, "B0000001"],
+    ),
+    (
+        "a pass's holder",
         "SELECT v.* FROM visitor v JOIN visitor_pass p ON p.visitor = v.id "
         "WHERE p.token_hash = $1 AND p.revoked_at IS NULL",
         ["0" * 64],
     ),
-    ("scan's nonce", "SELECT * FROM scan_event WHERE nonce = $1", ["bench-nonce-1"]),
+    ("a scan's nonce", "SELECT * FROM scan_event WHERE nonce = $1", ["bench-nonce-1"]),
+    (
+        "scans' nonces (a batch)",
+        "SELECT nonce FROM scan_event WHERE nonce IN ($1, $2, $3)",
+        ["bench-nonce-1", "bench-nonce-2", "bench-nonce-3"],
+    ),
     (
         "sessions open now",
         "SELECT s.*, m.* FROM workshop_session s JOIN workshop_module m ON m.id = s.module "
@@ -48,10 +60,10 @@ HOT = [
         [1, NOW, NOW - dt.timedelta(hours=25), NOW],
     ),
     (
-        "places held",
-        "SELECT module, session FROM enrolment WHERE visitor = $1 AND status = 'enrolled' "
-        "AND module IN ($2, $3)",
-        [1, 1, 2],
+        "places held (a batch's visitors)",
+        "SELECT visitor, module, session, status FROM enrolment "
+        "WHERE visitor IN ($1, $2, $3) AND module IN ($4, $5)",
+        [1, 2, 3, 1, 2],
     ),
     ("session held", "SELECT * FROM workshop_session WHERE id = $1 FOR SHARE", [1]),
     (
@@ -59,7 +71,8 @@ HOT = [
         "INSERT INTO attendance (visitor, session, status, checked_in_at, method, device_id, "
         "nonce, updated_by, created_at, updated_at) VALUES ($1, $2, 'present', $3, "
         "'kiosk_scan', NULL, $4, NULL, $3, $3) ON CONFLICT (visitor, session) DO UPDATE SET "
-        "status = excluded.status WHERE attendance.status NOT IN ('present', 'late') RETURNING id",
+        "status = excluded.status WHERE attendance.status NOT IN ('present', 'late') "
+        "RETURNING id, visitor, session",
         [1, 1, NOW, "bench-plan-nonce"],
     ),
     (
