@@ -82,10 +82,10 @@ async def expected_of_visitors(
     sessions = list(sessions)
     if not sessions or not visitor_ids:
         return {}
-    module_ids = sorted({module.id for _session, module in sessions})
     visitors = sorted(set(visitor_ids))
     # The status is read, not asked for: with several visitors, SQLite would otherwise walk
     # every place held anywhere by the status's index rather than the visitors' own.
+    module_ids = sorted({module.id for _session, module in sessions})
     rows = await fetch(
         Enrolment,
         "SELECT visitor, module, session, status FROM enrolment "  # noqa: S608 (placeholders only)
