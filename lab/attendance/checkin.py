@@ -52,7 +52,6 @@ from lab.core.db import (
     insert_rows,
     lock_key,
     lock_keys,
-    placeholders,
     row_of,
     write_transaction,
 )
@@ -758,14 +757,8 @@ async def _together(scans: list[_Journal]) -> list[CheckIn | None]:
     recorded = []
     async with write_transaction(engine):
         await lock_keys(engine, [f"scan:{nonce}" for nonce in nonces])
-        seen = {
-            row["nonce"]
-            for row in await fetch(
-                ScanEvent,
-                f"SELECT nonce FROM scan_event WHERE nonce IN ({placeholders(nonces)})",  # noqa: S608
-                *nonces,
-            )
-        }
+        (found,) = await fetch(ScanEvent, _seen_sql(len(nonces)), *nonces)
+        seen = {nonce for nonce, there in zip(nonces, found.values(), strict=True) if there}
         found_at = await _sessions_at_sites(items)
         everywhere = [pair for found in found_at.values() for pair in found]
         expected = await workshop_queries.expected_of_visitors(
@@ -835,6 +828,15 @@ async def _together(scans: list[_Journal]) -> list[CheckIn | None]:
     for (module_id, session_id), visitor_ids in came.items():
         await hooks.came(module_id, session_id, visitor_ids)
     return answers
+
+
+@functools.lru_cache(maxsize=TOGETHER_AT_MOST)
+def _seen_sql(count: int) -> str:
+    """One row saying, for each of ``count`` nonces, whether the journal has it. One probe of
+    the nonce's index each (``nonce = … LIMIT 1``): a list (``nonce IN (…)``) tempts
+    PostgreSQL into reading the whole journal when its statistics are stale."""
+    probe = "(SELECT 1 FROM scan_event WHERE nonce = {} LIMIT 1) AS seen"
+    return "SELECT " + ", ".join(f"{probe}{number}" for number in range(count))
 
 
 async def _sessions_at_sites(items: list[tuple[_Journal, object]]) -> dict[int, list]:
