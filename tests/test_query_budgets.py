@@ -178,7 +178,7 @@ BUDGETS: dict[str, int] = {
     "/me/start": 0,
     "/p/{token:str}": 2,
     "/reports": 35,
-    "/reports/activity": 41,
+    "/reports/activity": 13,
     "/reports/files/{what:str}/{fmt:str}": 35,
     "/network/actions/new": 6,
     "/network/actions/{action_id:int}": 13,

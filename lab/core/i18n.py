@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -133,8 +133,12 @@ def negotiate(accept_language: str | None, default: str) -> str:
 
 
 def _locale() -> Locale:
-    language = _current.get()
-    # Dutch in Brussels; French as written in France.
+    return _babel_locale(_current.get())
+
+
+@cache
+def _babel_locale(language: str) -> Locale:
+    # Dutch in Brussels; French as written in France. Parsed once per process.
     return Locale.parse({"fr": "fr_FR", "en": "en_GB", "nl": "nl_BE"}[language])
 
 
@@ -166,7 +170,14 @@ def format_datetime(value: datetime | None, timezone: str, form: str = "medium")
 
 
 def format_number(value: float | int) -> str:
-    return babel_numbers.format_decimal(value, locale=_locale())
+    return _number(type(value), value, _current.get())
+
+
+@lru_cache(maxsize=4096)
+def _number(_kind: type, value: float | int, language: str) -> str:
+    # A page of figures writes the same few numbers again and again; Babel's pattern
+    # machinery is most of what such a page costs (the kind keeps 1 and 1.0 apart).
+    return babel_numbers.format_decimal(value, locale=_babel_locale(language))
 
 
 def month_names() -> list[str]:

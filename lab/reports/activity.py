@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking
+from lab.core.db import fetch, placeholders
 from lab.reports.figures import CAME
 from lab.reports.queries import visit_minutes, visitors_by_id
 from lab.visits.tables import Visit
@@ -64,38 +65,51 @@ async def hours_between(
     people = None if visitor_ids is None else list(visitor_ids) or [-1]
     totals: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
 
-    attended = Attendance.select(
-        Attendance.visitor,
-        Attendance.session.starts_at.as_alias("starts_at"),
-        Attendance.session.ends_at.as_alias("ends_at"),
-    ).where(
-        (Attendance.session.starts_at >= start)
-        & (Attendance.session.starts_at < end)
-        & (Attendance.session.status != "cancelled")
-        & Attendance.status.is_in(list(CAME))
+    # Plain statements (see lab.core.db, "hot paths"): building these joins with Piccolo's
+    # query API cost most of the activity page's time.
+    came = list(CAME)
+    attended_sql = (
+        "SELECT a.visitor AS visitor, s.starts_at AS starts_at, s.ends_at AS ends_at "  # noqa: S608 (placeholders only)
+        "FROM attendance a JOIN workshop_session s ON s.id = a.session "
+        "JOIN workshop_module m ON m.id = s.module "
+        "WHERE s.starts_at >= {} AND s.starts_at < {} AND s.status <> 'cancelled' "
+        f"AND a.status IN ({placeholders(came)})"
     )
-    booked = Booking.select(Booking.visitor, Booking.starts_at, Booking.ends_at).where(
-        (Booking.starts_at >= start)
-        & (Booking.starts_at < end)
-        & Booking.status.is_in(["checked_in", "completed"])
-        & Booking.visitor.is_not_null()
+    attended_values: list[object] = [start, end, *came]
+    booked_sql = (
+        "SELECT b.visitor AS visitor, b.starts_at AS starts_at, b.ends_at AS ends_at "
+        "FROM booking b JOIN resource r ON r.id = b.resource "
+        "WHERE b.starts_at >= {} AND b.starts_at < {} "
+        "AND b.status IN ('checked_in', 'completed') AND b.visitor IS NOT NULL"
     )
-    visited = Visit.select(Visit.visitor, Visit.arrived_at, Visit.left_at, Visit.ended_by).where(
-        (Visit.arrived_at >= start) & (Visit.arrived_at < end) & Visit.visitor.is_not_null()
+    booked_values: list[object] = [start, end]
+    visited_sql = (
+        "SELECT visitor, arrived_at, left_at, ended_by FROM visit "
+        "WHERE arrived_at >= {} AND arrived_at < {} AND visitor IS NOT NULL"
     )
+    visited_values: list[object] = [start, end]
     if sites is not None:
-        attended = attended.where(Attendance.session.module.site.is_in(sites))
-        booked = booked.where(Booking.resource.site.is_in(sites))
-        visited = visited.where(Visit.site.is_in(sites))
+        attended_sql += f" AND m.site IN ({placeholders(sites)})"
+        attended_values += sites
+        booked_sql += f" AND r.site IN ({placeholders(sites)})"
+        booked_values += sites
+        visited_sql += f" AND site IN ({placeholders(sites)})"
+        visited_values += sites
     if people is not None:
-        attended = attended.where(Attendance.visitor.is_in(people))
-        booked = booked.where(Booking.visitor.is_in(people))
-        visited = visited.where(Visit.visitor.is_in(people))
-    for row in await attended:
+        attended_sql += f" AND a.visitor IN ({placeholders(people)})"
+        attended_values += people
+        booked_sql += f" AND b.visitor IN ({placeholders(people)})"
+        booked_values += people
+        visited_sql += f" AND visitor IN ({placeholders(people)})"
+        visited_values += people
+    attended = await fetch(Attendance, attended_sql, *attended_values)
+    booked = await fetch(Booking, booked_sql, *booked_values)
+    visited = await fetch(Visit, visited_sql, *visited_values)
+    for row in attended:
         totals[row["visitor"]][0] += _length(row["starts_at"], row["ends_at"])
-    for row in await booked:
+    for row in booked:
         totals[row["visitor"]][1] += _length(row["starts_at"], row["ends_at"])
-    for row in await visited:
+    for row in visited:
         totals[row["visitor"]][2] += visit_minutes(row) / 60
     return {
         person: WeekHours(person, round(values[0], 2), round(values[1], 2), round(values[2], 2))

@@ -157,7 +157,8 @@ def rows_context(request: Request, report: Report, table: Table) -> dict:
 
 async def activity_context(request: Request) -> dict:
     settings = request.app.state.settings
-    report = await services.report_for(request.user, {"period": "week"})
+    # The filters give the reader's sites; the page shows no figure of the dashboard.
+    report = await services.report_for(request.user, {"period": "week"}, figures=False)
     zone = report.choices.sites[report.filters.site_ids[0]][1]
     people = await activity.below_target(
         report.filters.site_ids, clock.now().date(), zone, settings.weekly_activity_hours
