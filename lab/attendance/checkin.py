@@ -493,6 +493,11 @@ async def _into_session(
     attendance, repeated = await _record(journal, session, module, visitor)
     outcome = "duplicate" if repeated else "accepted"
     await journal.write(visitor=visitor.id, session=session.id, outcome=outcome)
+    return _at_session(outcome, visitor, session, module, attendance)
+
+
+def _at_session(outcome: str, visitor, session, module, attendance: Attendance) -> CheckIn:
+    """The answer of a check-in into a session (``accepted`` or ``duplicate``)."""
     return CheckIn(
         outcome,
         visitor.first_name,
@@ -815,15 +820,7 @@ async def _together(scans: list[_Journal]) -> list[CheckIn | None]:
             )
     came: dict[tuple[int, int], list[int]] = {}
     for index, _journal, visitor, session, module, attendance in recorded:
-        answers[index] = CheckIn(
-            "accepted",
-            visitor.first_name,
-            "session",
-            module.title,
-            session.starts_at,
-            attendance=attendance,
-            module_id=module.id,
-        )
+        answers[index] = _at_session("accepted", visitor, session, module, attendance)
         came.setdefault((module.id, session.id), []).append(visitor.id)
     for (module_id, session_id), visitor_ids in came.items():
         await hooks.came(module_id, session_id, visitor_ids)
