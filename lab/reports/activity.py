@@ -88,23 +88,20 @@ async def hours_between(
         "WHERE arrived_at >= {} AND arrived_at < {} AND visitor IS NOT NULL"
     )
     visited_values: list[object] = [start, end]
-    if sites is not None:
-        attended_sql += f" AND m.site IN ({placeholders(sites)})"
-        attended_values += sites
-        booked_sql += f" AND r.site IN ({placeholders(sites)})"
-        booked_values += sites
-        visited_sql += f" AND site IN ({placeholders(sites)})"
-        visited_values += sites
-    if people is not None:
-        attended_sql += f" AND a.visitor IN ({placeholders(people)})"
-        attended_values += people
-        booked_sql += f" AND b.visitor IN ({placeholders(people)})"
-        booked_values += people
-        visited_sql += f" AND visitor IN ({placeholders(people)})"
-        visited_values += people
-    attended = await fetch(Attendance, attended_sql, *attended_values)
-    booked = await fetch(Booking, booked_sql, *booked_values)
-    visited = await fetch(Visit, visited_sql, *visited_values)
+    # Each source's columns for the site and the person, and the statement and values.
+    sources = [
+        ("m.site", "a.visitor", Attendance, attended_sql, attended_values),
+        ("r.site", "b.visitor", Booking, booked_sql, booked_values),
+        ("site", "visitor", Visit, visited_sql, visited_values),
+    ]
+    found = []
+    for site_column, person_column, table, sql, values in sources:
+        for column, wanted in ((site_column, sites), (person_column, people)):
+            if wanted is not None:
+                sql += f" AND {column} IN ({placeholders(wanted)})"
+                values = [*values, *wanted]
+        found.append(await fetch(table, sql, *values))
+    attended, booked, visited = found
     for row in attended:
         totals[row["visitor"]][0] += _length(row["starts_at"], row["ends_at"])
     for row in booked:
