@@ -196,6 +196,11 @@ class Filters:
         return [(sites, *self.period.bounds(zone)) for zone, sites in sorted(self.zones.items())]
 
     @property
+    def zone_of(self) -> dict[int, str]:
+        """{site: its time zone} for the filtered sites."""
+        return {site: zone for zone, sites in self.zones.items() for site in sites}
+
+    @property
     def narrowed(self) -> bool:
         """Whether only part of the programme is counted (lab use then is not shown)."""
         return any(

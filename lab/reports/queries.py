@@ -15,7 +15,9 @@ Counting rules, in one place:
   ``lab.reports.skills``; the dashboard reads them there.
 
 Queries aggregate in the database (grouped counts over indexed columns) and bring back one row
-per session, person or resource, never one per attendance.
+per session, person or resource, never one per attendance. They are plain statements
+(``lab.core.db.fetch``): a dashboard runs about thirty, and building each one through the ORM
+cost more than running it.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import Or, Where
-from piccolo.query.functions.aggregate import Count, Min
+from piccolo.columns.combination import Or
 
 from lab.accounts.queries import REPORTING
 from lab.accounts.tables import Site, Visitor, VisitorConsent
@@ -59,7 +60,7 @@ from lab.reports.tables import ClosedPeriod
 from lab.skills.tables import SkillEvidence
 from lab.visits import queries as visit_queries
 from lab.visits.tables import Visit, VisitPurpose
-from lab.workshops.tables import Enrolment, ModuleFacilitator, Session
+from lab.workshops.tables import Enrolment, Session
 
 __all__ = [
     "closed_periods",
@@ -77,7 +78,9 @@ MISSED = ("no_show", "released")
 
 
 def _in_period(site_column, time_column, f: Filters):
-    """Rows of the filtered sites whose ``time_column`` lies in the period, per time zone."""
+    """Rows of the filtered sites whose ``time_column`` lies in the period, per time zone, as a
+    Piccolo clause (for the network's figures; this module's own statements use
+    ``period_sql``)."""
     clauses = [
         site_column.is_in(list(sites)) & (time_column >= start) & (time_column < end)
         for sites, start, end in f.bounds()
@@ -88,51 +91,53 @@ def _in_period(site_column, time_column, f: Filters):
     return clause
 
 
-def _session_clause(f: Filters) -> Where | Or:
-    return _narrowed(_in_period(Session.module.site, Session.starts_at, f), Session.module, f)
+def period_sql(site: str, moment: str, f: Filters) -> tuple[str, list]:
+    """The period for a plain statement: the clause (in brackets) and its values, for rows
+    whose ``site`` column is a filtered site and whose ``moment`` lies in the period in that
+    site's time zone."""
+    clauses, values = [], []
+    for sites, start, end in f.bounds():
+        clauses.append(
+            f"({site} IN ({placeholders(sites)}) AND {moment} >= {{}} AND {moment} < {{}})"
+        )
+        values.extend((*sites, start, end))
+    return f"({' OR '.join(clauses)})", values
 
 
-def _narrowed(clause, module, f: Filters):
-    """``clause`` narrowed to the filtered programme, through ``module`` (a row's foreign key
-    to its module: a session's, an enrolment's)."""
-    if f.module_kind is not None:
-        clause &= module.kind == f.module_kind
-    if f.module_id is not None:
-        clause &= module.id == f.module_id
-    if f.partner_id is not None:
-        clause &= module.partner.id == f.partner_id
+# Modules a staff member facilitates, for a plain statement (one value: the staff id).
+RUN_BY = "SELECT module FROM workshop_module_facilitator WHERE staff_user = {}"
+
+
+def programme_sql(module: str, f: Filters) -> tuple[str, list]:
+    """The filtered programme (module kind, module, partner, facilitator, the reader's own
+    sessions) as `` AND …`` clauses on the joined module table ``module`` (empty when the
+    whole programme counts), and their values."""
+    clauses, values = [], []
+    for column, value in (("kind", f.module_kind), ("id", f.module_id), ("partner", f.partner_id)):
+        if value is not None:
+            clauses.append(f" AND {module}.{column} = {{}}")
+            values.append(value)
     for staff_id in (f.facilitator_id, f.own_sessions_of):
         if staff_id is not None:
-            clause &= module.is_in(modules_run_by(staff_id))
-    return clause
-
-
-def modules_run_by(staff_id: int):
-    """The modules a staff member facilitates, as a subquery."""
-    return ModuleFacilitator.select(ModuleFacilitator.module).where(
-        ModuleFacilitator.staff_user == staff_id
-    )
+            clauses.append(f" AND {module}.id IN ({RUN_BY})")
+            values.append(staff_id)
+    return "".join(clauses), values
 
 
 async def sessions(f: Filters) -> list[dict]:
     """The period's sessions of the filtered programme, cancelled ones included, in order."""
-    return (
-        await Session.select(
-            Session.id,
-            Session.module,
-            Session.starts_at,
-            Session.ends_at,
-            Session.status,
-            Session.capacity,
-            Session.module.capacity.as_alias("module_capacity"),
-            Session.module.site.as_alias("site"),
-            Session.module.kind.as_alias("kind"),
-            Session.module.title.as_alias("title"),
-            Session.module.enrolment.as_alias("enrolment"),
-        )
-        .where(_session_clause(f))
-        .order_by(Session.starts_at)
-        .order_by(Session.id)
+    period, values = period_sql("m.site", "s.starts_at", f)
+    programme, more = programme_sql("m", f)
+    return await fetch(
+        Session,
+        "SELECT s.id AS id, s.module AS module, s.starts_at AS starts_at, s.ends_at AS ends_at,"  # noqa: S608
+        " s.status AS status, s.capacity AS capacity,"
+        " m.capacity AS module_capacity, m.site AS site, m.kind AS kind, m.title AS title,"
+        " m.enrolment AS enrolment"
+        " FROM workshop_session s JOIN workshop_module m ON m.id = s.module"
+        f" WHERE {period}{programme} ORDER BY s.starts_at, s.id",
+        *values,
+        *more,
     )
 
 
@@ -150,10 +155,11 @@ async def _marks(session_ids: Sequence[int]) -> dict[int, Counter]:
     if not session_ids:
         return marks
     for chunk in _chunks(session_ids):
-        rows = (
-            await Attendance.select(Attendance.session, Attendance.status, Count(alias="marks"))
-            .where(Attendance.session.is_in(chunk))
-            .group_by(Attendance.session, Attendance.status)
+        rows = await fetch(
+            Attendance,
+            "SELECT session, status, COUNT(*) AS marks FROM attendance"  # noqa: S608
+            f" WHERE session IN ({placeholders(chunk)}) GROUP BY session, status",
+            *chunk,
         )
         for row in rows:
             marks[row["session"]][row["status"]] += row["marks"]
@@ -170,8 +176,13 @@ def _chunks(ids: Iterable[int], size: int = 5000) -> Iterable[list[int]]:
 async def visitors_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     """{id: the visitor's ``columns``} for these people, read in batches."""
     found: dict[int, dict] = {}
+    names = "".join(f", {column._meta.db_column_name}" for column in columns)
     for chunk in _chunks(sorted(set(ids))):
-        rows = await Visitor.select(Visitor.id, *columns).where(Visitor.id.is_in(chunk))
+        rows = await fetch(
+            Visitor,
+            f"SELECT id{names} FROM visitor WHERE id IN ({placeholders(chunk)})",  # noqa: S608
+            *chunk,
+        )
         found.update({row["id"]: row for row in rows})
     return found
 
@@ -188,10 +199,13 @@ async def profiles_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     found = await visitors_by_id(ids, *columns)
     agreed: set[int] = set()
     for chunk in _chunks(sorted(found)):
-        rows = await VisitorConsent.select(VisitorConsent.visitor).where(
-            VisitorConsent.visitor.is_in(chunk)
-            & (VisitorConsent.purpose == REPORTING)
-            & VisitorConsent.withdrawn_at.is_null()
+        rows = await fetch(
+            VisitorConsent,
+            "SELECT visitor FROM visitor_consent"  # noqa: S608
+            f" WHERE visitor IN ({placeholders(chunk)}) AND purpose = {{}}"
+            " AND withdrawn_at IS NULL",
+            *chunk,
+            REPORTING,
         )
         agreed.update(row["visitor"] for row in rows)
     for person, row in found.items():
@@ -204,12 +218,14 @@ async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
     """{person: start of their first attended session} among these sessions."""
     first: dict[int, dt.datetime] = {}
     for chunk in _chunks(session_ids):
-        rows = (
-            await Attendance.select(
-                Attendance.visitor, Min(Attendance.session.starts_at, alias="first")
-            )
-            .where(Attendance.session.is_in(chunk) & Attendance.status.is_in(list(CAME)))
-            .group_by(Attendance.visitor)
+        rows = await fetch(
+            Attendance,
+            'SELECT a.visitor AS visitor, MIN(s.starts_at) AS "first" FROM attendance a'  # noqa: S608
+            " JOIN workshop_session s ON s.id = a.session"
+            f" WHERE a.session IN ({placeholders(chunk)}) AND a.status IN ({placeholders(CAME)})"
+            " GROUP BY a.visitor",
+            *chunk,
+            *CAME,
         )
         for row in rows:
             moment = _aware(row["first"])
@@ -310,23 +326,26 @@ async def _waitlist(f: Filters) -> WaitlistFigures:
     """Places asked for on a waitlist within the period, and given from it, per module: where
     the programme is short of seats."""
     per: dict[int, list] = {}
+    programme, more = programme_sql("m", f)
     for sites, start, end in f.bounds():
-        base = _narrowed(Enrolment.module.site.is_in(list(sites)), Enrolment.module, f)
-        for key, clause in (
+        for key, clause, values in (
             (
                 0,
-                (Enrolment.created_at >= start)
-                & (Enrolment.created_at < end)
-                & ((Enrolment.status == "waitlisted") | Enrolment.promoted_at.is_not_null()),
+                "e.created_at >= {} AND e.created_at < {}"
+                " AND (e.status = 'waitlisted' OR e.promoted_at IS NOT NULL)",
+                (start, end),
             ),
-            (1, (Enrolment.promoted_at >= start) & (Enrolment.promoted_at < end)),
+            (1, "e.promoted_at >= {} AND e.promoted_at < {}", (start, end)),
         ):
-            rows = (
-                await Enrolment.select(
-                    Enrolment.module, Enrolment.module.title.as_alias("title"), Count(alias="n")
-                )
-                .where(base & clause)
-                .group_by(Enrolment.module, Enrolment.module.title)
+            rows = await fetch(
+                Enrolment,
+                "SELECT e.module AS module, m.title AS title, COUNT(*) AS n"  # noqa: S608
+                " FROM enrolment e JOIN workshop_module m ON m.id = e.module"
+                f" WHERE m.site IN ({placeholders(sites)}){programme} AND {clause}"
+                " GROUP BY e.module, m.title",
+                *sites,
+                *more,
+                *values,
             )
             for row in rows:
                 per.setdefault(row["module"], [row["title"], 0, 0])[key + 1] += row["n"]
@@ -343,20 +362,12 @@ async def _waitlist(f: Filters) -> WaitlistFigures:
 
 async def visits(f: Filters) -> list[dict]:
     """The period's drop-in visits at the filtered sites (named and anonymous)."""
-    return (
-        await Visit.select(
-            Visit.id,
-            Visit.site,
-            Visit.visitor,
-            Visit.age_band,
-            Visit.purpose,
-            Visit.arrived_at,
-            Visit.left_at,
-            Visit.ended_by,
-        )
-        .where(_in_period(Visit.site, Visit.arrived_at, f))
-        .order_by(Visit.arrived_at)
-        .order_by(Visit.id)
+    period, values = period_sql("site", "arrived_at", f)
+    return await fetch(
+        Visit,
+        "SELECT id, site, visitor, age_band, purpose, arrived_at, left_at, ended_by FROM visit"  # noqa: S608
+        f" WHERE {period} ORDER BY arrived_at, id",
+        *values,
     )
 
 
@@ -367,12 +378,11 @@ def visit_minutes(row: dict) -> int:
 
 async def _visit_figures(f: Filters, rows: Sequence[dict], zones: dict[int, str]) -> VisitFigures:
     labels: dict[str, dict[str, str]] = {}
-    purposes = (
-        await VisitPurpose.select(
-            VisitPurpose.code, VisitPurpose.label_fr, VisitPurpose.label_en, VisitPurpose.label_nl
-        )
-        .where(VisitPurpose.site.is_in(list(f.site_ids)))
-        .order_by(VisitPurpose.position)
+    purposes = await fetch(
+        VisitPurpose,
+        "SELECT code, label_fr, label_en, label_nl FROM visit_purpose"  # noqa: S608
+        f" WHERE site IN ({placeholders(f.site_ids)}) ORDER BY position",
+        *f.site_ids,
     )
     for purpose in purposes:
         labels.setdefault(
@@ -430,27 +440,24 @@ def _add_presence(presence: list[float], arrived: dt.datetime, minutes: int) -> 
 
 
 async def _resources(f: Filters, zones: dict[int, str]) -> list[ResourceFigures]:
-    resources = (
-        await Resource.select(
-            Resource.id, Resource.name, Resource.kind, Resource.site, Resource.units
-        )
-        .where(Resource.site.is_in(list(f.site_ids)))
-        .order_by(Resource.site)
-        .order_by(Resource.name)
-        .order_by(Resource.id)
+    resources = await fetch(
+        Resource,
+        "SELECT id, name, kind, site, units FROM resource"  # noqa: S608
+        f" WHERE site IN ({placeholders(f.site_ids)}) ORDER BY site, name, id",
+        *f.site_ids,
     )
     if not resources:
         return []
-    rows = await Booking.select(
-        Booking.resource,
-        Booking.starts_at,
-        Booking.ends_at,
-        Booking.units,
-        Booking.status,
-        Booking.resource.site.as_alias("site"),
-    ).where(
-        _in_period(Booking.resource.site, Booking.starts_at, f)
-        & Booking.resource.is_in([row["id"] for row in resources])
+    period, values = period_sql("r.site", "b.starts_at", f)
+    ids = [row["id"] for row in resources]
+    rows = await fetch(
+        Booking,
+        "SELECT b.resource AS resource, b.starts_at AS starts_at, b.ends_at AS ends_at,"  # noqa: S608
+        " b.units AS units, b.status AS status"
+        " FROM booking b JOIN resource r ON r.id = b.resource"
+        f" WHERE {period} AND b.resource IN ({placeholders(ids)})",
+        *values,
+        *ids,
     )
     by_resource: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
@@ -527,11 +534,16 @@ async def _loans(f: Filters, now: dt.datetime) -> LoanFigures:
         return LoanFigures()
     earliest = min(start for _sites, start, _end in bounds)
     latest = max(end for _sites, _start, end in bounds)
-    rows = await Loan.select(
-        Loan.out_at, Loan.due_at, Loan.returned_at, Loan.asset.resource.site.as_alias("site")
-    ).where(
-        Loan.asset.resource.site.is_in(list(f.site_ids))
-        & (Loan.returned_at.is_null() | ((Loan.out_at >= earliest) & (Loan.out_at < latest)))
+    rows = await fetch(
+        Loan,
+        "SELECT l.out_at AS out_at, l.due_at AS due_at, l.returned_at AS returned_at,"  # noqa: S608
+        " r.site AS site FROM loan l"
+        " JOIN asset a ON a.id = l.asset JOIN resource r ON r.id = a.resource"
+        f" WHERE r.site IN ({placeholders(f.site_ids)})"
+        " AND (l.returned_at IS NULL OR (l.out_at >= {} AND l.out_at < {}))",
+        *f.site_ids,
+        earliest,
+        latest,
     )
     lent = sum(
         1
@@ -555,15 +567,13 @@ async def _newness(f: Filters, seen: Iterable[int], people: dict[int, dict]) -> 
             new += 1
         else:
             returning += 1
-    signups = 0
-    for sites, start, end in f.bounds():
-        signups += await Visitor.count().where(
-            Visitor.created_site.is_in(list(sites))
-            & (Visitor.created_at >= start)
-            & (Visitor.created_at < end)
-            & (Visitor.created_via == "kiosk")
-        )
-    return VisitorFigures(new=new, returning=returning, kiosk_signups=signups)
+    period, values = period_sql("created_site", "created_at", f)
+    signups = await fetch(
+        Visitor,
+        f"SELECT COUNT(*) AS n FROM visitor WHERE created_via = 'kiosk' AND {period}",  # noqa: S608
+        *values,
+    )
+    return VisitorFigures(new=new, returning=returning, kiosk_signups=signups[0]["n"])
 
 
 def _trend(
@@ -606,12 +616,18 @@ def _trend(
 
 
 async def site_zones(site_ids: Iterable[int]) -> dict[int, str]:
-    rows = await Site.select(Site.id, Site.timezone).where(Site.id.is_in(list(site_ids) or [-1]))
+    ids = list(site_ids) or [-1]
+    rows = await fetch(
+        Site,
+        f"SELECT id, timezone FROM site WHERE id IN ({placeholders(ids)})",  # noqa: S608
+        *ids,
+    )
     return {row["id"]: row["timezone"] for row in rows}
 
 
 async def site_names(site_ids: Iterable[int]) -> dict[int, str]:
-    rows = await Site.select(Site.id, Site.name).where(Site.id.is_in(list(site_ids) or [-1]))
+    ids = list(site_ids) or [-1]
+    rows = await fetch(Site, f"SELECT id, name FROM site WHERE id IN ({placeholders(ids)})", *ids)  # noqa: S608
     return {row["id"]: row["name"] for row in rows}
 
 
@@ -638,8 +654,8 @@ async def dashboard(
     ``timings``, when given, collects the seconds each part of the work took, by name (what
     the reports benchmark measures)."""
     now = now or clock.now()
+    zones = f.zone_of
     with _timed(timings, "sites"):
-        zones = await site_zones(f.site_ids)
         names = await site_names(f.site_ids)
     with _timed(timings, "sessions"):
         all_sessions = await sessions(f)
@@ -761,12 +777,14 @@ async def _participants_by_site(session_ids: Sequence[int]) -> dict[int, set[int
     batch of sessions rather than one a site."""
     people: dict[int, set[int]] = defaultdict(set)
     for chunk in _chunks(session_ids):
-        rows = (
-            await Attendance.select(
-                Attendance.session.module.site.as_alias("site"), Attendance.visitor
-            )
-            .where(Attendance.session.is_in(chunk) & Attendance.status.is_in(list(CAME)))
-            .distinct()
+        rows = await fetch(
+            Attendance,
+            "SELECT DISTINCT m.site AS site, a.visitor AS visitor FROM attendance a"  # noqa: S608
+            " JOIN workshop_session s ON s.id = a.session"
+            " JOIN workshop_module m ON m.id = s.module"
+            f" WHERE a.session IN ({placeholders(chunk)}) AND a.status IN ({placeholders(CAME)})",
+            *chunk,
+            *CAME,
         )
         for row in rows:
             people[row["site"]].add(row["visitor"])

@@ -20,8 +20,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from piccolo.query.functions.aggregate import Count
-
+from lab.core.db import fetch, placeholders
 from lab.reports import queries  # the module, not its names: queries.dashboard calls back here
 from lab.reports.figures import SkillAreaFigures, SkillFigures, SkillModuleFigures
 from lab.reports.filters import Filters
@@ -38,41 +37,30 @@ def _workshop_filter(f: Filters) -> bool:
 
 async def _matching_modules(f: Filters) -> set[int]:
     """The filtered sites' modules of the filtered programme."""
-    clause = Module.site.is_in(list(f.site_ids))
-    if f.module_kind is not None:
-        clause &= Module.kind == f.module_kind
-    if f.module_id is not None:
-        clause &= Module.id == f.module_id
-    if f.partner_id is not None:
-        clause &= Module.partner == f.partner_id
-    for staff_id in (f.facilitator_id, f.own_sessions_of):
-        if staff_id is not None:
-            clause &= Module.id.is_in(queries.modules_run_by(staff_id))
-    return {row["id"] for row in await Module.select(Module.id).where(clause)}
+    programme, values = queries.programme_sql("m", f)
+    rows = await fetch(
+        Module,
+        f"SELECT m.id AS id FROM workshop_module m WHERE m.site IN ({placeholders(f.site_ids)})"  # noqa: S608
+        f"{programme}",
+        *f.site_ids,
+        *values,
+    )
+    return {row["id"] for row in rows}
 
 
 async def _evidence(f: Filters) -> list[dict]:
     """The period's evidence grouped in the database: one row per person, skill, level,
     source and module (``pieces``: how many), never one per piece of evidence."""
-    return (
-        await SkillEvidence.select(
-            SkillEvidence.visitor,
-            SkillEvidence.skill,
-            SkillEvidence.level,
-            SkillEvidence.source,
-            SkillEvidence.module,
-            SkillEvidence.session.module.as_alias("session_module"),
-            Count(alias="pieces"),
-        )
-        .where(queries._in_period(SkillEvidence.site, SkillEvidence.at, f))
-        .group_by(
-            SkillEvidence.visitor,
-            SkillEvidence.skill,
-            SkillEvidence.level,
-            SkillEvidence.source,
-            SkillEvidence.module,
-            SkillEvidence.session.module,
-        )
+    period, values = queries.period_sql("e.site", 'e."at"', f)
+    return await fetch(
+        SkillEvidence,
+        "SELECT e.visitor AS visitor, e.skill AS skill, e.level AS level, e.source AS source,"  # noqa: S608
+        " e.module AS module,"
+        " s.module AS session_module, COUNT(*) AS pieces"
+        " FROM skill_evidence e LEFT JOIN workshop_session s ON s.id = e.session"
+        f" WHERE {period}"
+        " GROUP BY e.visitor, e.skill, e.level, e.source, e.module, s.module",
+        *values,
     )
 
 
@@ -80,30 +68,35 @@ def _module_of(row: dict) -> int | None:
     return row["module"] if row["module"] is not None else row["session_module"]
 
 
-async def _badges(f: Filters, column, allowed: set[int] | None) -> int:
-    """Badges whose ``column`` (issued or revoked) lies in the period at a filtered site; with
-    a workshop filter, those whose evidence is of an allowed module."""
+async def _badges(f: Filters, column: str, allowed: set[int] | None) -> int:
+    """Badges whose ``column`` (``issued_at`` or ``revoked_at``) lies in the period at a
+    filtered site; with a workshop filter, those whose evidence is of an allowed module."""
+    period, values = queries.period_sql("b.site", f"b.{column}", f)
     if allowed is None:
-        return await Badge.count().where(queries._in_period(Badge.site, column, f))
-    rows = await Badge.select(
-        Badge.id,
-        Badge.evidence.module.as_alias("module"),
-        Badge.evidence.session.module.as_alias("session_module"),
-    ).where(queries._in_period(Badge.site, column, f))
+        rows = await fetch(
+            Badge,
+            f"SELECT COUNT(*) AS n FROM skill_badge b WHERE {period}",  # noqa: S608
+            *values,
+        )
+        return rows[0]["n"]
+    rows = await fetch(
+        Badge,
+        "SELECT e.module AS module, s.module AS session_module FROM skill_badge b"  # noqa: S608
+        " LEFT JOIN skill_evidence e ON e.id = b.evidence"
+        " LEFT JOIN workshop_session s ON s.id = e.session"
+        f" WHERE {period}",
+        *values,
+    )
     return sum(_module_of(row) in allowed for row in rows)
 
 
 async def _areas(validated: Iterable[tuple[int, str]]) -> list[SkillAreaFigures]:
-    entries = await FrameworkEntry.select(
-        FrameworkEntry.kind,
-        FrameworkEntry.code,
-        FrameworkEntry.parent,
-        FrameworkEntry.label_fr,
-        FrameworkEntry.label_en,
-        FrameworkEntry.label_nl,
-        FrameworkEntry.version,
-        FrameworkEntry.position,
-    ).where(FrameworkEntry.framework == FRAMEWORK)
+    entries = await fetch(
+        FrameworkEntry,
+        "SELECT kind, code, parent, label_fr, label_en, label_nl, version, position"
+        " FROM skill_framework_entry WHERE framework = {}",
+        FRAMEWORK,
+    )
     area_of: dict[str, str] = {}
     areas: dict[str, dict] = {}
     for entry in sorted(entries, key=lambda e: (e["version"], e["position"], e["code"])):
@@ -112,7 +105,7 @@ async def _areas(validated: Iterable[tuple[int, str]]) -> list[SkillAreaFigures]
             area_of[entry["code"]] = entry["code"]
         elif entry["parent"]:
             area_of[entry["code"]] = entry["parent"]
-    skills = await PracticalSkill.select(PracticalSkill.code, PracticalSkill.alignments)
+    skills = await fetch(PracticalSkill, "SELECT code, alignments FROM skill")
     skill_areas: dict[str, set[str]] = {}
     for skill in skills:
         alignments = skill["alignments"]
@@ -170,8 +163,12 @@ async def skill_figures(f: Filters) -> SkillFigures:
             per_module_validated[module].add((row["visitor"], row["skill"]))
     titles: dict[int, str] = {}
     for chunk in queries._chunks(per_module_evidence):
-        for row in await Module.select(Module.id, Module.title).where(Module.id.is_in(chunk)):
-            titles[row["id"]] = row["title"]
+        named = await fetch(
+            Module,
+            f"SELECT id, title FROM workshop_module WHERE id IN ({placeholders(chunk)})",  # noqa: S608
+            *chunk,
+        )
+        titles.update((row["id"], row["title"]) for row in named)
     modules = sorted(
         (
             SkillModuleFigures(
@@ -191,8 +188,8 @@ async def skill_figures(f: Filters) -> SkillFigures:
         people=len({row["visitor"] for row in rows}),
         validations=len(validated),
         validated_people=len({person for person, _skill in validated}),
-        badges_issued=await _badges(f, Badge.issued_at, allowed),
-        badges_revoked=await _badges(f, Badge.revoked_at, allowed),
+        badges_issued=await _badges(f, "issued_at", allowed),
+        badges_revoked=await _badges(f, "revoked_at", allowed),
         areas=await _areas(validated),
         modules=modules,
         linked_only=narrowed,
