@@ -21,6 +21,7 @@ from lab.reports.filters import PRESETS
 from lab.reports.model import Column, Mark, Table, Value
 from lab.reports.network import STANDINGS, NetworkReport
 from lab.reports.pages import cell as pages_cell
+from lab.reports.screen import screen_rows
 from lab.reports.suppression import protect_grid
 from lab.reports.writers import csv_bytes, xlsx_bytes
 
@@ -298,7 +299,6 @@ def page_context(request, report: NetworkReport | None, k: int, error=None, opti
         "message": error.message if error else "",
         "k": k,
         "legend": present.legend(k) if k > 1 else "",
-        "markers": markers,
         "cell": lambda value, kind="count", mark=None: pages_cell(value, kind, mark, markers),
         "options": options or {},
     }
@@ -314,7 +314,7 @@ def page_context(request, report: NetworkReport | None, k: int, error=None, opti
             "zones": {zone: zone for zone in report.zones},
         },
         headlines=tables[0].rows,
-        sections=[(table, chart_for(table)) for table in tables[1:]],
+        sections=[(table, chart_for(table), screen_rows(table, markers)) for table in tables[1:]],
         files=[
             (fmt, f"{request.app.route_reverse('report_network_file', fmt=fmt)}?{urlencode(query)}")
             for fmt in FORMATS

@@ -13,7 +13,7 @@ from litestar import Request
 from lab.core import clock
 from lab.core.errors import LabError
 from lab.core.i18n import N_, _, current_language
-from lab.reports import activity, drawing, exports, present, services
+from lab.reports import activity, drawing, exports, present, screen, services
 from lab.reports.filters import MODULE_KINDS, PRESETS, Scope
 from lab.reports.model import Table, Value
 from lab.reports.rows import ROWS
@@ -26,6 +26,7 @@ from lab.workshops.services import KINDS
 class Section:
     table: Table
     chart: str | None
+    rows: list[screen.Row]  # the table's cells, worded for the page
 
 
 FILE_LABELS = {
@@ -80,8 +81,9 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
         }
         for item in present.headlines(d, k)
     ]
+    markers = present.markers(k)
     sections = [
-        Section(table, drawing.chart_for(table))
+        Section(table, drawing.chart_for(table), screen.screen_rows(table, markers))
         for table in present.dashboard_tables(d, k)
         if table.key != "figures"
     ]
@@ -99,7 +101,6 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
         "errors": {},
         "k": k,
         "legend": present.legend(k) if k > 1 else "",
-        "markers": present.markers(k),
         "headlines": headlines,
         "sections": sections,
         "files": files,
@@ -112,7 +113,7 @@ def dashboard_context(request: Request, report: Report, *, home: bool) -> dict:
         "can_close": services.can_close(request.user, report),
         "corrections": _corrections(report) if report.frozen else [],
         "activity_href": request.app.route_reverse("report_activity"),
-        "cell": lambda value, kind="count", mark=None: cell(value, kind, mark, present.markers(k)),
+        "cell": lambda value, kind="count", mark=None: cell(value, kind, mark, markers),
         "file_labels": {key: _(label) for key, label in FILE_LABELS.items()},
         "message": "",
     }
@@ -148,9 +149,8 @@ def rows_context(request: Request, report: Report, table: Table) -> dict:
     return {
         "report": report,
         "table": table,
+        "rows": screen.screen_rows(table, present.markers(1)),
         "back": _link(request, "reports", report.filters.query()),
-        "cell": cell,
-        "markers": present.markers(1),
         "limit": len(table.rows),
     }
 
