@@ -34,8 +34,10 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 async def seed() -> int:
-    """A site open every day, an admin and a 12-tablet pool, straight in the database (run by
-    Lab.script with the lab's environment); the pool's id."""
+    """A site open every day, a facilitator of it and a 12-tablet pool, straight in the
+    database (run by Lab.script with the lab's environment); the pool's id. A facilitator books
+    tablets for the team every day, and signs in with a password alone (managers and admins
+    have a second step, which this benchmark is not about)."""
     from lab.accounts.tables import Role, Site, StaffUser
     from lab.bookings.tables import Resource
     from lab.core import clock
@@ -52,7 +54,7 @@ async def seed() -> int:
         email="bench@lab.test", name="Bench", password_hash=hash_password(PASSWORD), created_at=now
     )
     await user.save()
-    await Role.insert(Role(user=user.id, site=None, role="admin"))
+    await Role.insert(Role(user=user.id, site=site.id, role="facilitator"))
     pool = Resource(
         site=site.id,
         kind="tablet_pool",
@@ -76,6 +78,7 @@ async def login(client: httpx.AsyncClient) -> None:
         "/login", data={"email": "bench@lab.test", "password": PASSWORD, "_csrf_token": token}
     )
     assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/", f"login stopped at {response.headers['location']}"
     client.headers["x-csrftoken"] = token
 
 
@@ -137,6 +140,8 @@ async def scenario(base_url: str, resource_id: int) -> list[harness.Record]:
             r = await fire(client, name, payloads)
             booked, refused = r.statuses.get("201", 0), r.statuses.get("409", 0)
             server_errors = sum(n for code, n in r.statuses.items() if code.startswith("5"))
+            if r.non_2xx:
+                print(f"  unexpected answers: {r.statuses}", flush=True)
             print(
                 f"  {name:<10} {r.requests} requests: {booked} booked, {refused} refused, "
                 f"{server_errors} server errors; {r.seconds:.2f} s, "
@@ -184,6 +189,10 @@ def main() -> None:
         rows += run(engine, options.workers)
     print()
     print(harness.table(rows))
+    # Every answer must be a booking (201) or a refusal for a taken slot (409).
+    unexpected = sum(record.non_2xx for record, bare in rows if record is not bare)
+    if unexpected:
+        sys.exit(f"{unexpected} answers were neither a booking nor a refusal")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,7 @@ from lab.accounts.visitors import (
     search_visitors,
     visitor_at_site,
 )
+from lab.core.db import plain_objects
 
 __all__ = [
     "MESSAGES_EMAIL",
@@ -163,7 +164,8 @@ __all__ = [
 
 async def get_site(site_id: int) -> Site | None:
     """The site, unchecked: for a site reached through a row the caller may already see."""
-    return await Site.objects().get(Site.id == site_id)
+    found = await plain_objects(Site, "WHERE id = {}", site_id)
+    return found[0] if found else None
 
 
 # -- visitors -------------------------------------------------------------------------------

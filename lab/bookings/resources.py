@@ -49,9 +49,10 @@ async def get_resource_for(actor: Principal, resource_id: int) -> Resource:
     """Errors: not_found, forbidden (another site's resource, for staff; a tablet or a phone
     gets not_found)."""
     missing = _("Cette ressource n'existe pas.")
-    resource = await Resource.objects().get(Resource.id == resource_id)
-    if resource is None:
+    found = await plain_objects(Resource, "WHERE id = {}", resource_id)
+    if not found:
         raise NotFound(missing)
+    resource = found[0]
     require_site(
         actor,
         resource.site,
@@ -115,13 +116,13 @@ async def _units_in_use_above(resource: Resource, units: int) -> bool:
 
 async def policy_for(resource: Resource, around: dt.datetime | None = None) -> Policy:
     site = await get_site(resource.site)
-    closures = Closure.select(Closure.day).where(Closure.site == site.id)
+    sql, values = "SELECT day FROM site_closure WHERE site = {}", [site.id]
     if around is not None:
-        closures = closures.where(
-            (Closure.day >= (around - dt.timedelta(days=8)).date())
-            & (Closure.day <= (around + dt.timedelta(days=8)).date())
-        )
-    return policy_from(resource, site, frozenset(row["day"] for row in await closures))
+        # The days a booking around ``around`` can touch (a week either side is plenty).
+        sql += " AND day >= {} AND day <= {}"
+        values += [(around - dt.timedelta(days=8)).date(), (around + dt.timedelta(days=8)).date()]
+    closures = await fetch(Closure, sql, *values)
+    return policy_from(resource, site, frozenset(row["day"] for row in closures))
 
 
 def policy_from(resource: Resource, site: Site, closed_days: frozenset[dt.date]) -> Policy:
