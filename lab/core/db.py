@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from string import Formatter
@@ -284,6 +284,14 @@ def _driver_sql(sql: str, engine_type: str) -> str:
 def placeholders(values: Collection[object]) -> str:
     """``{}, {}, …``: one placeholder per value, for a plain statement's ``IN (…)``."""
     return ", ".join("{}" for _ in values)
+
+
+def chunks(ids: Iterable[int], size: int = 5000) -> Iterator[list[int]]:
+    """``ids`` in lists short enough for any engine's limit on bound parameters (SQLite's is
+    32,766; asyncpg's 32,767), for a plain statement's ``IN (…)``."""
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 async def plain_objects(table: type[T], clauses: str, *values: object) -> list[T]:

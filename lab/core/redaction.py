@@ -14,7 +14,7 @@ Both run inside the erasure's transaction (``lab.accounts.erasure``).
 
 from __future__ import annotations
 
-from lab.core.db import fetch, is_sqlite
+from lab.core.db import chunks, fetch, is_sqlite, placeholders
 from lab.core.tables import AuditLog, Outbox
 
 REDACTED = '{"redacted": true}'
@@ -45,13 +45,11 @@ async def redact_audit(visitor_id: int) -> int:
         REDACTED,
     )
     ids = [row["id"] for row in rows]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("{}" for _ in chunk)
+    for chunk in chunks(ids, 500):
         cast = "" if sqlite else "::json"
         await fetch(
             AuditLog,
-            f"UPDATE audit_log SET data = {{}}{cast} WHERE id IN ({marks})",  # noqa: S608 (placeholders only)
+            f"UPDATE audit_log SET data = {{}}{cast} WHERE id IN ({placeholders(chunk)})",  # noqa: S608 (placeholders only)
             REDACTED,
             *chunk,
         )

@@ -30,14 +30,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from piccolo.columns.combination import Or
-
 from lab.accounts.queries import REPORTING
 from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
-from lab.core.db import fetch, placeholders
+from lab.core.db import chunks, fetch, placeholders
 from lab.reports import bands, skills
 from lab.reports.figures import (
     CAME,
@@ -75,20 +73,6 @@ __all__ = [
 HOLDING = ("pending", "confirmed", "checked_in", "completed", "no_show", "released")
 USED = ("checked_in", "completed")
 MISSED = ("no_show", "released")
-
-
-def _in_period(site_column, time_column, f: Filters):
-    """Rows of the filtered sites whose ``time_column`` lies in the period, per time zone, as a
-    Piccolo clause (for the network's figures; this module's own statements use
-    ``period_sql``)."""
-    clauses = [
-        site_column.is_in(list(sites)) & (time_column >= start) & (time_column < end)
-        for sites, start, end in f.bounds()
-    ]
-    clause = clauses[0]
-    for other in clauses[1:]:
-        clause = Or(clause, other)
-    return clause
 
 
 def period_sql(site: str, moment: str, f: Filters) -> tuple[str, list]:
@@ -154,7 +138,7 @@ async def _marks(session_ids: Sequence[int]) -> dict[int, Counter]:
     marks: dict[int, Counter] = defaultdict(Counter)
     if not session_ids:
         return marks
-    for chunk in _chunks(session_ids):
+    for chunk in chunks(session_ids):
         rows = await fetch(
             Attendance,
             "SELECT session, status, COUNT(*) AS marks FROM attendance"  # noqa: S608
@@ -166,18 +150,11 @@ async def _marks(session_ids: Sequence[int]) -> dict[int, Counter]:
     return marks
 
 
-def _chunks(ids: Iterable[int], size: int = 5000) -> Iterable[list[int]]:
-    """Id lists small enough for any engine's limit on bound parameters."""
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 async def visitors_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     """{id: the visitor's ``columns``} for these people, read in batches."""
     found: dict[int, dict] = {}
     names = "".join(f", {column._meta.db_column_name}" for column in columns)
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in chunks(sorted(set(ids))):
         rows = await fetch(
             Visitor,
             f"SELECT id{names} FROM visitor WHERE id IN ({placeholders(chunk)})",  # noqa: S608
@@ -198,7 +175,7 @@ async def profiles_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     live consent to count them (``reporting_optional_fields``)."""
     found = await visitors_by_id(ids, *columns)
     agreed: set[int] = set()
-    for chunk in _chunks(sorted(found)):
+    for chunk in chunks(sorted(found)):
         rows = await fetch(
             VisitorConsent,
             "SELECT visitor FROM visitor_consent"  # noqa: S608
@@ -217,7 +194,7 @@ async def profiles_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
 async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
     """{person: start of their first attended session} among these sessions."""
     first: dict[int, dt.datetime] = {}
-    for chunk in _chunks(session_ids):
+    for chunk in chunks(session_ids):
         rows = await fetch(
             Attendance,
             'SELECT a.visitor AS visitor, MIN(s.starts_at) AS "first" FROM attendance a'  # noqa: S608
@@ -268,7 +245,7 @@ async def _walk_ins(held: Sequence[dict]) -> int:
     """Attendances of people holding no enrolment for the session (nor its series), counted
     in the database: a period's attendances and enrolments never travel to Python."""
     total = 0
-    for chunk in _chunks([row["id"] for row in held]):
+    for chunk in chunks([row["id"] for row in held]):
         sql = _WALK_INS.format(
             sessions=placeholders(chunk),
             came=placeholders(CAME),
@@ -776,7 +753,7 @@ async def _participants_by_site(session_ids: Sequence[int]) -> dict[int, set[int
     """{site: the people with an attendance at these sessions of the site}, in one query a
     batch of sessions rather than one a site."""
     people: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(session_ids):
+    for chunk in chunks(session_ids):
         rows = await fetch(
             Attendance,
             "SELECT DISTINCT m.site AS site, a.visitor AS visitor FROM attendance a"  # noqa: S608
@@ -812,7 +789,7 @@ async def seen_since(ids: Sequence[int], since: dt.datetime) -> set[int]:
         (SkillEvidence.visitor, (SkillEvidence.at,)),
     )
     seen: set[int] = set()
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids)):
         for person, moments in contacts:
             clause = moments[0] >= since
             for moment in moments[1:]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Loan
+from lab.core.db import chunks, fetch, placeholders
 from lab.core.i18n import N_, _, current_language
 from lab.reports.figures import CAME
 from lab.reports.filters import Filters
@@ -85,12 +86,13 @@ async def attendance_rows(f: Filters, now: dt.datetime) -> Table:
     zones = await site_zones(f.site_ids)
     found: list[dict] = []
     ids = sorted(held)
-    for offset in range(0, len(ids), 5000):
-        found += await Attendance.select(
-            Attendance.session, Attendance.visitor, Attendance.status
-        ).where(
-            Attendance.session.is_in(ids[offset : offset + 5000])
-            & Attendance.status.is_in(list(CAME))
+    for chunk in chunks(ids):
+        found += await fetch(
+            Attendance,
+            "SELECT session, visitor, status FROM attendance"  # noqa: S608 (placeholders only)
+            f" WHERE session IN ({placeholders(chunk)}) AND status IN ({placeholders(CAME)})",
+            *chunk,
+            *CAME,
         )
     found.sort(key=lambda row: (held[row["session"]]["starts_at"], row["session"], row["visitor"]))
     found = found[:LIMIT]

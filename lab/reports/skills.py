@@ -20,7 +20,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from lab.core.db import fetch, placeholders
+from lab.core.db import chunks, fetch, placeholders
 from lab.reports import queries  # the module, not its names: queries.dashboard calls back here
 from lab.reports.figures import SkillAreaFigures, SkillFigures, SkillModuleFigures
 from lab.reports.filters import Filters
@@ -162,7 +162,7 @@ async def skill_figures(f: Filters) -> SkillFigures:
         if module is not None:
             per_module_validated[module].add((row["visitor"], row["skill"]))
     titles: dict[int, str] = {}
-    for chunk in queries._chunks(per_module_evidence):
+    for chunk in chunks(per_module_evidence):
         named = await fetch(
             Module,
             f"SELECT id, title FROM workshop_module WHERE id IN ({placeholders(chunk)})",  # noqa: S608
