@@ -19,8 +19,11 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+import anyio
+
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
+from lab.core.db import chunks, fetch, placeholders
 from lab.core.i18n import N_
 from lab.reports.figures import CAME, RegistrantRow
 from lab.reports.filters import Filters
@@ -63,47 +66,59 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
     enrolments: dict[tuple[int, int], dict] = {}  # (session or -module, person) -> enrolment
     # A series' enrolments (no session) and the held drop-in sessions' own: never the other
     # sessions' of the same modules.
-    wanted = [
-        (Enrolment.module, modules, Enrolment.session.is_null()),
-        (Enrolment.session, ids, None),
-    ]
-    for column, keys, extra in wanted:
-        for offset in range(0, len(keys), 5000):
-            clause = column.is_in(keys[offset : offset + 5000])
-            rows = await Enrolment.select(
-                Enrolment.visitor,
-                Enrolment.module,
-                Enrolment.session,
-                Enrolment.status,
-                Enrolment.cancelled_by,
-                Enrolment.created_at,
-                Enrolment.updated_at,
-            ).where(clause & extra if extra is not None else clause)
+    for column, keys, extra in (("module", modules, " AND session IS NULL"), ("session", ids, "")):
+        for chunk in chunks(keys):
+            rows = await fetch(
+                Enrolment,
+                "SELECT visitor, module, session, status, cancelled_by, created_at, updated_at"  # noqa: S608
+                f" FROM enrolment WHERE {column} IN ({placeholders(chunk)}){extra}",
+                *chunk,
+            )
             for row in rows:
                 key = row["session"] if row["session"] is not None else -row["module"]
                 enrolments[(key, row["visitor"])] = row
     came: dict[int, set[int]] = defaultdict(set)
-    for offset in range(0, len(ids), 5000):
-        rows = await Attendance.select(Attendance.session, Attendance.visitor).where(
-            Attendance.session.is_in(ids[offset : offset + 5000])
-            & Attendance.status.is_in(list(CAME))
+    for chunk in chunks(ids):
+        rows = await fetch(
+            Attendance,
+            "SELECT session, visitor FROM attendance"  # noqa: S608
+            f" WHERE session IN ({placeholders(chunk)}) AND status IN ({placeholders(CAME)})",
+            *chunk,
+            *CAME,
         )
         for row in rows:
             came[row["session"]].add(row["visitor"])
+    # The sorting out and the wording are CPU work on a network's year (hundreds of thousands
+    # of rows): done in a worker thread, so the event loop goes on serving the kiosks.
+    pairs = await anyio.to_thread.run_sync(_registrants, held, enrolments, came)
+    people = await _identities({person for _, person, _ in pairs})
+    return await anyio.to_thread.run_sync(_rows, pairs, people, zones, names)
+
+
+def _registrants(
+    held: list[dict], enrolments: dict[tuple[int, int], dict], came: dict[int, set[int]]
+) -> list[tuple[dict, int, str]]:
+    """(session, person, outcome) for every registrant of the held sessions."""
     by_key: dict[int, list[int]] = defaultdict(list)
     for key, person in enrolments:
         by_key[key].append(person)
     pairs: list[tuple[dict, int, str]] = []
     for session in held:
         key = session["id"] if session["enrolment"] == "drop_in" else -session["module"]
-        people = set(by_key.get(key, ())) | came[session["id"]]
-        for person in people:
-            found = outcome(
-                enrolments.get((key, person)), person in came[session["id"]], session["starts_at"]
-            )
+        present = came.get(session["id"], set())
+        for person in set(by_key.get(key, ())) | present:
+            found = outcome(enrolments.get((key, person)), person in present, session["starts_at"])
             if found is not None:
                 pairs.append((session, person, found))
-    people = await _identities({person for _, person, _ in pairs})
+    return pairs
+
+
+def _rows(
+    pairs: list[tuple[dict, int, str]],
+    people: dict[int, dict],
+    zones: dict[int, str],
+    names: dict[int, str],
+) -> list[RegistrantRow]:
     rows_out = []
     for session, person, found in pairs:
         tz = ZoneInfo(zones[session["site"]])

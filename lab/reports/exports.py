@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
+
+import anyio
 
 from lab.core import clock
 from lab.core.errors import Invalid
 from lab.core.i18n import _, current_language
 from lab.reports import drawing, present, services
+from lab.reports.figures import Dashboard, EsfFigures, RegistrantRow
 from lab.reports.model import Table
 from lab.reports.services import Report
 from lab.reports.writers import (
@@ -91,24 +95,44 @@ async def build(report: Report, what: str, fmt: str, k: int, delimiter: str = "s
             _("Choisissez le point-virgule ou la virgule."),
             field_errors={"delimiter": _("Séparateur inconnu.")},
         )
+    if what == "esf":
+        figures = await services.esf_of(report)
+    elif what == "collective":
+        figures = await services.registrants_of(report)
+    else:
+        figures = report.dashboard
+    # Drawn in a worker thread: a network's year of rows is seconds of CPU (a year's collective
+    # sessions, 340,000 rows, in XLSX), and the event loop goes on serving the kiosks meanwhile.
+    return await anyio.to_thread.run_sync(
+        functools.partial(_draw, report, what, fmt, k, DELIMITERS[delimiter], figures)
+    )
+
+
+def _draw(
+    report: Report,
+    what: str,
+    fmt: str,
+    k: int,
+    delimiter: str,
+    figures: Dashboard | EsfFigures | list[RegistrantRow] | None,
+) -> File:
+    """The file's bytes from the figures read for it (no database: any thread)."""
     if what == "dashboard":
         title = _("Rapport d'activité du lab")
-        tables = present.dashboard_tables(report.dashboard, k)
+        tables = present.dashboard_tables(figures, k)
     elif what == "esf":
         title = _("FSE+ : indicateurs communs de réalisation (participants)")
-        tables = [present.esf_table(await services.esf_of(report), k)]
+        tables = [present.esf_table(figures, k)]
     else:
         title = _("Séances collectives et inscrits")
-        tables = [present.collective_table(await services.registrants_of(report))]
+        tables = [present.collective_table(figures)]
         k = 1  # rows of named people: nothing is counted, nothing to withhold
     lines = preamble(report, title, k)
     markers = present.markers(k)
     tz = _zone(report)
     name = f"{_stem(report, what)}.{fmt}"
     if fmt == "csv":
-        content = csv_bytes(
-            tables, delimiter=DELIMITERS[delimiter], markers=markers, preamble=lines, tz=tz
-        )
+        content = csv_bytes(tables, delimiter=delimiter, markers=markers, preamble=lines, tz=tz)
     elif fmt == "xlsx":
         content = xlsx_bytes(
             tables,

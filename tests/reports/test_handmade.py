@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 
 import openpyxl
 import pytest
@@ -133,3 +134,34 @@ async def test_the_report_service_reads_the_same_for_a_network_manager(cast, dat
     report = await services.report_for(await cast.principal("nadia"), handmade.QUERY)
     assert report.dashboard.attendance.participants == 4
     assert report.may_see_rows
+
+
+async def test_files_are_drawn_off_the_event_loop_in_the_readers_language(
+    client, cast, data, every_count, monkeypatch
+) -> None:
+    """A network's year of rows is seconds of drawing: it happens in a worker thread, so the
+    event loop goes on serving the kiosks, and the thread still writes in the reader's
+    language (the request's context goes with it)."""
+    from lab.reports import exports
+
+    loop_thread: list[int] = []  # where the app's event loop reads the rows
+    drawn_in: list[int] = []
+    real_registrants_of, real_xlsx_bytes = services.registrants_of, exports.xlsx_bytes
+
+    async def registrants_of(report):
+        loop_thread.append(threading.get_ident())
+        return await real_registrants_of(report)
+
+    def xlsx_bytes(*args, **kwargs) -> bytes:
+        drawn_in.append(threading.get_ident())
+        return real_xlsx_bytes(*args, **kwargs)
+
+    monkeypatch.setattr(services, "registrants_of", registrants_of)
+    monkeypatch.setattr(exports, "xlsx_bytes", xlsx_bytes)
+    await login(client, cast.email("nadia"))
+    await client.post("/language", data={"language": "en", "next": "/"})
+    book = openpyxl.load_workbook(io.BytesIO(await _file(client, "collective", "xlsx")))
+    assert loop_thread and drawn_in and drawn_in[0] != loop_thread[0]
+    assert book.sheetnames[1] == "Group sessions and registrants"
+    outcomes = {row[-1] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert "Present" in outcomes
