@@ -268,6 +268,18 @@ async def fetch(table: type[Table], sql: str, *values: object) -> list[dict[str,
     return await engine.run_plain(_driver_sql(sql, engine.engine_type), values)
 
 
+async def fetch_aside(table: type[Table], sql: str, *values: object) -> list[dict[str, Any]]:
+    """``fetch`` for a read that may take long (the reports' statements: a network's year
+    scans hundreds of thousands of rows). On the embedded SQLite it runs in a worker thread
+    (``FastSQLiteEngine.run_plain_aside``), so the event loop is not held while SQLite works;
+    PostgreSQL's driver never holds it."""
+    engine = table._meta.db
+    sql = _driver_sql(sql, engine.engine_type)
+    if isinstance(engine, FastSQLiteEngine):
+        return await engine.run_plain_aside(sql, values)
+    return await engine.run_plain(sql, values)
+
+
 @functools.lru_cache(maxsize=2048)
 def _driver_sql(sql: str, engine_type: str) -> str:
     """``sql``'s ``{}`` placeholders as the driver numbers them (``$1``… or ``?``), read as

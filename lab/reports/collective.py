@@ -23,7 +23,7 @@ import anyio
 
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
-from lab.core.db import chunks, fetch, placeholders
+from lab.core.db import chunks, fetch_aside, placeholders
 from lab.core.i18n import N_
 from lab.reports.figures import CAME, RegistrantRow
 from lab.reports.filters import Filters
@@ -68,7 +68,7 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
     # sessions' of the same modules.
     for column, keys, extra in (("module", modules, " AND session IS NULL"), ("session", ids, "")):
         for chunk in chunks(keys):
-            rows = await fetch(
+            rows = await fetch_aside(
                 Enrolment,
                 "SELECT visitor, module, session, status, cancelled_by, created_at, updated_at"  # noqa: S608
                 f" FROM enrolment WHERE {column} IN ({placeholders(chunk)}){extra}",
@@ -79,7 +79,7 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
                 enrolments[(key, row["visitor"])] = row
     came: dict[int, set[int]] = defaultdict(set)
     for chunk in chunks(ids):
-        rows = await fetch(
+        rows = await fetch_aside(
             Attendance,
             "SELECT session, visitor FROM attendance"  # noqa: S608
             f" WHERE session IN ({placeholders(chunk)}) AND status IN ({placeholders(CAME)})",

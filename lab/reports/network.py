@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 
 from lab.accounts.tables import Site
 from lab.core import clock
-from lab.core.db import fetch, placeholders
+from lab.core.db import fetch_aside, placeholders
 from lab.core.errors import Forbidden, Invalid
 from lab.core.i18n import _
 from lab.core.roles import StaffPrincipal
@@ -98,7 +98,7 @@ class NetworkReport:
 
 async def _choices(scope: Scope) -> Choices:
     site_ids = list(scope.site_ids) or [-1]
-    sites = await fetch(
+    sites = await fetch_aside(
         Site,
         "SELECT id, name, timezone FROM site"  # noqa: S608 (placeholders only)
         f" WHERE id IN ({placeholders(site_ids)}) ORDER BY name",
@@ -114,7 +114,7 @@ async def _choices(scope: Scope) -> Choices:
 
 async def _zones(site_ids: Sequence[int]) -> tuple[str, ...]:
     ids = list(site_ids) or [-1]
-    rows = await fetch(
+    rows = await fetch_aside(
         NetworkMeeting,
         "SELECT DISTINCT zone FROM network_meeting"  # noqa: S608 (placeholders only)
         f" WHERE site IN ({placeholders(ids)}) AND zone <> '' ORDER BY zone",
@@ -154,14 +154,14 @@ async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures
     if zone is not None:
         held += " AND m.zone = {}"
         held_values.append(zone)
-    meetings = await fetch(
+    meetings = await fetch_aside(
         NetworkMeeting,
         f"SELECT m.id AS id, m.site AS site, m.zone AS zone FROM network_meeting m WHERE {held}",  # noqa: S608
         *held_values,
     )
     # The partners present, joined to the same meetings rather than listed by id: a network's
     # year holds thousands of meetings.
-    present_rows = await fetch(
+    present_rows = await fetch_aside(
         NetworkInvitation,
         "SELECT DISTINCT i.meeting AS meeting, i.partner AS partner"  # noqa: S608
         " FROM network_invitation i JOIN network_meeting m ON m.id = i.meeting"
@@ -169,21 +169,21 @@ async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures
         *held_values,
     )
     opened_in, opened_values = period_sql("site", "created_at", f)
-    opened = await fetch(
+    opened = await fetch_aside(
         NetworkAction,
         "SELECT site, COUNT(*) AS count FROM network_action"  # noqa: S608
         f" WHERE {opened_in} GROUP BY site",
         *opened_values,
     )
     closed_in, closed_values = period_sql("site", "closed_at", f)
-    completed = await fetch(
+    completed = await fetch_aside(
         NetworkAction,
         "SELECT site, COUNT(*) AS count FROM network_action"  # noqa: S608
         f" WHERE {closed_in} AND status = 'done' GROUP BY site",
         *closed_values,
     )
     made_in, made_values = period_sql("site", "created_at", f)
-    referrals = await fetch(
+    referrals = await fetch_aside(
         NetworkReferral,
         "SELECT site, need, status, outcome, COUNT(*) AS count FROM network_referral"  # noqa: S608
         f" WHERE {made_in} GROUP BY site, need, status, outcome",

@@ -16,8 +16,10 @@ Counting rules, in one place:
 
 Queries aggregate in the database (grouped counts over indexed columns) and bring back one row
 per session, person or resource, never one per attendance. They are plain statements
-(``lab.core.db.fetch``): a dashboard runs about thirty, and building each one through the ORM
-cost more than running it.
+(``lab.core.db.fetch_aside``): a dashboard runs about thirty, and building each one through
+the ORM cost more than running it. On the embedded SQLite they run in a worker thread: over a
+network's year one of them may take most of a second, which the kiosks served by the same
+event loop should not wait for.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
-from lab.core.db import chunks, fetch, placeholders
+from lab.core.db import chunks, fetch, fetch_aside, placeholders
 from lab.reports import bands, skills
 from lab.reports.figures import (
     CAME,
@@ -112,7 +114,7 @@ async def sessions(f: Filters) -> list[dict]:
     """The period's sessions of the filtered programme, cancelled ones included, in order."""
     period, values = period_sql("m.site", "s.starts_at", f)
     programme, more = programme_sql("m", f)
-    return await fetch(
+    return await fetch_aside(
         Session,
         "SELECT s.id AS id, s.module AS module, s.starts_at AS starts_at, s.ends_at AS ends_at,"  # noqa: S608
         " s.status AS status, s.capacity AS capacity,"
@@ -139,7 +141,7 @@ async def _marks(session_ids: Sequence[int]) -> dict[int, Counter]:
     if not session_ids:
         return marks
     for chunk in chunks(session_ids):
-        rows = await fetch(
+        rows = await fetch_aside(
             Attendance,
             "SELECT session, status, COUNT(*) AS marks FROM attendance"  # noqa: S608
             f" WHERE session IN ({placeholders(chunk)}) GROUP BY session, status",
@@ -155,7 +157,7 @@ async def visitors_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     found: dict[int, dict] = {}
     names = "".join(f", {column._meta.db_column_name}" for column in columns)
     for chunk in chunks(sorted(set(ids))):
-        rows = await fetch(
+        rows = await fetch_aside(
             Visitor,
             f"SELECT id{names} FROM visitor WHERE id IN ({placeholders(chunk)})",  # noqa: S608
             *chunk,
@@ -176,7 +178,7 @@ async def profiles_by_id(ids: Iterable[int], *columns) -> dict[int, dict]:
     found = await visitors_by_id(ids, *columns)
     agreed: set[int] = set()
     for chunk in chunks(sorted(found)):
-        rows = await fetch(
+        rows = await fetch_aside(
             VisitorConsent,
             "SELECT visitor FROM visitor_consent"  # noqa: S608
             f" WHERE visitor IN ({placeholders(chunk)}) AND purpose = {{}}"
@@ -195,7 +197,7 @@ async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
     """{person: start of their first attended session} among these sessions."""
     first: dict[int, dt.datetime] = {}
     for chunk in chunks(session_ids):
-        rows = await fetch(
+        rows = await fetch_aside(
             Attendance,
             'SELECT a.visitor AS visitor, MIN(s.starts_at) AS "first" FROM attendance a'  # noqa: S608
             " JOIN workshop_session s ON s.id = a.session"
@@ -251,7 +253,7 @@ async def _walk_ins(held: Sequence[dict]) -> int:
             came=placeholders(CAME),
             seat=placeholders(HELD_A_SEAT),
         )
-        rows = await fetch(Attendance, sql, *chunk, *CAME, *HELD_A_SEAT, *HELD_A_SEAT)
+        rows = await fetch_aside(Attendance, sql, *chunk, *CAME, *HELD_A_SEAT, *HELD_A_SEAT)
         total += rows[0]["walk_ins"]
     return total
 
@@ -314,7 +316,7 @@ async def _waitlist(f: Filters) -> WaitlistFigures:
             ),
             (1, "e.promoted_at >= {} AND e.promoted_at < {}", (start, end)),
         ):
-            rows = await fetch(
+            rows = await fetch_aside(
                 Enrolment,
                 "SELECT e.module AS module, m.title AS title, COUNT(*) AS n"  # noqa: S608
                 " FROM enrolment e JOIN workshop_module m ON m.id = e.module"
@@ -340,7 +342,7 @@ async def _waitlist(f: Filters) -> WaitlistFigures:
 async def visits(f: Filters) -> list[dict]:
     """The period's drop-in visits at the filtered sites (named and anonymous)."""
     period, values = period_sql("site", "arrived_at", f)
-    return await fetch(
+    return await fetch_aside(
         Visit,
         "SELECT id, site, visitor, age_band, purpose, arrived_at, left_at, ended_by FROM visit"  # noqa: S608
         f" WHERE {period} ORDER BY arrived_at, id",
@@ -355,7 +357,7 @@ def visit_minutes(row: dict) -> int:
 
 async def _visit_figures(f: Filters, rows: Sequence[dict], zones: dict[int, str]) -> VisitFigures:
     labels: dict[str, dict[str, str]] = {}
-    purposes = await fetch(
+    purposes = await fetch_aside(
         VisitPurpose,
         "SELECT code, label_fr, label_en, label_nl FROM visit_purpose"  # noqa: S608
         f" WHERE site IN ({placeholders(f.site_ids)}) ORDER BY position",
@@ -417,7 +419,7 @@ def _add_presence(presence: list[float], arrived: dt.datetime, minutes: int) -> 
 
 
 async def _resources(f: Filters, zones: dict[int, str]) -> list[ResourceFigures]:
-    resources = await fetch(
+    resources = await fetch_aside(
         Resource,
         "SELECT id, name, kind, site, units FROM resource"  # noqa: S608
         f" WHERE site IN ({placeholders(f.site_ids)}) ORDER BY site, name, id",
@@ -427,7 +429,7 @@ async def _resources(f: Filters, zones: dict[int, str]) -> list[ResourceFigures]
         return []
     period, values = period_sql("r.site", "b.starts_at", f)
     ids = [row["id"] for row in resources]
-    rows = await fetch(
+    rows = await fetch_aside(
         Booking,
         "SELECT b.resource AS resource, b.starts_at AS starts_at, b.ends_at AS ends_at,"  # noqa: S608
         " b.units AS units, b.status AS status"
@@ -511,7 +513,7 @@ async def _loans(f: Filters, now: dt.datetime) -> LoanFigures:
         return LoanFigures()
     earliest = min(start for _sites, start, _end in bounds)
     latest = max(end for _sites, _start, end in bounds)
-    rows = await fetch(
+    rows = await fetch_aside(
         Loan,
         "SELECT l.out_at AS out_at, l.due_at AS due_at, l.returned_at AS returned_at,"  # noqa: S608
         " r.site AS site FROM loan l"
@@ -545,7 +547,7 @@ async def _newness(f: Filters, seen: Iterable[int], people: dict[int, dict]) -> 
         else:
             returning += 1
     period, values = period_sql("created_site", "created_at", f)
-    signups = await fetch(
+    signups = await fetch_aside(
         Visitor,
         f"SELECT COUNT(*) AS n FROM visitor WHERE created_via = 'kiosk' AND {period}",  # noqa: S608
         *values,
@@ -604,7 +606,11 @@ async def site_zones(site_ids: Iterable[int]) -> dict[int, str]:
 
 async def site_names(site_ids: Iterable[int]) -> dict[int, str]:
     ids = list(site_ids) or [-1]
-    rows = await fetch(Site, f"SELECT id, name FROM site WHERE id IN ({placeholders(ids)})", *ids)  # noqa: S608
+    rows = await fetch(
+        Site,
+        f"SELECT id, name FROM site WHERE id IN ({placeholders(ids)})",  # noqa: S608
+        *ids,
+    )
     return {row["id"]: row["name"] for row in rows}
 
 
@@ -754,7 +760,7 @@ async def _participants_by_site(session_ids: Sequence[int]) -> dict[int, set[int
     batch of sessions rather than one a site."""
     people: dict[int, set[int]] = defaultdict(set)
     for chunk in chunks(session_ids):
-        rows = await fetch(
+        rows = await fetch_aside(
             Attendance,
             "SELECT DISTINCT m.site AS site, a.visitor AS visitor FROM attendance a"  # noqa: S608
             " JOIN workshop_session s ON s.id = a.session"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Loan
-from lab.core.db import chunks, fetch, placeholders
+from lab.core.db import chunks, fetch_aside, placeholders
 from lab.core.i18n import N_, _, current_language
 from lab.reports.figures import CAME
 from lab.reports.filters import Filters
@@ -87,7 +87,7 @@ async def attendance_rows(f: Filters, now: dt.datetime) -> Table:
     found: list[dict] = []
     ids = sorted(held)
     for chunk in chunks(ids):
-        found += await fetch(
+        found += await fetch_aside(
             Attendance,
             "SELECT session, visitor, status FROM attendance"  # noqa: S608 (placeholders only)
             f" WHERE session IN ({placeholders(chunk)}) AND status IN ({placeholders(CAME)})",

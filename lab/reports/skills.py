@@ -20,7 +20,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from lab.core.db import chunks, fetch, placeholders
+from lab.core.db import chunks, fetch_aside, placeholders
 from lab.reports import queries  # the module, not its names: queries.dashboard calls back here
 from lab.reports.figures import SkillAreaFigures, SkillFigures, SkillModuleFigures
 from lab.reports.filters import Filters
@@ -38,7 +38,7 @@ def _workshop_filter(f: Filters) -> bool:
 async def _matching_modules(f: Filters) -> set[int]:
     """The filtered sites' modules of the filtered programme."""
     programme, values = queries.programme_sql("m", f)
-    rows = await fetch(
+    rows = await fetch_aside(
         Module,
         f"SELECT m.id AS id FROM workshop_module m WHERE m.site IN ({placeholders(f.site_ids)})"  # noqa: S608
         f"{programme}",
@@ -52,7 +52,7 @@ async def _evidence(f: Filters) -> list[dict]:
     """The period's evidence grouped in the database: one row per person, skill, level,
     source and module (``pieces``: how many), never one per piece of evidence."""
     period, values = queries.period_sql("e.site", 'e."at"', f)
-    return await fetch(
+    return await fetch_aside(
         SkillEvidence,
         "SELECT e.visitor AS visitor, e.skill AS skill, e.level AS level, e.source AS source,"  # noqa: S608
         " e.module AS module,"
@@ -73,13 +73,13 @@ async def _badges(f: Filters, column: str, allowed: set[int] | None) -> int:
     filtered site; with a workshop filter, those whose evidence is of an allowed module."""
     period, values = queries.period_sql("b.site", f"b.{column}", f)
     if allowed is None:
-        rows = await fetch(
+        rows = await fetch_aside(
             Badge,
             f"SELECT COUNT(*) AS n FROM skill_badge b WHERE {period}",  # noqa: S608
             *values,
         )
         return rows[0]["n"]
-    rows = await fetch(
+    rows = await fetch_aside(
         Badge,
         "SELECT e.module AS module, s.module AS session_module FROM skill_badge b"  # noqa: S608
         " LEFT JOIN skill_evidence e ON e.id = b.evidence"
@@ -91,7 +91,7 @@ async def _badges(f: Filters, column: str, allowed: set[int] | None) -> int:
 
 
 async def _areas(validated: Iterable[tuple[int, str]]) -> list[SkillAreaFigures]:
-    entries = await fetch(
+    entries = await fetch_aside(
         FrameworkEntry,
         "SELECT kind, code, parent, label_fr, label_en, label_nl, version, position"
         " FROM skill_framework_entry WHERE framework = {}",
@@ -105,7 +105,7 @@ async def _areas(validated: Iterable[tuple[int, str]]) -> list[SkillAreaFigures]
             area_of[entry["code"]] = entry["code"]
         elif entry["parent"]:
             area_of[entry["code"]] = entry["parent"]
-    skills = await fetch(PracticalSkill, "SELECT code, alignments FROM skill")
+    skills = await fetch_aside(PracticalSkill, "SELECT code, alignments FROM skill")
     skill_areas: dict[str, set[str]] = {}
     for skill in skills:
         alignments = skill["alignments"]
@@ -163,7 +163,7 @@ async def skill_figures(f: Filters) -> SkillFigures:
             per_module_validated[module].add((row["visitor"], row["skill"]))
     titles: dict[int, str] = {}
     for chunk in chunks(per_module_evidence):
-        named = await fetch(
+        named = await fetch_aside(
             Module,
             f"SELECT id, title FROM workshop_module WHERE id IN ({placeholders(chunk)})",  # noqa: S608
             *chunk,

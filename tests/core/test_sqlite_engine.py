@@ -131,3 +131,51 @@ async def test_checkpoints_run_in_a_worker_thread_every_so_many_writes(tmp_path,
         await asyncio.sleep(0.01)
     assert len(threads) == 1 and threads[0] != threading.get_ident()
     engine.close_connections()
+
+
+# A read that keeps SQLite busy for a good fraction of a second whatever the data: it counts
+# to three million.
+_LONG_READ = (
+    "SELECT count(*) AS n FROM (WITH RECURSIVE n(i) AS"
+    " (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT i FROM n)"
+)
+
+
+async def _ticks_during(read) -> tuple[list[dict], int]:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    beat = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    rows = await read()
+    beat.cancel()
+    return rows, ticks
+
+
+async def test_a_long_read_aside_leaves_the_event_loop_free(tmp_path):
+    engine = _database(tmp_path)
+    rows, ticks = await _ticks_during(lambda: engine.run_plain_aside(_LONG_READ, ()))
+    assert rows == [{"n": 3_000_000}]
+    assert ticks >= 5, "the event loop stood still during the long read"
+    # The same read on the loop's own connection holds the loop: what the reports did before.
+    rows, ticks = await _ticks_during(lambda: engine.run_plain(_LONG_READ, ()))
+    assert rows == [{"n": 3_000_000}] and ticks <= 1
+    engine.close_connections()
+    assert engine._aside is None
+
+
+async def test_a_read_aside_in_a_transaction_sees_what_the_transaction_wrote(tmp_path):
+    engine = _database(tmp_path)
+    async with write_transaction(engine):
+        await _run(engine, "INSERT INTO item (name) VALUES ('not yet committed')")
+        inside = await engine.run_plain_aside("SELECT name FROM item", ())
+    assert inside == [{"name": "not yet committed"}]
+    # Outside a transaction it reads on its own connection what is committed.
+    assert await engine.run_plain_aside("SELECT name FROM item", ()) == inside
+    assert engine._aside is not None
+    engine.close_connections()
