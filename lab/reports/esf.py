@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from piccolo.query.functions.aggregate import Min
-
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
+from lab.core.db import fetch_aside, placeholders
 from lab.core.i18n import N_
 from lab.reports import bands
 from lab.reports.figures import CAME, EsfFigures
 from lab.reports.filters import Filters, Period
-from lab.reports.queries import profiles_by_id
+from lab.reports.queries import aggregate_moment, period_sql, profiles_by_id
 
 # The indicators lab holds data for, in the regulation's order, and how a record meets each.
 INDICATORS = (
@@ -86,30 +85,18 @@ async def first_entries(f: Filters, operation_start: dt.date) -> dict[int, dt.da
         site_ids=f.site_ids,
         zones=f.zones,
     )
-    first: dict[int, dt.datetime] = {}
-    for sites, start, end in since.bounds():
-        rows = (
-            await Attendance.select(
-                Attendance.visitor, Min(Attendance.session.starts_at, alias="first")
-            )
-            .where(
-                Attendance.session.module.site.is_in(list(sites))
-                & (Attendance.session.starts_at >= start)
-                & (Attendance.session.starts_at < end)
-                & (Attendance.session.status != "cancelled")
-                & Attendance.status.is_in(list(CAME))
-            )
-            .group_by(Attendance.visitor)
-        )
-        for row in rows:
-            moment = row["first"]
-            if isinstance(moment, str):  # SQLite returns MIN() of a timestamp as text
-                moment = dt.datetime.fromisoformat(moment)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.UTC)
-            if row["visitor"] not in first or moment < first[row["visitor"]]:
-                first[row["visitor"]] = moment
-    return first
+    period, values = period_sql("m.site", "s.starts_at", since)
+    rows = await fetch_aside(
+        Attendance,
+        'SELECT a.visitor AS visitor, MIN(s.starts_at) AS "first" FROM attendance a'  # noqa: S608
+        " JOIN workshop_session s ON s.id = a.session"
+        " JOIN workshop_module m ON m.id = s.module"
+        f" WHERE {period} AND s.status <> 'cancelled' AND a.status IN ({placeholders(CAME)})"
+        " GROUP BY a.visitor",
+        *values,
+        *CAME,
+    )
+    return {row["visitor"]: aggregate_moment(row["first"]) for row in rows}
 
 
 async def esf_figures(f: Filters, operation_start: dt.date) -> EsfFigures:

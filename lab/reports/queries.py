@@ -32,6 +32,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
+import anyio
+
 from lab.accounts.queries import REPORTING
 from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.attendance.tables import Attendance
@@ -207,13 +209,13 @@ async def participants(session_ids: Sequence[int]) -> dict[int, dt.datetime]:
             *CAME,
         )
         for row in rows:
-            moment = _aware(row["first"])
+            moment = aggregate_moment(row["first"])
             if row["visitor"] not in first or moment < first[row["visitor"]]:
                 first[row["visitor"]] = moment
     return first
 
 
-def _aware(value: dt.datetime | str) -> dt.datetime:
+def aggregate_moment(value: dt.datetime | str) -> dt.datetime:
     """An aggregate's datetime: SQLite gives MIN() of a timestamp column back as text."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
@@ -372,6 +374,14 @@ async def _visit_figures(f: Filters, rows: Sequence[dict], zones: dict[int, str]
                 "nl": purpose["label_nl"] or purpose["label_fr"],
             },
         )
+    # A network's year is some 70,000 visits to spread over the hours: CPU work, done in a
+    # worker thread so that the event loop goes on serving meanwhile.
+    return await anyio.to_thread.run_sync(_tally_visits, rows, labels, zones)
+
+
+def _tally_visits(
+    rows: Sequence[dict], labels: dict[str, dict[str, str]], zones: dict[int, str]
+) -> VisitFigures:
     per: dict[str, list[int]] = {code: [0, 0, 0] for code in labels}
     presence = [0.0] * 24
     days: set[tuple[int, dt.date]] = set()
@@ -438,6 +448,13 @@ async def _resources(f: Filters, zones: dict[int, str]) -> list[ResourceFigures]
         *values,
         *ids,
     )
+    # Spreading a year's bookings over the weekly heatmaps is CPU work: in a worker thread.
+    return await anyio.to_thread.run_sync(_tally_resources, f, resources, rows, zones)
+
+
+def _tally_resources(
+    f: Filters, resources: Sequence[dict], rows: Sequence[dict], zones: dict[int, str]
+) -> list[ResourceFigures]:
     by_resource: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         by_resource[row["resource"]].append(row)
