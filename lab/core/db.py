@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from string import Formatter
 from typing import Any, TypeVar
@@ -268,14 +268,30 @@ async def fetch(table: type[Table], sql: str, *values: object) -> list[dict[str,
     return await engine.run_plain(_driver_sql(sql, engine.engine_type), values)
 
 
+# Whether the reads of this task may be long (``reading_aside``); ``fetch_aside`` asks.
+_long_reads: ContextVar[bool] = ContextVar("long_reads", default=False)
+
+
+@contextmanager
+def reading_aside(long: bool = True) -> Iterator[None]:
+    """Within the block, ``fetch_aside`` runs its statements aside (when ``long``): a report
+    over a network's year says so; a site's month, whose statements take tens of
+    microseconds, keeps them on the loop, where they cost less than the hop to a thread."""
+    token = _long_reads.set(long)
+    try:
+        yield
+    finally:
+        _long_reads.reset(token)
+
+
 async def fetch_aside(table: type[Table], sql: str, *values: object) -> list[dict[str, Any]]:
     """``fetch`` for a read that may take long (the reports' statements: a network's year
-    scans hundreds of thousands of rows). On the embedded SQLite it runs in a worker thread
-    (``FastSQLiteEngine.run_plain_aside``), so the event loop is not held while SQLite works;
-    PostgreSQL's driver never holds it."""
+    scans hundreds of thousands of rows). Within ``reading_aside`` on the embedded SQLite, it
+    runs in a worker thread (``FastSQLiteEngine.run_plain_aside``), so the event loop is not
+    held while SQLite works; PostgreSQL's driver never holds it."""
     engine = table._meta.db
     sql = _driver_sql(sql, engine.engine_type)
-    if isinstance(engine, FastSQLiteEngine):
+    if _long_reads.get() and isinstance(engine, FastSQLiteEngine):
         return await engine.run_plain_aside(sql, values)
     return await engine.run_plain(sql, values)
 

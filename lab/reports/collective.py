@@ -26,7 +26,7 @@ from lab.attendance.tables import Attendance
 from lab.core.db import chunks, fetch_aside, placeholders
 from lab.core.i18n import N_
 from lab.reports.figures import CAME, RegistrantRow
-from lab.reports.filters import Filters
+from lab.reports.filters import Filters, read_aside_when_large
 from lab.reports.queries import held_sessions, sessions, site_names, site_zones, visitors_by_id
 from lab.workshops.tables import Enrolment
 
@@ -55,6 +55,7 @@ def outcome(enrolment: dict | None, came: bool, session_start: dt.datetime) -> s
     return "registered"
 
 
+@read_aside_when_large
 async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
     held = held_sessions(await sessions(f), now)
     if not held:

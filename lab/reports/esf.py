@@ -26,7 +26,7 @@ from lab.core.db import fetch_aside, placeholders
 from lab.core.i18n import N_
 from lab.reports import bands
 from lab.reports.figures import CAME, EsfFigures
-from lab.reports.filters import Filters, Period
+from lab.reports.filters import Filters, Period, read_aside_when_large
 from lab.reports.queries import aggregate_moment, period_sql, profiles_by_id
 
 # The indicators lab holds data for, in the regulation's order, and how a record meets each.
@@ -99,6 +99,7 @@ async def first_entries(f: Filters, operation_start: dt.date) -> dict[int, dt.da
     return {row["visitor"]: aggregate_moment(row["first"]) for row in rows}
 
 
+@read_aside_when_large
 async def esf_figures(f: Filters, operation_start: dt.date) -> EsfFigures:
     """The indicators for the people whose first entry lies in the period."""
     entries = await first_entries(f, operation_start)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
-from typing import Literal
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Concatenate, Literal, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+from lab.core.db import reading_aside
 from lab.core.errors import Forbidden, Invalid
 from lab.core.i18n import N_, _
 from lab.core.params import day_in_bounds, id_or_none
@@ -176,6 +178,15 @@ def scope_for(actor: StaffPrincipal) -> Scope:
     return Scope(tuple(sorted(facilitated)), actor.user_id, False, frozenset(facilitated))
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Beyond this many site-days, a report's statements may take long enough (tens of ms to a
+# second at a regional network's size) to be worth a thread hop (0.1 ms) each: a network's
+# month (620) and a site's year (365) are beyond it, a site's quarter (92) within.
+LARGE_SITE_DAYS = 200
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Filters:
     """Everything a report query needs: the period (as days and, per time zone, as UTC
@@ -199,6 +210,13 @@ class Filters:
     def zone_of(self) -> dict[int, str]:
         """{site: its time zone} for the filtered sites."""
         return {site: zone for zone, sites in self.zones.items() for site in sites}
+
+    @property
+    def large(self) -> bool:
+        """Whether the report spans more than ``LARGE_SITE_DAYS`` days of sites (a network's
+        month, a site's year): its statements then read aside (``lab.core.db.reading_aside``)."""
+        days = (self.period.last - self.period.first).days + 1
+        return len(self.site_ids) * days > LARGE_SITE_DAYS
 
     @property
     def narrowed(self) -> bool:
@@ -293,3 +311,18 @@ def build_filters(
         partner_id=picked["partner"],
         own_sessions_of=scope.own_sessions_of,
     )
+
+
+def read_aside_when_large(
+    report: Callable[Concatenate[Filters, P], Awaitable[R]],
+) -> Callable[Concatenate[Filters, P], Awaitable[R]]:
+    """A report's reading function (its filters first) whose statements read aside when its
+    filters are ``large``: on the embedded SQLite they then run in a worker thread instead of
+    holding the event loop (``lab.core.db.reading_aside``)."""
+
+    @functools.wraps(report)
+    async def reading(f: Filters, *args: P.args, **kwargs: P.kwargs) -> R:
+        with reading_aside(f.large):
+            return await report(f, *args, **kwargs)
+
+    return reading

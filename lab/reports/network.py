@@ -45,6 +45,7 @@ from lab.reports.filters import (
     Scope,
     build_filters,
     period_from,
+    read_aside_when_large,
     scope_for,
 )
 from lab.reports.queries import period_sql
@@ -147,6 +148,7 @@ async def network_report_for(
     return NetworkReport(scope, choices, filters, zone, zones, figures)
 
 
+@read_aside_when_large
 async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures:
     """The figures, in five plain statements whatever the data (grouped in the database)."""
     held, held_values = period_sql("m.site", "m.starts_at", f)

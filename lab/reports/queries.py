@@ -57,7 +57,7 @@ from lab.reports.figures import (
     VisitorFigures,
     WaitlistFigures,
 )
-from lab.reports.filters import Filters
+from lab.reports.filters import Filters, read_aside_when_large
 from lab.reports.tables import ClosedPeriod
 from lab.skills.tables import SkillEvidence
 from lab.visits import queries as visit_queries
@@ -644,6 +644,7 @@ def _timed(timings: dict[str, list[float]] | None, part: str) -> Iterator[None]:
         timings.setdefault(part, []).append(time.perf_counter() - started)
 
 
+@read_aside_when_large
 async def dashboard(
     f: Filters,
     now: dt.datetime | None = None,

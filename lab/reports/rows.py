@@ -17,7 +17,7 @@ from lab.bookings.tables import Loan
 from lab.core.db import chunks, fetch_aside, placeholders
 from lab.core.i18n import N_, _, current_language
 from lab.reports.figures import CAME
-from lab.reports.filters import Filters
+from lab.reports.filters import Filters, read_aside_when_large
 from lab.reports.model import Column, Table
 from lab.reports.queries import (
     held_sessions,
@@ -56,6 +56,7 @@ async def _names(ids: set[int]) -> dict[int, str]:
     return {key: f"{row['last_name']} {row['first_name']}" for key, row in people.items()}
 
 
+@read_aside_when_large
 async def session_rows(f: Filters, now: dt.datetime) -> Table:
     rows = await sessions(f)
     zones = await site_zones(f.site_ids)
@@ -81,6 +82,7 @@ async def session_rows(f: Filters, now: dt.datetime) -> Table:
     )
 
 
+@read_aside_when_large
 async def attendance_rows(f: Filters, now: dt.datetime) -> Table:
     held = {row["id"]: row for row in held_sessions(await sessions(f), now)}
     zones = await site_zones(f.site_ids)
@@ -119,6 +121,7 @@ async def attendance_rows(f: Filters, now: dt.datetime) -> Table:
     )
 
 
+@read_aside_when_large
 async def participant_rows(f: Filters, now: dt.datetime) -> Table:
     held = held_sessions(await sessions(f), now)
     first = await participants([row["id"] for row in held])
@@ -136,6 +139,7 @@ async def participant_rows(f: Filters, now: dt.datetime) -> Table:
     )
 
 
+@read_aside_when_large
 async def visit_rows(f: Filters, now: dt.datetime) -> Table:
     found = (await visits(f))[:LIMIT]
     zones = await site_zones(f.site_ids)
@@ -168,6 +172,7 @@ async def visit_rows(f: Filters, now: dt.datetime) -> Table:
     )
 
 
+@read_aside_when_large
 async def loan_rows(f: Filters, now: dt.datetime) -> Table:
     zone_of = await site_zones(f.site_ids)
     found = (
