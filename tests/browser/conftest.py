@@ -7,6 +7,7 @@ data directory: the tests see exactly what a staff member's browser sees.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,7 +15,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -239,6 +242,30 @@ def _second_step(page, key: tuple[str, str]) -> None:
     page.fill("#f-code", code)
     page.click("#code-form button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+@contextmanager
+def search_answered(page, form, query: str) -> Iterator[None]:
+    """Around what types ``query`` into an htmx search ``form`` (a locator): on the way out, the
+    answer to ``query`` itself is in the page. Each pause in the typing may send a search of its
+    own, and an earlier answer already shows what a test waits for (a count line, the person
+    sought) until a later one replaces it, and with it what was clicked or ticked there."""
+    from playwright.sync_api import expect
+
+    path = form.get_attribute("hx-post")
+
+    def answers_query(response) -> bool:
+        request = response.request
+        return (
+            request.method == "POST"
+            and urlsplit(request.url).path == path
+            and parse_qs(request.post_data or "").get("q") == [query]
+        )
+
+    with page.expect_response(answers_query):
+        yield
+    # htmx takes its request class off the form once the last answer is swapped in.
+    expect(form).not_to_have_class(re.compile(r"\bhtmx-request\b"))
 
 
 def camera_feed(path: Path, text: str) -> None:

@@ -46,6 +46,8 @@ def test_the_kiosk_home_fits_the_tablet_whole_without_scrolling(
             if language != "fr":
                 tablet.click(f"button[lang={language}]")
             tablet.wait_for_selector(f"html[lang={language}]")
+            # The new page's first lines are there: measure it once all of it is.
+            tablet.wait_for_load_state()
             tablet.screenshot(path=str(tmp_path / f"home-{orientation}-{language}.png"))
             measured = tablet.evaluate(HOME_BOXES)
             print(orientation, language, json.dumps(measured))

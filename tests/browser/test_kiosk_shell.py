@@ -31,6 +31,9 @@ def _sign_up(tablet) -> str:
     tablet.fill("#k-pin_confirm", "4826")
     tablet.click("#signup-form button[type=submit]")
     tablet.wait_for_selector("#signup-done")
+    # The answer keeps the address: the whole page's text is read next (the last name must not
+    # be in it), so the page must be all there, not only its first lines.
+    tablet.wait_for_load_state()
     return tablet.locator("#short-code").inner_text().strip()
 
 

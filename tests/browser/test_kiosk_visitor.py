@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import run_in_lab
 from tests.browser.kiosk import assert_accessible, pair
@@ -79,6 +80,8 @@ def test_a_visitor_enrols_books_a_tablet_and_cancels_at_the_kiosk(browser, live_
         tablet.fill("#k-code", setup["short_code"])
         tablet.fill("#k-pin", PIN)
         tablet.click("#identify-form button[type=submit]")
+        # Back on the step asked for, loaded: the whole page's text is read next.
+        tablet.wait_for_url(re.compile(rf"/kiosk/workshops/{setup['module']}/enrol$"))
         tablet.wait_for_selector("#enrol-form")
         assert "Bonjour Yasmine" in tablet.content()
         assert "Rendezvous" not in tablet.content()  # first name only on a shared screen
@@ -103,6 +106,8 @@ def test_a_visitor_enrols_books_a_tablet_and_cancels_at_the_kiosk(browser, live_
 
         # Both show in "my appointments"; cancel the booking after saying yes.
         tablet.click("a[href='/kiosk/mine']")
+        # Loaded, not only begun: the workshops come first, the bookings after them.
+        tablet.wait_for_url(re.compile(r"/kiosk/mine$"))
         tablet.wait_for_selector("li.appointment")
         assert_accessible(tablet, "kiosk my appointments")
         mine = tablet.locator("main").inner_text()
@@ -111,7 +116,10 @@ def test_a_visitor_enrols_books_a_tablet_and_cancels_at_the_kiosk(browser, live_
         tablet.wait_for_selector("#cancel-form")
         tablet.click("#cancel-form button[type=submit]")
         tablet.wait_for_selector("#mine-done")
-        assert tablet.locator("li.appointment[id^='booking-']").count() == 0
-        assert setup["title"] in tablet.locator("main").inner_text()
+        # The answer keeps the address and shows its message first: no booking left is only
+        # worth saying once the lists below it have loaded (the confirmation page had none).
+        tablet.wait_for_load_state()
+        expect(tablet.locator("li.appointment[id^='booking-']")).to_have_count(0)
+        expect(tablet.locator("main")).to_contain_text(setup["title"])
     finally:
         context.close()

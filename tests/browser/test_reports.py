@@ -61,6 +61,8 @@ def test_a_manager_reads_filters_and_downloads_their_figures(page: Page, live_se
 
     # Files withhold small counts: the page shows the same figures in its funder view.
     page.click("#report-views a[href*='view=funder']")
+    # Every figure of that page is read below: the page loaded, not only its legend.
+    page.wait_for_url(re.compile(r"view=funder"))
     expect(page.locator("#report-legend")).to_be_visible()
     with page.expect_download() as waiting:
         page.click("[data-file=dashboard-pdf]")

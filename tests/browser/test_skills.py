@@ -177,6 +177,8 @@ def test_a_visitor_downloads_their_badge_on_their_phone_and_it_verifies(
         for language in ("en", "nl"):
             page.click(f"button[lang={language}]")
             page.wait_for_selector(f"html[lang={language}]")
+            # The new page's first lines are there: French words left anywhere in it count.
+            page.wait_for_load_state()
             main = page.locator("main").inner_text()
             untranslated += [(language, words) for words in FRENCH_ONLY if words in main]
             assert_accessible(page, f"phone my badges, {language}")

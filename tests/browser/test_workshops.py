@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN, login
+from tests.browser.conftest import ADMIN, login, search_answered
 
 SAINT_DENIS = "Mission locale de Saint-Denis — Lab"
 FULL_MODULE = "Objectif emploi : 6 séances pour trouver un job"
@@ -41,6 +41,9 @@ def _open_module(page: Page, title: str) -> None:
     page.goto("/workshops")
     page.select_option("#f-site", label=SAINT_DENIS)
     page.get_by_role("button", name="Afficher ce site").click()
+    # The list already shown may be that site's: wait for the one asked for, or the click
+    # lands on the page being left.
+    page.wait_for_url(re.compile(r"/workshops\?site=\d+$"))
     page.get_by_role("link", name=title).click()
     expect(page.locator("h1")).to_have_text(title)
 
@@ -58,8 +61,11 @@ def test_a_code_from_a_visitors_page_enrols_them_on_the_waitlist_of_a_full_modul
     _open_module(page, FULL_MODULE)
     expect(page.locator("#enrolments")).to_contain_text("0 place libre")
     waiting_before = page.locator("#waitlist tbody tr").count()
-    page.fill("#f-enrol-q", code)
-    page.keyboard.press("Enter")
+    # Typing searches after a pause, Enter searches at once: the button is pressed in the last
+    # answer, not in an earlier one that the last would replace under the click.
+    with search_answered(page, page.locator("#enrol-finder"), code):
+        page.fill("#f-enrol-q", code)
+        page.keyboard.press("Enter")
     matches = page.locator("#enrol-matches")
     expect(matches).to_contain_text("1 personne trouvée.")
     expect(matches).to_contain_text(f"Aya {last_name}")
