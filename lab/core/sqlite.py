@@ -39,7 +39,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import anyio
@@ -94,31 +94,39 @@ class _Connection:
         finally:
             cursor.close()
 
-    async def run_when_free(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Run ``sql``; while another process holds the write lock, wait and try again."""
+    def _pauses(self) -> Iterator[float]:
+        """The pauses between tries while another process holds the write lock: doubling
+        from 1 ms to 50 ms, until ``busy_timeout`` has passed."""
         deadline = time.monotonic() + self.busy_timeout
         pause = 0.001
-        while True:
-            try:
-                return self.run(sql, args)
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or time.monotonic() > deadline:
-                    raise
-            await asyncio.sleep(pause)
+        while time.monotonic() <= deadline:
+            yield pause
             pause = min(pause * 2, 0.05)
 
+    def _try(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]] | None:
+        """The statement's rows, or None when another process holds the write lock."""
+        try:
+            return self.run(sql, args)
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+            return None
+
+    async def run_when_free(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run ``sql``; while another process holds the write lock, wait and try again."""
+        for pause in self._pauses():
+            if (rows := self._try(sql, args)) is not None:
+                return rows
+            await asyncio.sleep(pause)
+        return self.run(sql, args)  # the last try: "busy" now goes to the caller
+
     def run_waiting(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """``run_when_free`` for a worker thread: there, waiting may block."""
-        deadline = time.monotonic() + self.busy_timeout
-        pause = 0.001
-        while True:
-            try:
-                return self.run(sql, args)
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or time.monotonic() > deadline:
-                    raise
+        """``run_when_free`` for a worker thread, where waiting may block."""
+        for pause in self._pauses():
+            if (rows := self._try(sql, args)) is not None:
+                return rows
             time.sleep(pause)
-            pause = min(pause * 2, 0.05)
+        return self.run(sql, args)
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return self.run(sql, args)

@@ -64,42 +64,45 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
     names = await site_names(f.site_ids)
     ids = [row["id"] for row in held]
     modules = sorted({row["module"] for row in held})
-    enrolments: dict[tuple[int, int], dict] = {}  # (session or -module, person) -> enrolment
+    enrolled: list[dict] = []
     # A series' enrolments (no session) and the held drop-in sessions' own: never the other
     # sessions' of the same modules.
     for column, keys, extra in (("module", modules, " AND session IS NULL"), ("session", ids, "")):
         for chunk in chunks(keys):
-            rows = await fetch_aside(
+            enrolled += await fetch_aside(
                 Enrolment,
                 "SELECT visitor, module, session, status, cancelled_by, created_at, updated_at"  # noqa: S608
                 f" FROM enrolment WHERE {column} IN ({placeholders(chunk)}){extra}",
                 *chunk,
             )
-            for row in rows:
-                key = row["session"] if row["session"] is not None else -row["module"]
-                enrolments[(key, row["visitor"])] = row
-    came: dict[int, set[int]] = defaultdict(set)
+    attended: list[dict] = []
     for chunk in chunks(ids):
-        rows = await fetch_aside(
+        attended += await fetch_aside(
             Attendance,
             "SELECT session, visitor FROM attendance"  # noqa: S608
             f" WHERE session IN ({placeholders(chunk)}) AND status IN ({placeholders(CAME)})",
             *chunk,
             *CAME,
         )
-        for row in rows:
-            came[row["session"]].add(row["visitor"])
     # The sorting out and the wording are CPU work on a network's year (hundreds of thousands
     # of rows): done in a worker thread, so the event loop goes on serving the kiosks.
-    pairs = await anyio.to_thread.run_sync(_registrants, held, enrolments, came)
+    pairs = await anyio.to_thread.run_sync(_registrants, held, enrolled, attended)
     people = await _identities({person for _, person, _ in pairs})
     return await anyio.to_thread.run_sync(_rows, pairs, people, zones, names)
 
 
 def _registrants(
-    held: list[dict], enrolments: dict[tuple[int, int], dict], came: dict[int, set[int]]
+    held: list[dict], enrolled: list[dict], attended: list[dict]
 ) -> list[tuple[dict, int, str]]:
-    """(session, person, outcome) for every registrant of the held sessions."""
+    """(session, person, outcome) for every registrant of the held sessions, from their
+    enrolments and the attendances of those who came."""
+    enrolments: dict[tuple[int, int], dict] = {}  # (session or -module, person) -> enrolment
+    for row in enrolled:
+        key = row["session"] if row["session"] is not None else -row["module"]
+        enrolments[(key, row["visitor"])] = row
+    came: dict[int, set[int]] = defaultdict(set)
+    for row in attended:
+        came[row["session"]].add(row["visitor"])
     by_key: dict[int, list[int]] = defaultdict(list)
     for key, person in enrolments:
         by_key[key].append(person)

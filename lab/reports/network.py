@@ -170,20 +170,8 @@ async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures
         f" WHERE i.presence = 'present' AND {held}",
         *held_values,
     )
-    opened_in, opened_values = period_sql("site", "created_at", f)
-    opened = await fetch_aside(
-        NetworkAction,
-        "SELECT site, COUNT(*) AS count FROM network_action"  # noqa: S608
-        f" WHERE {opened_in} GROUP BY site",
-        *opened_values,
-    )
-    closed_in, closed_values = period_sql("site", "closed_at", f)
-    completed = await fetch_aside(
-        NetworkAction,
-        "SELECT site, COUNT(*) AS count FROM network_action"  # noqa: S608
-        f" WHERE {closed_in} AND status = 'done' GROUP BY site",
-        *closed_values,
-    )
+    opened = await _actions_by_site(f, "created_at")
+    completed = await _actions_by_site(f, "closed_at", " AND status = 'done'")
     made_in, made_values = period_sql("site", "created_at", f)
     referrals = await fetch_aside(
         NetworkReferral,
@@ -237,6 +225,16 @@ async def network_figures(f: Filters, zone: str | None = None) -> NetworkFigures
         zones=zones,
         by_need=dict(by_need),
         by_standing=dict(by_standing),
+    )
+
+
+async def _actions_by_site(f: Filters, moment: str, more: str = "") -> list[dict]:
+    """How many actions each filtered site has whose ``moment`` lies in the period."""
+    period, values = period_sql("site", moment, f)
+    return await fetch_aside(
+        NetworkAction,
+        f"SELECT site, COUNT(*) AS count FROM network_action WHERE {period}{more} GROUP BY site",  # noqa: S608
+        *values,
     )
 
 

@@ -5,9 +5,11 @@ blocking the event loop, and checkpoints off the loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,25 @@ def _database(tmp_path: Path) -> FastSQLiteEngine:
 
 async def _run(engine: FastSQLiteEngine, sql: str, *args: object) -> list[dict]:
     return await engine._run(sql, list(args), "generic", None)
+
+
+@contextlib.asynccontextmanager
+async def _ticking() -> AsyncIterator[list[int]]:
+    """The event loop's 5 ms ticks while the block runs, counted in ``[ticks]``: a loop held
+    still by the block counts none."""
+    ticks = [0]
+
+    async def ticker() -> None:
+        while True:
+            await asyncio.sleep(0.005)
+            ticks[0] += 1
+
+    beat = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    try:
+        yield ticks
+    finally:
+        beat.cancel()
 
 
 async def test_transactions_of_one_process_take_turns_and_all_commit(tmp_path):
@@ -89,22 +110,13 @@ async def test_another_process_holding_the_write_lock_is_waited_for_without_bloc
         other.execute("COMMIT")
 
     threading.Thread(target=commit_later).start()
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    beat = asyncio.create_task(ticker())
-    async with write_transaction(engine):  # BEGIN IMMEDIATE meets "busy" until the commit
-        await _run(engine, "INSERT INTO item (name) VALUES ('this process')")
-    beat.cancel()
+    async with _ticking() as ticks:
+        async with write_transaction(engine):  # BEGIN IMMEDIATE meets "busy" until the commit
+            await _run(engine, "INSERT INTO item (name) VALUES ('this process')")
     other.close()
     names = [row["name"] for row in await _run(engine, "SELECT name FROM item ORDER BY id")]
     assert names == ["other process", "this process"]
-    assert ticks >= 5, "the event loop stood still while the engine waited"
+    assert ticks[0] >= 5, "the event loop stood still while the engine waited"
     engine.close_connections()
 
 
@@ -141,30 +153,16 @@ _LONG_READ = (
 )
 
 
-async def _ticks_during(read) -> tuple[list[dict], int]:
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.005)
-            ticks += 1
-
-    beat = asyncio.create_task(ticker())
-    await asyncio.sleep(0)
-    rows = await read()
-    beat.cancel()
-    return rows, ticks
-
-
 async def test_a_long_read_aside_leaves_the_event_loop_free(tmp_path):
     engine = _database(tmp_path)
-    rows, ticks = await _ticks_during(lambda: engine.run_plain_aside(_LONG_READ, ()))
+    async with _ticking() as ticks:
+        rows = await engine.run_plain_aside(_LONG_READ, ())
     assert rows == [{"n": 3_000_000}]
-    assert ticks >= 5, "the event loop stood still during the long read"
+    assert ticks[0] >= 5, "the event loop stood still during the long read"
     # The same read on the loop's own connection holds the loop: what the reports did before.
-    rows, ticks = await _ticks_during(lambda: engine.run_plain(_LONG_READ, ()))
-    assert rows == [{"n": 3_000_000}] and ticks <= 1
+    async with _ticking() as ticks:
+        rows = await engine.run_plain(_LONG_READ, ())
+    assert rows == [{"n": 3_000_000}] and ticks[0] <= 1
     engine.close_connections()
     assert engine._aside is None
 
