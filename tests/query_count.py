@@ -1,11 +1,13 @@
 """Count the SQL statements the app runs, to hold pages and endpoints to a query budget.
 
 Piccolo sends every statement through its engine's ``run_querystring`` (queries built with the
-ORM and raw ones alike) or ``run_ddl``, and lab's hot paths through the engine's ``run_plain``
-(``lab.core.db.fetch``). Engines declare ``__slots__``, so those methods cannot be replaced on
-the instance: for the time of the count the engine's class is swapped for a subclass of it
-whose three methods count, then call the real ones. Nothing is faked: every
-statement still runs and returns its rows, and ``isinstance`` checks keep their answers.
+ORM and raw ones alike) or ``run_ddl``, lab's hot paths through the engine's ``run_plain``
+(``lab.core.db.fetch``), and the embedded engine its long reads through ``_read_aside``
+(``lab.core.db.fetch_aside``, in a worker thread). Engines declare ``__slots__``, so those
+methods cannot be replaced on the instance: for the time of the count the engine's class is
+swapped for a subclass of it whose four methods count, then call the real ones. Nothing is
+faked: every statement still runs and returns its rows, and ``isinstance`` checks keep their
+answers.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ def _counting_class(real: type[Engine], statements: Statements) -> type[Engine]:
         async def run_ddl(self, ddl: str, *args, **kwargs):
             statements.add(ddl)
             return await super().run_ddl(ddl, *args, **kwargs)
+
+        # The embedded engine's long reads, in a worker thread (``run_plain_aside``).
+        def _read_aside(self, sql: str, args):
+            statements.add(statement_text(sql, args))
+            return super()._read_aside(sql, args)
 
     Counting.__name__ = Counting.__qualname__ = f"Counting{real.__name__}"
     return Counting
