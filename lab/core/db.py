@@ -12,6 +12,7 @@ from string import Formatter
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import anyio
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine, TransactionType
@@ -25,6 +26,7 @@ from lab.settings import Settings
 
 Q = TypeVar("Q", bound=Query)
 T = TypeVar("T", bound=Table)
+R = TypeVar("R")
 
 # SQLite allows one writer at a time. Waiting a little is better than failing a booking.
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -290,10 +292,18 @@ async def fetch_aside(table: type[Table], sql: str, *values: object) -> list[dic
     runs in a worker thread (``FastSQLiteEngine.run_plain_aside``), so the event loop is not
     held while SQLite works; PostgreSQL's driver never holds it."""
     engine = table._meta.db
-    sql = _driver_sql(sql, engine.engine_type)
-    if _long_reads.get() and isinstance(engine, FastSQLiteEngine):
-        return await engine.run_plain_aside(sql, values)
-    return await engine.run_plain(sql, values)
+    if not (_long_reads.get() and isinstance(engine, FastSQLiteEngine)):
+        return await fetch(table, sql, *values)
+    return await engine.run_plain_aside(_driver_sql(sql, engine.engine_type), values)
+
+
+async def work_aside(work: Callable[..., R], *args: object) -> R:
+    """``work(*args)``, CPU work on what ``fetch_aside`` read: within ``reading_aside``, in a
+    worker thread (a network's year of rows takes a good part of a second on either engine);
+    otherwise here, where a small report's tally costs less than the hop."""
+    if _long_reads.get():
+        return await anyio.to_thread.run_sync(work, *args)
+    return work(*args)
 
 
 @functools.lru_cache(maxsize=2048)

@@ -19,11 +19,9 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-import anyio
-
 from lab.accounts.tables import Visitor
 from lab.attendance.tables import Attendance
-from lab.core.db import chunks, fetch_aside, placeholders
+from lab.core.db import chunks, fetch_aside, placeholders, work_aside
 from lab.core.i18n import N_
 from lab.reports.figures import CAME, RegistrantRow
 from lab.reports.filters import Filters, read_aside_when_large
@@ -85,10 +83,10 @@ async def registrant_rows(f: Filters, now: dt.datetime) -> list[RegistrantRow]:
             *CAME,
         )
     # The sorting out and the wording are CPU work on a network's year (hundreds of thousands
-    # of rows): done in a worker thread, so the event loop goes on serving the kiosks.
-    pairs = await anyio.to_thread.run_sync(_registrants, held, enrolled, attended)
+    # of rows): for a large report in a worker thread, so the event loop goes on serving.
+    pairs = await work_aside(_registrants, held, enrolled, attended)
     people = await _identities({person for _, person, _ in pairs})
-    return await anyio.to_thread.run_sync(_rows, pairs, people, zones, names)
+    return await work_aside(_rows, pairs, people, zones, names)
 
 
 def _registrants(

@@ -32,14 +32,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-import anyio
-
 from lab.accounts.queries import REPORTING
 from lab.accounts.tables import Site, Visitor, VisitorConsent
 from lab.attendance.tables import Attendance
 from lab.bookings.tables import Booking, Loan, Resource
 from lab.core import clock
-from lab.core.db import chunks, fetch, fetch_aside, placeholders
+from lab.core.db import chunks, fetch, fetch_aside, placeholders, work_aside
 from lab.reports import bands, skills
 from lab.reports.figures import (
     CAME,
@@ -372,9 +370,9 @@ async def _visit_figures(f: Filters, rows: Sequence[dict], zones: dict[int, str]
                 "nl": purpose["label_nl"] or purpose["label_fr"],
             },
         )
-    # A network's year is some 70,000 visits to spread over the hours: CPU work, done in a
-    # worker thread so that the event loop goes on serving meanwhile.
-    return await anyio.to_thread.run_sync(_tally_visits, rows, labels, zones)
+    # A network's year is some 70,000 visits to spread over the hours: CPU work, in a worker
+    # thread for a large report, so that the event loop goes on serving meanwhile.
+    return await work_aside(_tally_visits, rows, labels, zones)
 
 
 def _tally_visits(
@@ -446,8 +444,8 @@ async def _resources(f: Filters, zones: dict[int, str]) -> list[ResourceFigures]
         *values,
         *ids,
     )
-    # Spreading a year's bookings over the weekly heatmaps is CPU work: in a worker thread.
-    return await anyio.to_thread.run_sync(_tally_resources, f, resources, rows, zones)
+    # Spreading a year's bookings over the weekly heatmaps is CPU work (see _tally_visits).
+    return await work_aside(_tally_resources, f, resources, rows, zones)
 
 
 def _tally_resources(
